@@ -1,0 +1,81 @@
+package results
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+
+	"golang.org/x/perf/benchfmt"
+)
+
+// Units written to Go benchmark text besides ns/op.
+const (
+	UnitGMACps = "GMAC/s"
+	UnitMBps   = "MB/s"
+)
+
+// BenchName returns the Go benchmark name of a case as `go test` prints it:
+// "Benchmark" + name, with the -GOMAXPROCS suffix when it is above one.
+func BenchName(name string, gomaxprocs int) string {
+	if gomaxprocs > 1 {
+		return "Benchmark" + name + "-" + strconv.Itoa(gomaxprocs)
+	}
+	return "Benchmark" + name
+}
+
+// WriteBenchText writes f in the Go benchmark format (one line per sample)
+// so benchstat and any benchfmt reader take it unchanged. Cases without
+// samples are written as comments, which benchfmt skips.
+func (f *File) WriteBenchText(w io.Writer) error {
+	var buf bytes.Buffer
+	bw := benchfmt.NewWriter(&buf)
+	cfg := []benchfmt.Config{
+		{Key: "goos", Value: []byte(f.Machine.OS), File: true},
+		{Key: "goarch", Value: []byte(f.Machine.Arch), File: true},
+		{Key: "pkg", Value: []byte("github.com/bitnet-go/bitnet-bench/bench"), File: true},
+		{Key: "cpu", Value: []byte(f.Machine.CPUModel), File: true},
+	}
+	if f.Tool.Commit != "" {
+		cfg = append(cfg, benchfmt.Config{Key: "commit", Value: []byte(f.Tool.Commit), File: true})
+	}
+	for _, u := range []struct{ unit, better string }{{UnitGMACps, "higher"}, {UnitMBps, "higher"}} {
+		if err := bw.Write(&benchfmt.UnitMetadata{
+			UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: u.unit, Key: "better"},
+			OrigUnit:        u.unit, Value: u.better,
+		}); err != nil {
+			return err
+		}
+	}
+	for i := range f.Cases {
+		c := &f.Cases[i]
+		if !c.OK() {
+			reason := c.Error
+			if reason == "" {
+				reason = c.Status
+			}
+			fmt.Fprintf(&buf, "# %s: %s: %s\n", c.Name, c.Status, reason)
+			continue
+		}
+		for _, ns := range c.SamplesNs {
+			vals := []benchfmt.Value{{Value: ns, Unit: "ns/op"}}
+			if c.BytesPerOp > 0 {
+				vals = append(vals, benchfmt.Value{Value: float64(c.BytesPerOp) / ns * 1e3, Unit: UnitMBps})
+			}
+			if c.MACsPerOp > 0 {
+				vals = append(vals, benchfmt.Value{Value: float64(c.MACsPerOp) / ns, Unit: UnitGMACps})
+			}
+			res := &benchfmt.Result{
+				Config: cfg,
+				Name:   benchfmt.Name(BenchName(c.Name, f.Machine.GOMAXPROCS)[len("Benchmark"):]),
+				Iters:  c.Iterations,
+				Values: vals,
+			}
+			if err := bw.Write(res); err != nil {
+				return err
+			}
+		}
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}

@@ -1,0 +1,315 @@
+// Package results defines results.json, the file the runner writes and that
+// regression-check and the report read, and its Go benchmark text twin.
+//
+// The JSON is versioned by Schema. A reader refuses a file whose schema it
+// does not know instead of guessing at its fields.
+package results
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Schema is the version string written into every results file.
+const Schema = "bitnet-bench/results/v1"
+
+// File is one run of the runner: the machine, the configuration and every case.
+type File struct {
+	Schema  string    `json:"schema"`
+	Tool    Tool      `json:"tool"`
+	Created time.Time `json:"created"`
+	// Command is the command line that produced the file, argv[0] first.
+	Command []string `json:"command"`
+	Machine Machine  `json:"machine"`
+	Config  Config   `json:"config"`
+	// Complete is false when the run was interrupted; Cases then holds the
+	// cases that finished.
+	Complete bool   `json:"complete"`
+	Cases    []Case `json:"cases"`
+}
+
+// Tool identifies the code that measured.
+type Tool struct {
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+	GoVersion string `json:"go_version"`
+	// Commit is the git commit of the code under test, "" when unknown.
+	Commit string `json:"commit,omitempty"`
+	Dirty  bool   `json:"dirty,omitempty"`
+}
+
+// Machine describes where the run happened.
+type Machine struct {
+	OS           string   `json:"os"`
+	Arch         string   `json:"arch"`
+	CPUModel     string   `json:"cpu_model"`
+	CPUVendor    string   `json:"cpu_vendor,omitempty"`
+	CPUFeatures  []string `json:"cpu_features"`
+	LogicalCores int      `json:"logical_cores"`
+	PhysicalCore int      `json:"physical_cores"`
+	GOMAXPROCS   int      `json:"gomaxprocs"`
+	L1DBytes     int      `json:"l1d_bytes,omitempty"`
+	L2Bytes      int      `json:"l2_bytes,omitempty"`
+	L3Bytes      int      `json:"l3_bytes,omitempty"`
+	MemoryBytes  uint64   `json:"memory_bytes,omitempty"`
+	// Unavailable lists what could not be read, with the reason.
+	Unavailable map[string]string `json:"unavailable,omitempty"`
+}
+
+// Config is the configuration the run used, after flags were applied.
+type Config struct {
+	Operations []string `json:"operations"`
+	Sizes      []string `json:"sizes"`
+	Batches    []int    `json:"batches"`
+	Devices    []string `json:"devices"`
+	Samples    int      `json:"samples"`
+	Warmup     string   `json:"warmup"`      // duration, Go syntax
+	SampleTime string   `json:"sample_time"` // target duration of one sample
+	Threads    int      `json:"threads"`
+	Seed       int64    `json:"seed"`
+	Quick      bool     `json:"quick"`
+	Confidence float64  `json:"confidence"`
+}
+
+// Shape is the problem size of a case: M rows of activations (batch or
+// tokens), N output features, K input features. Ops that have no batch leave
+// M at 0.
+type Shape struct {
+	M int `json:"m,omitempty"`
+	N int `json:"n,omitempty"`
+	K int `json:"k"`
+}
+
+// Case status values.
+const (
+	StatusOK             = "ok"
+	StatusNotImplemented = "not-implemented"
+	StatusUnavailable    = "unavailable"
+	StatusError          = "error"
+)
+
+// Case is the measurement of one catalogue case.
+//
+// Samples hold nanoseconds per operation, one value per timed batch of
+// Iterations operations. Summary fields are derived from Samples with
+// golang.org/x/perf/benchmath (median and a distribution-free interval).
+type Case struct {
+	Name    string `json:"name"` // Go benchmark name without the "Benchmark" prefix
+	Op      string `json:"op"`
+	Family  string `json:"family"` // matmul, quantize, bitlinear, activation, pack
+	Shape   Shape  `json:"shape"`
+	DType   string `json:"dtype"`
+	Backend string `json:"backend"`
+	Level   string `json:"level"` // ISA level or device architecture
+	Threads int    `json:"threads"`
+
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+
+	Iterations int       `json:"iterations"` // operations per sample
+	SamplesNs  []float64 `json:"samples_ns"`
+
+	MedianNs   float64 `json:"median_ns"`
+	CILowNs    float64 `json:"ci_low_ns"`
+	CIHighNs   float64 `json:"ci_high_ns"`
+	Confidence float64 `json:"confidence"`
+
+	// Work per operation, for throughput.
+	BytesPerOp int64 `json:"bytes_per_op"` // bytes of operands streamed (weights first)
+	MACsPerOp  int64 `json:"macs_per_op,omitempty"`
+
+	// Throughput at the median.
+	GBps   float64 `json:"gb_per_s,omitempty"`
+	GMACps float64 `json:"gmac_per_s,omitempty"`
+
+	// Extra holds further per-case metrics (unit -> value), e.g. pool or
+	// telemetry summaries. Units follow Go benchmark conventions.
+	Extra map[string]float64 `json:"extra,omitempty"`
+}
+
+// OK reports whether the case produced samples.
+func (c *Case) OK() bool { return c.Status == StatusOK }
+
+// Validate checks the invariants a reader relies on and names what is wrong.
+func (f *File) Validate() error {
+	if f.Schema != Schema {
+		if f.Schema == "" {
+			return errors.New(`missing "schema": not a bitnet-bench results file`)
+		}
+		return fmt.Errorf("schema %q is not supported (want %q)", f.Schema, Schema)
+	}
+	seen := make(map[string]int, len(f.Cases))
+	for i := range f.Cases {
+		c := &f.Cases[i]
+		where := fmt.Sprintf("cases[%d]", i)
+		if c.Name == "" {
+			return fmt.Errorf("%s: empty name", where)
+		}
+		where = fmt.Sprintf("cases[%d] %q", i, c.Name)
+		if j, dup := seen[c.Name]; dup {
+			return fmt.Errorf("%s: duplicate name (also cases[%d])", where, j)
+		}
+		seen[c.Name] = i
+		switch c.Status {
+		case StatusOK:
+			if len(c.SamplesNs) == 0 {
+				return fmt.Errorf("%s: status ok but no samples", where)
+			}
+			for j, v := range c.SamplesNs {
+				if math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 {
+					return fmt.Errorf("%s: samples_ns[%d] = %v: want a finite positive time", where, j, v)
+				}
+			}
+			if c.Iterations <= 0 {
+				return fmt.Errorf("%s: iterations = %d: want > 0", where, c.Iterations)
+			}
+		case StatusNotImplemented, StatusUnavailable, StatusError:
+			if len(c.SamplesNs) != 0 {
+				return fmt.Errorf("%s: status %s but has samples", where, c.Status)
+			}
+		default:
+			return fmt.Errorf("%s: unknown status %q", where, c.Status)
+		}
+	}
+	return nil
+}
+
+// Decode reads and validates a results file. name is used in errors.
+// Syntax errors name the line and column.
+func Decode(r io.Reader, name string) (*File, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return Parse(data, name)
+}
+
+// Parse is Decode over bytes already read.
+func Parse(data []byte, name string) (*File, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("%s: empty file: want a results JSON object", name)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var f File
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("%s: %s", name, describeJSONError(data, err))
+	}
+	if dec.More() {
+		off := dec.InputOffset()
+		line, col := lineCol(data, off)
+		return nil, fmt.Errorf("%s:%d:%d: unexpected data after the results object", name, line, col)
+	}
+	if err := f.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &f, nil
+}
+
+// ReadFile reads and validates the results file at path.
+func ReadFile(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(data, path)
+}
+
+func describeJSONError(data []byte, err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		line, col := lineCol(data, int64(len(data)))
+		return fmt.Sprintf("%d:%d: truncated JSON: the file ends before the results object is closed", line, col)
+	case errors.As(err, &syn):
+		line, col := lineCol(data, syn.Offset)
+		return fmt.Sprintf("%d:%d: invalid JSON: %v", line, col, syn)
+	case errors.As(err, &typ):
+		line, col := lineCol(data, typ.Offset)
+		return fmt.Sprintf("%d:%d: field %q: got JSON %s, want %v", line, col, typ.Field, typ.Value, typ.Type)
+	}
+	return err.Error()
+}
+
+// lineCol converts a byte offset into a 1-based line and column.
+func lineCol(data []byte, off int64) (line, col int) {
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	line = 1 + bytes.Count(data[:off], []byte{'\n'})
+	col = int(off) - bytes.LastIndexByte(data[:off], '\n')
+	return line, col
+}
+
+// WriteFileAtomic writes data to path through a temporary file in the same
+// directory and a rename, so a reader never sees a half-written file and an
+// interrupted write leaves the old file in place.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	name := tmp.Name()
+	cleanup := func() { tmp.Close(); os.Remove(name) }
+	if _, err := tmp.Write(data); err != nil {
+		cleanup()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		cleanup()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(name)
+		return err
+	}
+	if err := os.Chmod(name, perm); err != nil {
+		os.Remove(name)
+		return err
+	}
+	if err := os.Rename(name, path); err != nil {
+		os.Remove(name)
+		return err
+	}
+	return nil
+}
+
+// Encode returns the indented JSON of f.
+func (f *File) Encode() ([]byte, error) {
+	data, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(data, '\n'), nil
+}
+
+// WriteFile validates f and writes it atomically to path.
+func (f *File) WriteFile(path string) error {
+	if err := f.Validate(); err != nil {
+		return fmt.Errorf("refusing to write invalid results: %w", err)
+	}
+	data, err := f.Encode()
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(path, data, 0o644)
+}
+
+// Find returns the case with the given name, or nil.
+func (f *File) Find(name string) *Case {
+	for i := range f.Cases {
+		if f.Cases[i].Name == name {
+			return &f.Cases[i]
+		}
+	}
+	return nil
+}
