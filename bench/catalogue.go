@@ -1,0 +1,236 @@
+// Package bench is the case catalogue and the runner. The catalogue is the
+// one list of cases that both `go test -bench` (bench_test.go) and the
+// runner iterate, so a case has one name everywhere: Go benchmark naming,
+// Op/shape[/bM]/dtype/target, e.g. BitLinear/2560x6912/b1/i2/generic.
+package bench
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"github.com/bitnet-go/bitnet-bench/bench/results"
+	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/kernels/pack"
+	"github.com/bitnet-go/bitnet-bench/kernels/quant"
+)
+
+// Case is one entry of the catalogue: an op at a shape on a backend.
+type Case struct {
+	Name    string
+	Op      kernels.Op
+	Shape   results.Shape
+	DType   string
+	Backend kernels.Backend
+	// Unavailable is why the backend cannot run here ("" when it can).
+	Unavailable string
+}
+
+// BackendName is the registry name of the case's backend.
+func (c *Case) BackendName() string { return c.Backend.Name() }
+
+// batched reports whether an op's cost depends on the token count M.
+func batched(op kernels.Op) bool {
+	switch op {
+	case kernels.OpQuantizeWeights, kernels.OpPack2Bit, kernels.OpUnpack2Bit:
+		return false
+	}
+	return true
+}
+
+func dtypeOf(op kernels.Op) string {
+	switch op {
+	case kernels.OpBitLinear, kernels.OpPack2Bit, kernels.OpUnpack2Bit:
+		return "i2"
+	}
+	return "f32"
+}
+
+// target is the last element of a case name: the ISA level on the CPU, the
+// backend name elsewhere (its architecture is in the results).
+func target(b kernels.Backend) string {
+	if b.Name() == "cpu" {
+		return b.Level()
+	}
+	return b.Name()
+}
+
+// CaseName builds the name of op at shape on backend b.
+func CaseName(op kernels.Op, s results.Shape, b kernels.Backend) string {
+	var parts []string
+	parts = append(parts, string(op))
+	switch op {
+	case kernels.OpBitLinear, kernels.OpMatMul, kernels.OpQuantizeWeights, kernels.OpPack2Bit, kernels.OpUnpack2Bit:
+		parts = append(parts, fmt.Sprintf("%dx%d", s.N, s.K))
+	default: // per-token ops are sized by the feature width alone
+		parts = append(parts, fmt.Sprint(s.K))
+	}
+	if batched(op) {
+		parts = append(parts, fmt.Sprintf("b%d", s.M))
+	}
+	parts = append(parts, dtypeOf(op), target(b))
+	return strings.Join(parts, "/")
+}
+
+// Catalogue expands a config into cases, in run order: by op, then size,
+// then batch, then backend. Per-token ops take their widths from the sizes'
+// K (the input of a projection) and N (its output), without repeats.
+func Catalogue(cfg Config) ([]Case, error) {
+	if len(cfg.Ops) == 0 || len(cfg.Sizes) == 0 || len(cfg.Batches) == 0 || len(cfg.Devices) == 0 {
+		return nil, fmt.Errorf("catalogue: empty selection (ops %d, sizes %d, batches %d, devices %d)",
+			len(cfg.Ops), len(cfg.Sizes), len(cfg.Batches), len(cfg.Devices))
+	}
+	var backends []kernels.Backend
+	for _, d := range cfg.Devices {
+		b, err := kernels.Lookup(d)
+		if err != nil {
+			return nil, err
+		}
+		backends = append(backends, b)
+	}
+	var widths []int
+	for _, s := range cfg.Sizes {
+		for _, w := range []int{s.K, s.N} {
+			if !slices.Contains(widths, w) {
+				widths = append(widths, w)
+			}
+		}
+	}
+	var cases []Case
+	seen := map[string]bool{}
+	add := func(op kernels.Op, s results.Shape) {
+		for _, b := range backends {
+			c := Case{Op: op, Shape: s, DType: dtypeOf(op), Backend: b}
+			c.Name = CaseName(op, s, b)
+			if seen[c.Name] {
+				continue
+			}
+			seen[c.Name] = true
+			if err := b.Available(); err != nil {
+				c.Unavailable = err.Error()
+			}
+			cases = append(cases, c)
+		}
+	}
+	for _, op := range cfg.Ops {
+		switch {
+		case !batched(op):
+			for _, s := range cfg.Sizes {
+				add(op, results.Shape{N: s.N, K: s.K})
+			}
+		case op == kernels.OpBitLinear || op == kernels.OpMatMul:
+			for _, s := range cfg.Sizes {
+				for _, m := range cfg.Batches {
+					add(op, results.Shape{M: m, N: s.N, K: s.K})
+				}
+			}
+		default:
+			for _, w := range widths {
+				for _, m := range cfg.Batches {
+					add(op, results.Shape{M: m, K: w})
+				}
+			}
+		}
+	}
+	return cases, nil
+}
+
+// Work is what one operation of a case moves and computes.
+type Work struct {
+	// Bytes counts operands read and results written, weights first; for
+	// the weight-bound GEMV it is essentially the weights streamed.
+	Bytes int64
+	MACs  int64
+}
+
+// WorkOf returns the work per operation of a case.
+func WorkOf(op kernels.Op, s results.Shape) Work {
+	m, n, k := int64(s.M), int64(s.N), int64(s.K)
+	packed := n * int64(pack.Stride2Bit(s.K))
+	switch op {
+	case kernels.OpBitLinear:
+		return Work{Bytes: packed + m*k + 4*m + 4*m*n, MACs: m * n * k}
+	case kernels.OpMatMul:
+		return Work{Bytes: 4*n*k + 4*m*k + 4*m*n, MACs: m * n * k}
+	case kernels.OpQuantizeWeights:
+		return Work{Bytes: 4*n*k + n*k}
+	case kernels.OpQuantizeActivations:
+		return Work{Bytes: 4*m*k + m*k + 4*m}
+	case kernels.OpPack2Bit:
+		return Work{Bytes: n*k + packed}
+	case kernels.OpUnpack2Bit:
+		return Work{Bytes: packed + n*k}
+	}
+	return Work{Bytes: 8 * m * k} // activations: read and write f32
+}
+
+// seedFor derives a per-case seed so every case's data is reproducible on
+// its own, whatever else the run selects.
+func seedFor(seed uint64, op kernels.Op, s results.Shape) uint64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s/%d/%d/%d", op, s.M, s.N, s.K)
+	return seed ^ h.Sum64()
+}
+
+// NewProblem allocates a case's operands and fills them with seeded random
+// data. BitLinear weights go through the kernel library: f32 normal weights,
+// absmean quantization, 2-bit packing.
+func NewProblem(op kernels.Op, s results.Shape, seed uint64) (*kernels.Problem, error) {
+	rng := rand.New(rand.NewPCG(seedFor(seed, op, s), 0x62697463))
+	p := &kernels.Problem{Op: op, M: s.M, N: s.N, K: s.K}
+	normals := func(n int, scale float64) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.NormFloat64() * scale)
+		}
+		return v
+	}
+	m, n, k := s.M, s.N, s.K
+	switch op {
+	case kernels.OpBitLinear, kernels.OpUnpack2Bit:
+		w, err := ternaryWeights(normals(n*k, 0.02), n, k)
+		if err != nil {
+			return nil, err
+		}
+		p.Weights = w
+		if op == kernels.OpUnpack2Bit {
+			p.YQ = make([]int8, n*k)
+			break
+		}
+		p.XQ = make([]int8, m*k)
+		p.XScales = make([]float32, m)
+		if err := quant.QuantizeActivations(p.XQ, p.XScales, normals(m*k, 1), m, k); err != nil {
+			return nil, err
+		}
+		p.Y = make([]float32, m*n)
+	case kernels.OpMatMul:
+		p.X, p.W, p.Y = normals(m*k, 1), normals(n*k, 0.02), make([]float32, m*n)
+	case kernels.OpQuantizeWeights:
+		p.W, p.YQ, p.YScales = normals(n*k, 0.02), make([]int8, n*k), make([]float32, 1)
+	case kernels.OpQuantizeActivations:
+		p.X, p.YQ, p.YScales = normals(m*k, 1), make([]int8, m*k), make([]float32, m)
+	case kernels.OpPack2Bit:
+		t, err := quant.QuantizeTernary(normals(n*k, 0.02), n, k, false)
+		if err != nil {
+			return nil, err
+		}
+		p.Codes, p.YPacked = t.Codes, make([]byte, n*pack.Stride2Bit(k))
+	default: // activations, over a range that exercises both tails
+		p.X, p.Y = normals(m*k, 3), make([]float32, m*k)
+	}
+	return p, p.Check()
+}
+
+func ternaryWeights(w []float32, n, k int) (*kernels.Weights, error) {
+	t, err := quant.QuantizeTernary(w, n, k, false)
+	if err != nil {
+		return nil, err
+	}
+	packed, err := pack.Pack2Bit(t.Codes, n, k)
+	if err != nil {
+		return nil, err
+	}
+	return &kernels.Weights{Packed: packed, Scale: t.Scale}, nil
+}

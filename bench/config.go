@@ -1,0 +1,190 @@
+package bench
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bitnet-go/bitnet-bench/kernels"
+)
+
+// Size is a weight shape: N output features by K input features.
+type Size struct{ N, K int }
+
+func (s Size) String() string { return fmt.Sprintf("%dx%d", s.N, s.K) }
+
+// Model2B4T lists the GEMV shapes of BitNet b1.58 2B4T (hidden 2560,
+// FFN 6912, 20 heads, 5 KV heads, head dim 128), from DESIGN.md.
+var Model2B4T = []Size{
+	{2560, 2560},  // Q, O
+	{640, 2560},   // K, V
+	{3840, 2560},  // fused QKV
+	{6912, 2560},  // gate, up
+	{13824, 2560}, // fused gate+up
+	{2560, 6912},  // down
+}
+
+// Families are the groups of operations that --operations selects.
+var Families = map[string][]kernels.Op{
+	"bitlinear":  {kernels.OpBitLinear},
+	"matmul":     {kernels.OpMatMul},
+	"quantize":   {kernels.OpQuantizeWeights, kernels.OpQuantizeActivations},
+	"pack":       {kernels.OpPack2Bit, kernels.OpUnpack2Bit},
+	"activation": kernels.ActivationOps,
+}
+
+// FamilyNames is the order families run and are listed in.
+var FamilyNames = []string{"bitlinear", "matmul", "quantize", "pack", "activation"}
+
+// FamilyOf returns the family an op belongs to.
+func FamilyOf(op kernels.Op) string {
+	for f, ops := range Families {
+		if slices.Contains(ops, op) {
+			return f
+		}
+	}
+	return ""
+}
+
+// Config selects the cases to run and how to measure them.
+type Config struct {
+	Ops        []kernels.Op // in run order
+	Sizes      []Size
+	Batches    []int
+	Devices    []string // backend names
+	Samples    int
+	Warmup     time.Duration
+	SampleTime time.Duration // target duration of one timed batch
+	Seed       uint64
+	Quick      bool
+}
+
+// DefaultConfig measures every family on the 2B4T shapes.
+func DefaultConfig() Config {
+	return Config{
+		Ops:        AllOps(),
+		Sizes:      slices.Clone(Model2B4T),
+		Batches:    []int{1, 8},
+		Devices:    []string{"cpu"},
+		Samples:    10,
+		Warmup:     200 * time.Millisecond,
+		SampleTime: 100 * time.Millisecond,
+		Seed:       1,
+	}
+}
+
+// QuickConfig is a short run: three shapes (the attention projection, the
+// FFN up projection and the down projection, which has the long K) and
+// shorter samples, still ten of them so the median has an interval.
+func QuickConfig() Config {
+	c := DefaultConfig()
+	c.Sizes = []Size{{2560, 2560}, {6912, 2560}, {2560, 6912}}
+	c.Warmup = 50 * time.Millisecond
+	c.SampleTime = 20 * time.Millisecond
+	c.Quick = true
+	return c
+}
+
+// AllOps lists every op in family order.
+func AllOps() []kernels.Op {
+	var ops []kernels.Op
+	for _, f := range FamilyNames {
+		ops = append(ops, Families[f]...)
+	}
+	return ops
+}
+
+// ParseOps reads a comma-separated list of family names ("matmul,quantize")
+// or op names ("BitLinear", "gelu"), case-insensitively.
+func ParseOps(list string) ([]kernels.Op, error) {
+	var ops []kernels.Op
+	add := func(op kernels.Op) {
+		if !slices.Contains(ops, op) {
+			ops = append(ops, op)
+		}
+	}
+	for _, item := range splitList(list) {
+		name := strings.ToLower(item)
+		if fam, ok := Families[name]; ok {
+			for _, op := range fam {
+				add(op)
+			}
+			continue
+		}
+		found := false
+		for _, op := range AllOps() {
+			if strings.ToLower(string(op)) == name {
+				add(op)
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("unknown operation %q: want a family (%s) or an op (%s)",
+				item, strings.Join(FamilyNames, ", "), joinOps(AllOps()))
+		}
+	}
+	if len(ops) == 0 {
+		return nil, fmt.Errorf("no operations given")
+	}
+	return ops, nil
+}
+
+func joinOps(ops []kernels.Op) string {
+	s := make([]string, len(ops))
+	for i, op := range ops {
+		s[i] = string(op)
+	}
+	return strings.Join(s, ", ")
+}
+
+// ParseSizes reads "2560x2560,640x2560" (N×K).
+func ParseSizes(list string) ([]Size, error) {
+	var sizes []Size
+	for _, item := range splitList(list) {
+		n, k, ok := strings.Cut(strings.ToLower(item), "x")
+		if !ok {
+			return nil, fmt.Errorf("size %q: want NxK, e.g. 2560x6912", item)
+		}
+		nv, err1 := strconv.Atoi(n)
+		kv, err2 := strconv.Atoi(k)
+		if err1 != nil || err2 != nil || nv <= 0 || kv <= 0 {
+			return nil, fmt.Errorf("size %q: want two positive integers NxK, e.g. 2560x6912", item)
+		}
+		if int64(nv)*int64(kv) > 1<<31 {
+			return nil, fmt.Errorf("size %q: %d weights is more than this tool handles (2^31)", item, int64(nv)*int64(kv))
+		}
+		sizes = append(sizes, Size{nv, kv})
+	}
+	if len(sizes) == 0 {
+		return nil, fmt.Errorf("no sizes given")
+	}
+	return sizes, nil
+}
+
+// ParseBatches reads "1,8,64".
+func ParseBatches(list string) ([]int, error) {
+	var bs []int
+	for _, item := range splitList(list) {
+		v, err := strconv.Atoi(item)
+		if err != nil || v <= 0 || v > 1<<16 {
+			return nil, fmt.Errorf("batch %q: want a positive integer up to 65536", item)
+		}
+		bs = append(bs, v)
+	}
+	if len(bs) == 0 {
+		return nil, fmt.Errorf("no batch sizes given")
+	}
+	return bs, nil
+}
+
+func splitList(list string) []string {
+	var out []string
+	for _, f := range strings.Split(list, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -1,0 +1,172 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"slices"
+	"time"
+
+	"golang.org/x/perf/benchmath"
+
+	"github.com/bitnet-go/bitnet-bench/bench/results"
+	"github.com/bitnet-go/bitnet-bench/kernels"
+)
+
+// Runner measures catalogue cases: per case a warm-up, then Samples timed
+// batches whose iteration count is set from the warm-up so a batch lasts
+// about SampleTime.
+type Runner struct {
+	Config Config
+	// Confidence of the median's interval; 0.95 when zero.
+	Confidence float64
+	// Progress, when set, gets one line per case.
+	Progress io.Writer
+}
+
+// Run measures cases in order. When ctx is cancelled it stops between
+// samples and returns the cases that finished with ctx's error, so the
+// caller can still write them out.
+func (r *Runner) Run(ctx context.Context, cases []Case) ([]results.Case, error) {
+	out := make([]results.Case, 0, len(cases))
+	for i := range cases {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		started := time.Now()
+		rc, err := r.RunCase(ctx, &cases[i])
+		if err != nil { // interrupted mid-case: the case is dropped, not half-kept
+			return out, err
+		}
+		out = append(out, rc)
+		if r.Progress != nil {
+			fmt.Fprintf(r.Progress, "[%d/%d] %-45s %s (%.1fs)\n", i+1, len(cases), rc.Name, describe(&rc), time.Since(started).Seconds())
+		}
+	}
+	return out, nil
+}
+
+func describe(c *results.Case) string {
+	if !c.OK() {
+		return c.Status + ": " + c.Error
+	}
+	s := fmt.Sprintf("%s/op ±%.1f%%", formatNs(c.MedianNs), 100*max(c.MedianNs-c.CILowNs, c.CIHighNs-c.MedianNs)/c.MedianNs)
+	if c.GMACps > 0 {
+		s += fmt.Sprintf("  %.2f GMAC/s", c.GMACps)
+	}
+	if c.GBps > 0 {
+		s += fmt.Sprintf("  %.2f GB/s", c.GBps)
+	}
+	return s
+}
+
+func formatNs(ns float64) string {
+	switch {
+	case ns >= 1e9:
+		return fmt.Sprintf("%.3gs", ns/1e9)
+	case ns >= 1e6:
+		return fmt.Sprintf("%.3gms", ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.3gµs", ns/1e3)
+	}
+	return fmt.Sprintf("%.3gns", ns)
+}
+
+// RunCase measures one case. Problems with the case itself (backend
+// unavailable, op not implemented, kernel error) are recorded in the
+// result's Status; only cancellation is returned as an error.
+func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
+	w := WorkOf(c.Op, c.Shape)
+	rc := results.Case{
+		Name: c.Name, Op: string(c.Op), Family: FamilyOf(c.Op), Shape: c.Shape, DType: c.DType,
+		Backend: c.Backend.Name(), Level: c.Backend.Level(), Threads: 1,
+		BytesPerOp: w.Bytes, MACsPerOp: w.MACs,
+	}
+	fail := func(status string, err error) (results.Case, error) {
+		rc.Status, rc.Error = status, err.Error()
+		return rc, nil
+	}
+	if c.Unavailable != "" {
+		return fail(results.StatusUnavailable, errors.New(c.Unavailable))
+	}
+	if !c.Backend.Implements(c.Op) {
+		return fail(results.StatusNotImplemented, &kernels.NotImplementedError{Op: c.Op, Backend: c.Backend.Name()})
+	}
+	p, err := NewProblem(c.Op, c.Shape, r.Config.Seed)
+	if err != nil {
+		return fail(results.StatusError, err)
+	}
+	k, err := c.Backend.Prepare(p)
+	if err != nil {
+		if kernels.IsNotImplemented(err) {
+			return fail(results.StatusNotImplemented, err)
+		}
+		return fail(results.StatusError, err)
+	}
+	defer k.Close()
+	runtime.GC() // collect the set-up garbage before the clock starts
+
+	// Warm-up: at least one run and at least the warm-up time.
+	start := time.Now()
+	warm := 0
+	for warm == 0 || time.Since(start) < r.Config.Warmup {
+		if err := k.Run(); err != nil {
+			return fail(results.StatusError, err)
+		}
+		warm++
+	}
+	perOp := time.Since(start) / time.Duration(warm)
+	iters := 1
+	if perOp > 0 && r.Config.SampleTime > perOp {
+		iters = int(r.Config.SampleTime / perOp)
+	}
+	samples := max(r.Config.Samples, 1)
+	rc.Iterations = iters
+	rc.SamplesNs = make([]float64, 0, samples)
+	for s := 0; s < samples; s++ {
+		if err := ctx.Err(); err != nil {
+			return rc, err
+		}
+		t0 := time.Now()
+		for i := 0; i < iters; i++ {
+			if err := k.Run(); err != nil {
+				rc.SamplesNs, rc.Iterations = nil, 0
+				return fail(results.StatusError, err)
+			}
+		}
+		ns := float64(time.Since(t0).Nanoseconds()) / float64(iters)
+		rc.SamplesNs = append(rc.SamplesNs, max(ns, 1e-3)) // a zero reading would be below timer resolution
+	}
+	rc.Status = results.StatusOK
+	Summarize(&rc, r.confidence())
+	return rc, nil
+}
+
+func (r *Runner) confidence() float64 {
+	if r.Confidence > 0 {
+		return r.Confidence
+	}
+	return 0.95
+}
+
+// Summarize fills the median, its distribution-free confidence interval
+// (benchmath's AssumeNothing) and the throughput at the median.
+func Summarize(c *results.Case, confidence float64) {
+	sample := benchmath.NewSample(slices.Clone(c.SamplesNs), &benchmath.DefaultThresholds) // NewSample sorts its input
+	sum := benchmath.AssumeNothing.Summary(sample, confidence)
+	c.MedianNs, c.CILowNs, c.CIHighNs, c.Confidence = sum.Center, sum.Lo, sum.Hi, sum.Confidence
+	if math.IsInf(sum.Lo, 0) || math.IsInf(sum.Hi, 0) {
+		// Too few samples for an interval at this confidence: record none
+		// (JSON has no infinity) rather than a made-up one.
+		c.CILowNs, c.CIHighNs, c.Confidence = 0, 0, 0
+	}
+	if c.BytesPerOp > 0 {
+		c.GBps = float64(c.BytesPerOp) / c.MedianNs
+	}
+	if c.MACsPerOp > 0 {
+		c.GMACps = float64(c.MACsPerOp) / c.MedianNs
+	}
+}

@@ -1,0 +1,188 @@
+// Package kernels defines the operations of bitnet-bench, their pure-Go
+// reference implementations (the oracle every fast path is tested against),
+// and the registry of backends that implement them.
+//
+// Layout and contracts follow DESIGN.md:
+//   - ternary weights: codes in {-1, 0, +1}, absmean scale per tensor or per row;
+//   - activations: per-token absmax int8, scale 127/max|x|;
+//   - BitLinear: y[m,n] = (Σ_k w[n,k]·xq[m,k]) · wscale(n) / xscale[m],
+//     with exact int32 accumulation;
+//   - dense layers: y = x·Wᵀ with x M×K and W N×K, all row-major.
+package kernels
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/bitnet-go/bitnet-bench/kernels/pack"
+)
+
+// Op names an operation. The string is the first element of case names.
+type Op string
+
+const (
+	OpBitLinear           Op = "BitLinear"           // packed ternary weights × int8 activations
+	OpMatMul              Op = "MatMul"              // dense f32 y = x·Wᵀ
+	OpQuantizeWeights     Op = "QuantizeWeights"     // f32 → ternary codes, absmean
+	OpQuantizeActivations Op = "QuantizeActivations" // f32 → int8 per token, absmax
+	OpPack2Bit            Op = "Pack2Bit"            // ternary codes → 2-bit packed
+	OpUnpack2Bit          Op = "Unpack2Bit"          // 2-bit packed → int8 codes
+	OpReLU                Op = "ReLU"
+	OpGELU                Op = "GELU"
+	OpSiLU                Op = "SiLU"
+	OpSigmoid             Op = "Sigmoid"
+	OpTanh                Op = "Tanh"
+)
+
+// ActivationOps lists the elementwise activation functions.
+var ActivationOps = []Op{OpReLU, OpGELU, OpSiLU, OpSigmoid, OpTanh}
+
+// Weights are ternary weights packed 2 bits per code, with their absmean
+// scale per tensor (Scale) or per output row (RowScales, when set).
+type Weights struct {
+	Packed    *pack.Packed2Bit
+	Scale     float32
+	RowScales []float32
+}
+
+// RowScale returns the scale of output row n.
+func (w *Weights) RowScale(n int) float32 {
+	if w.RowScales != nil {
+		return w.RowScales[n]
+	}
+	return w.Scale
+}
+
+// Problem binds an operation to its operands. Inputs are read, outputs are
+// written by the kernel; which fields an op uses is documented per field.
+// M is the number of tokens (batch), N the output features, K the input
+// features.
+type Problem struct {
+	Op      Op
+	M, N, K int
+
+	X       []float32 // M×K activations: MatMul, QuantizeActivations, activation functions (M·K elements)
+	XQ      []int8    // M×K int8 activations: BitLinear
+	XScales []float32 // M scales of XQ: BitLinear
+	W       []float32 // N×K dense weights: MatMul, QuantizeWeights
+	Weights *Weights  // packed ternary weights: BitLinear, Unpack2Bit
+	Codes   []int8    // N×K ternary codes: Pack2Bit input
+
+	Y       []float32 // M×N outputs (BitLinear, MatMul); M·K for activation functions
+	YQ      []int8    // QuantizeActivations: M×K; QuantizeWeights and Unpack2Bit: N×K codes
+	YScales []float32 // QuantizeActivations: M scales; QuantizeWeights: 1 scale
+	YPacked []byte    // Pack2Bit: N·Stride2Bit(K) bytes
+}
+
+// Kernel is a problem bound to a backend, ready to run repeatedly.
+type Kernel interface {
+	// Run executes the operation once. On an asynchronous device it waits
+	// for completion, so wall-clock timing of Run is honest.
+	Run() error
+	// Fetch copies the outputs of the last Run into the Problem's output
+	// fields (a no-op for backends that write host memory directly).
+	Fetch() error
+	// Close releases what Prepare acquired.
+	Close() error
+}
+
+// Backend executes operations on one device at one instruction-set level.
+type Backend interface {
+	// Name is the registry name: "cpu", "cuda", "metal", "mlx".
+	Name() string
+	// Level is the ISA level or device architecture in use ("generic",
+	// "avx2", "avx512vnni", "sm_90", ...).
+	Level() string
+	// Available returns nil when the backend can run here, or why not.
+	Available() error
+	// Implements reports whether the backend has its own kernel for op.
+	Implements(op Op) bool
+	// Prepare checks p and binds it. An op the backend lacks returns a
+	// *NotImplementedError; there is never a silent fallback.
+	Prepare(p *Problem) (Kernel, error)
+}
+
+// NotImplementedError says that a backend has no kernel for an op.
+type NotImplementedError struct {
+	Op      Op
+	Backend string
+}
+
+func (e *NotImplementedError) Error() string {
+	return fmt.Sprintf("%s: not implemented on %s", e.Op, e.Backend)
+}
+
+// IsNotImplemented reports whether err is, or wraps, a NotImplementedError.
+func IsNotImplemented(err error) bool {
+	var ni *NotImplementedError
+	return errors.As(err, &ni)
+}
+
+// ShapeError reports operands that do not match the problem's shape.
+type ShapeError struct {
+	Op  Op
+	Msg string
+}
+
+func (e *ShapeError) Error() string { return fmt.Sprintf("%s: %s", e.Op, e.Msg) }
+
+func shapeErr(op Op, format string, args ...any) error {
+	return &ShapeError{Op: op, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Check validates that p's operands fit its op and shape, so every backend
+// refuses a bad problem with the same message.
+func (p *Problem) Check() error {
+	need := func(name string, have, want int) error {
+		if have < want {
+			return shapeErr(p.Op, "%s has %d elements, want %d (M=%d N=%d K=%d)", name, have, want, p.M, p.N, p.K)
+		}
+		return nil
+	}
+	pos := func(dims ...int) error {
+		for _, d := range dims {
+			if d <= 0 {
+				return shapeErr(p.Op, "shape M=%d N=%d K=%d: the dimensions this op uses must be positive", p.M, p.N, p.K)
+			}
+		}
+		return nil
+	}
+	weights := func() error {
+		w := p.Weights
+		if w == nil || w.Packed == nil {
+			return shapeErr(p.Op, "no packed weights")
+		}
+		if w.Packed.Rows != p.N || w.Packed.Cols != p.K {
+			return shapeErr(p.Op, "weights are %dx%d, want N×K = %dx%d", w.Packed.Rows, w.Packed.Cols, p.N, p.K)
+		}
+		if w.RowScales != nil && len(w.RowScales) != p.N {
+			return shapeErr(p.Op, "%d row scales, want N = %d", len(w.RowScales), p.N)
+		}
+		return nil
+	}
+	var errs []error
+	switch p.Op {
+	case OpBitLinear:
+		errs = append(errs, pos(p.M, p.N, p.K), weights(), need("XQ", len(p.XQ), p.M*p.K),
+			need("XScales", len(p.XScales), p.M), need("Y", len(p.Y), p.M*p.N))
+	case OpMatMul:
+		errs = append(errs, pos(p.M, p.N, p.K), need("X", len(p.X), p.M*p.K),
+			need("W", len(p.W), p.N*p.K), need("Y", len(p.Y), p.M*p.N))
+	case OpQuantizeWeights:
+		errs = append(errs, pos(p.N, p.K), need("W", len(p.W), p.N*p.K),
+			need("YQ", len(p.YQ), p.N*p.K), need("YScales", len(p.YScales), 1))
+	case OpQuantizeActivations:
+		errs = append(errs, pos(p.M, p.K), need("X", len(p.X), p.M*p.K),
+			need("YQ", len(p.YQ), p.M*p.K), need("YScales", len(p.YScales), p.M))
+	case OpPack2Bit:
+		errs = append(errs, pos(p.N, p.K), need("Codes", len(p.Codes), p.N*p.K),
+			need("YPacked", len(p.YPacked), p.N*pack.Stride2Bit(p.K)))
+	case OpUnpack2Bit:
+		errs = append(errs, pos(p.N, p.K), weights(), need("YQ", len(p.YQ), p.N*p.K))
+	case OpReLU, OpGELU, OpSiLU, OpSigmoid, OpTanh:
+		errs = append(errs, pos(p.M, p.K), need("X", len(p.X), p.M*p.K), need("Y", len(p.Y), p.M*p.K))
+	default:
+		return fmt.Errorf("unknown op %q", p.Op)
+	}
+	return errors.Join(errs...)
+}
