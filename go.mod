@@ -18,3 +18,5 @@ require (
 	golang.org/x/perf v0.0.0-20260908200009-22c9c6c9d4da // indirect
 	golang.org/x/sys v0.48.0 // indirect
 )
+
+tool golang.org/x/perf/cmd/benchstat

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/bitnet-go/bitnet-bench/bench"
+	"github.com/bitnet-go/bitnet-bench/bench/probe"
+	"github.com/bitnet-go/bitnet-bench/bench/results"
+	"github.com/bitnet-go/bitnet-bench/kernels"
+	_ "github.com/bitnet-go/bitnet-bench/kernels/cpu" // registers the cpu backend
+	"github.com/bitnet-go/bitnet-bench/report"
+)
+
+// minSamples is the fewest samples that give the median a 95% interval
+// (DESIGN.md asks for at least 10 after warm-up).
+const minSamples = 10
+
+func runCompare(ctx context.Context, e *env, args []string) int {
+	fs := newFlagSet(e, "compare", `compare [flags] --output DIR
+
+Runs the benchmark catalogue (operation × size × batch × device) with a
+warm-up and N timed samples per case, then writes DIR/results.json,
+DIR/results.txt (Go benchmark format, for benchstat) and DIR/report.html.
+If --output names a .json file, the .txt and .html are written beside it.`, `  bitnet-bench compare --quick --output out
+  bitnet-bench compare --operations bitlinear,matmul --sizes 2560x2560,2560x6912 --batch 1,8 --output out
+  bitnet-bench compare --operations gelu,silu --samples 20 --output results.json
+  benchstat out/results.txt`)
+	var (
+		ops        = fs.String("operations", "", "comma-separated families ("+strings.Join(bench.FamilyNames, ",")+") or op names; default all")
+		sizes      = fs.String("sizes", "", "comma-separated NxK weight shapes; default the BitNet b1.58 2B4T shapes")
+		batch      = fs.String("batch", "", "comma-separated batch sizes (tokens); default 1,8")
+		devices    = fs.String("devices", "", "comma-separated backends ("+strings.Join(kernels.Backends(), ",")+"); default cpu")
+		samples    = fs.Int("samples", 0, fmt.Sprintf("timed samples per case (at least %d); default 10", minSamples))
+		warmup     = fs.Duration("warmup", 0, "warm-up time per case; default 200ms (50ms with --quick)")
+		sampleTime = fs.Duration("sample-time", 0, "target duration of one sample; default 100ms (20ms with --quick)")
+		seed       = fs.Uint64("seed", 1, "seed of the random operands")
+		quick      = fs.Bool("quick", false, "short run: 3 shapes, short samples (under 2 minutes on 2 cores)")
+		output     = fs.String("output", "", "output directory, or the path of results.json (required)")
+		quiet      = fs.Bool("quiet", false, "print nothing but errors")
+	)
+	fs.StringVar(batch, "batch-sizes", "", "alias of --batch")
+	if code, stop := parseFlags(e, fs, args); stop {
+		return code
+	}
+	if *output == "" {
+		return fail(e, "compare", exitBadInput, "--output is required (a directory, or a path ending in .json)")
+	}
+	cfg := bench.DefaultConfig()
+	if *quick {
+		cfg = bench.QuickConfig()
+	}
+	var err error
+	if *ops != "" {
+		if cfg.Ops, err = bench.ParseOps(*ops); err != nil {
+			return fail(e, "compare", exitBadInput, "--operations: %v", err)
+		}
+	}
+	if *sizes != "" {
+		if cfg.Sizes, err = bench.ParseSizes(*sizes); err != nil {
+			return fail(e, "compare", exitBadInput, "--sizes: %v", err)
+		}
+	}
+	if *batch != "" {
+		if cfg.Batches, err = bench.ParseBatches(*batch); err != nil {
+			return fail(e, "compare", exitBadInput, "--batch: %v", err)
+		}
+	}
+	if *devices != "" {
+		cfg.Devices = nil
+		for _, d := range strings.Split(*devices, ",") {
+			if d = strings.TrimSpace(strings.ToLower(d)); d != "" {
+				cfg.Devices = append(cfg.Devices, d)
+			}
+		}
+	}
+	if *samples != 0 {
+		if *samples < minSamples {
+			return fail(e, "compare", exitBadInput, "--samples %d: want at least %d so the median has a confidence interval", *samples, minSamples)
+		}
+		cfg.Samples = *samples
+	}
+	if *warmup < 0 || *sampleTime < 0 {
+		return fail(e, "compare", exitBadInput, "--warmup and --sample-time must not be negative")
+	}
+	if *warmup > 0 {
+		cfg.Warmup = *warmup
+	}
+	if *sampleTime > 0 {
+		cfg.SampleTime = *sampleTime
+	}
+	cfg.Seed = *seed
+	cases, err := bench.Catalogue(cfg)
+	if err != nil {
+		return fail(e, "compare", exitBadInput, "%v", err)
+	}
+	jsonPath, txtPath, htmlPath := outputPaths(*output)
+	if err := os.MkdirAll(filepath.Dir(jsonPath), 0o755); err != nil {
+		return fail(e, "compare", exitBadInput, "--output: %v", err)
+	}
+
+	f := &results.File{
+		Schema:  results.Schema,
+		Tool:    probe.Tool(version),
+		Created: time.Now().UTC(),
+		Command: e.argv,
+		Machine: probe.Machine(),
+		Config:  resultsConfig(cfg),
+	}
+	runner := bench.Runner{Config: cfg}
+	if !*quiet {
+		runner.Progress = e.stderr
+		fmt.Fprintf(e.stderr, "bitnet-bench compare: %d cases on %s\n", len(cases), f.Machine.CPUModel)
+	}
+	f.Cases, err = runner.Run(ctx, cases)
+	interrupted := errors.Is(err, context.Canceled)
+	if err != nil && !interrupted {
+		return fail(e, "compare", exitFailure, "%v", err)
+	}
+	f.Complete = !interrupted
+	if code := writeOutputs(e, f, jsonPath, txtPath, htmlPath, *quiet); code != exitOK {
+		return code
+	}
+	if interrupted {
+		return fail(e, "compare", exitInterrupted, "interrupted: wrote the %d of %d cases that finished, marked incomplete", len(f.Cases), len(cases))
+	}
+	failed := 0
+	for _, c := range f.Cases {
+		if c.Status == results.StatusError {
+			failed++
+			fmt.Fprintf(e.stderr, "bitnet-bench compare: %s failed: %s\n", c.Name, c.Error)
+		}
+	}
+	if failed > 0 {
+		return exitFailure
+	}
+	return exitOK
+}
+
+// outputPaths maps --output to the three files: a directory gets
+// results.json, results.txt and report.html; a .json path gets its .txt
+// and .html siblings.
+func outputPaths(out string) (jsonPath, txtPath, htmlPath string) {
+	if strings.EqualFold(filepath.Ext(out), ".json") {
+		stem := strings.TrimSuffix(out, filepath.Ext(out))
+		return out, stem + ".txt", stem + ".html"
+	}
+	return filepath.Join(out, "results.json"), filepath.Join(out, "results.txt"), filepath.Join(out, "report.html")
+}
+
+func writeOutputs(e *env, f *results.File, jsonPath, txtPath, htmlPath string, quiet bool) int {
+	if err := f.WriteFile(jsonPath); err != nil {
+		return fail(e, "compare", exitFailure, "writing %s: %v", jsonPath, err)
+	}
+	var txt bytes.Buffer
+	if err := f.WriteBenchText(&txt); err != nil {
+		return fail(e, "compare", exitFailure, "writing %s: %v", txtPath, err)
+	}
+	if err := results.WriteFileAtomic(txtPath, txt.Bytes(), 0o644); err != nil {
+		return fail(e, "compare", exitFailure, "writing %s: %v", txtPath, err)
+	}
+	if err := report.WriteFile(htmlPath, report.Input{Results: f}); err != nil {
+		return fail(e, "compare", exitFailure, "writing %s: %v", htmlPath, err)
+	}
+	if !quiet {
+		fmt.Fprintf(e.stderr, "wrote %s, %s and %s\n", jsonPath, txtPath, htmlPath)
+	}
+	return exitOK
+}
+
+func resultsConfig(c bench.Config) results.Config {
+	rc := results.Config{
+		Batches: c.Batches, Devices: c.Devices, Samples: c.Samples,
+		Warmup: c.Warmup.String(), SampleTime: c.SampleTime.String(),
+		Threads: 1, Seed: int64(c.Seed), Quick: c.Quick, Confidence: 0.95,
+	}
+	for _, op := range c.Ops {
+		rc.Operations = append(rc.Operations, string(op))
+	}
+	for _, s := range c.Sizes {
+		rc.Sizes = append(rc.Sizes, s.String())
+	}
+	return rc
+}

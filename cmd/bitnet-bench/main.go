@@ -1,0 +1,141 @@
+// Command bitnet-bench measures 1.58-bit (ternary) kernels, checks results
+// against baselines, and renders HTML reports.
+//
+// Exit codes: 0 success (no regression), 1 regression found or a case
+// failed, 2 bad usage or bad input, 130 interrupted.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+const version = "0.1.0-dev"
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitFailure     = 1 // a regression, or a case that failed
+	exitBadInput    = 2 // bad usage or bad input
+	exitInterrupted = 130
+)
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *env, args []string) int
+}
+
+var commands = []command{
+	{"compare", "run benchmark cases; write results.json, results.txt and report.html", runCompare},
+	{"regression-check", "compare current results with a baseline; exit 1 on a regression", runRegressionCheck},
+	{"report", "render an HTML report from results.json", runReport},
+	{"version", "print the version", func(_ context.Context, e *env, _ []string) int {
+		fmt.Fprintln(e.stdout, "bitnet-bench", version)
+		return exitOK
+	}},
+}
+
+// env carries the process's streams so commands can be tested in-process.
+type env struct {
+	stdout, stderr io.Writer
+	argv           []string // the whole command line, for the results file
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr, argv: os.Args}, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 {
+		usage(e.stderr)
+		return exitBadInput
+	}
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help", "help":
+		if len(args) > 1 {
+			return run(ctx, e, []string{args[1], "--help"})
+		}
+		usage(e.stdout)
+		return exitOK
+	case "-version", "--version":
+		name = "version"
+	}
+	for _, c := range commands {
+		if c.name == name {
+			return c.run(ctx, e, args[1:])
+		}
+	}
+	fmt.Fprintf(e.stderr, "bitnet-bench: unknown command %q\n\n", name)
+	usage(e.stderr)
+	return exitBadInput
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, `bitnet-bench %s: benchmarks for 1.58-bit (ternary) kernels
+
+Usage:
+  bitnet-bench <command> [flags]
+
+Commands:
+`, version)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-17s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Run "bitnet-bench <command> --help" for a command's flags and examples.
+
+Exit codes: 0 success, 1 regression found (or a case failed),
+2 bad usage or bad input, 130 interrupted.
+`)
+}
+
+// newFlagSet returns a flag set whose --help prints the synopsis, the flags
+// and examples, and whose errors go to stderr.
+func newFlagSet(e *env, name, synopsis, examples string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "Usage: bitnet-bench %s\n\n%s\n\nFlags:\n", name, strings.TrimSpace(synopsis))
+		fs.PrintDefaults()
+		fmt.Fprintf(w, "\nExamples:\n%s\n", strings.TrimRight(examples, "\n"))
+	}
+	return fs
+}
+
+// parseFlags parses args; it returns (code, true) when the command must
+// stop: after --help (exit 0, usage on stdout) or on a flag error (exit 2).
+func parseFlags(e *env, fs *flag.FlagSet, args []string) (int, bool) {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(e.stdout)
+		fs.Usage()
+		return exitOK, true
+	}
+	if err != nil {
+		return exitBadInput, true
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "bitnet-bench %s: unexpected argument %q (flags start with --)\n", fs.Name(), fs.Arg(0))
+		return exitBadInput, true
+	}
+	return 0, false
+}
+
+// fail prints an error for a command and returns code.
+func fail(e *env, cmd string, code int, format string, args ...any) int {
+	fmt.Fprintf(e.stderr, "bitnet-bench %s: %s\n", cmd, fmt.Sprintf(format, args...))
+	return code
+}
