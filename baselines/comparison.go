@@ -42,6 +42,9 @@ type Row struct {
 	Verdict Verdict `json:"verdict"`
 	// Note explains the verdict when it is not obvious (too few samples, ...).
 	Note string `json:"note,omitempty"`
+	// Inconclusive is true for a NoChange row whose samples were too few to
+	// detect a difference: "~" then means "could not tell", not "same".
+	Inconclusive bool `json:"inconclusive,omitempty"`
 }
 
 // Comparison is a whole baseline-versus-current comparison.

@@ -1,0 +1,365 @@
+package baselines
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"golang.org/x/perf/benchmath"
+)
+
+// Defaults for the zero fields of Options.
+const (
+	DefaultThreshold  = 0.05
+	DefaultAlpha      = 0.05
+	DefaultConfidence = 0.95
+)
+
+// Options tune Compare. Zero fields take the defaults above.
+type Options struct {
+	// Threshold is the smallest slowdown, as a fraction (0.05 for 5%), that
+	// counts as a regression. Use ParseThreshold to read "5%".
+	Threshold float64
+	// Alpha is the significance level of the Mann-Whitney U test.
+	Alpha float64
+	// Confidence is the level of the medians' confidence intervals.
+	Confidence float64
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.Threshold == 0 {
+		o.Threshold = DefaultThreshold
+	}
+	if o.Alpha == 0 {
+		o.Alpha = DefaultAlpha
+	}
+	if o.Confidence == 0 {
+		o.Confidence = DefaultConfidence
+	}
+	if !(o.Threshold > 0) || math.IsInf(o.Threshold, 0) {
+		return o, fmt.Errorf("threshold %v: want a positive fraction such as 0.05", o.Threshold)
+	}
+	if !(o.Alpha > 0 && o.Alpha < 1) {
+		return o, fmt.Errorf("alpha %v: want 0 < alpha < 1", o.Alpha)
+	}
+	if !(o.Confidence > 0 && o.Confidence < 1) {
+		return o, fmt.Errorf("confidence %v: want 0 < confidence < 1", o.Confidence)
+	}
+	return o, nil
+}
+
+// Compare compares current with baseline case by case and unit by unit.
+// Rows follow the baseline's case order, then cases only in current; within
+// a case, the baseline's units, then units only in current. Cases measured on
+// neither side (results.json statuses other than ok) get no row.
+func Compare(baseline, current *Input, opt Options) (*Comparison, error) {
+	if baseline == nil || current == nil {
+		return nil, errors.New("baselines.Compare: nil input")
+	}
+	opt, err := opt.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	c := &Comparison{
+		Baseline:   baseline.File,
+		Current:    current.File,
+		Threshold:  opt.Threshold,
+		Alpha:      opt.Alpha,
+		Confidence: opt.Confidence,
+		Rows:       []Row{},
+	}
+	c.Warnings = append(c.Warnings, baseline.Warnings...)
+	c.Warnings = append(c.Warnings, current.Warnings...)
+	if b, k := baseline.GOMAXPROCS, current.GOMAXPROCS; b > 0 && k > 0 && b != k {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("GOMAXPROCS differs: baseline %d, current %d; cases were matched without the -N suffix", b, k))
+	}
+	if b, k := baseline.CPU, current.CPU; b != "" && k != "" && b != k {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("CPU differs: baseline %q, current %q; differences may come from the machine", b, k))
+	}
+
+	names := slices.Clone(baseline.Names)
+	for _, n := range current.Names {
+		if _, ok := baseline.Cases[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	for _, n := range names {
+		c.Rows = append(c.Rows, compareCase(n, baseline, current, opt)...)
+	}
+
+	logSum, n := 0.0, 0
+	for _, r := range c.Rows {
+		if r.Unit == UnitSecPerOp && r.Baseline != nil && r.Current != nil && r.Ratio > 0 && !math.IsInf(r.Ratio, 0) {
+			logSum += math.Log(r.Ratio)
+			n++
+		}
+	}
+	if n > 0 {
+		c.GeomeanRatio = math.Exp(logSum / float64(n))
+	}
+	if !slices.ContainsFunc(c.Rows, func(r Row) bool { return r.Baseline != nil && r.Current != nil }) {
+		// Zero regressions out of zero comparisons must not read as a pass.
+		c.Warnings = append(c.Warnings, "nothing was compared: no case has samples in the same unit on both sides")
+	}
+	return c, nil
+}
+
+func compareCase(name string, baseline, current *Input, opt Options) []Row {
+	b, k := baseline.Cases[name], current.Cases[name]
+	var units []string
+	if b != nil {
+		units = slices.Clone(b.Units)
+	}
+	if k != nil {
+		for _, u := range k.Units {
+			if !slices.Contains(units, u) {
+				units = append(units, u)
+			}
+		}
+	}
+	var rows []Row
+	for _, u := range units {
+		row := Row{Name: name, Unit: u}
+		var notes []string
+		bd, bok := baseline.Better[u]
+		kd, kok := current.Better[u]
+		switch {
+		case bok && kok && bd != kd:
+			notes = append(notes, "the files disagree on whether higher is better; using the baseline's")
+			row.HigherIsBetter = bd > 0
+		case bok:
+			row.HigherIsBetter = bd > 0
+		default:
+			row.HigherIsBetter = kd > 0
+		}
+		bv, kv := samples(b, u), samples(k, u)
+		switch {
+		case len(bv) > 0 && len(kv) > 0:
+			notes = append(notes, compareSamples(&row, bv, kv, opt)...)
+		case len(bv) > 0:
+			row.Verdict = MissingCurrent
+			row.Baseline, _ = summarize(bv, opt)
+			notes = append(notes, missingNote("current", k, u)...)
+		default:
+			row.Verdict = MissingBaseline
+			row.Current, _ = summarize(kv, opt)
+			notes = append(notes, missingNote("baseline", b, u)...)
+		}
+		row.Note = strings.Join(notes, "; ")
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func samples(cd *CaseData, unit string) []float64 {
+	if cd == nil {
+		return nil
+	}
+	return cd.Samples[unit]
+}
+
+// missingNote explains why a unit has no samples on one side: the case was
+// not measured there, or was measured in other units.
+func missingNote(side string, cd *CaseData, unit string) []string {
+	switch {
+	case cd == nil:
+		return nil // the verdict already says it
+	case cd.NotMeasured != "":
+		return []string{side + ": " + cd.NotMeasured}
+	case len(cd.Units) > 0:
+		return []string{fmt.Sprintf("unit mismatch: %s has %s for this case, not %s", side, strings.Join(cd.Units, ", "), unit)}
+	}
+	return nil
+}
+
+// summarize is the median and its distribution-free confidence interval.
+func summarize(values []float64, opt Options) (*Summary, []error) {
+	th := benchmath.Thresholds{CompareAlpha: opt.Alpha}
+	s := benchmath.AssumeNothing.Summary(benchmath.NewSample(slices.Clone(values), &th), opt.Confidence)
+	return &Summary{Center: s.Center, Lo: s.Lo, Hi: s.Hi, N: len(values)}, s.Warnings
+}
+
+// compareSamples fills row's summaries, ratio, p-value and verdict and
+// returns notes explaining a verdict of NoChange.
+func compareSamples(row *Row, base, cur []float64, opt Options) []string {
+	var notes []string
+	var bw, cw []error
+	row.Baseline, bw = summarize(base, opt)
+	row.Current, cw = summarize(cur, opt)
+	notes = append(notes, sideWarnings(bw, cw)...)
+	th := benchmath.Thresholds{CompareAlpha: opt.Alpha}
+	cmp := benchmath.AssumeNothing.Compare(
+		benchmath.NewSample(slices.Clone(base), &th),
+		benchmath.NewSample(slices.Clone(cur), &th))
+	// Identical constant samples make the U test fail with "all samples
+	// are equal"; there is then nothing to detect.
+	if !allEqual(base, cur) {
+		for _, w := range cmp.Warnings {
+			notes = append(notes, w.Error())
+		}
+	}
+	tooFew := len(notes) > 0 // every benchmath warning so far is about sample size
+
+	row.P = cmp.P
+	row.Ratio = centerRatio(row.Baseline.Center, row.Current.Center)
+	row.RatioLo, row.RatioHi = ratioInterval(row.Baseline, row.Current)
+
+	up := row.RatioLo > 1+opt.Threshold       // surely above +threshold
+	down := row.RatioHi < 1/(1+opt.Threshold) // surely below -threshold
+	worse, better := up, down
+	if row.HigherIsBetter {
+		worse, better = down, up
+	}
+	sig := cmp.P < opt.Alpha
+	switch {
+	case sig && worse:
+		row.Verdict = Regression
+	case sig && better:
+		row.Verdict = Improvement
+	default:
+		row.Verdict = NoChange
+		row.Inconclusive = tooFew
+		switch {
+		case tooFew:
+		case sig:
+			notes = append(notes, fmt.Sprintf("significant, but the ratio interval [%.3f, %.3f] does not clear the %s threshold", row.RatioLo, row.RatioHi, pct(opt.Threshold)))
+		case worse || better:
+			notes = append(notes, fmt.Sprintf("the ratio interval clears the %s threshold, but p=%.3f is not below alpha=%v", pct(opt.Threshold), cmp.P, opt.Alpha))
+		}
+	}
+	if tooFew {
+		notes[0] = "too few samples for significance: " + notes[0]
+	}
+	return notes
+}
+
+// sideWarnings names the side of each summary warning, once for both sides
+// when they say the same.
+func sideWarnings(base, cur []error) []string {
+	var notes []string
+	for _, w := range base {
+		if slices.ContainsFunc(cur, func(c error) bool { return c.Error() == w.Error() }) {
+			notes = append(notes, w.Error())
+		} else {
+			notes = append(notes, "baseline: "+w.Error())
+		}
+	}
+	for _, w := range cur {
+		if !slices.ContainsFunc(base, func(b error) bool { return b.Error() == w.Error() }) {
+			notes = append(notes, "current: "+w.Error())
+		}
+	}
+	return notes
+}
+
+func allEqual(a, b []float64) bool {
+	v := a[0]
+	for _, x := range a {
+		if x != v {
+			return false
+		}
+	}
+	for _, x := range b {
+		if x != v {
+			return false
+		}
+	}
+	return true
+}
+
+// centerRatio is cur/base; two zero medians (a count such as allocs/op that
+// stayed 0) are no change.
+func centerRatio(base, cur float64) float64 {
+	if base == 0 && cur == 0 {
+		return 1
+	}
+	return cur / base
+}
+
+// ratioInterval bounds Current/Baseline. This version is conservative: it
+// divides the ends of the two medians' confidence intervals, so the ratio
+// lies inside whenever both medians lie inside their intervals. An unbounded
+// interval (too few samples) gives [0, +Inf), which never clears a threshold.
+//
+// A bootstrap interval of the ratio will replace this function.
+func ratioInterval(base, cur *Summary) (lo, hi float64) {
+	// Samples are never negative, so a median is >= 0 whatever its
+	// interval says.
+	baseLo, curLo := math.Max(base.Lo, 0), math.Max(cur.Lo, 0)
+	lo = curLo / base.Hi
+	if math.IsNaN(lo) { // 0/0 or Inf/Inf: nothing is known
+		lo = 0
+	}
+	hi = cur.Hi / baseLo
+	if math.IsNaN(hi) {
+		hi = math.Inf(1)
+	}
+	return lo, hi
+}
+
+// Counts tallies a comparison by case. A case counts once, as its worst row:
+// a regression in any unit, else a unit missing on a side, else an
+// improvement, else inconclusive (too few samples), else unchanged.
+type Counts struct {
+	Cases        int `json:"cases"`
+	Regressions  int `json:"regressions"`
+	Missing      int `json:"missing"`
+	Improvements int `json:"improvements"`
+	Unchanged    int `json:"unchanged"`
+	// Inconclusive counts the cases that would be unchanged but had too few
+	// samples in some unit to tell; they are not in Unchanged.
+	Inconclusive int `json:"inconclusive"`
+}
+
+// Counts tallies the rows by case; see the Counts type.
+func (c *Comparison) Counts() Counts {
+	type state struct{ reg, miss, imp, inc bool }
+	var order []string
+	byName := map[string]*state{}
+	for _, r := range c.Rows {
+		s, ok := byName[r.Name]
+		if !ok {
+			s = &state{}
+			byName[r.Name] = s
+			order = append(order, r.Name)
+		}
+		switch r.Verdict {
+		case Regression:
+			s.reg = true
+		case Improvement:
+			s.imp = true
+		case MissingBaseline, MissingCurrent:
+			s.miss = true
+		}
+		if r.Inconclusive {
+			s.inc = true
+		}
+	}
+	var n Counts
+	n.Cases = len(order)
+	for _, name := range order {
+		switch s := byName[name]; {
+		case s.reg:
+			n.Regressions++
+		case s.miss:
+			n.Missing++
+		case s.imp:
+			n.Improvements++
+		case s.inc:
+			n.Inconclusive++
+		default:
+			n.Unchanged++
+		}
+	}
+	return n
+}
+
+// Regressions returns the number of cases with a regression in at least one
+// unit. A slower case usually regresses in sec/op and in its throughput units
+// together; it counts once here, while Count(Regression) counts rows.
+func (c *Comparison) Regressions() int { return c.Counts().Regressions }
+
+// HasRegression reports whether any row regressed.
+func (c *Comparison) HasRegression() bool { return c.Count(Regression) > 0 }
