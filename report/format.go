@@ -1,0 +1,193 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// dash stands for a value that is absent, so an empty cell is never mistaken
+// for a zero.
+const dash = "—"
+
+// sig formats v with n significant digits and no exponent, trimming nothing:
+// "1.23", "12.3", "123", "1234".
+func sig(v float64, n int) string {
+	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	d := n - 1 - int(math.Floor(math.Log10(math.Abs(v))))
+	if d < 0 {
+		d = 0
+	}
+	return strconv.FormatFloat(v, 'f', d, 64)
+}
+
+// round rounds v to n significant digits, so chart labels stay short.
+func round(v float64, n int) float64 {
+	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return v
+	}
+	p := math.Pow(10, float64(n-1-int(math.Floor(math.Log10(math.Abs(v))))))
+	return math.Round(v*p) / p
+}
+
+// fmtNs formats a duration given in nanoseconds in the largest unit that
+// keeps it at 1 or more: ns, µs, ms or s.
+func fmtNs(ns float64) string {
+	if ns <= 0 || math.IsNaN(ns) || math.IsInf(ns, 0) {
+		return dash
+	}
+	switch a := ns; {
+	case a < 1e3:
+		return sig(ns, 3) + " ns"
+	case a < 1e6:
+		return sig(ns/1e3, 3) + " µs"
+	case a < 1e9:
+		return sig(ns/1e6, 3) + " ms"
+	}
+	return sig(ns/1e9, 3) + " s"
+}
+
+// fmtCI gives the confidence interval as ± percent of the median: the larger
+// of its two half-widths, since the interval of a median is rarely symmetric.
+func fmtCI(median, lo, hi float64) string {
+	if median <= 0 || (lo == 0 && hi == 0) {
+		return dash
+	}
+	h := math.Max(median-lo, hi-median) / median * 100
+	if h < 10 {
+		return fmt.Sprintf("±%.1f%%", h)
+	}
+	return fmt.Sprintf("±%.0f%%", h)
+}
+
+// fmtRate formats a throughput already in G-units per second; 0 means none
+// was recorded.
+func fmtRate(v float64) string {
+	if v <= 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return dash
+	}
+	return sig(v, 3)
+}
+
+// fmtBytes formats a size in binary units, as caches and memory are sold.
+func fmtBytes(n uint64) string {
+	if n == 0 {
+		return dash
+	}
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
+	v := float64(n)
+	i := 0
+	for v >= 1024 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	if v == math.Trunc(v) {
+		return fmt.Sprintf("%.0f %s", v, units[i])
+	}
+	return sig(v, 3) + " " + units[i]
+}
+
+// fmtUnit formats a value of a comparison row in its benchfmt unit.
+func fmtUnit(v float64, unit string) string {
+	switch unit {
+	case "sec/op":
+		return fmtNs(v * 1e9)
+	case "B/s":
+		return fmtSI(v, "B/s")
+	case "B/op":
+		return fmtBytes(uint64(math.Round(v)))
+	}
+	// Units such as "MAC/s" or custom Extra metrics: SI prefix on the unit's
+	// leading quantity.
+	if q, rest, ok := strings.Cut(unit, "/"); ok && v >= 1e3 {
+		return fmtSI(v, q+"/"+rest)
+	}
+	return sig(v, 4) + " " + unit
+}
+
+// fmtSI scales v by powers of 1000 and prefixes unit: 1.2e9 B/s -> "1.20 GB/s".
+func fmtSI(v float64, unit string) string {
+	prefixes := []string{"", "k", "M", "G", "T", "P"}
+	i := 0
+	for math.Abs(v) >= 1000 && i < len(prefixes)-1 {
+		v /= 1000
+		i++
+	}
+	return sig(v, 3) + " " + prefixes[i] + unit
+}
+
+// fmtP formats a p-value; 0 means the comparison computed none.
+func fmtP(p float64) string {
+	switch {
+	case p <= 0:
+		return dash
+	case p < 0.001:
+		return "<0.001"
+	}
+	return fmt.Sprintf("%.3f", p)
+}
+
+// fmtPct formats a fraction as a percentage: 0.05 -> "5%".
+func fmtPct(f float64) string {
+	return strconv.FormatFloat(f*100, 'f', -1, 64) + "%"
+}
+
+// box is the five-number summary drawn by a box plot.
+type box struct {
+	Min, Q1, Median, Q3, Max float64
+}
+
+// fiveNumbers returns min, quartiles and max of xs. The quartiles interpolate
+// linearly between order statistics (Hyndman & Fan type 7, as R and NumPy do
+// by default), so the median of an even sample is the mean of its middle
+// two, matching the median the runner records. xs is not modified.
+func fiveNumbers(xs []float64) (box, bool) {
+	if len(xs) == 0 {
+		return box{}, false
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return box{
+		Min:    s[0],
+		Q1:     quantile(s, 0.25),
+		Median: quantile(s, 0.5),
+		Q3:     quantile(s, 0.75),
+		Max:    s[len(s)-1],
+	}, true
+}
+
+// quantile returns the p-quantile of the sorted sample s (type 7).
+func quantile(s []float64, p float64) float64 {
+	if len(s) == 1 {
+		return s[0]
+	}
+	h := p * float64(len(s)-1)
+	lo := int(math.Floor(h))
+	if lo >= len(s)-1 {
+		return s[len(s)-1]
+	}
+	return s[lo] + (h-float64(lo))*(s[lo+1]-s[lo])
+}
+
+// shellQuote renders argv as a command line a POSIX shell reads back as the
+// same words.
+func shellQuote(argv []string) string {
+	var b strings.Builder
+	for i, a := range argv {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=./:,@%") == "" {
+			b.WriteString(a)
+			continue
+		}
+		b.WriteByte('\'')
+		b.WriteString(strings.ReplaceAll(a, "'", `'\''`))
+		b.WriteByte('\'')
+	}
+	return b.String()
+}
