@@ -155,6 +155,10 @@ func (p *Problem) Check() error {
 		if w.Packed.Rows != p.N || w.Packed.Cols != p.K {
 			return shapeErr(p.Op, "weights are %dx%d, want N×K = %dx%d", w.Packed.Rows, w.Packed.Cols, p.N, p.K)
 		}
+		if w.Packed.Stride != pack.Stride2Bit(p.K) || len(w.Packed.Data) < p.N*w.Packed.Stride {
+			return shapeErr(p.Op, "packed weights have stride %d and %d bytes, want stride %d and %d bytes",
+				w.Packed.Stride, len(w.Packed.Data), pack.Stride2Bit(p.K), p.N*pack.Stride2Bit(p.K))
+		}
 		if w.RowScales != nil && len(w.RowScales) != p.N {
 			return shapeErr(p.Op, "%d row scales, want N = %d", len(w.RowScales), p.N)
 		}

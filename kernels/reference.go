@@ -67,7 +67,7 @@ func ActivationFunc(op Op) func(float32) float32 {
 	case OpGELU:
 		return func(x float32) float32 {
 			v := float64(x)
-			return float32(0.5 * v * (1 + math.Erf(v/math.Sqrt2)))
+			return float32(0.5 * v * math.Erfc(-v/math.Sqrt2)) // erfc(-z) = 1+erf(z) without the cancellation of 1+erf for v < -6
 		}
 	case OpSiLU:
 		return func(x float32) float32 {

@@ -26,7 +26,7 @@ func activationGeneric(op kernels.Op) func(dst, src []float32) {
 			dst = dst[:len(src)]
 			for i, v := range src {
 				x := float64(v)
-				dst[i] = float32(0.5 * x * (1 + math.Erf(x*(1/math.Sqrt2))))
+				dst[i] = float32(0.5 * x * math.Erfc(-x*(1/math.Sqrt2))) // erfc(-z) = 1+erf(z) without the cancellation of 1+erf for x < -6
 			}
 		}
 	case kernels.OpSiLU:

@@ -14,13 +14,12 @@ func bitLinearGeneric(p *kernels.Problem, scratch []int8) {
 	if p.M == 1 {
 		x := p.XQ[:p.K]
 		xsum := sumInt8(x[:full*4])
-		inv := 1 / p.XScales[0]
 		for n := 0; n < p.N; n++ {
 			acc := dotPacked(w.Row(n)[:full], x) - xsum
 			for k := full * 4; k < p.K; k++ {
 				acc += int32(int8(w.Row(n)[k>>2]>>(2*(k&3))&3)-1) * int32(x[k])
 			}
-			p.Y[n] = float32(acc) * p.Weights.RowScale(n) * inv
+			p.Y[n] = float32(acc) * p.Weights.RowScale(n) / p.XScales[0] // same order as the reference: bit-exact
 		}
 		return
 	}

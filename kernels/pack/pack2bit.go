@@ -68,7 +68,7 @@ func Pack2BitInto(dst []byte, codes []int8, rows, cols int) error {
 	return nil
 }
 
-// Unpack2Bit returns the codes as a row-major Rows×Cols slice.
+// Unpack returns the codes as a row-major Rows×Cols slice.
 func (p *Packed2Bit) Unpack() []int8 {
 	out := make([]int8, p.Rows*p.Cols)
 	for r := 0; r < p.Rows; r++ {

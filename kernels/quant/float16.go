@@ -29,7 +29,7 @@ func F32ToF16(f float32) uint16 {
 		}
 		return sign | uint16(v)
 	case exp >= 127-14-11: // subnormal half
-		m := mant | 0x800000 // implicit one
+		m := mant | 0x800000       // implicit one
 		shift := uint32(126 - exp) // 14 to 24: value = m·2^(exp-150), unit 2^-24
 		v := m >> shift
 		rem := m & (1<<shift - 1)

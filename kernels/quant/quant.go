@@ -72,9 +72,8 @@ func absMean(x []float32) float32 {
 }
 
 func quantizeTernaryRow(dst []int8, w []float32, s float32) {
-	inv := 1 / s
 	for i, v := range w {
-		q := math.RoundToEven(float64(v * inv))
+		q := math.RoundToEven(float64(v / s)) // divide, as the contract says: v·(1/s) can round across a tie
 		switch {
 		case q > 1:
 			q = 1
@@ -128,7 +127,7 @@ func QuantizeActivationsRow(dst []int8, x []float32) float32 {
 
 // QuantizeWithScale quantizes x with a given scale: clamp(round(x·s), -128, 127).
 func QuantizeWithScale(dst []int8, x []float32, s float32) {
-	_ = dst[len(x)-1]
+	dst = dst[:len(x)]
 	for i, v := range x {
 		dst[i] = clampInt8(math.RoundToEven(float64(v * s)))
 	}
