@@ -171,11 +171,6 @@ func bitLinear(t testing.TB, m, n, k int, codes, xq []int8, ws []float32, xs []f
 		Weights: w, XQ: xq, XScales: xs, Y: make([]float32, m*n)}
 }
 
-func isPow2(f float32) bool {
-	fr, _ := math.Frexp(float64(f))
-	return fr == 0.5
-}
-
 // checkBitLinear compares cpu and reference outputs with the tolerance
 // explained at the top of the file, and checks integer-valued results
 // against acc computed here when every scale is 1.
