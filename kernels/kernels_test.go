@@ -132,7 +132,7 @@ func TestCheckShortOperands(t *testing.T) {
 		},
 		OpPack2Bit: {
 			{"Codes", func(p *Problem) { p.Codes = p.Codes[:14] }, "Codes has 14 elements, want 15"},
-			{"YPacked", func(p *Problem) { p.YPacked = p.YPacked[:5] }, "YPacked has 5 elements, want 6"},
+			{"YPacked", func(p *Problem) { p.YPacked = p.YPacked[:5] }, "YPacked has 5 elements, want 192"},
 		},
 		OpUnpack2Bit: {
 			{"YQ", func(p *Problem) { p.YQ = p.YQ[:14] }, "YQ has 14 elements, want 15"},

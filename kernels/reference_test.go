@@ -362,17 +362,21 @@ func TestRefQuantizeOps(t *testing.T) {
 
 func TestRefPackUnpack(t *testing.T) {
 	codes := []int8{-1, 0, 1, 0, 1, 1, -1, 0, 0, 1}
-	p := &Problem{Op: OpPack2Bit, N: 2, K: 5, Codes: codes, YPacked: []byte{0xff, 0xff, 0xff, 0xff}}
+	p := &Problem{Op: OpPack2Bit, N: 2, K: 5, Codes: codes, YPacked: slices.Repeat([]byte{0xff}, 128)}
 	if err := RunReference(p); err != nil {
 		t.Fatal(err)
 	}
-	// row 0: [-1 0 1 0 | 1] → 0x64, 0x56; row 1: [1 -1 0 0 | 1] → 0x52, 0x56.
-	if want := []byte{0x64, 0x56, 0x52, 0x56}; !slices.Equal(p.YPacked, want) {
+	// Each row is one 64-byte block; codes 0-4 sit in bits 0-1 of bytes 0-4,
+	// every other field is padding 0b01.
+	want := slices.Repeat([]byte{0x55}, 128)
+	copy(want[0:], []byte{0x54, 0x55, 0x56, 0x55, 0x56})  // row 0: -1 0 1 0 1
+	copy(want[64:], []byte{0x56, 0x54, 0x55, 0x55, 0x56}) // row 1: 1 -1 0 0 1
+	if !slices.Equal(p.YPacked, want) {
 		t.Errorf("Pack2Bit = %#x, want %#x", p.YPacked, want)
 	}
 
 	u := &Problem{Op: OpUnpack2Bit, N: 2, K: 5,
-		Weights: &Weights{Packed: &pack.Packed2Bit{Rows: 2, Cols: 5, Stride: 2, Data: p.YPacked}},
+		Weights: &Weights{Packed: &pack.Packed2Bit{Rows: 2, Cols: 5, Stride: 64, Data: p.YPacked}},
 		YQ:      make([]int8, 11)}
 	u.YQ[10] = 42
 	if err := RunReference(u); err != nil {

@@ -5,45 +5,67 @@ import (
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 )
 
-// bitLinearGeneric is the portable BitLinear. Packed codes are stored as
-// c+1 ∈ {0,1,2}, so Σ c·x = Σ (c+1)·x − Σ x: the inner loop multiplies raw
-// 2-bit fields without decoding them, and Σ x is paid once per token.
-func bitLinearGeneric(p *kernels.Problem, scratch []int8) {
+// bitLinearScratch is per-kernel working memory, allocated once in Prepare
+// so Run does not allocate.
+type bitLinearScratch struct {
+	xpad  []int8 // one token's activations, zero-padded to whole blocks
+	codes []int8 // one decoded weight row (batched path)
+}
+
+func newBitLinearScratch(k int) *bitLinearScratch {
+	blocks := (k + pack.BlockCodes - 1) / pack.BlockCodes
+	return &bitLinearScratch{xpad: make([]int8, blocks*pack.BlockCodes), codes: make([]int8, k)}
+}
+
+// padded returns x zero-padded to whole blocks: padding codes are stored as
+// 0b01 (code+1 = 1), so they must meet zero activations.
+func (s *bitLinearScratch) padded(x []int8) []int8 {
+	if len(x) == len(s.xpad) {
+		return x
+	}
+	copy(s.xpad, x)
+	return s.xpad
+}
+
+// bitLinearGeneric is the portable BitLinear. Packed fields hold c+1 ∈
+// {0,1,2}, so Σ c·x = Σ (c+1)·x − Σ x: the inner loop multiplies raw 2-bit
+// fields without decoding them, and Σ x is paid once per token. This is the
+// same identity the SIMD kernels use with an unsigned×signed dot product.
+func bitLinearGeneric(p *kernels.Problem, s *bitLinearScratch) {
 	w := p.Weights.Packed
-	full := p.K / 4 // whole bytes; the last partial byte is done code by code
 	if p.M == 1 {
-		x := p.XQ[:p.K]
-		xsum := sumInt8(x[:full*4])
+		x := s.padded(p.XQ[:p.K])
+		xsum := sumInt8(x)
 		for n := 0; n < p.N; n++ {
-			acc := dotPacked(w.Row(n)[:full], x) - xsum
-			for k := full * 4; k < p.K; k++ {
-				acc += int32(int8(w.Row(n)[k>>2]>>(2*(k&3))&3)-1) * int32(x[k])
-			}
-			p.Y[n] = float32(acc) * p.Weights.RowScale(n) / p.XScales[0] // same order as the reference: bit-exact
+			acc := dotPackedGeneric(w.Row(n), x) - xsum
+			p.Y[n] = float32(acc) * p.Weights.RowScale(n) / p.XScales[0] // the reference's order: bit-exact
 		}
 		return
 	}
 	// Batched: decode each weight row once, then dot it with every token.
 	for n := 0; n < p.N; n++ {
-		pack.Unpack2BitRow(scratch, w.Row(n))
+		unpackRowGeneric(s.codes, w.Row(n))
 		ws := p.Weights.RowScale(n)
 		for m := 0; m < p.M; m++ {
-			acc := dotInt8(scratch, p.XQ[m*p.K:(m+1)*p.K])
+			acc := dotInt8(s.codes, p.XQ[m*p.K:(m+1)*p.K])
 			p.Y[m*p.N+n] = float32(acc) * ws / p.XScales[m]
 		}
 	}
 }
 
-// dotPacked returns Σ (c+1)·x over len(row)·4 codes.
-func dotPacked(row []byte, x []int8) int32 {
-	x = x[:len(row)*4]
+// dotPackedGeneric returns Σ (c+1)·x over a row of whole blocks; x holds
+// len(row)·4 activations.
+func dotPackedGeneric(row []byte, x []int8) int32 {
 	var a0, a1, a2, a3 int32
-	for j, b := range row {
-		xs := x[4*j : 4*j+4 : 4*j+4]
-		a0 += int32(b&3) * int32(xs[0])
-		a1 += int32(b>>2&3) * int32(xs[1])
-		a2 += int32(b>>4&3) * int32(xs[2])
-		a3 += int32(b>>6) * int32(xs[3])
+	for b := 0; b+pack.BlockBytes <= len(row); b += pack.BlockBytes {
+		src := row[b : b+pack.BlockBytes : b+pack.BlockBytes]
+		xs := x[4*b : 4*b+pack.BlockCodes : 4*b+pack.BlockCodes]
+		for j, v := range src {
+			a0 += int32(v&3) * int32(xs[j])
+			a1 += int32(v>>2&3) * int32(xs[j+64])
+			a2 += int32(v>>4&3) * int32(xs[j+128])
+			a3 += int32(v>>6) * int32(xs[j+192])
+		}
 	}
 	return a0 + a1 + a2 + a3
 }

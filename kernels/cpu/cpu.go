@@ -44,7 +44,7 @@ func (b *Backend) Prepare(p *kernels.Problem) (kernels.Kernel, error) {
 	var run func() error
 	switch p.Op {
 	case kernels.OpBitLinear:
-		scratch := make([]int8, p.K)
+		scratch := newBitLinearScratch(p.K)
 		run = func() error { bitLinearGeneric(p, scratch); return nil }
 	case kernels.OpMatMul:
 		run = func() error { matMulGeneric(p.Y, p.X, p.W, p.M, p.N, p.K); return nil }

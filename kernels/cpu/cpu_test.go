@@ -486,8 +486,9 @@ func TestPackUnpack(t *testing.T) {
 				stride := pack.Stride2Bit(k)
 				for row := 0; row < n; row++ {
 					for f := k; f < 4*stride; f++ {
-						i := row*stride + f/4
-						data[i] = data[i]&^(3<<(2*(f%4))) | byte(r.IntN(3))<<(2*(f%4))
+						off, shift := pack.Locate2Bit(f)
+						i := row*stride + off
+						data[i] = data[i]&^(3<<shift) | byte(r.IntN(3))<<shift
 					}
 				}
 				u := &kernels.Problem{Op: kernels.OpUnpack2Bit, N: n, K: k,

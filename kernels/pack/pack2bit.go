@@ -4,21 +4,40 @@ package pack
 
 import "fmt"
 
-// Packed2Bit holds a Rows×Cols ternary matrix, 2 bits per code, row-major.
-// Each row starts on a byte boundary and takes Stride = ceil(Cols/4) bytes.
-// Byte j of a row holds codes 4j..4j+3, code 4j+i in bits 2i..2i+1, stored
-// as code+1 (so -1→0b00, 0→0b01, +1→0b10; 0b11 never occurs). Padding codes
-// past Cols are 0 (stored 0b01) so a kernel may read whole bytes.
+// Packed2Bit holds a Rows×Cols ternary matrix, 2 bits per code, row-major,
+// in the block-interleaved layout the SIMD kernels read.
+//
+// A row is a sequence of blocks of BlockBytes (64) bytes, each holding
+// BlockCodes (256) codes. Byte j of a block holds the block's codes j, j+64,
+// j+128 and j+192 in bits 0-1, 2-3, 4-5 and 6-7, each stored as code+1
+// (-1→0b00, 0→0b01, +1→0b10; 0b11 never occurs). A vector kernel loads 64
+// bytes, and a shift and a mask give 64 consecutive codes, lined up with 64
+// consecutive activations, ready for an unsigned×signed byte dot product.
+// Codes past Cols are padding, stored as 0 (0b01), so kernels may read whole
+// blocks; the last block of a row is padded to 256 codes.
 type Packed2Bit struct {
 	Rows, Cols int
-	Stride     int // bytes per row
+	Stride     int // bytes per row: BlockBytes·ceil(Cols/BlockCodes)
 	Data       []byte
 }
 
-// Stride2Bit is the number of bytes a row of cols codes takes.
-func Stride2Bit(cols int) int { return (cols + 3) / 4 }
+// Block geometry of the 2-bit layout.
+const (
+	BlockCodes = 256
+	BlockBytes = BlockCodes / 4
+)
 
-// BitsPerWeight is the storage cost of the format, padding included.
+// Stride2Bit is the number of bytes a row of cols codes takes.
+func Stride2Bit(cols int) int { return (cols + BlockCodes - 1) / BlockCodes * BlockBytes }
+
+// Locate2Bit returns the byte offset within a row and the bit shift of code k.
+func Locate2Bit(k int) (offset int, shift uint) {
+	r := k % BlockCodes
+	return k/BlockCodes*BlockBytes + r%BlockBytes, uint(2 * (r / BlockBytes))
+}
+
+// BitsPerWeight is the storage cost of the format, padding included: 2 when
+// Cols is a multiple of 256, more for short rows.
 func (p *Packed2Bit) BitsPerWeight() float64 {
 	return float64(len(p.Data)*8) / float64(p.Rows*p.Cols)
 }
@@ -50,19 +69,15 @@ func Pack2BitInto(dst []byte, codes []int8, rows, cols int) error {
 	for r := 0; r < rows; r++ {
 		row := codes[r*cols : (r+1)*cols]
 		out := dst[r*stride : (r+1)*stride]
-		for j := range out {
-			var b byte
-			for i := 0; i < 4; i++ {
-				c := int8(0)
-				if k := 4*j + i; k < cols {
-					c = row[k]
-				}
-				if c < -1 || c > 1 {
-					return fmt.Errorf("pack: code %d at row %d col %d: want -1, 0 or 1", c, r, 4*j+i)
-				}
-				b |= byte(c+1) << (2 * i)
+		for i := range out {
+			out[i] = 0b01010101 // padding codes are 0
+		}
+		for k, c := range row {
+			if c < -1 || c > 1 {
+				return fmt.Errorf("pack: code %d at row %d col %d: want -1, 0 or 1", c, r, k)
 			}
-			out[j] = b
+			off, shift := Locate2Bit(k)
+			out[off] = out[off]&^(3<<shift) | byte(c+1)<<shift
 		}
 	}
 	return nil
@@ -83,7 +98,8 @@ func (p *Packed2Bit) Row(r int) []byte { return p.Data[r*p.Stride : (r+1)*p.Stri
 // Unpack2BitRow decodes len(dst) codes from a packed row.
 func Unpack2BitRow(dst []int8, row []byte) {
 	for k := range dst {
-		dst[k] = int8(row[k>>2]>>(2*(k&3))&3) - 1
+		off, shift := Locate2Bit(k)
+		dst[k] = int8(row[off]>>shift&3) - 1
 	}
 }
 

@@ -20,14 +20,17 @@ func randomCodes(r *rand.Rand, n int) []int8 {
 // included, without using the package's decoder.
 func checkPacked(t *testing.T, p *Packed2Bit, codes []int8, rows, cols int) {
 	t.Helper()
-	stride := (cols + 3) / 4
+	stride := (cols + 255) / 256 * 64
 	if p.Rows != rows || p.Cols != cols || p.Stride != stride || len(p.Data) != rows*stride {
 		t.Fatalf("packed %dx%d stride %d len %d, want %dx%d stride %d len %d",
 			p.Rows, p.Cols, p.Stride, len(p.Data), rows, cols, stride, rows*stride)
 	}
 	for r := 0; r < rows; r++ {
 		for k := 0; k < 4*stride; k++ {
-			field := p.Data[r*stride+k/4] >> (2 * (k % 4)) & 3
+			// Block k/256 starts at byte 64·(k/256); within it, code i sits
+			// in byte i%64 at bits 2·(i/64).
+			i := k % 256
+			field := p.Data[r*stride+64*(k/256)+i%64] >> (2 * (i / 64)) & 3
 			want := byte(0b01) // padding: code 0
 			if k < cols {
 				want = byte(codes[r*cols+k] + 1)
@@ -40,24 +43,35 @@ func checkPacked(t *testing.T, p *Packed2Bit, codes []int8, rows, cols int) {
 }
 
 func TestPack2BitLayout(t *testing.T) {
-	// -1→00, 0→01, +1→10, code 4j+i in bits 2i..2i+1; padding 01.
-	p, err := Pack2Bit([]int8{-1, 0, 1, 0, 1, -1, 1, -1, -1}, 1, 9)
+	// -1→00, 0→01, +1→10; code i of a 256-code block in byte i%64 at bits
+	// 2·(i/64); padding 01.
+	codes := make([]int8, 300)
+	codes[0], codes[1], codes[64], codes[128], codes[192], codes[193], codes[256], codes[299] = -1, 1, -1, 1, 1, -1, 1, -1
+	p, err := Pack2Bit(codes, 1, 300)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// byte 0: 00 | 01<<2 | 10<<4 | 01<<6 = 0x64
-	// byte 1: 10 | 00<<2 | 10<<4 | 00<<6 = 0x22
-	// byte 2: 00 | 01<<2 | 01<<4 | 01<<6 = 0x54
-	if want := []byte{0x64, 0x22, 0x54}; !slices.Equal(p.Data, want) {
-		t.Errorf("data = %#x, want %#x", p.Data, want)
+	if p.Stride != 128 || len(p.Data) != 128 {
+		t.Fatalf("stride %d, %d bytes; want two 64-byte blocks", p.Stride, len(p.Data))
 	}
-	// Two rows of 2: each row starts on a byte boundary.
+	want := make([]byte, 128)
+	for i := range want {
+		want[i] = 0b01_01_01_01
+	}
+	want[0] = 0b10_10_00_00     // codes 0 (-1), 64 (-1), 128 (+1), 192 (+1)
+	want[1] = 0b00_01_01_10     // codes 1 (+1), 65, 129 (0), 193 (-1)
+	want[64] = 0b01_01_01_10    // code 256 (+1) opens the second block
+	want[64+43] = 0b01_01_01_00 // code 299 (-1): block offset 43, bits 0-1
+	if !slices.Equal(p.Data, want) {
+		t.Errorf("data = %08b\nwant %08b", p.Data, want)
+	}
+	// Every row starts on a block boundary.
 	p, err = Pack2Bit([]int8{1, 1, -1, 0}, 2, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []byte{0b01_01_10_10, 0b01_01_01_00}; !slices.Equal(p.Data, want) || p.Stride != 1 {
-		t.Errorf("2x2 data = %08b stride %d, want %08b stride 1", p.Data, p.Stride, want)
+	if p.Stride != 64 || p.Data[0] != 0b01_01_01_10 || p.Data[1] != 0b01_01_01_10 || p.Data[64] != 0b01_01_01_00 || p.Data[65] != 0b01_01_01_01 {
+		t.Errorf("2x2: stride %d, row starts %08b %08b", p.Stride, p.Data[:2], p.Data[64:66])
 	}
 }
 
@@ -111,27 +125,29 @@ func TestPack2BitRoundTrip(t *testing.T) {
 }
 
 func TestPack2BitExhaustiveByte(t *testing.T) {
-	// Every valid combination of four codes maps to its own byte and back.
+	// Every valid combination of the four codes that share a byte (i, i+64,
+	// i+128, i+192) maps to its own byte and back.
 	seen := map[byte]bool{}
 	for i := 0; i < 81; i++ {
-		c := []int8{int8(i%3) - 1, int8(i/3%3) - 1, int8(i/9%3) - 1, int8(i/27%3) - 1}
-		p, err := Pack2Bit(c, 1, 4)
+		c := make([]int8, 256)
+		c[5], c[69], c[133], c[197] = int8(i%3)-1, int8(i/3%3)-1, int8(i/9%3)-1, int8(i/27%3)-1
+		p, err := Pack2Bit(c, 1, 256)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := p.Data[0]
+		b := p.Data[5]
 		if seen[b] {
-			t.Fatalf("codes %v pack to byte %#x already used", c, b)
+			t.Fatalf("codes %v pack to byte %#x already used", []int8{c[5], c[69], c[133], c[197]}, b)
 		}
 		seen[b] = true
 		if got := p.Unpack(); !slices.Equal(got, c) {
-			t.Fatalf("byte %#x unpacks to %v, want %v", b, got, c)
+			t.Fatalf("byte %#x does not unpack to its codes", b)
 		}
 	}
 }
 
 func TestBitsPerWeight(t *testing.T) {
-	for _, s := range [][2]int{{1, 4}, {3, 8}, {16, 2560}, {5, 6912}} {
+	for _, s := range [][2]int{{1, 256}, {3, 512}, {16, 2560}, {5, 6912}} {
 		p, err := Pack2Bit(make([]int8, s[0]*s[1]), s[0], s[1])
 		if err != nil {
 			t.Fatal(err)
@@ -140,11 +156,11 @@ func TestBitsPerWeight(t *testing.T) {
 			t.Errorf("%dx%d: BitsPerWeight = %v, want 2", s[0], s[1], got)
 		}
 	}
-	// Padding counts: 5 columns take 2 bytes = 16 bits, 3.2 per weight.
+	// Padding counts: a row is padded to whole 256-code blocks.
 	for _, tc := range []struct {
 		rows, cols int
 		want       float64
-	}{{1, 5, 3.2}, {2, 1, 8}, {3, 3, 8.0 / 3}, {1, 2, 4}} {
+	}{{1, 128, 4}, {2, 1, 512}, {3, 257, 128.0 * 8 / 257}, {1, 2560 + 64, 2 * 2816.0 / 2624}} {
 		p, err := Pack2Bit(make([]int8, tc.rows*tc.cols), tc.rows, tc.cols)
 		if err != nil {
 			t.Fatal(err)
@@ -156,9 +172,18 @@ func TestBitsPerWeight(t *testing.T) {
 }
 
 func TestStride2Bit(t *testing.T) {
-	for cols, want := range map[int]int{1: 1, 3: 1, 4: 1, 5: 2, 8: 2, 9: 3, 2560: 640, 6913: 1729} {
+	for cols, want := range map[int]int{1: 64, 3: 64, 256: 64, 257: 128, 512: 128, 2560: 640, 6912: 1728, 6913: 1792} {
 		if got := Stride2Bit(cols); got != want {
 			t.Errorf("Stride2Bit(%d) = %d, want %d", cols, got, want)
+		}
+	}
+}
+
+func TestLocate2Bit(t *testing.T) {
+	for k, want := range map[int][2]int{0: {0, 0}, 63: {63, 0}, 64: {0, 2}, 130: {2, 4}, 255: {63, 6}, 256: {64, 0}, 6911: {1728 - 1, 6}} {
+		off, shift := Locate2Bit(k)
+		if off != want[0] || int(shift) != want[1] {
+			t.Errorf("Locate2Bit(%d) = %d, %d; want %d, %d", k, off, shift, want[0], want[1])
 		}
 	}
 }
@@ -205,10 +230,10 @@ func TestPack2BitShapeErrors(t *testing.T) {
 		}
 	}
 	// Pack2BitInto: short destination or short codes.
-	if err := Pack2BitInto(make([]byte, 3), make([]int8, 10), 2, 5); err == nil || !strings.Contains(err.Error(), "needs 4 bytes") {
+	if err := Pack2BitInto(make([]byte, 127), make([]int8, 10), 2, 5); err == nil || !strings.Contains(err.Error(), "needs 128 bytes") {
 		t.Errorf("short dst: %v", err)
 	}
-	if err := Pack2BitInto(make([]byte, 4), make([]int8, 9), 2, 5); err == nil || !strings.Contains(err.Error(), "10 codes") {
+	if err := Pack2BitInto(make([]byte, 128), make([]int8, 9), 2, 5); err == nil || !strings.Contains(err.Error(), "10 codes") {
 		t.Errorf("short codes: %v", err)
 	}
 }
@@ -224,13 +249,14 @@ func TestValidate(t *testing.T) {
 	if err := good().Validate(); err != nil {
 		t.Fatalf("valid matrix: %v", err)
 	}
-	// 0b11 in every field position of every byte is caught, naming the row.
-	for i := 0; i < 4; i++ {
+	// 0b11 in every field position of bytes of both rows is caught, naming
+	// the row (each row is one 64-byte block).
+	for _, i := range []int{0, 1, 63, 64, 65, 127} {
 		for shift := 0; shift < 8; shift += 2 {
 			p := good()
 			p.Data[i] |= 3 << shift
 			err := p.Validate()
-			want := fmt.Sprintf("byte %d (row %d)", i, i/2)
+			want := fmt.Sprintf("byte %d (row %d)", i, i/64)
 			if err == nil || !strings.Contains(err.Error(), "0b11") || !strings.Contains(err.Error(), want) {
 				t.Errorf("0b11 at byte %d bits %d: Validate = %v, want an error containing 0b11 and %q", i, shift, err, want)
 			}
@@ -240,12 +266,12 @@ func TestValidate(t *testing.T) {
 		"rows 0":       func(p *Packed2Bit) { p.Rows = 0 },
 		"cols 0":       func(p *Packed2Bit) { p.Cols = 0 },
 		"rows < 0":     func(p *Packed2Bit) { p.Rows = -2 },
-		"stride big":   func(p *Packed2Bit) { p.Stride = 3 },
+		"stride big":   func(p *Packed2Bit) { p.Stride = 128 },
 		"stride small": func(p *Packed2Bit) { p.Stride = 1 },
 		"cols > 4·stride": func(p *Packed2Bit) {
-			p.Cols = 9
+			p.Cols = 257
 		},
-		"data short": func(p *Packed2Bit) { p.Data = p.Data[:3] },
+		"data short": func(p *Packed2Bit) { p.Data = p.Data[:127] },
 		"data long":  func(p *Packed2Bit) { p.Data = append(p.Data, 0x55) },
 		"data nil":   func(p *Packed2Bit) { p.Data = nil },
 	} {
