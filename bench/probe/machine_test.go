@@ -1,0 +1,33 @@
+package probe
+
+import (
+	"runtime"
+	"testing"
+)
+
+func TestMachineDescribesThisMachine(t *testing.T) {
+	m := Machine()
+	if m.OS != runtime.GOOS || m.Arch != runtime.GOARCH || m.LogicalCores != runtime.NumCPU() || m.GOMAXPROCS < 1 {
+		t.Fatalf("machine = %+v", m)
+	}
+	// Either a value or a stated reason, never neither.
+	if m.CPUModel == "" && m.Unavailable["cpu_model"] == "" {
+		t.Error("no CPU model and no reason")
+	}
+	if m.L1DBytes == 0 && m.L2Bytes == 0 && m.L3Bytes == 0 && m.Unavailable["caches"] == "" {
+		t.Error("no cache sizes and no reason")
+	}
+	if m.MemoryBytes == 0 && m.Unavailable["memory"] == "" {
+		t.Error("no memory size and no reason")
+	}
+	if runtime.GOARCH == "amd64" && len(m.CPUFeatures) == 0 {
+		t.Error("cpuid found no features on amd64")
+	}
+}
+
+func TestToolNamesItself(t *testing.T) {
+	tool := Tool("1.2.3")
+	if tool.Name != "bitnet-bench" || tool.Version != "1.2.3" || tool.GoVersion != runtime.Version() {
+		t.Fatalf("tool = %+v", tool)
+	}
+}
