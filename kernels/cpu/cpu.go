@@ -1,6 +1,7 @@
-// Package cpu is the CPU backend. Each routine has a generic Go version
-// (*_generic.go); SIMD versions in Go assembly sit beside it and are chosen
-// at init from the CPU's features.
+// Package cpu is the CPU backend. Each inner loop has a generic Go version
+// beside its SIMD versions in Go assembly (AVX2, AVX-512 VNNI); the level is
+// chosen at init from the CPU's features, or forced with BITNET_ISA or
+// New. Building with -tags purego drops all assembly.
 package cpu
 
 import (
@@ -10,42 +11,79 @@ import (
 	"github.com/bitnet-go/bitnet-bench/kernels/quant"
 )
 
-// Level names an instruction-set level of this backend.
-type Level string
-
-// LevelGeneric is the portable Go path, present on every machine.
-const LevelGeneric Level = "generic"
-
-// Levels returns the levels this machine can run, slowest first.
-func Levels() []Level { return []Level{LevelGeneric} }
-
 func init() {
-	kernels.Register("cpu", func() kernels.Backend { return New(LevelGeneric) })
+	kernels.Register("cpu", func() kernels.Backend {
+		l, err := DefaultLevel()
+		b := New(l)
+		b.unavailable = err
+		return b
+	})
+}
+
+// Options configure a CPU backend.
+type Options struct {
+	Level Level
+	// Threads splits BitLinear and unpack over output rows; 0 or 1 runs on
+	// the calling goroutine alone.
+	Threads int
 }
 
 // Backend runs kernels on the CPU at a fixed level.
-type Backend struct{ level Level }
+type Backend struct {
+	level       Level
+	threads     int
+	unavailable error
+}
 
-// New returns a CPU backend at level.
-func New(level Level) *Backend { return &Backend{level: level} }
+// New returns a single-threaded CPU backend at level.
+func New(level Level) *Backend { return NewWithOptions(Options{Level: level}) }
+
+// NewWithOptions returns a CPU backend. A level this machine cannot run
+// gives a backend whose Available reports why.
+func NewWithOptions(o Options) *Backend {
+	b := &Backend{level: o.Level, threads: max(o.Threads, 1)}
+	if !Supported(o.Level) {
+		b.unavailable = fmt.Errorf("cpu: level %s is not supported by this machine or build (supported: %v)", o.Level, supported)
+	}
+	return b
+}
 
 func (b *Backend) Name() string     { return "cpu" }
 func (b *Backend) Level() string    { return string(b.level) }
-func (b *Backend) Available() error { return nil }
-func (b *Backend) Implements(kernels.Op) bool {
-	return true // every op has a generic Go kernel
+func (b *Backend) Threads() int     { return b.threads }
+func (b *Backend) Available() error { return b.unavailable }
+
+// Implements reports true for every op: each has at least a generic Go
+// kernel. Which ops have SIMD paths at a level is SIMDOps' answer.
+func (b *Backend) Implements(kernels.Op) bool { return true }
+
+// SIMDOps lists the ops that run SIMD code at level l; the rest run their
+// generic Go kernel at every level.
+func SIMDOps(l Level) []kernels.Op {
+	if l == LevelGeneric {
+		return nil
+	}
+	return []kernels.Op{kernels.OpBitLinear, kernels.OpUnpack2Bit}
 }
 
 // Prepare checks p and returns a kernel bound to it.
 func (b *Backend) Prepare(p *kernels.Problem) (kernels.Kernel, error) {
+	if b.unavailable != nil {
+		return nil, b.unavailable
+	}
 	if err := p.Check(); err != nil {
 		return nil, err
 	}
+	bk := blockKernelsFor(b.level)
+	pool := poolFor(b.threads)
 	var run func() error
 	switch p.Op {
 	case kernels.OpBitLinear:
-		scratch := newBitLinearScratch(p.K)
-		run = func() error { bitLinearGeneric(p, scratch); return nil }
+		return newBitLinearKernel(p, bk, pool), nil
+	case kernels.OpUnpack2Bit:
+		u := &unpackKernel{p: p, k: bk, pool: pool}
+		u.rows = u.runRows
+		return u, nil
 	case kernels.OpMatMul:
 		run = func() error { matMulGeneric(p.Y, p.X, p.W, p.M, p.N, p.K); return nil }
 	case kernels.OpQuantizeWeights:
@@ -59,8 +97,6 @@ func (b *Backend) Prepare(p *kernels.Problem) (kernels.Kernel, error) {
 		}
 	case kernels.OpPack2Bit:
 		run = func() error { return pack2BitGeneric(p.YPacked, p.Codes, p.N, p.K) }
-	case kernels.OpUnpack2Bit:
-		run = func() error { unpack2BitGeneric(p.YQ, p.Weights.Packed); return nil }
 	case kernels.OpReLU, kernels.OpGELU, kernels.OpSiLU, kernels.OpSigmoid, kernels.OpTanh:
 		f := activationGeneric(p.Op)
 		run = func() error { f(p.Y[:p.M*p.K], p.X[:p.M*p.K]); return nil }

@@ -4,31 +4,6 @@ import (
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 )
 
-// unpackRowGeneric decodes len(dst) codes of a block-interleaved row: each
-// byte feeds four outputs 64 apart.
-func unpackRowGeneric(dst []int8, row []byte) {
-	full := len(dst) / pack.BlockCodes
-	for b := 0; b < full; b++ {
-		src := row[b*pack.BlockBytes : (b+1)*pack.BlockBytes : (b+1)*pack.BlockBytes]
-		out := dst[b*pack.BlockCodes : (b+1)*pack.BlockCodes : (b+1)*pack.BlockCodes]
-		for j, v := range src {
-			out[j] = int8(v&3) - 1
-			out[j+64] = int8(v>>2&3) - 1
-			out[j+128] = int8(v>>4&3) - 1
-			out[j+192] = int8(v>>6) - 1
-		}
-	}
-	if tail := full * pack.BlockCodes; tail < len(dst) {
-		pack.Unpack2BitRow(dst[tail:], row[full*pack.BlockBytes:])
-	}
-}
-
-func unpack2BitGeneric(dst []int8, w *pack.Packed2Bit) {
-	for n := 0; n < w.Rows; n++ {
-		unpackRowGeneric(dst[n*w.Cols:(n+1)*w.Cols], w.Row(n))
-	}
-}
-
 func pack2BitGeneric(dst []byte, codes []int8, rows, cols int) error {
 	stride := pack.Stride2Bit(cols)
 	full := cols / pack.BlockCodes

@@ -1,0 +1,120 @@
+package cpu
+
+import (
+	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/kernels/pack"
+)
+
+// bitLinearKernel is BitLinear bound to one problem: y[m,n] =
+// (Σ_k c[n,k]·xq[m,k])·wscale(n)/xscale[m]. The ISA level only supplies the
+// block dot products; padding, Σ x, scaling and threading live here once.
+type bitLinearKernel struct {
+	p      *kernels.Problem
+	k      *blockKernels
+	pool   *workerPool
+	blocks int     // 256-code blocks per row
+	xpad   []int8  // M tokens, each zero-padded to blocks·256
+	xsum   []int32 // Σ x per token
+	rows   func(lo, hi int)
+}
+
+func newBitLinearKernel(p *kernels.Problem, k *blockKernels, pool *workerPool) *bitLinearKernel {
+	blocks := (p.K + pack.BlockCodes - 1) / pack.BlockCodes
+	b := &bitLinearKernel{p: p, k: k, pool: pool, blocks: blocks, xsum: make([]int32, p.M)}
+	if blocks*pack.BlockCodes != p.K || p.M > 1 {
+		// Padding codes are stored as c+1 = 1, so they must meet zero
+		// activations; whole tokens are copied once per Run.
+		b.xpad = make([]int8, p.M*blocks*pack.BlockCodes)
+	}
+	b.rows = b.runRows
+	return b
+}
+
+func (b *bitLinearKernel) token(m int) []int8 {
+	n := b.blocks * pack.BlockCodes
+	if b.xpad == nil {
+		return b.p.XQ[:n]
+	}
+	return b.xpad[m*n : (m+1)*n]
+}
+
+func (b *bitLinearKernel) Run() error {
+	p := b.p
+	for m := 0; m < p.M; m++ {
+		if b.xpad != nil {
+			copy(b.token(m), p.XQ[m*p.K:(m+1)*p.K])
+		}
+		b.xsum[m] = sumInt8(p.XQ[m*p.K : (m+1)*p.K])
+	}
+	// Rows are split in multiples of 4 so every worker uses dot4.
+	b.pool.run(p.N, 4, b.rows)
+	return nil
+}
+
+// runRows computes output rows [lo, hi) for every token. Tokens are the
+// inner loop so four weight rows stay in L1 while all tokens pass by.
+func (b *bitLinearKernel) runRows(lo, hi int) {
+	p := b.p
+	w := p.Weights.Packed
+	stride := w.Stride
+	n := lo
+	var acc [4]int32
+	for ; n+4 <= hi; n += 4 {
+		rows := w.Data[n*stride : (n+4)*stride]
+		for m := 0; m < p.M; m++ {
+			b.k.dot4(rows, stride, b.token(m), &acc)
+			xs, xsum := p.XScales[m], b.xsum[m]
+			y := p.Y[m*p.N+n : m*p.N+n+4 : m*p.N+n+4]
+			for i := range y {
+				y[i] = float32(acc[i]-xsum) * p.Weights.RowScale(n+i) / xs // the reference's order: bit-exact
+			}
+		}
+	}
+	for ; n < hi; n++ {
+		row := w.Row(n)
+		for m := 0; m < p.M; m++ {
+			acc := b.k.dot1(row, b.token(m)) - b.xsum[m]
+			p.Y[m*p.N+n] = float32(acc) * p.Weights.RowScale(n) / p.XScales[m]
+		}
+	}
+}
+
+func (b *bitLinearKernel) Fetch() error { return nil }
+func (b *bitLinearKernel) Close() error { return nil }
+
+// unpackKernel decodes the packed weights into int8 codes.
+type unpackKernel struct {
+	p    *kernels.Problem
+	k    *blockKernels
+	pool *workerPool
+	rows func(lo, hi int)
+}
+
+func (u *unpackKernel) Run() error {
+	u.pool.run(u.p.N, 1, u.rows)
+	return nil
+}
+
+func (u *unpackKernel) runRows(lo, hi int) {
+	w := u.p.Weights.Packed
+	full := w.Cols / pack.BlockCodes * pack.BlockCodes
+	for n := lo; n < hi; n++ {
+		dst := u.p.YQ[n*w.Cols : (n+1)*w.Cols]
+		row := w.Row(n)
+		u.k.unpack(dst[:full], row)
+		if full < w.Cols {
+			pack.Unpack2BitRow(dst[full:], row[full/4:])
+		}
+	}
+}
+
+func (u *unpackKernel) Fetch() error { return nil }
+func (u *unpackKernel) Close() error { return nil }
+
+func sumInt8(x []int8) int32 {
+	var s int32
+	for _, v := range x {
+		s += int32(v)
+	}
+	return s
+}

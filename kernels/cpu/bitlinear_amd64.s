@@ -1,0 +1,328 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Kernels over the block-interleaved 2-bit layout (kernels/pack): a block is
+// 64 bytes holding 256 codes; byte j holds codes j, j+64, j+128, j+192 in
+// bits 0-1, 2-3, 4-5, 6-7, stored as code+1 ∈ {0,1,2}. A shift and a mask
+// of 64 bytes give 64 consecutive unsigned codes (a "plane"), lined up with
+// 64 consecutive signed activations. The dot products return Σ (c+1)·x.
+
+DATA bytes03<>+0(SB)/4, $0x03030303
+GLOBL bytes03<>(SB), RODATA|NOPTR, $4
+DATA bytes01<>+0(SB)/4, $0x01010101
+GLOBL bytes01<>(SB), RODATA|NOPTR, $4
+DATA words01<>+0(SB)/4, $0x00010001
+GLOBL words01<>(SB), RODATA|NOPTR, $4
+
+// ---------------------------------------------------------------- AVX-512
+
+// One row's block into four plane accumulators:
+// acc_p += Σ u8(plane_p(w)) · s8(x plane p), with VPDPBUSD.
+#define AVX512_ROW(ptr, a0, a1, a2, a3) \
+	VMOVDQU64 (ptr)(AX*1), Z4 \
+	VPANDD    Z15, Z4, Z5 \
+	VPDPBUSD  Z0, Z5, a0 \
+	VPSRLW    $2, Z4, Z6 \
+	VPANDD    Z15, Z6, Z6 \
+	VPDPBUSD  Z1, Z6, a1 \
+	VPSRLW    $4, Z4, Z7 \
+	VPANDD    Z15, Z7, Z7 \
+	VPDPBUSD  Z2, Z7, a2 \
+	VPSRLW    $6, Z4, Z8 \
+	VPANDD    Z15, Z8, Z8 \
+	VPDPBUSD  Z3, Z8, a3
+
+// Sum four int32 accumulators and store the total at off(R8).
+#define AVX512_REDUCE(a0, a1, a2, a3, y0, off) \
+	VPADDD        a1, a0, a0 \
+	VPADDD        a3, a2, a2 \
+	VPADDD        a2, a0, a0 \
+	VEXTRACTI64X4 $1, a0, Y9 \
+	VPADDD        Y9, y0, Y9 \
+	VEXTRACTI128  $1, Y9, X10 \
+	VPADDD        X10, X9, X9 \
+	VPSHUFD       $0x4e, X9, X10 \
+	VPADDD        X10, X9, X9 \
+	VPSHUFD       $0xb1, X9, X10 \
+	VPADDD        X10, X9, X9 \
+	MOVL          X9, off(R8)
+
+// func dot4AVX512(w *byte, stride int, x *int8, blocks int, out *[4]int32)
+// Four rows, sixteen independent accumulators (row × plane), so the
+// VPDPBUSD latency is hidden; the activations are loaded once per block
+// for all four rows.
+TEXT ·dot4AVX512(SB), NOSPLIT, $0-40
+	MOVQ w+0(FP), SI
+	MOVQ stride+8(FP), DX
+	MOVQ x+16(FP), DI
+	MOVQ blocks+24(FP), CX
+	MOVQ out+32(FP), R8
+	VPBROADCASTD bytes03<>(SB), Z15
+	LEAQ (SI)(DX*1), R9
+	LEAQ (R9)(DX*1), R10
+	LEAQ (R10)(DX*1), R11
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	VPXORD Z24, Z24, Z24
+	VPXORD Z25, Z25, Z25
+	VPXORD Z26, Z26, Z26
+	VPXORD Z27, Z27, Z27
+	VPXORD Z28, Z28, Z28
+	VPXORD Z29, Z29, Z29
+	VPXORD Z30, Z30, Z30
+	VPXORD Z31, Z31, Z31
+	XORQ AX, AX
+	TESTQ CX, CX
+	JZ   dot4_512_done
+
+dot4_512_loop:
+	VMOVDQU64 (DI), Z0
+	VMOVDQU64 64(DI), Z1
+	VMOVDQU64 128(DI), Z2
+	VMOVDQU64 192(DI), Z3
+	AVX512_ROW(SI, Z16, Z17, Z18, Z19)
+	AVX512_ROW(R9, Z20, Z21, Z22, Z23)
+	AVX512_ROW(R10, Z24, Z25, Z26, Z27)
+	AVX512_ROW(R11, Z28, Z29, Z30, Z31)
+	ADDQ $64, AX
+	ADDQ $256, DI
+	DECQ CX
+	JNZ  dot4_512_loop
+
+dot4_512_done:
+	AVX512_REDUCE(Z16, Z17, Z18, Z19, Y16, 0)
+	AVX512_REDUCE(Z20, Z21, Z22, Z23, Y20, 4)
+	AVX512_REDUCE(Z24, Z25, Z26, Z27, Y24, 8)
+	AVX512_REDUCE(Z28, Z29, Z30, Z31, Y28, 12)
+	VZEROUPPER
+	RET
+
+// func dot1AVX512(w *byte, x *int8, blocks int) int32
+TEXT ·dot1AVX512(SB), NOSPLIT, $8-28
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ blocks+16(FP), CX
+	VPBROADCASTD bytes03<>(SB), Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	XORQ AX, AX
+	TESTQ CX, CX
+	JZ   dot1_512_done
+
+dot1_512_loop:
+	VMOVDQU64 (DI), Z0
+	VMOVDQU64 64(DI), Z1
+	VMOVDQU64 128(DI), Z2
+	VMOVDQU64 192(DI), Z3
+	AVX512_ROW(SI, Z16, Z17, Z18, Z19)
+	ADDQ $64, AX
+	ADDQ $256, DI
+	DECQ CX
+	JNZ  dot1_512_loop
+
+dot1_512_done:
+	LEAQ ret+24(FP), R8
+	AVX512_REDUCE(Z16, Z17, Z18, Z19, Y16, 0)
+	VZEROUPPER
+	RET
+
+// func unpackAVX512(dst *int8, src *byte, blocks int)
+TEXT ·unpackAVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ blocks+16(FP), CX
+	VPBROADCASTD bytes03<>(SB), Z15
+	VPBROADCASTD bytes01<>(SB), Z14
+	TESTQ CX, CX
+	JZ   unpack_512_done
+
+unpack_512_loop:
+	VMOVDQU64 (SI), Z0
+	VPANDD    Z15, Z0, Z1
+	VPSUBB    Z14, Z1, Z1
+	VMOVDQU64 Z1, (DI)
+	VPSRLW    $2, Z0, Z2
+	VPANDD    Z15, Z2, Z2
+	VPSUBB    Z14, Z2, Z2
+	VMOVDQU64 Z2, 64(DI)
+	VPSRLW    $4, Z0, Z3
+	VPANDD    Z15, Z3, Z3
+	VPSUBB    Z14, Z3, Z3
+	VMOVDQU64 Z3, 128(DI)
+	VPSRLW    $6, Z0, Z4
+	VPANDD    Z15, Z4, Z4
+	VPSUBB    Z14, Z4, Z4
+	VMOVDQU64 Z4, 192(DI)
+	ADDQ $64, SI
+	ADDQ $256, DI
+	DECQ CX
+	JNZ  unpack_512_loop
+
+unpack_512_done:
+	VZEROUPPER
+	RET
+
+// ------------------------------------------------------------------ AVX2
+
+// AVX2 has no byte dot product into int32: VPMADDUBSW multiplies u8×s8 into
+// int16 pairs. With codes+1 ≤ 2 and |x| ≤ 128 a pair is at most 512 in
+// magnitude, so the four planes are summed in int16 (≤ 2048) and widened
+// once with VPMADDWD against ones. A block is done as two 32-byte halves.
+
+// One row's half-block (32 bytes at off) into int32 accumulator acc.
+#define AVX2_ROW(ptr, off, acc) \
+	VMOVDQU    off(ptr)(AX*1), Y4 \
+	VPAND      Y15, Y4, Y5 \
+	VPMADDUBSW Y0, Y5, Y5 \
+	VPSRLW     $2, Y4, Y6 \
+	VPAND      Y15, Y6, Y6 \
+	VPMADDUBSW Y1, Y6, Y6 \
+	VPADDW     Y6, Y5, Y5 \
+	VPSRLW     $4, Y4, Y6 \
+	VPAND      Y15, Y6, Y6 \
+	VPMADDUBSW Y2, Y6, Y6 \
+	VPADDW     Y6, Y5, Y5 \
+	VPSRLW     $6, Y4, Y6 \
+	VPAND      Y15, Y6, Y6 \
+	VPMADDUBSW Y3, Y6, Y6 \
+	VPADDW     Y6, Y5, Y5 \
+	VPMADDWD   Y14, Y5, Y5 \
+	VPADDD     Y5, acc, acc
+
+// Load the four activation planes of a half-block.
+#define AVX2_X(off) \
+	VMOVDQU off(DI), Y0 \
+	VMOVDQU 64+off(DI), Y1 \
+	VMOVDQU 128+off(DI), Y2 \
+	VMOVDQU 192+off(DI), Y3
+
+#define AVX2_REDUCE(acc, xacc, off) \
+	VEXTRACTI128 $1, acc, X9 \
+	VPADDD       X9, xacc, X9 \
+	VPSHUFD      $0x4e, X9, X10 \
+	VPADDD       X10, X9, X9 \
+	VPSHUFD      $0xb1, X9, X10 \
+	VPADDD       X10, X9, X9 \
+	MOVL         X9, off(R8)
+
+// func dot4AVX2(w *byte, stride int, x *int8, blocks int, out *[4]int32)
+TEXT ·dot4AVX2(SB), NOSPLIT, $0-40
+	MOVQ w+0(FP), SI
+	MOVQ stride+8(FP), DX
+	MOVQ x+16(FP), DI
+	MOVQ blocks+24(FP), CX
+	MOVQ out+32(FP), R8
+	VPBROADCASTD bytes03<>(SB), Y15
+	VPBROADCASTD words01<>(SB), Y14
+	LEAQ (SI)(DX*1), R9
+	LEAQ (R9)(DX*1), R10
+	LEAQ (R10)(DX*1), R11
+	VPXOR Y8, Y8, Y8
+	VPXOR Y11, Y11, Y11
+	VPXOR Y12, Y12, Y12
+	VPXOR Y13, Y13, Y13
+	XORQ AX, AX
+	TESTQ CX, CX
+	JZ   dot4_256_done
+
+dot4_256_loop:
+	AVX2_X(0)
+	AVX2_ROW(SI, 0, Y8)
+	AVX2_ROW(R9, 0, Y11)
+	AVX2_ROW(R10, 0, Y12)
+	AVX2_ROW(R11, 0, Y13)
+	AVX2_X(32)
+	AVX2_ROW(SI, 32, Y8)
+	AVX2_ROW(R9, 32, Y11)
+	AVX2_ROW(R10, 32, Y12)
+	AVX2_ROW(R11, 32, Y13)
+	ADDQ $64, AX
+	ADDQ $256, DI
+	DECQ CX
+	JNZ  dot4_256_loop
+
+dot4_256_done:
+	AVX2_REDUCE(Y8, X8, 0)
+	AVX2_REDUCE(Y11, X11, 4)
+	AVX2_REDUCE(Y12, X12, 8)
+	AVX2_REDUCE(Y13, X13, 12)
+	VZEROUPPER
+	RET
+
+// func dot1AVX2(w *byte, x *int8, blocks int) int32
+TEXT ·dot1AVX2(SB), NOSPLIT, $0-28
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ blocks+16(FP), CX
+	VPBROADCASTD bytes03<>(SB), Y15
+	VPBROADCASTD words01<>(SB), Y14
+	VPXOR Y8, Y8, Y8
+	VPXOR Y11, Y11, Y11
+	XORQ AX, AX
+	TESTQ CX, CX
+	JZ   dot1_256_done
+
+dot1_256_loop:
+	AVX2_X(0)
+	AVX2_ROW(SI, 0, Y8)
+	AVX2_X(32)
+	AVX2_ROW(SI, 32, Y11)
+	ADDQ $64, AX
+	ADDQ $256, DI
+	DECQ CX
+	JNZ  dot1_256_loop
+
+dot1_256_done:
+	VPADDD Y11, Y8, Y8
+	LEAQ ret+24(FP), R8
+	AVX2_REDUCE(Y8, X8, 0)
+	VZEROUPPER
+	RET
+
+// func unpackAVX2(dst *int8, src *byte, blocks int)
+TEXT ·unpackAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ blocks+16(FP), CX
+	VPBROADCASTD bytes03<>(SB), Y15
+	VPBROADCASTD bytes01<>(SB), Y14
+	TESTQ CX, CX
+	JZ   unpack_256_done
+
+unpack_256_loop:
+#define AVX2_UNPACK_HALF(off) \
+	VMOVDQU off(SI), Y0 \
+	VPAND   Y15, Y0, Y1 \
+	VPSUBB  Y14, Y1, Y1 \
+	VMOVDQU Y1, off(DI) \
+	VPSRLW  $2, Y0, Y2 \
+	VPAND   Y15, Y2, Y2 \
+	VPSUBB  Y14, Y2, Y2 \
+	VMOVDQU Y2, 64+off(DI) \
+	VPSRLW  $4, Y0, Y3 \
+	VPAND   Y15, Y3, Y3 \
+	VPSUBB  Y14, Y3, Y3 \
+	VMOVDQU Y3, 128+off(DI) \
+	VPSRLW  $6, Y0, Y4 \
+	VPAND   Y15, Y4, Y4 \
+	VPSUBB  Y14, Y4, Y4 \
+	VMOVDQU Y4, 192+off(DI)
+	AVX2_UNPACK_HALF(0)
+	AVX2_UNPACK_HALF(32)
+	ADDQ $64, SI
+	ADDQ $256, DI
+	DECQ CX
+	JNZ  unpack_256_loop
+
+unpack_256_done:
+	VZEROUPPER
+	RET

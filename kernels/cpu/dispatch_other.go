@@ -1,0 +1,8 @@
+//go:build purego || !amd64
+
+package cpu
+
+// Without assembly only the generic level exists.
+var supported = []Level{LevelGeneric}
+
+func blockKernelsFor(Level) *blockKernels { return &genericKernels }
