@@ -15,12 +15,14 @@ import (
 )
 
 func TestCatalogueNamesAndShapes(t *testing.T) {
-	cases, err := Catalogue(DefaultConfig())
+	cfg := DefaultConfig()
+	cfg.Levels, cfg.Threads = []string{"all"}, []int{1, 2}
+	cases, err := Catalogue(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	names := map[string]bool{}
-	nameRE := regexp.MustCompile(`^[A-Za-z0-9]+/[0-9x]+(/b[0-9]+)?/(i2|f32)/[a-z0-9]+$`)
+	nameRE := regexp.MustCompile(`^[A-Za-z0-9]+/[0-9x]+(/b[0-9]+)?/(i2|f32)/[a-z0-9]+(/t[0-9]+)?$`)
 	for _, c := range cases {
 		if names[c.Name] {
 			t.Errorf("duplicate case %s", c.Name)
@@ -32,9 +34,13 @@ func TestCatalogueNamesAndShapes(t *testing.T) {
 	}
 	// Every 2B4T GEMV shape is a BitLinear case at batch 1 (DESIGN.md).
 	for _, s := range Model2B4T {
-		want := "BitLinear/" + s.String() + "/b1/i2/generic"
-		if !names[want] {
-			t.Errorf("catalogue lacks %s", want)
+		for _, l := range cpu.Levels() {
+			for _, suffix := range []string{"", "/t2"} {
+				want := "BitLinear/" + s.String() + "/b1/i2/" + string(l) + suffix
+				if !names[want] {
+					t.Errorf("catalogue lacks %s", want)
+				}
+			}
 		}
 	}
 	for _, want := range []string{"MatMul/2560x2560/b8/f32/generic", "QuantizeWeights/6912x2560/f32/generic",
@@ -43,6 +49,40 @@ func TestCatalogueNamesAndShapes(t *testing.T) {
 		if !names[want] {
 			t.Errorf("catalogue lacks %s", want)
 		}
+	}
+}
+
+func TestCatalogueLevelsAndThreads(t *testing.T) {
+	cfg := QuickConfig()
+	cfg.Ops = []kernels.Op{kernels.OpBitLinear}
+	cfg.Sizes, cfg.Batches = []Size{{8, 8}}, []int{1}
+	// Without Levels the default level runs once.
+	cases, err := Catalogue(cfg)
+	if err != nil || len(cases) != 1 {
+		t.Fatalf("default: %d cases, %v", len(cases), err)
+	}
+	def, _ := cpu.DefaultLevel()
+	if want := "BitLinear/8x8/b1/i2/" + string(def); cases[0].Name != want {
+		t.Errorf("default case %q, want %q", cases[0].Name, want)
+	}
+	cfg.Levels, cfg.Threads = []string{"generic", "avx512"}, []int{1, 3}
+	cases, err = Catalogue(cfg)
+	if err != nil || len(cases) != 4 {
+		t.Fatalf("levels × threads: %d cases, %v", len(cases), err)
+	}
+	for _, c := range cases {
+		if strings.HasSuffix(c.Name, "/t3") != (threadsOf(c.Backend) == 3) {
+			t.Errorf("%s: backend has %d threads", c.Name, threadsOf(c.Backend))
+		}
+		// A level this machine lacks is listed as unavailable, not dropped
+		// and not replaced by another level.
+		if strings.Contains(c.Name, "avx512vnni") && !cpu.Supported(cpu.LevelAVX512) && c.Unavailable == "" {
+			t.Errorf("%s: unsupported level not marked unavailable", c.Name)
+		}
+	}
+	cfg.Levels = []string{"sse9"}
+	if _, err := Catalogue(cfg); err == nil || !strings.Contains(err.Error(), "sse9") {
+		t.Errorf("unknown level: %v", err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 
@@ -11,7 +12,8 @@ import (
 // The benchmarks iterate the same catalogue as the runner, one top-level
 // benchmark per op, so `go test -bench 'BitLinear/2560x6912'` selects the
 // same cases as `bitnet-bench compare --operations bitlinear --sizes 2560x6912`.
-// -short runs the quick catalogue.
+// Every ISA level the machine has runs side by side, and ops that split
+// their work also run on all cores; -short runs the quick catalogue.
 
 func BenchmarkBitLinear(b *testing.B)           { benchOp(b, kernels.OpBitLinear) }
 func BenchmarkMatMul(b *testing.B)              { benchOp(b, kernels.OpMatMul) }
@@ -31,6 +33,10 @@ func benchOp(b *testing.B, op kernels.Op) {
 		cfg = QuickConfig()
 	}
 	cfg.Ops = []kernels.Op{op}
+	cfg.Levels = []string{"all"}
+	if n := runtime.NumCPU(); n > 1 {
+		cfg.Threads = []int{1, n}
+	}
 	cases, err := Catalogue(cfg)
 	if err != nil {
 		b.Fatal(err)

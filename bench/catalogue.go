@@ -48,13 +48,81 @@ func dtypeOf(op kernels.Op) string {
 	return "f32"
 }
 
-// target is the last element of a case name: the ISA level on the CPU, the
-// backend name elsewhere (its architecture is in the results).
+// target ends a case name: the ISA level on the CPU, the backend name
+// elsewhere (its architecture is in the results), then /tN when the backend
+// splits work over N > 1 threads.
 func target(b kernels.Backend) string {
-	if b.Name() == "cpu" {
-		return b.Level()
+	t := b.Name()
+	if t == "cpu" {
+		t = b.Level()
 	}
-	return b.Name()
+	if n := threadsOf(b); n > 1 {
+		t += fmt.Sprintf("/t%d", n)
+	}
+	return t
+}
+
+func threadsOf(b kernels.Backend) int {
+	if tb, ok := b.(kernels.Tunable); ok {
+		return tb.Threads()
+	}
+	return 1
+}
+
+// backendsFor returns the backend variants that measure op on one device.
+// A backend without levels or threads runs as it is. For one with them:
+//   - no Levels in the config: the fastest level, from the backend's own
+//     (BITNET_ISA or best) downwards, that has its own kernel for op;
+//   - Levels "all": every level that has its own kernel for op;
+//   - named levels: each of them, so a level without the op shows up as
+//     "not implemented" rather than disappearing.
+//
+// Thread counts above one apply only to ops that split their work.
+func backendsFor(op kernels.Op, b kernels.Backend, cfg Config) ([]kernels.Backend, error) {
+	tb, ok := b.(kernels.Tunable)
+	if !ok || b.Available() != nil {
+		return []kernels.Backend{b}, nil
+	}
+	all := tb.Levels()
+	var levels []string
+	switch {
+	case len(cfg.Levels) == 0:
+		for i := slices.Index(all, b.Level()); i >= 0; i-- {
+			if v, err := tb.With(all[i], 1); err == nil && v.Implements(op) {
+				levels = []string{all[i]}
+				break
+			}
+		}
+		if levels == nil {
+			levels = []string{b.Level()} // recorded as not implemented
+		}
+	case len(cfg.Levels) == 1 && cfg.Levels[0] == "all":
+		for _, l := range all {
+			if v, err := tb.With(l, 1); err == nil && v.Implements(op) {
+				levels = append(levels, l)
+			}
+		}
+	default:
+		levels = cfg.Levels
+	}
+	threads := cfg.Threads
+	if len(threads) == 0 {
+		threads = []int{1}
+	}
+	var out []kernels.Backend
+	for _, l := range levels {
+		for _, t := range threads {
+			if t > 1 && !tb.Parallel(op) {
+				continue
+			}
+			v, err := tb.With(l, t)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", b.Name(), err)
+			}
+			out = append(out, v)
+		}
+	}
+	return out, nil
 }
 
 // CaseName builds the name of op at shape on backend b.
@@ -100,8 +168,18 @@ func Catalogue(cfg Config) ([]Case, error) {
 	}
 	var cases []Case
 	seen := map[string]bool{}
-	add := func(op kernels.Op, s results.Shape) {
+	perOp := map[kernels.Op][]kernels.Backend{}
+	for _, op := range cfg.Ops {
 		for _, b := range backends {
+			vs, err := backendsFor(op, b, cfg)
+			if err != nil {
+				return nil, err
+			}
+			perOp[op] = append(perOp[op], vs...)
+		}
+	}
+	add := func(op kernels.Op, s results.Shape) {
+		for _, b := range perOp[op] {
 			c := Case{Op: op, Shape: s, DType: dtypeOf(op), Backend: b}
 			c.Name = CaseName(op, s, b)
 			if seen[c.Name] {

@@ -50,10 +50,15 @@ func FamilyOf(op kernels.Op) string {
 
 // Config selects the cases to run and how to measure them.
 type Config struct {
-	Ops        []kernels.Op // in run order
-	Sizes      []Size
-	Batches    []int
-	Devices    []string // backend names
+	Ops     []kernels.Op // in run order
+	Sizes   []Size
+	Batches []int
+	Devices []string // backend names
+	// Levels selects ISA levels of backends that have them ("all" for every
+	// level the machine runs); empty means each backend's default level.
+	Levels []string
+	// Threads lists thread counts to measure; empty means 1.
+	Threads    []int
 	Samples    int
 	Warmup     time.Duration
 	SampleTime time.Duration // target duration of one timed batch
@@ -87,7 +92,7 @@ func QuickConfig() Config {
 	return c
 }
 
-// AllOps lists every op in family order.
+// AllOps lists every op in family order (kernels.Ops in run order).
 func AllOps() []kernels.Op {
 	var ops []kernels.Op
 	for _, f := range FamilyNames {
@@ -161,6 +166,32 @@ func ParseSizes(list string) ([]Size, error) {
 		return nil, fmt.Errorf("no sizes given")
 	}
 	return sizes, nil
+}
+
+// ParseLevels reads "all" or "generic,avx2,avx512". Names are checked by
+// the backend when the catalogue is built.
+func ParseLevels(list string) ([]string, error) {
+	levels := splitList(strings.ToLower(list))
+	if len(levels) == 0 {
+		return nil, fmt.Errorf("no ISA levels given")
+	}
+	return levels, nil
+}
+
+// ParseThreads reads "1,2".
+func ParseThreads(list string) ([]int, error) {
+	var ts []int
+	for _, item := range splitList(list) {
+		v, err := strconv.Atoi(item)
+		if err != nil || v <= 0 || v > 1024 {
+			return nil, fmt.Errorf("threads %q: want a positive integer up to 1024", item)
+		}
+		ts = append(ts, v)
+	}
+	if len(ts) == 0 {
+		return nil, fmt.Errorf("no thread counts given")
+	}
+	return ts, nil
 }
 
 // ParseBatches reads "1,8,64".

@@ -82,7 +82,7 @@ func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 	w := WorkOf(c.Op, c.Shape)
 	rc := results.Case{
 		Name: c.Name, Op: string(c.Op), Family: FamilyOf(c.Op), Shape: c.Shape, DType: c.DType,
-		Backend: c.Backend.Name(), Level: c.Backend.Level(), Threads: 1,
+		Backend: c.Backend.Name(), Level: c.Backend.Level(), Threads: threadsOf(c.Backend),
 		BytesPerOp: w.Bytes, MACsPerOp: w.MACs,
 	}
 	fail := func(status string, err error) (results.Case, error) {

@@ -13,6 +13,7 @@ package kernels
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 )
@@ -36,6 +37,12 @@ const (
 
 // ActivationOps lists the elementwise activation functions.
 var ActivationOps = []Op{OpReLU, OpGELU, OpSiLU, OpSigmoid, OpTanh}
+
+// Ops lists every operation.
+var Ops = append([]Op{OpBitLinear, OpMatMul, OpQuantizeWeights, OpQuantizeActivations, OpPack2Bit, OpUnpack2Bit}, ActivationOps...)
+
+// Known reports whether op is one of Ops.
+func (op Op) Known() bool { return slices.Contains(Ops, op) }
 
 // Weights are ternary weights packed 2 bits per code, with their absmean
 // scale per tensor (Scale) or per output row (RowScales, when set).
@@ -100,6 +107,22 @@ type Backend interface {
 	// Prepare checks p and binds it. An op the backend lacks returns a
 	// *NotImplementedError; there is never a silent fallback.
 	Prepare(p *Problem) (Kernel, error)
+}
+
+// Tunable is implemented by backends that run at several ISA levels or
+// thread counts, so one path can be measured against another in one run.
+type Tunable interface {
+	Backend
+	// Levels lists the levels this machine can run, slowest first.
+	Levels() []string
+	// Threads is the number of threads the backend splits work over.
+	Threads() int
+	// With returns the same backend at another level and thread count. A
+	// level the machine lacks gives a backend whose Available says why.
+	With(level string, threads int) (Backend, error)
+	// Parallel reports whether op splits its work over Threads; an op that
+	// does not is never measured under a thread count it does not use.
+	Parallel(op Op) bool
 }
 
 // NotImplementedError says that a backend has no kernel for an op.

@@ -606,9 +606,17 @@ func (p *Page) config(f *results.File) {
 		}
 		return strings.Join(xs, ", ")
 	}
-	batches := make([]string, len(c.Batches))
-	for i, b := range c.Batches {
-		batches[i] = strconv.Itoa(b)
+	ints := func(xs []int) []string {
+		out := make([]string, len(xs))
+		for i, x := range xs {
+			out[i] = strconv.Itoa(x)
+		}
+		return out
+	}
+	batches, threads := ints(c.Batches), ints(c.Threads)
+	levels := "each backend's fastest"
+	if len(c.Levels) > 0 {
+		levels = list(c.Levels)
 	}
 	yes := map[bool]string{true: "yes", false: "no"}
 	confidence := dash
@@ -623,7 +631,8 @@ func (p *Page) config(f *results.File) {
 		{"Samples", strconv.Itoa(c.Samples)},
 		{"Warm-up", c.Warmup},
 		{"Sample time", c.SampleTime},
-		{"Threads", strconv.Itoa(c.Threads)},
+		{"ISA levels", levels},
+		{"Threads", list(threads)},
 		{"Seed", strconv.FormatInt(c.Seed, 10)},
 		{"Quick", yes[c.Quick]},
 		{"Confidence", confidence},

@@ -45,7 +45,7 @@ func synthetic() *results.File {
 			L1DBytes: 48 << 10, L2Bytes: 2 << 20, L3Bytes: 30 << 20, MemoryBytes: 64 << 30,
 			Unavailable: map[string]string{"cpu_frequency": "not exposed"},
 		},
-		Config:   results.Config{Operations: []string{"bitlinear", "matmul"}, Samples: 7, Warmup: "100ms", SampleTime: "10ms", Threads: 1, Seed: 1, Confidence: 0.95},
+		Config:   results.Config{Operations: []string{"bitlinear", "matmul"}, Samples: 7, Warmup: "100ms", SampleTime: "10ms", Threads: []int{1}, Seed: 1, Confidence: 0.95},
 		Complete: false,
 	}
 	sh := results.Shape{M: 1, N: 2560, K: 2560}

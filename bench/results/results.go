@@ -70,9 +70,10 @@ type Config struct {
 	Batches    []int    `json:"batches"`
 	Devices    []string `json:"devices"`
 	Samples    int      `json:"samples"`
-	Warmup     string   `json:"warmup"`      // duration, Go syntax
-	SampleTime string   `json:"sample_time"` // target duration of one sample
-	Threads    int      `json:"threads"`
+	Warmup     string   `json:"warmup"`           // duration, Go syntax
+	SampleTime string   `json:"sample_time"`      // target duration of one sample
+	Levels     []string `json:"levels,omitempty"` // ISA levels asked for; empty: each backend's default
+	Threads    []int    `json:"threads"`
 	Seed       int64    `json:"seed"`
 	Quick      bool     `json:"quick"`
 	Confidence float64  `json:"confidence"`

@@ -31,12 +31,15 @@ DIR/results.txt (Go benchmark format, for benchstat) and DIR/report.html.
 If --output names a .json file, the .txt and .html are written beside it.`, `  bitnet-bench compare --quick --output out
   bitnet-bench compare --operations bitlinear,matmul --sizes 2560x2560,2560x6912 --batch 1,8 --output out
   bitnet-bench compare --operations gelu,silu --samples 20 --output results.json
+  bitnet-bench compare --operations bitlinear --isa all --threads 1,2 --sizes 2560x2560 --output isa
   benchstat out/results.txt`)
 	var (
 		ops        = fs.String("operations", "", "comma-separated families ("+strings.Join(bench.FamilyNames, ",")+") or op names; default all")
 		sizes      = fs.String("sizes", "", "comma-separated NxK weight shapes; default the BitNet b1.58 2B4T shapes")
 		batch      = fs.String("batch", "", "comma-separated batch sizes (tokens); default 1,8")
 		devices    = fs.String("devices", "", "comma-separated backends ("+strings.Join(kernels.Backends(), ",")+"); default cpu")
+		isa        = fs.String("isa", "", "CPU ISA levels to measure side by side: all, or a list (generic,avx2,avx512); default the fastest level with each op (BITNET_ISA overrides)")
+		threads    = fs.String("threads", "", "comma-separated thread counts for ops that split work over rows (BitLinear, unpack); default 1")
 		samples    = fs.Int("samples", 0, fmt.Sprintf("timed samples per case (at least %d); default 10", minSamples))
 		warmup     = fs.Duration("warmup", 0, "warm-up time per case; default 200ms (50ms with --quick)")
 		sampleTime = fs.Duration("sample-time", 0, "target duration of one sample; default 100ms (20ms with --quick)")
@@ -78,6 +81,16 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 			if d = strings.TrimSpace(strings.ToLower(d)); d != "" {
 				cfg.Devices = append(cfg.Devices, d)
 			}
+		}
+	}
+	if *isa != "" {
+		if cfg.Levels, err = bench.ParseLevels(*isa); err != nil {
+			return fail(e, "compare", exitBadInput, "--isa: %v", err)
+		}
+	}
+	if *threads != "" {
+		if cfg.Threads, err = bench.ParseThreads(*threads); err != nil {
+			return fail(e, "compare", exitBadInput, "--threads: %v", err)
 		}
 	}
 	if *samples != 0 {
@@ -178,7 +191,10 @@ func resultsConfig(c bench.Config) results.Config {
 	rc := results.Config{
 		Batches: c.Batches, Devices: c.Devices, Samples: c.Samples,
 		Warmup: c.Warmup.String(), SampleTime: c.SampleTime.String(),
-		Threads: 1, Seed: int64(c.Seed), Quick: c.Quick, Confidence: 0.95,
+		Levels: c.Levels, Threads: c.Threads, Seed: int64(c.Seed), Quick: c.Quick, Confidence: 0.95,
+	}
+	if len(rc.Threads) == 0 {
+		rc.Threads = []int{1}
 	}
 	for _, op := range c.Ops {
 		rc.Operations = append(rc.Operations, string(op))

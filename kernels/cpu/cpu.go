@@ -6,6 +6,7 @@ package cpu
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/quant"
@@ -48,17 +49,40 @@ func NewWithOptions(o Options) *Backend {
 	return b
 }
 
+// Levels lists the levels this machine can run, as strings (kernels.Tunable).
+func (b *Backend) Levels() []string {
+	out := make([]string, len(supported))
+	for i, l := range supported {
+		out[i] = string(l)
+	}
+	return out
+}
+
+// With returns a backend at another level and thread count (kernels.Tunable).
+func (b *Backend) With(level string, threads int) (kernels.Backend, error) {
+	l, err := ParseLevel(level)
+	if err != nil {
+		return nil, err
+	}
+	if threads < 1 {
+		return nil, fmt.Errorf("cpu: %d threads: want at least 1", threads)
+	}
+	return NewWithOptions(Options{Level: l, Threads: threads}), nil
+}
+
 func (b *Backend) Name() string     { return "cpu" }
 func (b *Backend) Level() string    { return string(b.level) }
 func (b *Backend) Threads() int     { return b.threads }
 func (b *Backend) Available() error { return b.unavailable }
 
-// Implements reports true for every op: each has at least a generic Go
-// kernel. Which ops have SIMD paths at a level is SIMDOps' answer.
-func (b *Backend) Implements(kernels.Op) bool { return true }
+// Implements reports whether the backend's level has its own kernel for
+// op: every op at the generic level, only the SIMDOps at a SIMD level. A
+// SIMD level never runs generic code under its own name.
+func (b *Backend) Implements(op kernels.Op) bool {
+	return b.level == LevelGeneric || slices.Contains(SIMDOps(b.level), op)
+}
 
-// SIMDOps lists the ops that run SIMD code at level l; the rest run their
-// generic Go kernel at every level.
+// SIMDOps lists the ops that have SIMD code at level l.
 func SIMDOps(l Level) []kernels.Op {
 	if l == LevelGeneric {
 		return nil
@@ -66,10 +90,18 @@ func SIMDOps(l Level) []kernels.Op {
 	return []kernels.Op{kernels.OpBitLinear, kernels.OpUnpack2Bit}
 }
 
+// Parallel reports whether op splits its work over the backend's threads.
+func (b *Backend) Parallel(op kernels.Op) bool {
+	return op == kernels.OpBitLinear || op == kernels.OpUnpack2Bit
+}
+
 // Prepare checks p and returns a kernel bound to it.
 func (b *Backend) Prepare(p *kernels.Problem) (kernels.Kernel, error) {
 	if b.unavailable != nil {
 		return nil, b.unavailable
+	}
+	if p.Op.Known() && !b.Implements(p.Op) {
+		return nil, fmt.Errorf("cpu: %w", &kernels.NotImplementedError{Op: p.Op, Backend: "cpu/" + string(b.level)})
 	}
 	if err := p.Check(); err != nil {
 		return nil, err

@@ -36,17 +36,37 @@ import (
 
 const u = 1.0 / (1 << 24)
 
-func backends(t testing.TB) []kernels.Backend {
+// backends returns every level of this machine that has its own kernel for
+// op, single- and multi-threaded, plus the registered default backend when
+// it has one, so each test covers every path that op can take here.
+func backends(t testing.TB, op kernels.Op) []kernels.Backend {
 	t.Helper()
 	var bs []kernels.Backend
 	for _, l := range cpu.Levels() {
-		bs = append(bs, cpu.New(l))
+		for _, threads := range []int{1, 3} {
+			b := cpu.NewWithOptions(cpu.Options{Level: l, Threads: threads})
+			if b.Implements(op) && (threads == 1 || b.Parallel(op)) {
+				bs = append(bs, b)
+			}
+		}
 	}
 	b, err := kernels.Lookup("cpu")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return append(bs, b)
+	if b.Implements(op) {
+		bs = append(bs, b)
+	}
+	return bs
+}
+
+// allBackends is every level, whatever it implements.
+func allBackends() []kernels.Backend {
+	var bs []kernels.Backend
+	for _, l := range cpu.Levels() {
+		bs = append(bs, cpu.New(l))
+	}
+	return bs
 }
 
 func ulps(a, b float32) uint64 {
@@ -196,7 +216,7 @@ var edgeK = []int{1, 2, 3, 4, 5, 7, 8, 63, 64, 65, 2560, 6912}
 
 func TestBitLinearRandom(t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 32))
-	for _, b := range backends(t) {
+	for _, b := range backends(t, kernels.OpBitLinear) {
 		for _, k := range edgeK {
 			for _, m := range []int{1, 2, 3, 8} {
 				for _, n := range []int{1, 5, 16} {
@@ -246,7 +266,7 @@ func TestBitLinearRandom(t *testing.T) {
 
 func TestBitLinearEdgeValues(t *testing.T) {
 	r := rand.New(rand.NewPCG(33, 34))
-	for _, b := range backends(t) {
+	for _, b := range backends(t, kernels.OpBitLinear) {
 		for _, k := range edgeK {
 			for _, m := range []int{1, 8} {
 				const n = 3
@@ -319,7 +339,7 @@ func TestBitLinearEdgeValues(t *testing.T) {
 
 func TestMatMul(t *testing.T) {
 	r := rand.New(rand.NewPCG(35, 36))
-	for _, b := range backends(t) {
+	for _, b := range backends(t, kernels.OpMatMul) {
 		for _, k := range edgeK {
 			for _, m := range []int{1, 8} {
 				for _, n := range []int{1, 7} {
@@ -371,7 +391,7 @@ func TestActivations(t *testing.T) {
 	special := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 0.5, -0.5, 1e-45, -1e-45, 1e-30, -1e-30,
 		6, -6, -7, -8, -10, -20, 20, 100, -100, 1e30, -1e30, math.MaxFloat32, -math.MaxFloat32,
 		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())}
-	for _, b := range backends(t) {
+	for _, b := range backends(t, kernels.OpReLU) {
 		for _, op := range kernels.ActivationOps {
 			for _, shape := range [][2]int{{1, 1}, {1, 7}, {8, 64}, {3, 2560}, {1, 6912}} {
 				m, k := shape[0], shape[1]
@@ -408,7 +428,7 @@ func TestActivations(t *testing.T) {
 
 func TestQuantizeActivations(t *testing.T) {
 	r := rand.New(rand.NewPCG(39, 40))
-	for _, b := range backends(t) {
+	for _, b := range backends(t, kernels.OpQuantizeActivations) {
 		for _, k := range edgeK {
 			for _, m := range []int{1, 8} {
 				x := make([]float32, m*k)
@@ -437,7 +457,7 @@ func TestQuantizeActivations(t *testing.T) {
 
 func TestQuantizeWeights(t *testing.T) {
 	r := rand.New(rand.NewPCG(41, 42))
-	for _, b := range backends(t) {
+	for _, b := range backends(t, kernels.OpQuantizeWeights) {
 		for _, k := range edgeK {
 			for _, n := range []int{1, 5} {
 				w := make([]float32, n*k)
@@ -469,7 +489,7 @@ func TestQuantizeWeights(t *testing.T) {
 
 func TestPackUnpack(t *testing.T) {
 	r := rand.New(rand.NewPCG(43, 44))
-	for _, b := range backends(t) {
+	for _, b := range backends(t, kernels.OpPack2Bit) {
 		for _, k := range edgeK {
 			for _, n := range []int{1, 3, 8} {
 				codes := randCodes(r, n*k)
@@ -508,7 +528,7 @@ func TestPackUnpack(t *testing.T) {
 
 func TestPack2BitInvalidCode(t *testing.T) {
 	r := rand.New(rand.NewPCG(45, 46))
-	for _, b := range backends(t) {
+	for _, b := range backends(t, kernels.OpPack2Bit) {
 		for _, bad := range []int8{2, -2, 127, -128} {
 			for _, tc := range []struct{ n, k, row, col int }{
 				{1, 1, 0, 0}, {1, 4, 0, 3}, {1, 5, 0, 4}, {3, 8, 2, 5}, {3, 9, 1, 8}, {4, 65, 3, 64},
@@ -560,8 +580,15 @@ func TestPrepareRefusesBadProblems(t *testing.T) {
 			"unknown op":       {Op: "Softmax", M: 1, N: 1, K: 1, X: []float32{1}, Y: []float32{1}},
 		}
 	}
-	for _, b := range backends(t) {
+	for _, b := range allBackends() {
 		for name, p := range mk() {
+			if name != "unknown op" && !b.Implements(p.Op) {
+				// A level without the op refuses it as not implemented.
+				if _, err := b.Prepare(p); !kernels.IsNotImplemented(err) {
+					t.Errorf("%s on %s: Prepare error %v, want not implemented", name, b.Level(), err)
+				}
+				continue
+			}
 			want := p.Check()
 			if want == nil {
 				t.Fatalf("%s: Check accepted it", name)
@@ -592,22 +619,20 @@ func TestBackendMetadata(t *testing.T) {
 	if !slices.Contains(kernels.Backends(), "cpu") {
 		t.Errorf("cpu is not registered: %v", kernels.Backends())
 	}
-	for _, b := range backends(t) {
+	for _, b := range allBackends() {
 		if b.Name() != "cpu" {
 			t.Errorf("Name() = %q", b.Name())
 		}
 		if b.Available() != nil {
 			t.Errorf("Available() = %v", b.Available())
 		}
-		for _, op := range []kernels.Op{kernels.OpBitLinear, kernels.OpMatMul, kernels.OpQuantizeWeights,
-			kernels.OpQuantizeActivations, kernels.OpPack2Bit, kernels.OpUnpack2Bit} {
-			if !b.Implements(op) {
-				t.Errorf("%s: Implements(%s) = false", b.Level(), op)
-			}
-		}
-		for _, op := range kernels.ActivationOps {
-			if !b.Implements(op) {
-				t.Errorf("%s: Implements(%s) = false", b.Level(), op)
+		// Generic has every op; a SIMD level exactly its SIMD ops.
+		level := cpu.Level(b.Level())
+		for _, op := range append([]kernels.Op{kernels.OpBitLinear, kernels.OpMatMul, kernels.OpQuantizeWeights,
+			kernels.OpQuantizeActivations, kernels.OpPack2Bit, kernels.OpUnpack2Bit}, kernels.ActivationOps...) {
+			want := level == cpu.LevelGeneric || slices.Contains(cpu.SIMDOps(level), op)
+			if b.Implements(op) != want {
+				t.Errorf("%s: Implements(%s) = %v, want %v", b.Level(), op, b.Implements(op), want)
 			}
 		}
 	}
@@ -624,7 +649,7 @@ func TestBackendMetadata(t *testing.T) {
 // TestKernelReuse: a prepared kernel runs repeatedly on the Problem it was
 // bound to, seeing new input values each time.
 func TestKernelReuse(t *testing.T) {
-	for _, b := range backends(t) {
+	for _, b := range backends(t, kernels.OpBitLinear) {
 		for _, m := range []int{1, 2} {
 			p := bitLinear(t, m, 2, 5, []int8{1, 1, 1, 1, 1, -1, -1, -1, -1, -1}, fill(m*5, int8(2)), []float32{1}, fill(m, float32(1)))
 			k, err := b.Prepare(p)
@@ -662,7 +687,7 @@ func FuzzBitLinearGEMV(f *testing.F) {
 	f.Add([]byte{0x00, 3, 4, 0, 1, 0x12, 0x34, 0xff, 0x80, 0x7f, 1, 2, 3, 4, 5})
 	f.Add([]byte{0x81, 7, 63, 0, 2, 0x40, 0x40, 0x80, 0x80, 0x7f, 0x7f, 0x01})
 	f.Add([]byte{0x02, 1, 255, 1, 3, 0xaa, 0x55, 0x80, 0x7f})
-	b := cpu.New(cpu.LevelGeneric)
+	levels := backends(f, kernels.OpBitLinear)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) < 7 {
 			return
@@ -711,14 +736,16 @@ func FuzzBitLinearGEMV(f *testing.F) {
 		for i := range xs {
 			xs[i] = scale(sb, i)
 		}
-		p := bitLinear(t, m, n, k, codes, xq, ws, xs)
-		got, want := runBoth(t, b, p)
-		checkBitLinear(t, fmt.Sprintf("M=%d N=%d K=%d mode %d", m, n, k, mode), got, want)
-		if mode == 0 {
-			for i := 0; i < m; i++ {
-				for j := 0; j < n; j++ {
-					if acc := accOf(codes, xq, i, j, k); got.Y[i*n+j] != float32(acc) {
-						t.Fatalf("Y[%d,%d] = %v, want Σ = %d", i, j, got.Y[i*n+j], acc)
+		for _, b := range levels {
+			p := bitLinear(t, m, n, k, codes, xq, ws, xs)
+			got, want := runBoth(t, b, p)
+			checkBitLinear(t, fmt.Sprintf("%s M=%d N=%d K=%d mode %d", b.Level(), m, n, k, mode), got, want)
+			if mode == 0 {
+				for i := 0; i < m; i++ {
+					for j := 0; j < n; j++ {
+						if acc := accOf(codes, xq, i, j, k); got.Y[i*n+j] != float32(acc) {
+							t.Fatalf("%s: Y[%d,%d] = %v, want Σ = %d", b.Level(), i, j, got.Y[i*n+j], acc)
+						}
 					}
 				}
 			}
