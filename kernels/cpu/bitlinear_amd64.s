@@ -15,6 +15,15 @@ GLOBL bytes01<>(SB), RODATA|NOPTR, $4
 DATA words01<>+0(SB)/4, $0x00010001
 GLOBL words01<>(SB), RODATA|NOPTR, $4
 
+// GF(2) affine matrices that move bits 2p, 2p+1 of every byte to bits 0, 1
+// (VGF2P8AFFINEQB: result bit i is the parity of matrix byte 7-i AND x).
+DATA plane1<>+0(SB)/8, $0x0408000000000000
+GLOBL plane1<>(SB), RODATA|NOPTR, $8
+DATA plane2<>+0(SB)/8, $0x1020000000000000
+GLOBL plane2<>(SB), RODATA|NOPTR, $8
+DATA plane3<>+0(SB)/8, $0x4080000000000000
+GLOBL plane3<>(SB), RODATA|NOPTR, $8
+
 // ---------------------------------------------------------------- AVX-512
 
 // One row's block into four plane accumulators:
@@ -33,6 +42,19 @@ GLOBL words01<>(SB), RODATA|NOPTR, $4
 	VPANDD    Z15, Z8, Z8 \
 	VPDPBUSD  Z3, Z8, a3
 
+// AVX512_ROW with GFNI: one VGF2P8AFFINEQB extracts a plane instead of a
+// shift and a mask (Z12-Z14 hold the plane matrices).
+#define GFNI_ROW(ptr, a0, a1, a2, a3) \
+	VMOVDQU64      (ptr)(AX*1), Z4 \
+	VPANDD         Z15, Z4, Z5 \
+	VPDPBUSD       Z0, Z5, a0 \
+	VGF2P8AFFINEQB $0, Z12, Z4, Z6 \
+	VPDPBUSD       Z1, Z6, a1 \
+	VGF2P8AFFINEQB $0, Z13, Z4, Z7 \
+	VPDPBUSD       Z2, Z7, a2 \
+	VGF2P8AFFINEQB $0, Z14, Z4, Z8 \
+	VPDPBUSD       Z3, Z8, a3
+
 // Sum four int32 accumulators and store the total at off(R8).
 #define AVX512_REDUCE(a0, a1, a2, a3, y0, off) \
 	VPADDD        a1, a0, a0 \
@@ -48,41 +70,55 @@ GLOBL words01<>(SB), RODATA|NOPTR, $4
 	VPADDD        X10, X9, X9 \
 	MOVL          X9, off(R8)
 
-// func dot4AVX512(w *byte, stride int, x *int8, blocks int, out *[4]int32)
-// Four rows, sixteen independent accumulators (row × plane), so the
-// VPDPBUSD latency is hidden; the activations are loaded once per block
-// for all four rows.
-TEXT ·dot4AVX512(SB), NOSPLIT, $0-40
+#define ZERO16 \
+	VPXORD Z16, Z16, Z16 \
+	VPXORD Z17, Z17, Z17 \
+	VPXORD Z18, Z18, Z18 \
+	VPXORD Z19, Z19, Z19 \
+	VPXORD Z20, Z20, Z20 \
+	VPXORD Z21, Z21, Z21 \
+	VPXORD Z22, Z22, Z22 \
+	VPXORD Z23, Z23, Z23 \
+	VPXORD Z24, Z24, Z24 \
+	VPXORD Z25, Z25, Z25 \
+	VPXORD Z26, Z26, Z26 \
+	VPXORD Z27, Z27, Z27 \
+	VPXORD Z28, Z28, Z28 \
+	VPXORD Z29, Z29, Z29 \
+	VPXORD Z30, Z30, Z30 \
+	VPXORD Z31, Z31, Z31
+
+// dotRows: groups of four rows, sixteen independent accumulators (row ×
+// plane) so the VPDPBUSD latency is hidden; the activations are loaded once
+// per block for all four rows.
+//
+// out[4g+i] = Σ (c+1)·x for row 4g+i, g < groups; rows are stride bytes apart.
+
+// func dotRowsAVX512(w *byte, stride int, groups int, x *int8, blocks int, out *int32)
+TEXT ·dotRowsAVX512(SB), NOSPLIT, $0-48
 	MOVQ w+0(FP), SI
 	MOVQ stride+8(FP), DX
-	MOVQ x+16(FP), DI
-	MOVQ blocks+24(FP), CX
-	MOVQ out+32(FP), R8
+	MOVQ groups+16(FP), R12
+	MOVQ out+40(FP), R8
 	VPBROADCASTD bytes03<>(SB), Z15
+	VPBROADCASTQ plane1<>(SB), Z12
+	VPBROADCASTQ plane2<>(SB), Z13
+	VPBROADCASTQ plane3<>(SB), Z14
+	TESTQ R12, R12
+	JZ   rows512_end
+
+rows512_group:
 	LEAQ (SI)(DX*1), R9
 	LEAQ (R9)(DX*1), R10
 	LEAQ (R10)(DX*1), R11
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	VPXORD Z20, Z20, Z20
-	VPXORD Z21, Z21, Z21
-	VPXORD Z22, Z22, Z22
-	VPXORD Z23, Z23, Z23
-	VPXORD Z24, Z24, Z24
-	VPXORD Z25, Z25, Z25
-	VPXORD Z26, Z26, Z26
-	VPXORD Z27, Z27, Z27
-	VPXORD Z28, Z28, Z28
-	VPXORD Z29, Z29, Z29
-	VPXORD Z30, Z30, Z30
-	VPXORD Z31, Z31, Z31
+	MOVQ x+24(FP), DI
+	MOVQ blocks+32(FP), CX
+	ZERO16
 	XORQ AX, AX
 	TESTQ CX, CX
-	JZ   dot4_512_done
+	JZ   rows512_reduce
 
-dot4_512_loop:
+rows512_block:
 	VMOVDQU64 (DI), Z0
 	VMOVDQU64 64(DI), Z1
 	VMOVDQU64 128(DI), Z2
@@ -94,13 +130,71 @@ dot4_512_loop:
 	ADDQ $64, AX
 	ADDQ $256, DI
 	DECQ CX
-	JNZ  dot4_512_loop
+	JNZ  rows512_block
 
-dot4_512_done:
+rows512_reduce:
 	AVX512_REDUCE(Z16, Z17, Z18, Z19, Y16, 0)
 	AVX512_REDUCE(Z20, Z21, Z22, Z23, Y20, 4)
 	AVX512_REDUCE(Z24, Z25, Z26, Z27, Y24, 8)
 	AVX512_REDUCE(Z28, Z29, Z30, Z31, Y28, 12)
+	ADDQ $16, R8
+	LEAQ (R11)(DX*1), SI
+	DECQ R12
+	JNZ  rows512_group
+
+rows512_end:
+	VZEROUPPER
+	RET
+
+// func dotRowsGFNI(w *byte, stride int, groups int, x *int8, blocks int, out *int32)
+TEXT ·dotRowsGFNI(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ stride+8(FP), DX
+	MOVQ groups+16(FP), R12
+	MOVQ out+40(FP), R8
+	VPBROADCASTD bytes03<>(SB), Z15
+	VPBROADCASTQ plane1<>(SB), Z12
+	VPBROADCASTQ plane2<>(SB), Z13
+	VPBROADCASTQ plane3<>(SB), Z14
+	TESTQ R12, R12
+	JZ   rowsgfni_end
+
+rowsgfni_group:
+	LEAQ (SI)(DX*1), R9
+	LEAQ (R9)(DX*1), R10
+	LEAQ (R10)(DX*1), R11
+	MOVQ x+24(FP), DI
+	MOVQ blocks+32(FP), CX
+	ZERO16
+	XORQ AX, AX
+	TESTQ CX, CX
+	JZ   rowsgfni_reduce
+
+rowsgfni_block:
+	VMOVDQU64 (DI), Z0
+	VMOVDQU64 64(DI), Z1
+	VMOVDQU64 128(DI), Z2
+	VMOVDQU64 192(DI), Z3
+	GFNI_ROW(SI, Z16, Z17, Z18, Z19)
+	GFNI_ROW(R9, Z20, Z21, Z22, Z23)
+	GFNI_ROW(R10, Z24, Z25, Z26, Z27)
+	GFNI_ROW(R11, Z28, Z29, Z30, Z31)
+	ADDQ $64, AX
+	ADDQ $256, DI
+	DECQ CX
+	JNZ  rowsgfni_block
+
+rowsgfni_reduce:
+	AVX512_REDUCE(Z16, Z17, Z18, Z19, Y16, 0)
+	AVX512_REDUCE(Z20, Z21, Z22, Z23, Y20, 4)
+	AVX512_REDUCE(Z24, Z25, Z26, Z27, Y24, 8)
+	AVX512_REDUCE(Z28, Z29, Z30, Z31, Y28, 12)
+	ADDQ $16, R8
+	LEAQ (R11)(DX*1), SI
+	DECQ R12
+	JNZ  rowsgfni_group
+
+rowsgfni_end:
 	VZEROUPPER
 	RET
 
@@ -214,27 +308,32 @@ unpack_512_done:
 	VPADDD       X10, X9, X9 \
 	MOVL         X9, off(R8)
 
-// func dot4AVX2(w *byte, stride int, x *int8, blocks int, out *[4]int32)
-TEXT ·dot4AVX2(SB), NOSPLIT, $0-40
+// func dotRowsAVX2(w *byte, stride int, groups int, x *int8, blocks int, out *int32)
+TEXT ·dotRowsAVX2(SB), NOSPLIT, $0-48
 	MOVQ w+0(FP), SI
 	MOVQ stride+8(FP), DX
-	MOVQ x+16(FP), DI
-	MOVQ blocks+24(FP), CX
-	MOVQ out+32(FP), R8
+	MOVQ groups+16(FP), R12
+	MOVQ out+40(FP), R8
 	VPBROADCASTD bytes03<>(SB), Y15
 	VPBROADCASTD words01<>(SB), Y14
+	TESTQ R12, R12
+	JZ   rows256_end
+
+rows256_group:
 	LEAQ (SI)(DX*1), R9
 	LEAQ (R9)(DX*1), R10
 	LEAQ (R10)(DX*1), R11
+	MOVQ x+24(FP), DI
+	MOVQ blocks+32(FP), CX
 	VPXOR Y8, Y8, Y8
 	VPXOR Y11, Y11, Y11
 	VPXOR Y12, Y12, Y12
 	VPXOR Y13, Y13, Y13
 	XORQ AX, AX
 	TESTQ CX, CX
-	JZ   dot4_256_done
+	JZ   rows256_reduce
 
-dot4_256_loop:
+rows256_block:
 	AVX2_X(0)
 	AVX2_ROW(SI, 0, Y8)
 	AVX2_ROW(R9, 0, Y11)
@@ -248,13 +347,19 @@ dot4_256_loop:
 	ADDQ $64, AX
 	ADDQ $256, DI
 	DECQ CX
-	JNZ  dot4_256_loop
+	JNZ  rows256_block
 
-dot4_256_done:
+rows256_reduce:
 	AVX2_REDUCE(Y8, X8, 0)
 	AVX2_REDUCE(Y11, X11, 4)
 	AVX2_REDUCE(Y12, X12, 8)
 	AVX2_REDUCE(Y13, X13, 12)
+	ADDQ $16, R8
+	LEAQ (R11)(DX*1), SI
+	DECQ R12
+	JNZ  rows256_group
+
+rows256_end:
 	VZEROUPPER
 	RET
 

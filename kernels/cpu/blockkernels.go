@@ -7,9 +7,9 @@ import "github.com/bitnet-go/bitnet-bench/kernels/pack"
 // hold c+1 ∈ {0,1,2}; the dot products return Σ (c+1)·x, and the caller
 // subtracts Σ x once per token.
 type blockKernels struct {
-	// dot4 writes Σ (c+1)·x for the 4 rows that start at w[0], w[stride],
-	// w[2·stride] and w[3·stride]; x holds blocks·256 activations.
-	dot4 func(w []byte, stride int, x []int8, out *[4]int32)
+	// dotRows writes out[i] = Σ (c+1)·x for the len(out) rows (a multiple
+	// of 4) that start at w[i·stride]; x holds blocks·256 activations.
+	dotRows func(w []byte, stride int, x []int8, out []int32)
 	// dot1 is dot4 for one row.
 	dot1 func(row []byte, x []int8) int32
 	// unpack decodes len(dst)/256 whole blocks of src into codes in {-1,0,1}.
@@ -17,7 +17,7 @@ type blockKernels struct {
 }
 
 var genericKernels = blockKernels{
-	dot4: func(w []byte, stride int, x []int8, out *[4]int32) {
+	dotRows: func(w []byte, stride int, x []int8, out []int32) {
 		n := len(x) / 4
 		for i := range out {
 			out[i] = dotPackedGeneric(w[i*stride:i*stride+n], x)

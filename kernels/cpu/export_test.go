@@ -1,0 +1,12 @@
+//go:build amd64 && !purego
+
+package cpu
+
+// UseAVX512ShiftKernels swaps the AVX-512 level to its shift-and-mask
+// kernels (the path for CPUs without GFNI) until the returned func is
+// called, so both are tested on a machine that has GFNI.
+func UseAVX512ShiftKernels() (restore func()) {
+	saved := avx512Kernels
+	avx512Kernels = avx512ShiftKernels
+	return func() { avx512Kernels = saved }
+}

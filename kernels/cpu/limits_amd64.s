@@ -1,0 +1,175 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// func readAVX512(p *byte, n int) uint64
+// Streams n bytes (a multiple of 256) through four independent XOR chains
+// so the loads, not the arithmetic, set the pace; the folded result is
+// returned so the loads cannot be dropped.
+TEXT ·readAVX512(SB), NOSPLIT, $0-24
+	MOVQ p+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHRQ $8, CX
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	TESTQ CX, CX
+	JZ   read512_done
+
+read512_loop:
+	VPXORQ (SI), Z0, Z0
+	VPXORQ 64(SI), Z1, Z1
+	VPXORQ 128(SI), Z2, Z2
+	VPXORQ 192(SI), Z3, Z3
+	ADDQ $256, SI
+	DECQ CX
+	JNZ  read512_loop
+
+read512_done:
+	VPXORQ Z1, Z0, Z0
+	VPXORQ Z3, Z2, Z2
+	VPXORQ Z2, Z0, Z0
+	VEXTRACTI64X4 $1, Z0, Y1
+	VPXOR  Y1, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPXOR  X1, X0, X0
+	VPSHUFD $0x4e, X0, X1
+	VPXOR  X1, X0, X0
+	MOVQ   X0, AX
+	MOVQ   AX, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func readAVX2(p *byte, n int) uint64
+TEXT ·readAVX2(SB), NOSPLIT, $0-24
+	MOVQ p+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHRQ $7, CX
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	TESTQ CX, CX
+	JZ   read256_done
+
+read256_loop:
+	VPXOR (SI), Y0, Y0
+	VPXOR 32(SI), Y1, Y1
+	VPXOR 64(SI), Y2, Y2
+	VPXOR 96(SI), Y3, Y3
+	ADDQ $128, SI
+	DECQ CX
+	JNZ  read256_loop
+
+read256_done:
+	VPXOR Y1, Y0, Y0
+	VPXOR Y3, Y2, Y2
+	VPXOR Y2, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPXOR X1, X0, X0
+	VPSHUFD $0x4e, X0, X1
+	VPXOR X1, X0, X0
+	MOVQ  X0, AX
+	MOVQ  AX, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func peakVNNI(iters int) uint64
+// Each iteration issues 16 independent VPDPBUSD (16 × 64 = 1024 int8 MACs)
+// on registers only: the int8 dot-product peak of one core.
+TEXT ·peakVNNI(SB), NOSPLIT, $0-16
+	MOVQ iters+0(FP), CX
+	VPTERNLOGD $0xff, Z0, Z0, Z0
+	VPTERNLOGD $0xff, Z1, Z1, Z1
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	VPXORD Z24, Z24, Z24
+	VPXORD Z25, Z25, Z25
+	VPXORD Z26, Z26, Z26
+	VPXORD Z27, Z27, Z27
+	VPXORD Z28, Z28, Z28
+	VPXORD Z29, Z29, Z29
+	VPXORD Z30, Z30, Z30
+	VPXORD Z31, Z31, Z31
+	TESTQ CX, CX
+	JZ   peak512_done
+
+peak512_loop:
+	VPDPBUSD Z1, Z0, Z16
+	VPDPBUSD Z1, Z0, Z17
+	VPDPBUSD Z1, Z0, Z18
+	VPDPBUSD Z1, Z0, Z19
+	VPDPBUSD Z1, Z0, Z20
+	VPDPBUSD Z1, Z0, Z21
+	VPDPBUSD Z1, Z0, Z22
+	VPDPBUSD Z1, Z0, Z23
+	VPDPBUSD Z1, Z0, Z24
+	VPDPBUSD Z1, Z0, Z25
+	VPDPBUSD Z1, Z0, Z26
+	VPDPBUSD Z1, Z0, Z27
+	VPDPBUSD Z1, Z0, Z28
+	VPDPBUSD Z1, Z0, Z29
+	VPDPBUSD Z1, Z0, Z30
+	VPDPBUSD Z1, Z0, Z31
+	DECQ CX
+	JNZ  peak512_loop
+
+peak512_done:
+	VPADDD Z17, Z16, Z16
+	VPADDD Z31, Z16, Z16
+	VMOVD  X16, AX
+	MOVQ   AX, ret+8(FP)
+	VZEROUPPER
+	RET
+
+// func peakAVX2(iters int) uint64
+// 8 independent VPMADDUBSW+VPMADDWD+VPADDD chains of 32 MACs each: the
+// int8 peak of the AVX2 sequence the AVX2 kernels use (256 MACs/iteration).
+TEXT ·peakAVX2(SB), NOSPLIT, $0-16
+	MOVQ iters+0(FP), CX
+	VPCMPEQB Y0, Y0, Y0
+	VPABSB   Y0, Y14
+	VPXOR    Y1, Y1, Y1
+	VPSUBW   Y0, Y1, Y15
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+	TESTQ CX, CX
+	JZ   peak256_done
+
+#define AVX2_MAC(acc) \
+	VPMADDUBSW Y14, Y14, Y10 \
+	VPMADDWD   Y15, Y10, Y10 \
+	VPADDD     Y10, acc, acc
+
+peak256_loop:
+	AVX2_MAC(Y2)
+	AVX2_MAC(Y3)
+	AVX2_MAC(Y4)
+	AVX2_MAC(Y5)
+	AVX2_MAC(Y6)
+	AVX2_MAC(Y7)
+	AVX2_MAC(Y8)
+	AVX2_MAC(Y9)
+	DECQ CX
+	JNZ  peak256_loop
+
+peak256_done:
+	VPADDD Y3, Y2, Y2
+	VPADDD Y9, Y2, Y2
+	VMOVD  X2, AX
+	MOVQ   AX, ret+8(FP)
+	VZEROUPPER
+	RET
