@@ -1,12 +1,21 @@
 package bench
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/bitnet-go/bitnet-bench/bench/probe"
+	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/kernels"
-	_ "github.com/bitnet-go/bitnet-bench/kernels/cpu" // registers the cpu backend
+	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
+	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 )
 
 // The benchmarks iterate the same catalogue as the runner, one top-level
@@ -14,6 +23,10 @@ import (
 // same cases as `bitnet-bench compare --operations bitlinear --sizes 2560x6912`.
 // Every ISA level the machine has runs side by side, and ops that split
 // their work also run on all cores; -short runs the quick catalogue.
+//
+// CPU cases report pct-of-peak (GMAC/s over the level's measured int8
+// peak) and pct-of-read-bw (GB/s over its measured single-thread read
+// bandwidth), scaled by the thread count.
 
 func BenchmarkBitLinear(b *testing.B)           { benchOp(b, kernels.OpBitLinear) }
 func BenchmarkMatMul(b *testing.B)              { benchOp(b, kernels.OpMatMul) }
@@ -26,6 +39,39 @@ func BenchmarkGELU(b *testing.B)                { benchOp(b, kernels.OpGELU) }
 func BenchmarkSiLU(b *testing.B)                { benchOp(b, kernels.OpSiLU) }
 func BenchmarkSigmoid(b *testing.B)             { benchOp(b, kernels.OpSigmoid) }
 func BenchmarkTanh(b *testing.B)                { benchOp(b, kernels.OpTanh) }
+
+// roofline measures this machine's limits once per test binary.
+var roofline = sync.OnceValues(func() (map[string]results.Limit, error) {
+	lims, err := probe.Roofline(cpu.Levels(), probe.RooflineBufferBytes())
+	out := map[string]results.Limit{}
+	for _, l := range lims {
+		out[l.Level] = l
+	}
+	return out, err
+})
+
+// reportRoofline adds the pct-of-peak and pct-of-read-bw metrics.
+func reportRoofline(b *testing.B, backend kernels.Backend, bytes, macs int64) {
+	if backend.Name() != "cpu" {
+		return
+	}
+	lims, err := roofline()
+	if err != nil {
+		b.Fatal(err)
+	}
+	lim, ok := lims[backend.Level()]
+	if !ok {
+		return
+	}
+	threads := float64(threadsOf(backend))
+	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+	if macs > 0 && lim.Int8PeakGMACps > 0 {
+		b.ReportMetric(100*float64(macs)/ns/(lim.Int8PeakGMACps*threads), "pct-of-peak")
+	}
+	if bytes > 0 && lim.ReadGBps > 0 {
+		b.ReportMetric(100*float64(bytes)/ns/(lim.ReadGBps*threads), "pct-of-read-bw")
+	}
+}
 
 func benchOp(b *testing.B, op kernels.Op) {
 	cfg := DefaultConfig()
@@ -68,6 +114,147 @@ func benchOp(b *testing.B, op kernels.Op) {
 			if w.MACs > 0 {
 				b.ReportMetric(float64(w.MACs)*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "GMAC/s")
 			}
+			if c.Op == kernels.OpBitLinear {
+				reportRoofline(b, c.Backend, w.Bytes, w.MACs)
+			} else {
+				reportRoofline(b, c.Backend, w.Bytes, 0)
+			}
 		})
 	}
 }
+
+// dramLayers is how many 2B4T layers of projections the DRAM-resident set
+// holds: 16 × 17.4 MB = 278 MB of packed weights, past any cache.
+const dramLayers = 16
+
+// layerShapes are one 2B4T layer's projections as the kernels see them:
+// fused QKV, O, fused gate+up, down.
+var layerShapes = []Size{{3840, 2560}, {2560, 2560}, {13824, 2560}, {2560, 6912}}
+
+// dramWeights builds the set once: valid 2-bit bytes drawn at random (each
+// field in {0,1,2}), the same for every level.
+var dramWeights = sync.OnceValue(func() []*kernels.Weights {
+	var valid []byte
+	for v := 0; v < 256; v++ {
+		if v&3 != 3 && v>>2&3 != 3 && v>>4&3 != 3 && v>>6 != 3 {
+			valid = append(valid, byte(v))
+		}
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	var ws []*kernels.Weights
+	for l := 0; l < dramLayers; l++ {
+		for _, s := range layerShapes {
+			data := make([]byte, s.N*pack.Stride2Bit(s.K))
+			for i := range data {
+				data[i] = valid[rng.Uint32()%uint32(len(valid))]
+			}
+			ws = append(ws, &kernels.Weights{Scale: 0.02,
+				Packed: &pack.Packed2Bit{Rows: s.N, Cols: s.K, Stride: pack.Stride2Bit(s.K), Data: data}})
+		}
+	}
+	return ws
+})
+
+// BenchmarkBitLinearDRAM cycles GEMV over the projections of 16 layers
+// (278 MB of packed weights), so every byte comes from DRAM: the target is
+// a large fraction of the measured single-thread read bandwidth.
+func BenchmarkBitLinearDRAM(b *testing.B) {
+	backends := []kernels.Backend{}
+	for _, l := range cpu.Levels() {
+		if l == cpu.LevelGeneric {
+			continue // compute-bound far below DRAM speed; nothing to learn
+		}
+		backends = append(backends, cpu.New(l))
+		if n := runtime.NumCPU(); n > 1 {
+			backends = append(backends, cpu.NewWithOptions(cpu.Options{Level: l, Threads: n}))
+		}
+	}
+	for _, be := range backends {
+		b.Run(fmt.Sprintf("%dx2B4T/b1/i2/%s", dramLayers, target(be)), func(b *testing.B) {
+			var ks []kernels.Kernel
+			var bytes, macs int64
+			xs := map[int]*kernels.Problem{}
+			for _, w := range dramWeights() {
+				n, k := w.Packed.Rows, w.Packed.Cols
+				x, ok := xs[k]
+				if !ok {
+					var err error
+					if x, err = NewProblem(kernels.OpBitLinear, results.Shape{M: 1, N: 1, K: k}, 1); err != nil {
+						b.Fatal(err)
+					}
+					xs[k] = x
+				}
+				p := &kernels.Problem{Op: kernels.OpBitLinear, M: 1, N: n, K: k, Weights: w,
+					XQ: x.XQ, XScales: x.XScales, Y: make([]float32, n)}
+				kern, err := be.Prepare(p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ks = append(ks, kern)
+				wk := WorkOf(kernels.OpBitLinear, results.Shape{M: 1, N: n, K: k})
+				bytes, macs = bytes+wk.Bytes, macs+wk.MACs
+			}
+			b.SetBytes(bytes)
+			for b.Loop() {
+				for _, k := range ks {
+					if err := k.Run(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(macs)*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "GMAC/s")
+			// The bound is measured side by side: read passes over the same
+			// weights with the level's streaming loop, alternating with GEMV
+			// passes; the median ratio is reported, so drift in the
+			// machine's bandwidth cancels.
+			b.StopTimer()
+			b.ReportMetric(100*pairedReadRatio(b, be, ks), "pct-of-read-bw")
+			if lims, err := roofline(); err == nil && lims[be.Level()].Int8PeakGMACps > 0 {
+				ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+				b.ReportMetric(100*float64(macs)/ns/(lims[be.Level()].Int8PeakGMACps*float64(threadsOf(be))), "pct-of-peak")
+			}
+		})
+	}
+}
+
+// pairedReadRatio alternates a read pass over the DRAM set (split over the
+// backend's threads, like the kernels) with a GEMV pass, five times, and
+// returns the median of read time / GEMV time: the fraction of the
+// measured read bandwidth the GEMV streams at.
+func pairedReadRatio(b *testing.B, be kernels.Backend, ks []kernels.Kernel) float64 {
+	read := cpu.StreamRead(cpu.Level(be.Level()))
+	ws := dramWeights()
+	threads := threadsOf(be)
+	readPass := func() {
+		var wg sync.WaitGroup
+		for t := 0; t < threads; t++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var sink uint64
+				for i := t; i < len(ws); i += threads {
+					sink ^= read(ws[i].Packed.Data)
+				}
+				dramSink.Add(sink)
+			}()
+		}
+		wg.Wait()
+	}
+	var ratios []float64
+	for i := 0; i < 5; i++ {
+		t0 := time.Now()
+		readPass()
+		tr := time.Since(t0)
+		t0 = time.Now()
+		for _, k := range ks {
+			if err := k.Run(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		ratios = append(ratios, tr.Seconds()/time.Since(t0).Seconds())
+	}
+	slices.Sort(ratios)
+	return ratios[len(ratios)/2]
+}
+
+var dramSink atomic.Uint64

@@ -31,8 +31,22 @@ type File struct {
 	Config  Config   `json:"config"`
 	// Complete is false when the run was interrupted; Cases then holds the
 	// cases that finished.
-	Complete bool   `json:"complete"`
-	Cases    []Case `json:"cases"`
+	Complete bool `json:"complete"`
+	// Roofline holds this machine's measured limits per CPU level, which
+	// the cases' percentages refer to; empty when not measured.
+	Roofline []Limit `json:"roofline,omitempty"`
+	Cases    []Case  `json:"cases"`
+}
+
+// Limit is one CPU level's measured ceilings: single-thread streaming read
+// bandwidth over a DRAM-sized buffer, and the int8 dot-product peak of one
+// core (absent, with the reason, for levels without int8 SIMD).
+type Limit struct {
+	Level           string  `json:"level"`
+	ReadGBps        float64 `json:"read_gb_per_s"`
+	BufferBytes     int     `json:"buffer_bytes"`
+	Int8PeakGMACps  float64 `json:"int8_peak_gmac_per_s,omitempty"`
+	Int8Unavailable string  `json:"int8_unavailable,omitempty"`
 }
 
 // Tool identifies the code that measured.
@@ -129,6 +143,12 @@ type Case struct {
 	// Throughput at the median.
 	GBps   float64 `json:"gb_per_s,omitempty"`
 	GMACps float64 `json:"gmac_per_s,omitempty"`
+
+	// Fractions of this machine's limits at the median (0 when the limit
+	// was not measured or does not apply): GMAC/s over the level's int8
+	// peak, GB/s over the single-thread read bandwidth.
+	PctOfInt8Peak float64 `json:"pct_of_int8_peak,omitempty"`
+	PctOfReadBW   float64 `json:"pct_of_read_bw,omitempty"`
 
 	// Extra holds further per-case metrics (unit -> value), e.g. pool or
 	// telemetry summaries. Units follow Go benchmark conventions.

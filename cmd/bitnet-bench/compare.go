@@ -14,7 +14,7 @@ import (
 	"github.com/bitnet-go/bitnet-bench/bench/probe"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/kernels"
-	_ "github.com/bitnet-go/bitnet-bench/kernels/cpu" // registers the cpu backend
+	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
 	"github.com/bitnet-go/bitnet-bench/report"
 )
 
@@ -47,6 +47,7 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 		quick      = fs.Bool("quick", false, "short run: 3 shapes, short samples (under 2 minutes on 2 cores)")
 		output     = fs.String("output", "", "output directory, or the path of results.json (required)")
 		quiet      = fs.Bool("quiet", false, "print nothing but errors")
+		roofline   = fs.Bool("roofline", true, "measure this machine's read bandwidth and int8 peak per CPU level, and give every case its % of them")
 	)
 	fs.StringVar(batch, "batch-sizes", "", "alias of --batch")
 	if code, stop := parseFlags(e, fs, args); stop {
@@ -137,6 +138,17 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 		return fail(e, "compare", exitFailure, "%v", err)
 	}
 	f.Complete = !interrupted
+	if *roofline && !interrupted {
+		if levels := cpuLevelsOf(f.Cases); len(levels) > 0 {
+			if !*quiet {
+				fmt.Fprintf(e.stderr, "measuring the roofline (read bandwidth, int8 peak) for %v\n", levels)
+			}
+			if f.Roofline, err = probe.Roofline(levels, probe.RooflineBufferBytes()); err != nil {
+				return fail(e, "compare", exitFailure, "%v", err)
+			}
+			probe.ApplyRoofline(f)
+		}
+	}
 	if code := writeOutputs(e, f, jsonPath, txtPath, htmlPath, *quiet); code != exitOK {
 		return code
 	}
@@ -154,6 +166,23 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 		return exitFailure
 	}
 	return exitOK
+}
+
+// cpuLevelsOf lists the CPU levels the cases ran at, in cpu.Levels order.
+func cpuLevelsOf(cases []results.Case) []cpu.Level {
+	used := map[string]bool{}
+	for _, c := range cases {
+		if c.Backend == "cpu" && c.OK() {
+			used[c.Level] = true
+		}
+	}
+	var out []cpu.Level
+	for _, l := range cpu.Levels() {
+		if used[string(l)] {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // outputPaths maps --output to the three files: a directory gets

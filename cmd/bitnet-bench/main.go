@@ -37,6 +37,7 @@ var commands = []command{
 	{"compare", "run benchmark cases; write results.json, results.txt and report.html", runCompare},
 	{"regression-check", "compare current results with a baseline; exit 1 on a regression", runRegressionCheck},
 	{"report", "render an HTML report from results.json", runReport},
+	{"roofline", "measure this machine's read bandwidth and int8 peak per CPU level", runRoofline},
 	{"version", "print the version", func(_ context.Context, e *env, _ []string) int {
 		fmt.Fprintln(e.stdout, "bitnet-bench", version)
 		return exitOK

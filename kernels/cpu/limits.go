@@ -96,6 +96,13 @@ func MeasureInt8Peak(level Level) (float64, error) {
 	return median(rates), nil
 }
 
+// StreamRead returns the level's streaming read loop, the one the read
+// bandwidth is measured with: it reads a whole buffer (a multiple of 256
+// bytes is read in full) and returns a value that depends on every byte.
+// Benchmarks use it to time a read pass beside a kernel pass over the same
+// memory.
+func StreamRead(l Level) func([]byte) uint64 { return readerFor(l) }
+
 var sinkValue uint64
 
 // keep stores v where the compiler cannot prove it unused.

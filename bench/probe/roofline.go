@@ -1,0 +1,60 @@
+package probe
+
+import (
+	"fmt"
+
+	"github.com/klauspost/cpuid/v2"
+
+	"github.com/bitnet-go/bitnet-bench/bench/results"
+	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
+)
+
+// RooflineBufferBytes is the read-bandwidth buffer: four times the last
+// level cache, at least 256 MiB, so the measurement streams from DRAM.
+func RooflineBufferBytes() int {
+	return max(256<<20, 4*cpuid.CPU.Cache.L3)
+}
+
+// Roofline measures each CPU level's limits on this machine (see
+// cpu.MeasureLimits). It takes about a second per level.
+func Roofline(levels []cpu.Level, bufBytes int) ([]results.Limit, error) {
+	var out []results.Limit
+	for _, l := range levels {
+		lim, err := cpu.MeasureLimits(l, bufBytes)
+		if err != nil {
+			return out, fmt.Errorf("roofline at %s: %w", l, err)
+		}
+		out = append(out, results.Limit{
+			Level:           string(l),
+			ReadGBps:        lim.ReadBytesPerSec / 1e9,
+			BufferBytes:     lim.BufferBytes,
+			Int8PeakGMACps:  lim.Int8MACsPerSec / 1e9,
+			Int8Unavailable: lim.Int8Unavailable,
+		})
+	}
+	return out, nil
+}
+
+// ApplyRoofline sets each CPU case's fraction of its level's limits.
+// Multi-threaded cases are set against the single-thread limits times
+// their thread count, the most they could reach if cores scale perfectly.
+func ApplyRoofline(f *results.File) {
+	byLevel := map[string]results.Limit{}
+	for _, l := range f.Roofline {
+		byLevel[l.Level] = l
+	}
+	for i := range f.Cases {
+		c := &f.Cases[i]
+		lim, ok := byLevel[c.Level]
+		if c.Backend != "cpu" || !ok || !c.OK() {
+			continue
+		}
+		t := float64(max(c.Threads, 1))
+		if lim.Int8PeakGMACps > 0 && c.GMACps > 0 && c.DType == "i2" {
+			c.PctOfInt8Peak = c.GMACps / (lim.Int8PeakGMACps * t)
+		}
+		if lim.ReadGBps > 0 && c.GBps > 0 {
+			c.PctOfReadBW = c.GBps / (lim.ReadGBps * t)
+		}
+	}
+}
