@@ -82,14 +82,6 @@ func (b *Backend) Implements(op kernels.Op) bool {
 	return b.level == LevelGeneric || slices.Contains(SIMDOps(b.level), op)
 }
 
-// SIMDOps lists the ops that have SIMD code at level l.
-func SIMDOps(l Level) []kernels.Op {
-	if l == LevelGeneric {
-		return nil
-	}
-	return []kernels.Op{kernels.OpBitLinear, kernels.OpUnpack2Bit}
-}
-
 // Parallel reports whether op splits its work over the backend's threads.
 func (b *Backend) Parallel(op kernels.Op) bool {
 	return op == kernels.OpBitLinear || op == kernels.OpUnpack2Bit
@@ -107,6 +99,7 @@ func (b *Backend) Prepare(p *kernels.Problem) (kernels.Kernel, error) {
 		return nil, err
 	}
 	bk := blockKernelsFor(b.level)
+	vk := vecKernelsFor(b.level)
 	pool := poolFor(b.threads)
 	var run func() error
 	switch p.Op {
@@ -117,20 +110,30 @@ func (b *Backend) Prepare(p *kernels.Problem) (kernels.Kernel, error) {
 		u.rows = u.runRows
 		return u, nil
 	case kernels.OpMatMul:
+		if vk.matMulRows != nil {
+			return newMatMulKernel(p, vk.matMulRows, pool), nil
+		}
 		run = func() error { matMulGeneric(p.Y, p.X, p.W, p.M, p.N, p.K); return nil }
 	case kernels.OpQuantizeWeights:
 		run = func() error { return kernels.RefQuantizeWeights(p) }
 	case kernels.OpQuantizeActivations:
+		row := quant.QuantizeActivationsRow
+		if vk.quantizeRow != nil {
+			row = vk.quantizeRow
+		}
 		run = func() error {
 			for m := 0; m < p.M; m++ {
-				p.YScales[m] = quant.QuantizeActivationsRow(p.YQ[m*p.K:(m+1)*p.K], p.X[m*p.K:(m+1)*p.K])
+				p.YScales[m] = row(p.YQ[m*p.K:(m+1)*p.K], p.X[m*p.K:(m+1)*p.K])
 			}
 			return nil
 		}
 	case kernels.OpPack2Bit:
 		run = func() error { return pack2BitGeneric(p.YPacked, p.Codes, p.N, p.K) }
 	case kernels.OpReLU, kernels.OpGELU, kernels.OpSiLU, kernels.OpSigmoid, kernels.OpTanh:
-		f := activationGeneric(p.Op)
+		f := vk.activation[p.Op]
+		if f == nil {
+			f = activationGeneric(p.Op)
+		}
 		run = func() error { f(p.Y[:p.M*p.K], p.X[:p.M*p.K]); return nil }
 	default:
 		return nil, fmt.Errorf("cpu: %w", &kernels.NotImplementedError{Op: p.Op, Backend: "cpu/" + string(b.level)})

@@ -1,0 +1,42 @@
+package cpu
+
+import "github.com/bitnet-go/bitnet-bench/kernels"
+
+// vecKernels are a level's SIMD loops for the float ops. A nil entry means
+// the level has no SIMD code for that op: the op is then not implemented at
+// that level (it runs at the generic level under its own name instead).
+type vecKernels struct {
+	// quantizeRow quantizes one token per the absmax contract and returns
+	// its scale; results are bit-identical to quant.QuantizeActivationsRow.
+	quantizeRow func(dst []int8, x []float32) float32
+	// matMulRows computes y[i] = Σ_k x[k]·w[i·k+k'] for the len(y) rows of
+	// w (row-major, len(x) columns): one token against a block of rows.
+	matMulRows func(y []float32, x, w []float32)
+	// activations, elementwise over len(src); accuracy bounds are in
+	// activation_*.go.
+	activation map[kernels.Op]func(dst, src []float32)
+}
+
+// SIMDOps lists the ops that have SIMD code at level l.
+func SIMDOps(l Level) []kernels.Op {
+	if l == LevelGeneric {
+		return nil
+	}
+	var ops []kernels.Op
+	if blockKernelsFor(l) != &genericKernels {
+		ops = append(ops, kernels.OpBitLinear, kernels.OpUnpack2Bit)
+	}
+	v := vecKernelsFor(l)
+	if v.quantizeRow != nil {
+		ops = append(ops, kernels.OpQuantizeActivations)
+	}
+	if v.matMulRows != nil {
+		ops = append(ops, kernels.OpMatMul)
+	}
+	for _, op := range kernels.ActivationOps {
+		if v.activation[op] != nil {
+			ops = append(ops, op)
+		}
+	}
+	return ops
+}

@@ -1,0 +1,118 @@
+//go:build !purego
+
+package cpu
+
+import (
+	"github.com/klauspost/cpuid/v2"
+
+	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/kernels/quant"
+)
+
+//go:noescape
+func absmaxAVX512(x *float32, n16 int) float32
+
+//go:noescape
+func absmaxAVX2(x *float32, n8 int) float32
+
+//go:noescape
+func quantAVX512(dst *int8, x *float32, n16 int, scale float32)
+
+//go:noescape
+func quantAVX2(dst *int8, x *float32, n32 int, scale float32)
+
+//go:noescape
+func dot4F32AVX512(x *float32, w *float32, stride int, n16 int, out *[4]float32)
+
+//go:noescape
+func dot4F32AVX2(x *float32, w *float32, stride int, n8 int, out *[4]float32)
+
+var (
+	vecAVX512 = vecKernels{
+		quantizeRow: quantizeRowWith(absmaxAVX512, 16, quantAVX512, 16),
+		matMulRows:  matMulRowsWith(dot4F32AVX512, 16),
+		activation:  map[kernels.Op]func(dst, src []float32){},
+	}
+	vecAVX2 = func() vecKernels {
+		v := vecKernels{
+			quantizeRow: quantizeRowWith(absmaxAVX2, 8, quantAVX2, 32),
+			activation:  map[kernels.Op]func(dst, src []float32){},
+		}
+		if cpuid.CPU.Supports(cpuid.FMA3) { // AVX2 without FMA exists (some VIA/Zhaoxin parts)
+			v.matMulRows = matMulRowsWith(dot4F32AVX2, 8)
+		}
+		return v
+	}()
+	vecNone = vecKernels{}
+)
+
+func vecKernelsFor(l Level) *vecKernels {
+	switch l {
+	case LevelAVX512:
+		return &vecAVX512
+	case LevelAVX2:
+		return &vecAVX2
+	}
+	return &vecNone
+}
+
+// quantizeRowWith builds the per-token quantizer from an absmax loop over
+// multiples of maxW values and a quantize loop over multiples of qW. The
+// tails use the reference's scalar code, which gives the same bits, and
+// the scale is computed exactly as quant.ActivationScale does.
+func quantizeRowWith(absmax func(*float32, int) float32, maxW int,
+	quantize func(*int8, *float32, int, float32), qW int) func(dst []int8, x []float32) float32 {
+	return func(dst []int8, x []float32) float32 {
+		dst = dst[:len(x)]
+		var m float32
+		if n := len(x) / maxW; n > 0 {
+			m = absmax(&x[0], n)
+		}
+		for _, v := range x[len(x)/maxW*maxW:] {
+			if v < 0 {
+				v = -v
+			}
+			if v > m {
+				m = v
+			}
+		}
+		if m < quant.ScaleFloor {
+			m = quant.ScaleFloor
+		}
+		s := 127 / m
+		n := len(x) / qW
+		if n > 0 {
+			quantize(&dst[0], &x[0], n, s)
+		}
+		if tail := n * qW; tail < len(x) {
+			quant.QuantizeWithScale(dst[tail:], x[tail:], s)
+		}
+		return s
+	}
+}
+
+// matMulRowsWith builds the row loop of the f32 GEMV from a 4-row dot
+// product over multiples of width values; the last 1-3 rows and the K tail
+// are finished in Go.
+func matMulRowsWith(dot4 func(x, w *float32, stride, n int, out *[4]float32), width int) func(y []float32, x, w []float32) {
+	return func(y []float32, x, w []float32) {
+		k := len(x)
+		_ = w[len(y)*k-1]
+		n := k / width
+		body := n * width
+		var acc [4]float32
+		r := 0
+		for ; r+4 <= len(y) && n > 0; r += 4 {
+			dot4(&x[0], &w[r*k], k, n, &acc)
+			copy(y[r:r+4], acc[:])
+		}
+		for ; r < len(y); r++ {
+			y[r] = dotF32(x[:body], w[r*k:r*k+body])
+		}
+		if body < k {
+			for i := range y {
+				y[i] += dotF32(x[body:], w[i*k+body:(i+1)*k])
+			}
+		}
+	}
+}

@@ -1,0 +1,288 @@
+//go:build !purego
+
+#include "textflag.h"
+
+DATA absmask<>+0(SB)/4, $0x7fffffff
+GLOBL absmask<>(SB), RODATA|NOPTR, $4
+DATA packperm<>+0(SB)/4, $0
+DATA packperm<>+4(SB)/4, $4
+DATA packperm<>+8(SB)/4, $1
+DATA packperm<>+12(SB)/4, $5
+DATA packperm<>+16(SB)/4, $2
+DATA packperm<>+20(SB)/4, $6
+DATA packperm<>+24(SB)/4, $3
+DATA packperm<>+28(SB)/4, $7
+GLOBL packperm<>(SB), RODATA|NOPTR, $32
+
+// ------------------------------------------------ absmax (per-token scale)
+
+// func absmaxAVX512(x *float32, n16 int) float32
+// max |x| over n16·16 values. VMAXPS returns its second source when either
+// is NaN, so with |x| first and the running max second a NaN is skipped,
+// as the reference's `v > m` test skips it.
+TEXT ·absmaxAVX512(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), SI
+	MOVQ n16+8(FP), CX
+	VPBROADCASTD absmask<>(SB), Z15
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	TESTQ CX, CX
+	JZ   absmax512_done
+	TESTQ $1, CX
+	JZ   absmax512_pairs
+	VPANDD (SI), Z15, Z2
+	VMAXPS Z0, Z2, Z0
+	ADDQ $64, SI
+	DECQ CX
+	JZ   absmax512_done
+
+absmax512_pairs:
+	VPANDD (SI), Z15, Z2
+	VMAXPS Z0, Z2, Z0
+	VPANDD 64(SI), Z15, Z3
+	VMAXPS Z1, Z3, Z1
+	ADDQ $128, SI
+	SUBQ $2, CX
+	JNZ  absmax512_pairs
+
+absmax512_done:
+	VMAXPS Z1, Z0, Z0
+	VEXTRACTF64X4 $1, Z0, Y1
+	VMAXPS Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS X1, X0, X0
+	VPSHUFD $0x4e, X0, X1
+	VMAXPS X1, X0, X0
+	VPSHUFD $0xb1, X0, X1
+	VMAXPS X1, X0, X0
+	MOVSS X0, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func absmaxAVX2(x *float32, n8 int) float32
+TEXT ·absmaxAVX2(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), SI
+	MOVQ n8+8(FP), CX
+	VPBROADCASTD absmask<>(SB), Y15
+	VXORPS Y0, Y0, Y0
+	TESTQ CX, CX
+	JZ   absmax256_done
+
+absmax256_loop:
+	VANDPS (SI), Y15, Y2
+	VMAXPS Y0, Y2, Y0
+	ADDQ $32, SI
+	DECQ CX
+	JNZ  absmax256_loop
+
+absmax256_done:
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS X1, X0, X0
+	VPSHUFD $0x4e, X0, X1
+	VMAXPS X1, X0, X0
+	VPSHUFD $0xb1, X0, X1
+	VMAXPS X1, X0, X0
+	MOVSS X0, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// ------------------------------------------------ quantize with a scale
+
+// func quantAVX512(dst *int8, x *float32, n16 int, scale float32)
+// dst = clamp(roundHalfEven(x·scale), -128, 127): VCVTPS2DQ rounds to
+// nearest even (the Go runtime keeps MXCSR at its default) and VPMOVSDB
+// saturates. NaN lanes are zeroed, as in the reference.
+TEXT ·quantAVX512(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n16+16(FP), CX
+	VBROADCASTSS scale+24(FP), Z15
+	TESTQ CX, CX
+	JZ   quant512_done
+
+quant512_loop:
+	VMULPS   (SI), Z15, Z0
+	VCMPPS   $7, Z0, Z0, K1        // ordered: not NaN
+	VCVTPS2DQ.Z Z0, K1, Z1
+	VPMOVSDB Z1, (DI)
+	ADDQ $64, SI
+	ADDQ $16, DI
+	DECQ CX
+	JNZ  quant512_loop
+
+quant512_done:
+	VZEROUPPER
+	RET
+
+// func quantAVX2(dst *int8, x *float32, n32 int, scale float32)
+// 32 values per iteration: four VCVTPS2DQ, then saturating packs to int16
+// and int8, whose 128-bit-lane interleave VPERMD undoes.
+TEXT ·quantAVX2(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n32+16(FP), CX
+	VBROADCASTSS scale+24(FP), Y15
+	VMOVDQU packperm<>(SB), Y14
+	TESTQ CX, CX
+	JZ   quant256_done
+
+#define QUANT8(off, reg) \
+	VMULPS    off(SI), Y15, reg \
+	VCMPPS    $7, reg, reg, Y8 \
+	VCVTPS2DQ reg, reg \
+	VPAND     Y8, reg, reg
+
+quant256_loop:
+	QUANT8(0, Y0)
+	QUANT8(32, Y1)
+	QUANT8(64, Y2)
+	QUANT8(96, Y3)
+	VPACKSSDW Y1, Y0, Y0
+	VPACKSSDW Y3, Y2, Y2
+	VPACKSSWB Y2, Y0, Y0
+	VPERMD    Y0, Y14, Y0
+	VMOVDQU   Y0, (DI)
+	ADDQ $128, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  quant256_loop
+
+quant256_done:
+	VZEROUPPER
+	RET
+
+// ------------------------------------------------ f32 GEMV rows (FMA)
+
+// func dot4F32AVX512(x *float32, w *float32, stride int, n16 int, out *[4]float32)
+// Four rows (stride floats apart) dotted with x over n16·16 values, two
+// accumulators per row so the FMA latency is covered.
+TEXT ·dot4F32AVX512(SB), NOSPLIT, $0-40
+	MOVQ x+0(FP), DI
+	MOVQ w+8(FP), SI
+	MOVQ stride+16(FP), DX
+	SHLQ $2, DX
+	MOVQ n16+24(FP), CX
+	MOVQ out+32(FP), R8
+	LEAQ (SI)(DX*1), R9
+	LEAQ (R9)(DX*1), R10
+	LEAQ (R10)(DX*1), R11
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	XORQ AX, AX
+	TESTQ CX, CX
+	JZ   f32x4_512_reduce
+	TESTQ $1, CX
+	JZ   f32x4_512_pairs
+	VMOVUPS (DI), Z0
+	VFMADD231PS (SI), Z0, Z16
+	VFMADD231PS (R9), Z0, Z18
+	VFMADD231PS (R10), Z0, Z20
+	VFMADD231PS (R11), Z0, Z22
+	MOVQ $64, AX
+	DECQ CX
+	JZ   f32x4_512_reduce
+
+f32x4_512_pairs:
+	VMOVUPS (DI)(AX*1), Z0
+	VMOVUPS 64(DI)(AX*1), Z1
+	VFMADD231PS (SI)(AX*1), Z0, Z16
+	VFMADD231PS 64(SI)(AX*1), Z1, Z17
+	VFMADD231PS (R9)(AX*1), Z0, Z18
+	VFMADD231PS 64(R9)(AX*1), Z1, Z19
+	VFMADD231PS (R10)(AX*1), Z0, Z20
+	VFMADD231PS 64(R10)(AX*1), Z1, Z21
+	VFMADD231PS (R11)(AX*1), Z0, Z22
+	VFMADD231PS 64(R11)(AX*1), Z1, Z23
+	ADDQ $128, AX
+	SUBQ $2, CX
+	JNZ  f32x4_512_pairs
+
+f32x4_512_reduce:
+#define F32_REDUCE512(a, b, yb, off) \
+	VADDPS        b, a, a \
+	VEXTRACTF64X4 $1, a, Y9 \
+	VADDPS        Y9, yb, Y9 \
+	VEXTRACTF128  $1, Y9, X10 \
+	VADDPS        X10, X9, X9 \
+	VPERMILPS     $0x4e, X9, X10 \
+	VADDPS        X10, X9, X9 \
+	VPERMILPS     $0xb1, X9, X10 \
+	VADDSS        X10, X9, X9 \
+	MOVSS         X9, off(R8)
+	F32_REDUCE512(Z16, Z17, Y16, 0)
+	F32_REDUCE512(Z18, Z19, Y18, 4)
+	F32_REDUCE512(Z20, Z21, Y20, 8)
+	F32_REDUCE512(Z22, Z23, Y22, 12)
+	VZEROUPPER
+	RET
+
+// func dot4F32AVX2(x *float32, w *float32, stride int, n8 int, out *[4]float32)
+TEXT ·dot4F32AVX2(SB), NOSPLIT, $0-40
+	MOVQ x+0(FP), DI
+	MOVQ w+8(FP), SI
+	MOVQ stride+16(FP), DX
+	SHLQ $2, DX
+	MOVQ n8+24(FP), CX
+	MOVQ out+32(FP), R8
+	LEAQ (SI)(DX*1), R9
+	LEAQ (R9)(DX*1), R10
+	LEAQ (R10)(DX*1), R11
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	XORQ AX, AX
+	TESTQ CX, CX
+	JZ   f32x4_256_reduce
+	TESTQ $1, CX
+	JZ   f32x4_256_pairs
+	VMOVUPS (DI), Y0
+	VFMADD231PS (SI), Y0, Y4
+	VFMADD231PS (R9), Y0, Y6
+	VFMADD231PS (R10), Y0, Y8
+	VFMADD231PS (R11), Y0, Y10
+	MOVQ $32, AX
+	DECQ CX
+	JZ   f32x4_256_reduce
+
+f32x4_256_pairs:
+	VMOVUPS (DI)(AX*1), Y0
+	VMOVUPS 32(DI)(AX*1), Y1
+	VFMADD231PS (SI)(AX*1), Y0, Y4
+	VFMADD231PS 32(SI)(AX*1), Y1, Y5
+	VFMADD231PS (R9)(AX*1), Y0, Y6
+	VFMADD231PS 32(R9)(AX*1), Y1, Y7
+	VFMADD231PS (R10)(AX*1), Y0, Y8
+	VFMADD231PS 32(R10)(AX*1), Y1, Y9
+	VFMADD231PS (R11)(AX*1), Y0, Y10
+	VFMADD231PS 32(R11)(AX*1), Y1, Y11
+	ADDQ $64, AX
+	SUBQ $2, CX
+	JNZ  f32x4_256_pairs
+
+f32x4_256_reduce:
+#define F32_REDUCE256(a, b, xa, off) \
+	VADDPS       b, a, a \
+	VEXTRACTF128 $1, a, X12 \
+	VADDPS       X12, xa, X12 \
+	VPERMILPS    $0x4e, X12, X13 \
+	VADDPS       X13, X12, X12 \
+	VPERMILPS    $0xb1, X12, X13 \
+	VADDSS       X13, X12, X12 \
+	MOVSS        X12, off(R8)
+	F32_REDUCE256(Y4, Y5, X4, 0)
+	F32_REDUCE256(Y6, Y7, X6, 4)
+	F32_REDUCE256(Y8, Y9, X8, 8)
+	F32_REDUCE256(Y10, Y11, X10, 12)
+	VZEROUPPER
+	RET
