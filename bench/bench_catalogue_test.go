@@ -22,7 +22,7 @@ func TestCatalogueNamesAndShapes(t *testing.T) {
 		t.Fatal(err)
 	}
 	names := map[string]bool{}
-	nameRE := regexp.MustCompile(`^[A-Za-z0-9]+/[0-9x]+(/b[0-9]+)?/(i2|f32)/[a-z0-9]+(/t[0-9]+)?$`)
+	nameRE := regexp.MustCompile(`^[A-Za-z0-9]+/[0-9x]+(/b[0-9]+)?/(i2|f32|f16|bf16)/[a-z0-9]+(/t[0-9]+)?$`)
 	for _, c := range cases {
 		if names[c.Name] {
 			t.Errorf("duplicate case %s", c.Name)

@@ -39,6 +39,10 @@ func BenchmarkGELU(b *testing.B)                { benchOp(b, kernels.OpGELU) }
 func BenchmarkSiLU(b *testing.B)                { benchOp(b, kernels.OpSiLU) }
 func BenchmarkSigmoid(b *testing.B)             { benchOp(b, kernels.OpSigmoid) }
 func BenchmarkTanh(b *testing.B)                { benchOp(b, kernels.OpTanh) }
+func BenchmarkF32ToF16(b *testing.B)            { benchOp(b, kernels.OpF32ToF16) }
+func BenchmarkF16ToF32(b *testing.B)            { benchOp(b, kernels.OpF16ToF32) }
+func BenchmarkF32ToBF16(b *testing.B)           { benchOp(b, kernels.OpF32ToBF16) }
+func BenchmarkBF16ToF32(b *testing.B)           { benchOp(b, kernels.OpBF16ToF32) }
 
 // roofline measures this machine's limits once per test binary.
 var roofline = sync.OnceValues(func() (map[string]results.Limit, error) {

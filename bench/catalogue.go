@@ -44,6 +44,10 @@ func dtypeOf(op kernels.Op) string {
 	switch op {
 	case kernels.OpBitLinear, kernels.OpPack2Bit, kernels.OpUnpack2Bit:
 		return "i2"
+	case kernels.OpF32ToF16, kernels.OpF16ToF32:
+		return "f16"
+	case kernels.OpF32ToBF16, kernels.OpBF16ToF32:
+		return "bf16"
 	}
 	return "f32"
 }
@@ -240,6 +244,8 @@ func WorkOf(op kernels.Op, s results.Shape) Work {
 		return Work{Bytes: n*k + packed}
 	case kernels.OpUnpack2Bit:
 		return Work{Bytes: packed + n*k}
+	case kernels.OpF32ToF16, kernels.OpF16ToF32, kernels.OpF32ToBF16, kernels.OpBF16ToF32:
+		return Work{Bytes: 6 * m * k} // 4 bytes in or out, 2 out or in
 	}
 	return Work{Bytes: 8 * m * k} // activations: read and write f32
 }
@@ -295,6 +301,14 @@ func NewProblem(op kernels.Op, s results.Shape, seed uint64) (*kernels.Problem, 
 			return nil, err
 		}
 		p.Codes, p.YPacked = t.Codes, make([]byte, n*pack.Stride2Bit(k))
+	case kernels.OpF32ToF16, kernels.OpF32ToBF16:
+		p.X, p.YH = normals(m*k, 3), make([]uint16, m*k)
+	case kernels.OpF16ToF32:
+		p.XH, p.Y = make([]uint16, m*k), make([]float32, m*k)
+		quant.F32ToF16Slice(p.XH, normals(m*k, 3))
+	case kernels.OpBF16ToF32:
+		p.XH, p.Y = make([]uint16, m*k), make([]float32, m*k)
+		quant.F32ToBF16Slice(p.XH, normals(m*k, 3))
 	default: // activations, over a range that exercises both tails
 		p.X, p.Y = normals(m*k, 3), make([]float32, m*k)
 	}

@@ -33,10 +33,11 @@ var Families = map[string][]kernels.Op{
 	"quantize":   {kernels.OpQuantizeWeights, kernels.OpQuantizeActivations},
 	"pack":       {kernels.OpPack2Bit, kernels.OpUnpack2Bit},
 	"activation": kernels.ActivationOps,
+	"convert":    kernels.ConvertOps,
 }
 
 // FamilyNames is the order families run and are listed in.
-var FamilyNames = []string{"bitlinear", "matmul", "quantize", "pack", "activation"}
+var FamilyNames = []string{"bitlinear", "matmul", "quantize", "pack", "activation", "convert"}
 
 // FamilyOf returns the family an op belongs to.
 func FamilyOf(op kernels.Op) string {

@@ -33,13 +33,21 @@ const (
 	OpSiLU                Op = "SiLU"
 	OpSigmoid             Op = "Sigmoid"
 	OpTanh                Op = "Tanh"
+	OpF32ToF16            Op = "F32ToF16"  // IEEE binary16, round to nearest even
+	OpF16ToF32            Op = "F16ToF32"  // exact; signaling NaNs come out quiet
+	OpF32ToBF16           Op = "F32ToBF16" // bfloat16, round to nearest even, subnormals kept
+	OpBF16ToF32           Op = "BF16ToF32" // exact
 )
+
+// ConvertOps lists the float format conversions.
+var ConvertOps = []Op{OpF32ToF16, OpF16ToF32, OpF32ToBF16, OpBF16ToF32}
 
 // ActivationOps lists the elementwise activation functions.
 var ActivationOps = []Op{OpReLU, OpGELU, OpSiLU, OpSigmoid, OpTanh}
 
 // Ops lists every operation.
-var Ops = append([]Op{OpBitLinear, OpMatMul, OpQuantizeWeights, OpQuantizeActivations, OpPack2Bit, OpUnpack2Bit}, ActivationOps...)
+var Ops = slices.Concat([]Op{OpBitLinear, OpMatMul, OpQuantizeWeights, OpQuantizeActivations, OpPack2Bit, OpUnpack2Bit},
+	ActivationOps, ConvertOps)
 
 // Known reports whether op is one of Ops.
 func (op Op) Known() bool { return slices.Contains(Ops, op) }
@@ -74,11 +82,13 @@ type Problem struct {
 	W       []float32 // N×K dense weights: MatMul, QuantizeWeights
 	Weights *Weights  // packed ternary weights: BitLinear, Unpack2Bit
 	Codes   []int8    // N×K ternary codes: Pack2Bit input
+	XH      []uint16  // M×K f16 or bf16 bits: F16ToF32, BF16ToF32
 
 	Y       []float32 // M×N outputs (BitLinear, MatMul); M·K for activation functions
 	YQ      []int8    // QuantizeActivations: M×K; QuantizeWeights and Unpack2Bit: N×K codes
 	YScales []float32 // QuantizeActivations: M scales; QuantizeWeights: 1 scale
 	YPacked []byte    // Pack2Bit: N·Stride2Bit(K) bytes
+	YH      []uint16  // M×K f16 or bf16 bits: F32ToF16, F32ToBF16
 }
 
 // Kernel is a problem bound to a backend, ready to run repeatedly.
@@ -206,6 +216,10 @@ func (p *Problem) Check() error {
 			need("YPacked", len(p.YPacked), p.N*pack.Stride2Bit(p.K)))
 	case OpUnpack2Bit:
 		errs = append(errs, pos(p.N, p.K), weights(), need("YQ", len(p.YQ), p.N*p.K))
+	case OpF32ToF16, OpF32ToBF16:
+		errs = append(errs, pos(p.M, p.K), need("X", len(p.X), p.M*p.K), need("YH", len(p.YH), p.M*p.K))
+	case OpF16ToF32, OpBF16ToF32:
+		errs = append(errs, pos(p.M, p.K), need("XH", len(p.XH), p.M*p.K), need("Y", len(p.Y), p.M*p.K))
 	case OpReLU, OpGELU, OpSiLU, OpSigmoid, OpTanh:
 		errs = append(errs, pos(p.M, p.K), need("X", len(p.X), p.M*p.K), need("Y", len(p.Y), p.M*p.K))
 	default:

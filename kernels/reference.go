@@ -128,6 +128,14 @@ func RunReference(p *Problem) error {
 		return RefPack2Bit(p)
 	case OpUnpack2Bit:
 		RefUnpack2Bit(p)
+	case OpF32ToF16:
+		quant.F32ToF16Slice(p.YH, p.X[:p.M*p.K])
+	case OpF16ToF32:
+		quant.F16ToF32Slice(p.Y, p.XH[:p.M*p.K])
+	case OpF32ToBF16:
+		quant.F32ToBF16Slice(p.YH, p.X[:p.M*p.K])
+	case OpBF16ToF32:
+		quant.BF16ToF32Slice(p.Y, p.XH[:p.M*p.K])
 	default: // activation functions; Check refused anything else
 		RefActivation(p)
 	}

@@ -129,6 +129,18 @@ func (b *Backend) Prepare(p *kernels.Problem) (kernels.Kernel, error) {
 		}
 	case kernels.OpPack2Bit:
 		run = func() error { return pack2BitGeneric(p.YPacked, p.Codes, p.N, p.K) }
+	case kernels.OpF32ToF16, kernels.OpF32ToBF16:
+		f := vk.toHalf[p.Op]
+		if f == nil {
+			f = genericToHalf[p.Op]
+		}
+		run = func() error { f(p.YH[:p.M*p.K], p.X[:p.M*p.K]); return nil }
+	case kernels.OpF16ToF32, kernels.OpBF16ToF32:
+		f := vk.fromHalf[p.Op]
+		if f == nil {
+			f = genericFromHalf[p.Op]
+		}
+		run = func() error { f(p.Y[:p.M*p.K], p.XH[:p.M*p.K]); return nil }
 	case kernels.OpReLU, kernels.OpGELU, kernels.OpSiLU, kernels.OpSigmoid, kernels.OpTanh:
 		f := vk.activation[p.Op]
 		if f == nil {

@@ -1,6 +1,9 @@
 package cpu
 
-import "github.com/bitnet-go/bitnet-bench/kernels"
+import (
+	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/kernels/quant"
+)
 
 // vecKernels are a level's SIMD loops for the float ops. A nil entry means
 // the level has no SIMD code for that op: the op is then not implemented at
@@ -15,6 +18,9 @@ type vecKernels struct {
 	// activations, elementwise over len(src); accuracy bounds are in
 	// activation_*.go.
 	activation map[kernels.Op]func(dst, src []float32)
+	// format conversions, bit-identical to kernels/quant.
+	toHalf   map[kernels.Op]func(dst []uint16, src []float32) // F32ToF16, F32ToBF16
+	fromHalf map[kernels.Op]func(dst []float32, src []uint16) // F16ToF32, BF16ToF32
 }
 
 // SIMDOps lists the ops that have SIMD code at level l.
@@ -38,5 +44,20 @@ func SIMDOps(l Level) []kernels.Op {
 			ops = append(ops, op)
 		}
 	}
+	for _, op := range kernels.ConvertOps {
+		if v.toHalf[op] != nil || v.fromHalf[op] != nil {
+			ops = append(ops, op)
+		}
+	}
 	return ops
 }
+
+// genericToHalf and genericFromHalf are the portable conversions.
+var (
+	genericToHalf = map[kernels.Op]func(dst []uint16, src []float32){
+		kernels.OpF32ToF16: quant.F32ToF16Slice, kernels.OpF32ToBF16: quant.F32ToBF16Slice,
+	}
+	genericFromHalf = map[kernels.Op]func(dst []float32, src []uint16){
+		kernels.OpF16ToF32: quant.F16ToF32Slice, kernels.OpBF16ToF32: quant.BF16ToF32Slice,
+	}
+)

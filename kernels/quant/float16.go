@@ -42,7 +42,9 @@ func F32ToF16(f float32) uint16 {
 	return sign
 }
 
-// F16ToF32 converts IEEE 754 binary16 to float32 exactly.
+// F16ToF32 converts IEEE 754 binary16 to float32 exactly. A signaling NaN
+// comes out quiet, with its payload, as IEEE 754 conversions (and the
+// F16C/AVX-512 instructions) do.
 func F16ToF32(h uint16) float32 {
 	sign := uint32(h&0x8000) << 16
 	exp := uint32(h>>10) & 0x1f
@@ -60,7 +62,10 @@ func F16ToF32(h uint16) float32 {
 		}
 		return math.Float32frombits(sign | e<<23 | (mant&0x3ff)<<13)
 	case 0x1f:
-		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
+		if mant != 0 {
+			return math.Float32frombits(sign | 0x7fc00000 | mant<<13)
+		}
+		return math.Float32frombits(sign | 0x7f800000)
 	}
 	return math.Float32frombits(sign | (exp+127-15)<<23 | mant<<13)
 }

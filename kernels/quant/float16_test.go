@@ -396,3 +396,13 @@ func TestFloat16Slices(t *testing.T) {
 	}()
 	F32ToF16Slice(make([]uint16, 1), src)
 }
+
+func TestF16ToF32QuietsNaN(t *testing.T) {
+	for _, h := range []uint16{0x7c01, 0xfc01, 0x7d55, 0x7e00, 0x7fff} {
+		b := math.Float32bits(F16ToF32(h))
+		want := uint32(h&0x8000)<<16 | 0x7fc00000 | uint32(h&0x3ff)<<13
+		if b != want {
+			t.Errorf("F16ToF32(%#04x) = %#08x, want the quiet NaN %#08x", h, b, want)
+		}
+	}
+}
