@@ -82,9 +82,17 @@ func (b *Backend) Implements(op kernels.Op) bool {
 	return b.level == LevelGeneric || slices.Contains(SIMDOps(b.level), op)
 }
 
-// Parallel reports whether op splits its work over the backend's threads.
+// Parallel reports whether op splits its work over the backend's threads:
+// BitLinear and unpack at every level, MatMul where the level has a SIMD
+// row loop (the generic one is single-threaded).
 func (b *Backend) Parallel(op kernels.Op) bool {
-	return op == kernels.OpBitLinear || op == kernels.OpUnpack2Bit
+	switch op {
+	case kernels.OpBitLinear, kernels.OpUnpack2Bit:
+		return true
+	case kernels.OpMatMul:
+		return vecKernelsFor(b.level).matMulRows != nil
+	}
+	return false
 }
 
 // Prepare checks p and returns a kernel bound to it.
