@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/perf/benchmath"
 
+	"github.com/bitnet-go/bitnet-bench/bench/probe"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/kernels"
 )
@@ -25,6 +26,11 @@ type Runner struct {
 	Confidence float64
 	// Progress, when set, gets one line per case.
 	Progress io.Writer
+	// Sampler, when set, gives every case the energy, power, temperature
+	// and clocks seen during its timed samples.
+	Sampler *probe.Sampler
+	// TrackMemory adds the Go runtime's and the process's memory figures.
+	TrackMemory bool
 }
 
 // Run measures cases in order. When ctx is cancelled it stops between
@@ -126,6 +132,14 @@ func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 	samples := max(r.Config.Samples, 1)
 	rc.Iterations = iters
 	rc.SamplesNs = make([]float64, 0, samples)
+	var mem0 probe.MemSnapshot
+	if r.TrackMemory {
+		mem0 = probe.ReadMem()
+	}
+	mark0 := -1
+	if r.Sampler != nil {
+		mark0 = r.Sampler.Mark()
+	}
 	for s := 0; s < samples; s++ {
 		if err := ctx.Err(); err != nil {
 			return rc, err
@@ -142,6 +156,32 @@ func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 	}
 	rc.Status = results.StatusOK
 	Summarize(&rc, r.confidence())
+	ops := float64(iters * samples)
+	if r.Sampler != nil || r.TrackMemory {
+		rc.Telemetry = &results.Telemetry{}
+	}
+	if r.Sampler != nil {
+		w, err := r.Sampler.Summarize(mark0, r.Sampler.Mark())
+		if err == nil {
+			t := rc.Telemetry
+			for ch, j := range w.EnergyJ {
+				if t.EnergyJPerOp == nil {
+					t.EnergyJPerOp = map[string]float64{}
+				}
+				t.EnergyJPerOp[ch] = j / ops
+			}
+			t.MeanPowerW, t.MaxTempC, t.Throttled = w.MeanW, w.MaxTempC, w.Throttled
+		}
+	}
+	if r.TrackMemory {
+		mem1 := probe.ReadMem()
+		t := rc.Telemetry
+		t.AllocBytesPerOp = float64(mem1.AllocBytes-mem0.AllocBytes) / ops
+		t.AllocsPerOp = float64(mem1.Allocs-mem0.Allocs) / ops
+		t.GCCycles = mem1.GCCycles - mem0.GCCycles
+		t.GCPauseSeconds = mem1.GCPauseSeconds - mem0.GCPauseSeconds
+		t.HeapLiveBytes, t.RSSBytes, t.PeakRSSBytes = mem1.HeapLiveBytes, mem1.RSSBytes, mem1.PeakRSSBytes
+	}
 	return rc, nil
 }
 

@@ -35,7 +35,47 @@ type File struct {
 	// Roofline holds this machine's measured limits per CPU level, which
 	// the cases' percentages refer to; empty when not measured.
 	Roofline []Limit `json:"roofline,omitempty"`
-	Cases    []Case  `json:"cases"`
+	// Probes lists every telemetry source and whether it was available
+	// here, with the reason when not; empty when telemetry was off.
+	Probes []ProbeStatus `json:"probes,omitempty"`
+	// Timelines are the sampled telemetry over the run (power, temperature,
+	// clocks), for the report.
+	Timelines []Timeline `json:"timelines,omitempty"`
+	Cases     []Case     `json:"cases"`
+}
+
+// ProbeStatus says whether one telemetry source worked on this machine.
+type ProbeStatus struct {
+	Name      string   `json:"name"`
+	Kind      string   `json:"kind"` // energy, temperature
+	Available bool     `json:"available"`
+	Reason    string   `json:"reason,omitempty"`
+	Channels  []string `json:"channels,omitempty"`
+}
+
+// Timeline is one sampled channel: points of (seconds since the run
+// started, value).
+type Timeline struct {
+	Name   string       `json:"name"`
+	Unit   string       `json:"unit"` // W, °C, MHz
+	Points [][2]float64 `json:"points"`
+}
+
+// Telemetry is what the probes saw during a case's timed samples.
+type Telemetry struct {
+	EnergyJPerOp map[string]float64 `json:"energy_j_per_op,omitempty"` // per energy channel
+	MeanPowerW   map[string]float64 `json:"mean_power_w,omitempty"`
+	MaxTempC     map[string]float64 `json:"max_temp_c,omitempty"`
+	Throttled    []string           `json:"throttled,omitempty"` // clock channels that fell below 90% of their maximum
+	// Memory: Go runtime and the process, and the kernels' memory pool.
+	AllocBytesPerOp float64            `json:"alloc_bytes_per_op"`
+	AllocsPerOp     float64            `json:"allocs_per_op"`
+	GCCycles        uint64             `json:"gc_cycles"`
+	GCPauseSeconds  float64            `json:"gc_pause_seconds"`
+	HeapLiveBytes   uint64             `json:"heap_live_bytes"`
+	RSSBytes        uint64             `json:"rss_bytes,omitempty"`
+	PeakRSSBytes    uint64             `json:"peak_rss_bytes,omitempty"`
+	Pool            map[string]float64 `json:"pool,omitempty"`
 }
 
 // Limit is one CPU level's measured ceilings: single-thread streaming read
@@ -149,6 +189,8 @@ type Case struct {
 	// peak, GB/s over the single-thread read bandwidth.
 	PctOfInt8Peak float64 `json:"pct_of_int8_peak,omitempty"`
 	PctOfReadBW   float64 `json:"pct_of_read_bw,omitempty"`
+
+	Telemetry *Telemetry `json:"telemetry,omitempty"`
 
 	// Extra holds further per-case metrics (unit -> value), e.g. pool or
 	// telemetry summaries. Units follow Go benchmark conventions.

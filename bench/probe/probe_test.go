@@ -1,0 +1,116 @@
+package probe
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeSource reports energy growing by 2 J per read, a constant power
+// gauge, a temperature and a clock that drops on the third read.
+type fakeSource struct{ reads int }
+
+func (f *fakeSource) Name() string { return "fake" }
+func (f *fakeSource) Read() (Reading, error) {
+	f.reads++
+	var r Reading
+	r.set(&r.EnergyJ, "pkg", 2*float64(f.reads))
+	r.set(&r.PowerW, "gpu", 300)
+	r.set(&r.TempC, "cpu", 40+float64(f.reads))
+	clk := 3000.0
+	if f.reads == 3 {
+		clk = 2000
+	}
+	r.set(&r.ClockMHz, "cpu", clk)
+	return r, nil
+}
+func (f *fakeSource) Close() error { return nil }
+
+func TestSamplerWindow(t *testing.T) {
+	src := &fakeSource{}
+	s := StartSampler([]Source{src}, time.Hour) // only explicit marks
+	a := s.Mark()
+	b := s.Mark()
+	c := s.Mark()
+	d := s.Mark()
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	w, err := s.Summarize(a, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Reads 2, 3, 4 (the sampler's own first mark was read 1): energy 8-4 = 4 J.
+	if w.EnergyJ["pkg"] != 4 {
+		t.Errorf("energy %v, want 4", w.EnergyJ["pkg"])
+	}
+	if math.Abs(w.MeanW["pkg"]-4/w.Seconds) > 1e-9 || w.MeanW["gpu"] != 300 {
+		t.Errorf("mean power %v over %vs", w.MeanW, w.Seconds)
+	}
+	if w.MaxTempC["cpu"] != 44 {
+		t.Errorf("max temp %v, want 44", w.MaxTempC)
+	}
+	if len(w.Throttled) != 1 || w.Throttled[0] != "cpu" {
+		t.Errorf("throttled %v, want [cpu] (clock fell to 2000 of 3000 MHz)", w.Throttled)
+	}
+	_ = b
+	if w2, _ := s.Summarize(c, d); len(w2.Throttled) != 0 {
+		t.Errorf("window without the drop flags throttling: %v", w2.Throttled)
+	}
+	if _, err := s.Summarize(a, a); err == nil {
+		t.Error("a one-point window was summarised")
+	}
+	tl := Timelines(s.Points())
+	names := map[string]string{}
+	for _, x := range tl {
+		names[x.Name] = x.Unit
+	}
+	for name, unit := range map[string]string{"pkg power": "W", "gpu power": "W", "cpu temperature": "°C", "cpu clock": "MHz"} {
+		if names[name] != unit {
+			t.Errorf("timeline %q unit %q, want %q (have %v)", name, names[name], unit, names)
+		}
+	}
+}
+
+func TestOpenReportsEverySource(t *testing.T) {
+	_, st := Open()
+	seen := map[string]bool{}
+	for _, s := range st {
+		seen[s.Name] = true
+		if !s.Available && s.Reason == "" {
+			t.Errorf("%s unavailable without a reason", s.Name)
+		}
+		if s.Available && s.Reason != "" {
+			t.Errorf("%s available with reason %q", s.Name, s.Reason)
+		}
+		t.Logf("%-6s %-11s available=%v %s %v", s.Name, s.Kind, s.Available, s.Reason, s.Channels)
+	}
+	for _, name := range []string{"rapl", "hwmon", "nvml"} {
+		if !seen[name] {
+			t.Errorf("source %s not listed", name)
+		}
+	}
+}
+
+func TestReadMem(t *testing.T) {
+	a := ReadMem()
+	sink := make([][]byte, 0, 100)
+	for i := 0; i < 100; i++ {
+		sink = append(sink, make([]byte, 1000))
+	}
+	b := ReadMem()
+	_ = sink
+	if b.Allocs < a.Allocs+100 || b.AllocBytes < a.AllocBytes+100*1000 {
+		t.Errorf("allocations not seen: %d→%d objects, %d→%d bytes", a.Allocs, b.Allocs, a.AllocBytes, b.AllocBytes)
+	}
+	if b.RSSBytes == 0 && b.RSSUnavailable == "" {
+		t.Error("no RSS and no reason")
+	}
+	if b.RSSBytes > 0 && b.PeakRSSBytes < b.RSSBytes/2 {
+		t.Errorf("peak RSS %d below RSS %d", b.PeakRSSBytes, b.RSSBytes)
+	}
+	if !strings.Contains(b.RSSUnavailable+"x", "x") {
+		t.Fatal("unreachable")
+	}
+}
