@@ -490,6 +490,12 @@ func TestQuantizeWeights(t *testing.T) {
 
 func TestPackUnpack(t *testing.T) {
 	r := rand.New(rand.NewPCG(43, 44))
+	type packed struct {
+		n, k  int
+		codes []int8
+		data  []byte
+	}
+	var cases []packed
 	for _, b := range backends(t, kernels.OpPack2Bit) {
 		for _, k := range edgeK {
 			for _, n := range []int{1, 3, 8} {
@@ -500,28 +506,37 @@ func TestPackUnpack(t *testing.T) {
 				if !slices.Equal(got.YPacked, want.YPacked) {
 					t.Fatalf("%s N=%d K=%d: Pack2Bit = %x, reference %x", b.Level(), n, k, got.YPacked, want.YPacked)
 				}
-
-				// Unpack, with arbitrary valid codes in the padding fields,
-				// which the kernel must ignore.
-				data := slices.Clone(want.YPacked)
-				stride := pack.Stride2Bit(k)
-				for row := 0; row < n; row++ {
-					for f := k; f < 4*stride; f++ {
-						off, shift := pack.Locate2Bit(f)
-						i := row*stride + off
-						data[i] = data[i]&^(3<<shift) | byte(r.IntN(3))<<shift
-					}
+				cases = append(cases, packed{n, k, codes, want.YPacked})
+			}
+		}
+	}
+	// Unpack on every level that has it (the SIMD levels too, which do not
+	// implement Pack2Bit), with arbitrary valid codes in the padding
+	// fields, which the kernel must ignore.
+	for _, b := range backends(t, kernels.OpUnpack2Bit) {
+		for _, c := range cases {
+			n, k := c.n, c.k
+			data := slices.Clone(c.data)
+			stride := pack.Stride2Bit(k)
+			for row := 0; row < n; row++ {
+				for f := k; f < 4*stride; f++ {
+					off, shift := pack.Locate2Bit(f)
+					i := row*stride + off
+					data[i] = data[i]&^(3<<shift) | byte(r.IntN(3))<<shift
 				}
-				u := &kernels.Problem{Op: kernels.OpUnpack2Bit, N: n, K: k,
-					Weights: &kernels.Weights{Packed: &pack.Packed2Bit{Rows: n, Cols: k, Stride: stride, Data: data}},
-					YQ:      make([]int8, n*k+5)}
-				gotU, wantU := runBoth(t, b, u)
-				if !slices.Equal(gotU.YQ[:n*k], codes) || !slices.Equal(wantU.YQ[:n*k], codes) {
-					t.Fatalf("%s N=%d K=%d: Unpack2Bit does not return the codes", b.Level(), n, k)
-				}
-				if !slices.Equal(gotU.YQ[n*k:], fill(5, int8(0x5a))) {
-					t.Fatalf("%s N=%d K=%d: Unpack2Bit wrote past N·K: %v", b.Level(), n, k, gotU.YQ[n*k:])
-				}
+			}
+			u := &kernels.Problem{Op: kernels.OpUnpack2Bit, N: n, K: k,
+				Weights: &kernels.Weights{Packed: &pack.Packed2Bit{Rows: n, Cols: k, Stride: stride, Data: data}},
+				YQ:      make([]int8, n*k+5)}
+			for i := range u.YQ[n*k:] {
+				u.YQ[n*k+i] = 0x5a
+			}
+			gotU, wantU := runBoth(t, b, u)
+			if !slices.Equal(gotU.YQ[:n*k], c.codes) || !slices.Equal(wantU.YQ[:n*k], c.codes) {
+				t.Fatalf("%s N=%d K=%d: Unpack2Bit does not return the codes", b.Level(), n, k)
+			}
+			if !slices.Equal(gotU.YQ[n*k:], fill(5, int8(0x5a))) {
+				t.Fatalf("%s N=%d K=%d: Unpack2Bit wrote past N·K: %v", b.Level(), n, k, gotU.YQ[n*k:])
 			}
 		}
 	}

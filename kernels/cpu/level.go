@@ -14,6 +14,8 @@ const (
 	LevelGeneric Level = "generic"    // portable Go, every machine
 	LevelAVX2    Level = "avx2"       // amd64 AVX2 (VPMADDUBSW)
 	LevelAVX512  Level = "avx512vnni" // amd64 AVX-512 F+BW+VNNI (VPDPBUSD)
+	LevelNEON    Level = "neon"       // arm64 ASIMD (SMLAL), every arm64 machine
+	LevelSDOT    Level = "sdot"       // arm64 ASIMD + FEAT_DotProd (SDOT)
 )
 
 // EnvISA is the environment variable that forces the default level.
@@ -24,6 +26,8 @@ var levelAliases = map[string]Level{
 	"generic": LevelGeneric, "purego": LevelGeneric,
 	"avx2":   LevelAVX2,
 	"avx512": LevelAVX512, "avx512vnni": LevelAVX512,
+	"neon": LevelNEON, "asimd": LevelNEON,
+	"sdot": LevelSDOT, "dotprod": LevelSDOT,
 }
 
 // Levels returns the levels this machine can run, slowest first. Built with
@@ -41,7 +45,7 @@ func ParseLevel(s string) (Level, error) {
 	if l, ok := levelAliases[strings.ToLower(strings.TrimSpace(s))]; ok {
 		return l, nil
 	}
-	return "", fmt.Errorf("unknown ISA level %q: want generic, avx2 or avx512", s)
+	return "", fmt.Errorf("unknown ISA level %q: want generic, avx2, avx512, neon or sdot", s)
 }
 
 // DefaultLevel is the level of the registered "cpu" backend: BITNET_ISA when
