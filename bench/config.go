@@ -59,12 +59,15 @@ type Config struct {
 	// level the machine runs); empty means each backend's default level.
 	Levels []string
 	// Threads lists thread counts to measure; empty means 1.
-	Threads    []int
-	Samples    int
-	Warmup     time.Duration
-	SampleTime time.Duration // target duration of one timed batch
-	Seed       uint64
-	Quick      bool
+	Threads []int
+	Samples int
+	// WarmupIters is the least number of warm-up runs; Warmup the least
+	// warm-up time. Both apply.
+	WarmupIters int
+	Warmup      time.Duration
+	SampleTime  time.Duration // target duration of one timed batch
+	Seed        uint64
+	Quick       bool
 }
 
 // DefaultConfig measures every family on the 2B4T shapes.

@@ -24,8 +24,10 @@ type Runner struct {
 	Config Config
 	// Confidence of the median's interval; 0.95 when zero.
 	Confidence float64
-	// Progress, when set, gets one line per case.
+	// Progress, when set, gets one line per finished case.
 	Progress io.Writer
+	// OnCase, when set, is called before each case starts.
+	OnCase func(done, total int, name string)
 	// Sampler, when set, gives every case the energy, power, temperature
 	// and clocks seen during its timed samples.
 	Sampler *probe.Sampler
@@ -41,6 +43,9 @@ func (r *Runner) Run(ctx context.Context, cases []Case) ([]results.Case, error) 
 	for i := range cases {
 		if err := ctx.Err(); err != nil {
 			return out, err
+		}
+		if r.OnCase != nil {
+			r.OnCase(i, len(cases), cases[i].Name)
 		}
 		started := time.Now()
 		rc, err := r.RunCase(ctx, &cases[i])
@@ -115,10 +120,10 @@ func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 	defer k.Close()
 	runtime.GC() // collect the set-up garbage before the clock starts
 
-	// Warm-up: at least one run and at least the warm-up time.
+	// Warm-up: at least one run, WarmupIters runs and the warm-up time.
 	start := time.Now()
 	warm := 0
-	for warm == 0 || time.Since(start) < r.Config.Warmup {
+	for warm == 0 || warm < r.Config.WarmupIters || time.Since(start) < r.Config.Warmup {
 		if err := k.Run(); err != nil {
 			return fail(results.StatusError, err)
 		}

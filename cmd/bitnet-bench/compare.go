@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -48,6 +49,10 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 		output     = fs.String("output", "", "output directory, or the path of results.json (required)")
 		quiet      = fs.Bool("quiet", false, "print nothing but errors")
 		roofline   = fs.Bool("roofline", true, "measure this machine's read bandwidth and int8 peak per CPU level, and give every case its % of them")
+		configPath = fs.String("config", "", "JSON configuration file (tensor_sizes, batch_sizes, operations, devices, ...); flags override it")
+		energy     = fs.Bool("energy", true, "sample energy, power, temperature and clocks (RAPL, NVML, hwmon) beside every case")
+		memTrack   = fs.Bool("memory", true, "record Go heap, allocations, GC and process RSS per case")
+		interval   = fs.Duration("probe-interval", 100*time.Millisecond, "telemetry sampling interval")
 	)
 	fs.StringVar(batch, "batch-sizes", "", "alias of --batch")
 	if code, stop := parseFlags(e, fs, args); stop {
@@ -60,7 +65,31 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 	if *quick {
 		cfg = bench.QuickConfig()
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	var err error
+	if *configPath != "" {
+		fc, err := loadConfig(*configPath)
+		if err != nil {
+			return fail(e, "compare", exitBadInput, "--config: %v", err)
+		}
+		notes, err := fc.apply(&cfg)
+		if err != nil {
+			return fail(e, "compare", exitBadInput, "--config: %v", err)
+		}
+		for _, n := range notes {
+			fmt.Fprintf(e.stderr, "bitnet-bench compare: note: %s\n", n)
+		}
+		if fc.EnableEnergyTracking != nil && !set["energy"] {
+			*energy = *fc.EnableEnergyTracking
+		}
+		if fc.EnableMemoryTracking != nil && !set["memory"] {
+			*memTrack = *fc.EnableMemoryTracking
+		}
+	}
+	if *interval < 10*time.Millisecond {
+		return fail(e, "compare", exitBadInput, "--probe-interval %v: want at least 10ms", *interval)
+	}
 	if *ops != "" {
 		if cfg.Ops, err = bench.ParseOps(*ops); err != nil {
 			return fail(e, "compare", exitBadInput, "--operations: %v", err)
@@ -127,12 +156,39 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 		Machine: probe.Machine(),
 		Config:  resultsConfig(cfg),
 	}
-	runner := bench.Runner{Config: cfg}
+	runner := bench.Runner{Config: cfg, TrackMemory: *memTrack}
+	var sampler *probe.Sampler
+	if *energy {
+		srcs, st := probe.Open("energy", "temperature")
+		f.Probes = probe.StatusesForResults(st)
+		sampler = probe.StartSampler(srcs, *interval)
+		runner.Sampler = sampler
+		if !*quiet {
+			for _, s := range st {
+				if !s.Available {
+					fmt.Fprintf(e.stderr, "telemetry: %s unavailable: %s\n", s.Name, s.Reason)
+				}
+			}
+		}
+	}
+	finishProgress := func() {}
 	if !*quiet {
-		runner.Progress = e.stderr
 		fmt.Fprintf(e.stderr, "bitnet-bench compare: %d cases on %s\n", len(cases), f.Machine.CPUModel)
+		finishProgress = attachProgress(e, &runner, len(cases))
 	}
 	f.Cases, err = runner.Run(ctx, cases)
+	finishProgress()
+	if sampler != nil {
+		sampler.Stop()
+		f.Timelines = probe.Timelines(sampler.Points())
+		for name, msg := range sampler.ReadErrors() {
+			for i := range f.Probes {
+				if f.Probes[i].Name == name {
+					f.Probes[i].Reason = "read failed during the run: " + msg
+				}
+			}
+		}
+	}
 	interrupted := errors.Is(err, context.Canceled)
 	if err != nil && !interrupted {
 		return fail(e, "compare", exitFailure, "%v", err)

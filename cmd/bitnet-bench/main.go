@@ -37,6 +37,8 @@ var commands = []command{
 	{"compare", "run benchmark cases; write results.json, results.txt and report.html", runCompare},
 	{"regression-check", "compare current results with a baseline; exit 1 on a regression", runRegressionCheck},
 	{"report", "render an HTML report from results.json", runReport},
+	{"energy-analysis", "run a workload for a duration and record power, energy and temperature", runEnergyAnalysis},
+	{"info", "list backends, ISA levels and telemetry probes available here (and why not)", runInfo},
 	{"roofline", "measure this machine's read bandwidth and int8 peak per CPU level", runRoofline},
 	{"version", "print the version", func(_ context.Context, e *env, _ []string) int {
 		fmt.Fprintln(e.stdout, "bitnet-bench", version)

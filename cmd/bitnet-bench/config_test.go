@@ -1,0 +1,122 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bitnet-go/bitnet-bench/bench/results"
+)
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "benchmark_config.json")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestConfigFileErrorsNameTheKey(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{`{"tensor_sizes": [[512]]}`, "tensor_sizes[0] = [512]"},
+		{`{"tensor_sizes": [[512, -1]]}`, "tensor_sizes[0] = [512,-1]"},
+		{`{"batch_sizes": [1, 0]}`, "batch_sizes[1] = 0"},
+		{`{"operations": ["matmul", "softmax"]}`, `operations = ["matmul","softmax"]`},
+		{`{"measurement_iterations": 5}`, "measurement_iterations = 5"},
+		{`{"warmup_iterations": -1}`, "warmup_iterations = -1"},
+		{`{"simd_config": {"instruction_sets": ["sse2"]}}`, `simd_config.instruction_sets[0] = "sse2"`},
+		{`{"simd_config": {"memory_alignments": [48]}}`, "memory_alignments[0] = 48"},
+		{`{"simd_config": {"sparsity_levels": [1.5]}}`, "sparsity_levels[0] = 1.5"},
+		{`{"batch_sizes": "8"}`, `key "batch_sizes"`},
+		{`{"tensor_size": [[1, 1]]}`, `unknown key "tensor_size"`},
+		{``, "empty file"},
+		{`{"batch_sizes": [1]} {}`, "unexpected data"},
+	} {
+		p := writeConfig(t, tc.body)
+		code, _, errOut := runCLI(t, "compare", "--config", p, "--output", t.TempDir())
+		if code != exitBadInput || !strings.Contains(errOut, tc.want) || !strings.Contains(errOut, p) {
+			t.Errorf("config %s: exit %d, stderr %q; want exit 2 naming %q and the file", tc.body, code, errOut, tc.want)
+		}
+	}
+}
+
+// TestConfigFileAppliesAndFlagsOverride: the file sets the run, flags win.
+func TestConfigFileAppliesAndFlagsOverride(t *testing.T) {
+	p := writeConfig(t, `{
+  "tensor_sizes": [[64, 256], [32, 128]],
+  "batch_sizes": [1, 2],
+  "operations": ["bitlinear"],
+  "devices": ["cpu"],
+  "warmup_iterations": 3,
+  "measurement_iterations": 10,
+  "enable_memory_tracking": true,
+  "enable_energy_tracking": false,
+  "simd_config": {"instruction_sets": ["generic"], "memory_alignments": [64], "sparsity_levels": [0.5]},
+  "packing_config": {"strategies": ["BitPacked2Bit"], "auto_selection": true, "compression_analysis": true}
+}`)
+	dir := t.TempDir()
+	code, _, errOut := runCLI(t, "compare", "--config", p, "--batch", "4", "--warmup", "1ms", "--sample-time", "1ms", "--roofline=false", "--quiet", "--output", dir)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	// Keys recorded but not applied are said so, not ignored silently.
+	for _, key := range []string{"memory_alignments", "sparsity_levels", "packing_config"} {
+		if !strings.Contains(errOut, key) {
+			t.Errorf("no note about %s in %q", key, errOut)
+		}
+	}
+	f, err := results.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Cases) != 2 {
+		t.Fatalf("%d cases, want 2 (2 sizes × batch 4 from the flag)", len(f.Cases))
+	}
+	for _, c := range f.Cases {
+		if c.Op != "BitLinear" || c.Shape.M != 4 || c.Level != "generic" || len(c.SamplesNs) != 10 {
+			t.Errorf("case %s: op %s M=%d level %s samples %d", c.Name, c.Op, c.Shape.M, c.Level, len(c.SamplesNs))
+		}
+		if c.Telemetry == nil || c.Telemetry.EnergyJPerOp != nil {
+			t.Errorf("%s: want memory telemetry and no energy (disabled in the file): %+v", c.Name, c.Telemetry)
+		}
+	}
+	if len(f.Probes) != 0 {
+		t.Errorf("energy tracking was off but probes were opened: %v", f.Probes)
+	}
+}
+
+func TestInfoAndEnergyAnalysis(t *testing.T) {
+	code, out, _ := runCLI(t, "info")
+	if code != exitOK || !strings.Contains(out, "cpu level") || !strings.Contains(out, "probe") || !strings.Contains(out, "generic") {
+		t.Fatalf("info: exit %d\n%s", code, out)
+	}
+	if code, out, _ := runCLI(t, "info", "--json"); code != exitOK || !strings.Contains(out, `"cpu_levels"`) {
+		t.Fatalf("info --json: exit %d\n%s", code, out)
+	}
+	p := filepath.Join(t.TempDir(), "energy.json")
+	code, _, errOut := runCLI(t, "energy-analysis", "--duration", "200ms", "--workload", "BitLinear/256x512/b1",
+		"--power-monitoring", "--thermal-monitoring", "--output", p)
+	if code != exitOK {
+		t.Fatalf("energy-analysis: exit %d: %s", code, errOut)
+	}
+	data, err := os.ReadFile(p)
+	if err != nil || !strings.Contains(string(data), `"schema": "bitnet-bench/energy/v1"`) || !strings.Contains(string(data), `"ops":`) {
+		t.Fatalf("energy file: %v\n%s", err, data)
+	}
+	// Every unavailable source is named, in the file and on stderr.
+	if strings.Contains(string(data), `"available": false`) && !strings.Contains(errOut, "unavailable") {
+		t.Errorf("a missing source was not reported on stderr: %s", errOut)
+	}
+	for _, bad := range [][]string{
+		{"energy-analysis", "--duration", "1s"},
+		{"energy-analysis", "--workload", "Softmax/1x1", "--output", p},
+		{"energy-analysis", "--workload", "BitLinear/abc", "--output", p},
+		{"energy-analysis", "--duration", "-1s", "--output", p},
+	} {
+		if code, _, _ := runCLI(t, bad...); code != exitBadInput {
+			t.Errorf("%v: exit %d, want %d", bad, code, exitBadInput)
+		}
+	}
+}

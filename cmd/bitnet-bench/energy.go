@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/bitnet-go/bitnet-bench/bench"
+	"github.com/bitnet-go/bitnet-bench/bench/probe"
+	"github.com/bitnet-go/bitnet-bench/bench/results"
+	"github.com/bitnet-go/bitnet-bench/kernels"
+)
+
+// EnergySchema versions the energy-analysis output.
+const EnergySchema = "bitnet-bench/energy/v1"
+
+// energyReport is the energy-analysis output file.
+type energyReport struct {
+	Schema    string                `json:"schema"`
+	Tool      results.Tool          `json:"tool"`
+	Created   time.Time             `json:"created"`
+	Command   []string              `json:"command"`
+	Machine   results.Machine       `json:"machine"`
+	Workload  string                `json:"workload"`
+	Seconds   float64               `json:"seconds"`
+	Ops       int64                 `json:"ops"`
+	OpsPerSec float64               `json:"ops_per_sec"`
+	Probes    []results.ProbeStatus `json:"probes"`
+	// Missing lists the monitoring that was asked for but this machine
+	// cannot provide, with the reason.
+	Missing     []string           `json:"missing,omitempty"`
+	EnergyJ     map[string]float64 `json:"energy_j,omitempty"`
+	JPerOp      map[string]float64 `json:"energy_j_per_op,omitempty"`
+	OpsPerJoule map[string]float64 `json:"ops_per_joule,omitempty"`
+	MeanPowerW  map[string]float64 `json:"mean_power_w,omitempty"`
+	MaxTempC    map[string]float64 `json:"max_temp_c,omitempty"`
+	Throttled   []string           `json:"throttled,omitempty"`
+	Timelines   []results.Timeline `json:"timelines,omitempty"`
+	Interrupted bool               `json:"interrupted,omitempty"`
+}
+
+func runEnergyAnalysis(ctx context.Context, e *env, args []string) int {
+	fs := newFlagSet(e, "energy-analysis", `energy-analysis --duration 60s [--power-monitoring] [--thermal-monitoring] --output energy.json
+
+Runs one workload continuously for the duration while the probes sample
+power, energy, temperature and clocks, then writes the timelines and the
+energy per operation. On a machine without sensors it says exactly which
+are missing (in the file and on stderr) and exits 0.`, `  bitnet-bench energy-analysis --duration 60s --power-monitoring --thermal-monitoring --output energy_report.json
+  bitnet-bench energy-analysis --workload MatMul/2560x2560/b1 --duration 10s --power-monitoring --output e.json`)
+	var (
+		duration = fs.Duration("duration", 60*time.Second, "how long to run the workload")
+		power    = fs.Bool("power-monitoring", false, "sample energy and power (RAPL, NVML)")
+		thermal  = fs.Bool("thermal-monitoring", false, "sample temperatures (hwmon, NVML)")
+		workload = fs.String("workload", "BitLinear/2560x6912/b1", "workload as Op/NxK/bM (Op/K/bM for per-token ops), at the default CPU level")
+		interval = fs.Duration("interval", 100*time.Millisecond, "sampling interval")
+		output   = fs.String("output", "", "JSON file to write (required)")
+	)
+	if code, stop := parseFlags(e, fs, args); stop {
+		return code
+	}
+	if *output == "" {
+		return fail(e, "energy-analysis", exitBadInput, "--output is required")
+	}
+	if *duration <= 0 || *interval < 10*time.Millisecond {
+		return fail(e, "energy-analysis", exitBadInput, "--duration must be positive and --interval at least 10ms")
+	}
+	if !*power && !*thermal {
+		*power, *thermal = true, true // asking for neither means both
+	}
+	c, err := workloadCase(*workload)
+	if err != nil {
+		return fail(e, "energy-analysis", exitBadInput, "--workload: %v", err)
+	}
+	p, err := bench.NewProblem(c.Op, c.Shape, 1)
+	if err != nil {
+		return fail(e, "energy-analysis", exitFailure, "%v", err)
+	}
+	k, err := c.Backend.Prepare(p)
+	if err != nil {
+		return fail(e, "energy-analysis", exitFailure, "%v", err)
+	}
+	defer k.Close()
+
+	var kinds []string
+	if *power {
+		kinds = append(kinds, "energy")
+	}
+	if *thermal {
+		kinds = append(kinds, "temperature")
+	}
+	srcs, st := probe.Open(kinds...)
+	r := energyReport{Schema: EnergySchema, Tool: probe.Tool(version), Created: time.Now().UTC(), Command: e.argv,
+		Machine: probe.Machine(), Workload: c.Name, Probes: probe.StatusesForResults(st)}
+	for _, s := range st {
+		if !s.Available {
+			msg := fmt.Sprintf("%s (%s): %s", s.Name, s.Kind, s.Reason)
+			r.Missing = append(r.Missing, msg)
+			fmt.Fprintf(e.stderr, "energy-analysis: unavailable: %s\n", msg)
+		}
+	}
+	sampler := probe.StartSampler(srcs, *interval)
+	a := sampler.Mark()
+	start := time.Now()
+	for time.Since(start) < *duration {
+		if ctx.Err() != nil {
+			r.Interrupted = true
+			break
+		}
+		for i := 0; i < 16; i++ {
+			if err := k.Run(); err != nil {
+				sampler.Stop()
+				return fail(e, "energy-analysis", exitFailure, "%s: %v", c.Name, err)
+			}
+		}
+		r.Ops += 16
+	}
+	b := sampler.Mark()
+	r.Seconds = time.Since(start).Seconds()
+	sampler.Stop()
+	r.OpsPerSec = float64(r.Ops) / r.Seconds
+	if w, err := sampler.Summarize(a, b); err == nil {
+		r.EnergyJ, r.MeanPowerW, r.MaxTempC, r.Throttled = w.EnergyJ, w.MeanW, w.MaxTempC, w.Throttled
+		for _, ch := range slices.Sorted(maps.Keys(w.EnergyJ)) {
+			j := w.EnergyJ[ch]
+			if r.JPerOp == nil {
+				r.JPerOp, r.OpsPerJoule = map[string]float64{}, map[string]float64{}
+			}
+			r.JPerOp[ch] = j / float64(r.Ops)
+			if j > 0 {
+				r.OpsPerJoule[ch] = float64(r.Ops) / j
+			}
+		}
+	}
+	r.Timelines = probe.Timelines(sampler.Points())
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fail(e, "energy-analysis", exitFailure, "%v", err)
+	}
+	if err := results.WriteFileAtomic(*output, append(data, '\n'), 0o644); err != nil {
+		return fail(e, "energy-analysis", exitFailure, "writing %s: %v", *output, err)
+	}
+	fmt.Fprintf(e.stderr, "energy-analysis: %s ran %d times in %.1fs; wrote %s\n", c.Name, r.Ops, r.Seconds, *output)
+	if len(r.EnergyJ) == 0 {
+		fmt.Fprintln(e.stderr, "energy-analysis: no energy source on this machine: energy per operation is not reported")
+	}
+	for _, ch := range slices.Sorted(maps.Keys(r.JPerOp)) {
+		fmt.Fprintf(e.stderr, "  %-20s %.3g J/op  %.1f W mean\n", ch, r.JPerOp[ch], r.MeanPowerW[ch])
+	}
+	if r.Interrupted {
+		return exitInterrupted
+	}
+	return exitOK
+}
+
+// workloadCase finds the catalogue case a workload name selects, at the
+// default CPU level.
+func workloadCase(name string) (*bench.Case, error) {
+	cfg := bench.DefaultConfig()
+	cfg.Sizes, cfg.Batches = nil, nil
+	var op kernels.Op
+	var rest string
+	for i := 0; i < len(name); i++ {
+		if name[i] == '/' {
+			op, rest = kernels.Op(name[:i]), name[i+1:]
+			break
+		}
+	}
+	if !op.Known() {
+		return nil, fmt.Errorf("%q: want Op/NxK/bM with Op one of %v", name, kernels.Ops)
+	}
+	cfg.Ops = []kernels.Op{op}
+	var n, k, m int
+	switch {
+	case scan(rest, "%dx%d/b%d", &n, &k, &m) == nil:
+	case scan(rest, "%dx%d", &n, &k) == nil:
+		m = 1
+	case scan(rest, "%d/b%d", &k, &m) == nil:
+		n = k
+	default:
+		return nil, fmt.Errorf("%q: want Op/NxK/bM (e.g. BitLinear/2560x6912/b1) or Op/K/bM (e.g. GELU/6912/b8)", name)
+	}
+	cfg.Sizes, cfg.Batches = []bench.Size{{N: n, K: k}}, []int{m}
+	cases, err := bench.Catalogue(cfg)
+	if err != nil {
+		return nil, err
+	}
+	for i := range cases {
+		if cases[i].Shape.K == k && (cases[i].Shape.N == n || cases[i].Shape.N == 0) {
+			if cases[i].Unavailable != "" {
+				return nil, fmt.Errorf("%s: %s", cases[i].Name, cases[i].Unavailable)
+			}
+			return &cases[i], nil
+		}
+	}
+	return nil, fmt.Errorf("%q matches no case", name)
+}
+
+func scan(s, format string, args ...any) error {
+	n, err := fmt.Sscanf(s, format, args...)
+	if err != nil {
+		return err
+	}
+	if n != len(args) {
+		return fmt.Errorf("partial match")
+	}
+	// Sscanf stops early: make sure the format consumed the whole string.
+	var check string
+	switch len(args) {
+	case 2:
+		check = fmt.Sprintf(format, *args[0].(*int), *args[1].(*int))
+	case 3:
+		check = fmt.Sprintf(format, *args[0].(*int), *args[1].(*int), *args[2].(*int))
+	}
+	if check != s {
+		return fmt.Errorf("trailing text")
+	}
+	return nil
+}
