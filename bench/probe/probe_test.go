@@ -19,7 +19,10 @@ func (f *fakeSource) Read() (Reading, error) {
 	r.set(&r.PowerW, "gpu", 300)
 	r.set(&r.TempC, "cpu", 40+float64(f.reads))
 	clk := 3000.0
-	if f.reads == 3 {
+	switch f.reads {
+	case 1:
+		clk = 400 // idle before the load: ramping up is not throttling
+	case 3:
 		clk = 2000
 	}
 	r.set(&r.ClockMHz, "cpu", clk)
@@ -65,6 +68,9 @@ func TestSamplerWindow(t *testing.T) {
 	names := map[string]string{}
 	for _, x := range tl {
 		names[x.Name] = x.Unit
+	}
+	if w0, _ := s.Summarize(0, a); len(w0.Throttled) != 0 {
+		t.Errorf("a clock rising from idle was flagged as throttling: %v", w0.Throttled)
 	}
 	for name, unit := range map[string]string{"pkg power": "W", "gpu power": "W", "cpu temperature": "°C", "cpu clock": "MHz"} {
 		if names[name] != unit {
@@ -112,5 +118,33 @@ func TestReadMem(t *testing.T) {
 	}
 	if !strings.Contains(b.RSSUnavailable+"x", "x") {
 		t.Fatal("unreachable")
+	}
+}
+
+func TestTimelinePrefersPowerGauge(t *testing.T) {
+	pt := func(ms int, e, w float64) Point {
+		var p Point
+		p.At = time.Duration(ms) * time.Millisecond
+		p.set(&p.EnergyJ, "gpu0", e)
+		p.set(&p.PowerW, "gpu0", w)
+		p.set(&p.EnergyJ, "pkg", e)
+		return p
+	}
+	// The counter stepped by 0 then 100 J (a coarse counter); the gauge
+	// read 500 W throughout.
+	tl := Timelines([]Point{pt(0, 0, 500), pt(100, 0, 500), pt(200, 100, 500)})
+	for _, s := range tl {
+		switch s.Name {
+		case "gpu0 power":
+			for _, v := range s.Points {
+				if v[1] != 500 {
+					t.Errorf("gpu0 power %v, want the 500 W gauge", s.Points)
+				}
+			}
+		case "pkg power": // no gauge: differenced counter
+			if len(s.Points) != 2 || s.Points[0][1] != 0 || s.Points[1][1] != 1000 {
+				t.Errorf("pkg power %v, want [0 W, 1000 W] from the counter", s.Points)
+			}
+		}
 	}
 }

@@ -190,7 +190,7 @@ type Window struct {
 	EnergyJ   map[string]float64 // per channel, end minus start
 	MeanW     map[string]float64 // EnergyJ / Seconds, or the mean of power gauges
 	MaxTempC  map[string]float64
-	Throttled []string // channels whose clock fell below 90% of its maximum in the window
+	Throttled []string // channels whose clock fell below 90% of the maximum it had reached earlier in the window
 }
 
 // Summarize returns the window from mark a to mark b.
@@ -213,7 +213,10 @@ func (s *Sampler) Summarize(a, b int) (Window, error) {
 	}
 	// Power gauges without an energy counter: the mean of the samples.
 	sums, counts := map[string]float64{}, map[string]int{}
-	minClk, maxClk := map[string]float64{}, map[string]float64{}
+	// A clock that rises (idle → load) is ramping up, not throttling: only a
+	// fall below 90% of the highest value seen before it counts.
+	peakClk := map[string]float64{}
+	throttled := map[string]bool{}
 	for _, p := range pts {
 		for ch, v := range p.PowerW {
 			sums[ch] += v
@@ -225,10 +228,10 @@ func (s *Sampler) Summarize(a, b int) (Window, error) {
 			}
 		}
 		for ch, v := range p.ClockMHz {
-			if c, ok := minClk[ch]; !ok || v < c {
-				minClk[ch] = v
+			if v < 0.9*peakClk[ch] {
+				throttled[ch] = true
 			}
-			maxClk[ch] = max(maxClk[ch], v)
+			peakClk[ch] = max(peakClk[ch], v)
 		}
 	}
 	for ch, sum := range sums {
@@ -236,11 +239,7 @@ func (s *Sampler) Summarize(a, b int) (Window, error) {
 			setf(&w.MeanW, ch, sum/float64(counts[ch]))
 		}
 	}
-	for _, ch := range slices.Sorted(maps.Keys(maxClk)) {
-		if minClk[ch] < 0.9*maxClk[ch] {
-			w.Throttled = append(w.Throttled, ch)
-		}
-	}
+	w.Throttled = slices.Sorted(maps.Keys(throttled))
 	return w, nil
 }
 

@@ -7,9 +7,12 @@ import (
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 )
 
-// Timelines turns sampled points into per-channel series for the report:
-// energy counters become power (the energy between two points over their
-// time apart), gauges are kept as read.
+// Timelines turns sampled points into per-channel series for the report.
+// A channel's power is its instantaneous gauge where the source has one;
+// otherwise its energy counter differenced between points. The gauge is
+// preferred because counters advance in steps (NVML's every few tens of
+// ms), so differences over a short interval alias between 0 and twice the
+// true power.
 func Timelines(points []Point) []results.Timeline {
 	series := map[string]*results.Timeline{}
 	add := func(name, unit string, t, v float64) {
@@ -26,15 +29,16 @@ func Timelines(points []Point) []results.Timeline {
 			prev := points[i-1]
 			dt := (p.At - prev.At).Seconds()
 			for ch, e := range p.EnergyJ {
+				if _, gauge := p.PowerW[ch]; gauge {
+					continue
+				}
 				if e0, ok := prev.EnergyJ[ch]; ok && dt > 0 {
 					add(ch+" power", "W", t, (e-e0)/dt)
 				}
 			}
 		}
 		for ch, v := range p.PowerW {
-			if _, hasEnergy := p.EnergyJ[ch]; !hasEnergy {
-				add(ch+" power", "W", t, v)
-			}
+			add(ch+" power", "W", t, v)
 		}
 		for ch, v := range p.TempC {
 			add(ch+" temperature", "°C", t, v)
