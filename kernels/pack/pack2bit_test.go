@@ -362,8 +362,9 @@ func FuzzPack2BitRoundTrip(f *testing.F) {
 		}
 		for r := 0; r < rows; r++ {
 			for k := 0; k < cols; k++ {
-				i := r*q.Stride + k/4
-				if (back.Data[i]^q.Data[i])>>(2*(k%4))&3 != 0 {
+				off, shift := Locate2Bit(k)
+				i := r*q.Stride + off
+				if (back.Data[i]^q.Data[i])>>shift&3 != 0 {
 					t.Fatalf("repacked (%d,%d) differs: %08b vs %08b", r, k, back.Data[i], q.Data[i])
 				}
 			}
