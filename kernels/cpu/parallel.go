@@ -7,19 +7,20 @@ import (
 	"time"
 )
 
-// workerPool runs a range of work split over a fixed set of goroutines,
-// started once, so a kernel call spawns nothing. The calling goroutine
-// takes the first chunk itself.
+// workerPool runs a range of work over a fixed set of goroutines, started
+// once, so a kernel call spawns nothing.
 //
-// A cache-resident GEMV takes tens of microseconds, comparable to waking a
-// parked goroutine on another thread. So a worker, after a job, spins on
-// its slot for spinFor before parking, and back-to-back kernel calls (a
-// decode step, a benchmark loop) find it awake; the caller spins too while
-// it waits for the workers' chunks.
+// The range is cut into a few chunks per thread that the caller and the
+// workers claim from an atomic counter. A worker that is slow to wake, or
+// that the OS has descheduled (a loaded 2-core machine), then holds up
+// nothing: the others take its chunks, and the caller waits only for
+// chunks already claimed. Workers spin briefly after a job before parking,
+// so back-to-back kernel calls (a decode step, a benchmark loop) usually
+// find them awake.
 type workerPool struct {
 	threads int
 	workers []*worker
-	mu      sync.Mutex // one run at a time; kernels on one pool do not overlap
+	mu      sync.Mutex // one run at a time on a pool
 }
 
 type worker struct {
@@ -28,14 +29,33 @@ type worker struct {
 	wake     chan struct{}
 }
 
+// poolJob is one run: chunks [i·per, min((i+1)·per, n)) for i < chunks.
 type poolJob struct {
-	fn      func(lo, hi int)
-	lo, hi  int
-	pending *atomic.Int32
+	fn     func(lo, hi int)
+	n, per int32
+	chunks int32
+	next   atomic.Int32 // next chunk to claim
+	done   atomic.Int32 // chunks finished
+}
+
+// claimAll does chunks until none are left.
+func (j *poolJob) claimAll() {
+	for {
+		i := j.next.Add(1) - 1
+		if i >= j.chunks {
+			return
+		}
+		lo := int(i * j.per)
+		j.fn(lo, min(lo+int(j.per), int(j.n)))
+		j.done.Add(1)
+	}
 }
 
 // spinFor is how long an idle worker keeps polling before it parks.
-const spinFor = 50 * time.Microsecond
+const spinFor = 20 * time.Microsecond
+
+// chunksPerThread trades load balance against per-chunk overhead.
+const chunksPerThread = 4
 
 var (
 	poolsMu sync.Mutex
@@ -66,11 +86,9 @@ func poolFor(threads int) *workerPool {
 func (w *worker) loop() {
 	for {
 		if j := w.slot.Swap(nil); j != nil {
-			j.fn(j.lo, j.hi)
-			j.pending.Add(-1)
+			j.claimAll()
 			continue
 		}
-		// Spin for a while, then park until a job is posted.
 		deadline := time.Now().Add(spinFor)
 		for w.slot.Load() == nil && time.Now().Before(deadline) {
 			for i := 0; i < 64 && w.slot.Load() == nil; i++ {
@@ -95,33 +113,28 @@ func (w *worker) post(j *poolJob) {
 	}
 }
 
-// run calls fn over [0, n) in at most p.threads contiguous chunks whose
-// boundaries are multiples of grain, and returns when all are done.
+// run calls fn over [0, n) in contiguous chunks whose boundaries are
+// multiples of grain, and returns when all are done.
 func (p *workerPool) run(n, grain int, fn func(lo, hi int)) {
-	chunks := min(p.threads, (n+grain-1)/grain)
-	if chunks <= 1 {
+	if p.threads == 1 || n <= grain {
 		fn(0, n)
 		return
 	}
+	chunks := min(p.threads*chunksPerThread, (n+grain-1)/grain)
+	// Round the share up, then up to the grain.
+	per := ((n+chunks-1)/chunks + grain - 1) / grain * grain
+	chunks = (n + per - 1) / per
+	j := &poolJob{fn: fn, n: int32(n), per: int32(per), chunks: int32(chunks)}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	// Round the share up, then up to the grain, so there are at most
-	// chunks pieces: one for the caller and one per worker.
-	per := ((n+chunks-1)/chunks + grain - 1) / grain * grain
-	var pending atomic.Int32
-	jobs := make([]poolJob, 0, chunks-1) // one allocation per call
-	lo := per                            // the caller does [0, per)
-	for i := 0; lo < n; i++ {
-		hi := min(lo+per, n)
-		jobs = append(jobs, poolJob{fn: fn, lo: lo, hi: hi, pending: &pending})
-		pending.Add(1)
-		p.workers[i].post(&jobs[len(jobs)-1])
-		lo = hi
+	for _, w := range p.workers {
+		w.post(j)
 	}
-	fn(0, min(per, n))
-	for spins := 0; pending.Load() > 0; spins++ {
-		if spins > 1000 {
-			runtime.Gosched() // a worker was descheduled: let it run
+	j.claimAll()
+	// Every chunk is claimed; wait for the ones still running elsewhere.
+	for spins := 0; j.done.Load() < j.chunks; spins++ {
+		if spins > 256 {
+			runtime.Gosched()
 		}
 	}
 }
