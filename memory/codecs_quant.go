@@ -1,0 +1,162 @@
+package memory
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/bitnet-go/bitnet-bench/kernels/quant"
+)
+
+// The conversion engine's codecs, backed by kernels/quant. This file is the
+// whole wiring between the two packages: the engine itself never converts a
+// value.
+//
+// What kernels/quant exports today covers F16 and BF16 both ways, and I8
+// encoding with a streamable scale (ActivationScale + QuantizeWithScale).
+// Three things are done here with the arithmetic the format defines, until
+// kernels/quant exports them:
+//   - I8 decode, q / scale;
+//   - ternary decode, through quant.Ternary.Dequantize (which allocates);
+//   - ternary encode goes through QuantizeTernary, which allocates its codes
+//     and cannot take a given scale, so a per-tensor ternary scale cannot be
+//     streamed (the engine falls back to one chunk).
+// Exporting AbsMean(x []float32) float32, QuantizeTernaryWithScale(dst []int8,
+// w []float32, s float32), DequantizeTernary(dst []float32, q []int8, s
+// float32) and DequantizeActivations(dst []float32, q []int8, s float32) from
+// kernels/quant would close these gaps: ternaryCodec then implements
+// ScaleStreamer like i8Codec does.
+
+// QuantCodecs returns the codecs for F16, BF16, I8 and Ternary.
+func QuantCodecs() []Codec {
+	return []Codec{f16Codec{}, bf16Codec{}, i8Codec{}, ternaryCodec{}}
+}
+
+func asU16(b []byte, n int) ([]uint16, error) {
+	if len(b) < 2*n {
+		return nil, fmt.Errorf("%w: %d bytes for %d 16-bit values", ErrShape, len(b), n)
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	return unsafe.Slice((*uint16)(unsafe.Pointer(&b[0])), n), nil
+}
+
+func asI8(b []byte, n int) ([]int8, error) {
+	if len(b) < n {
+		return nil, fmt.Errorf("%w: %d bytes for %d int8 values", ErrShape, len(b), n)
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	return unsafe.Slice((*int8)(unsafe.Pointer(&b[0])), n), nil
+}
+
+type f16Codec struct{}
+
+func (f16Codec) DType() DType { return F16 }
+func (f16Codec) Bits() int    { return 16 }
+func (f16Codec) Scaled() bool { return false }
+func (f16Codec) Encode(dst []byte, src []float32) (float32, error) {
+	d, err := asU16(dst, len(src))
+	if err == nil {
+		quant.F32ToF16Slice(d, src)
+	}
+	return 1, err
+}
+func (f16Codec) Decode(dst []float32, src []byte, _ float32) error {
+	s, err := asU16(src, len(dst))
+	if err == nil {
+		quant.F16ToF32Slice(dst, s)
+	}
+	return err
+}
+
+type bf16Codec struct{}
+
+func (bf16Codec) DType() DType { return BF16 }
+func (bf16Codec) Bits() int    { return 16 }
+func (bf16Codec) Scaled() bool { return false }
+func (bf16Codec) Encode(dst []byte, src []float32) (float32, error) {
+	d, err := asU16(dst, len(src))
+	if err == nil {
+		quant.F32ToBF16Slice(d, src)
+	}
+	return 1, err
+}
+func (bf16Codec) Decode(dst []float32, src []byte, _ float32) error {
+	s, err := asU16(src, len(dst))
+	if err == nil {
+		quant.BF16ToF32Slice(dst, s)
+	}
+	return err
+}
+
+// i8Codec is per-token absmax int8: scale 127/max|x|, real = q / scale.
+type i8Codec struct{}
+
+func (i8Codec) DType() DType { return I8 }
+func (i8Codec) Bits() int    { return 8 }
+func (i8Codec) Scaled() bool { return true }
+func (i8Codec) Encode(dst []byte, src []float32) (float32, error) {
+	d, err := asI8(dst, len(src))
+	if err != nil || len(src) == 0 {
+		return 1, err
+	}
+	return quant.QuantizeActivationsRow(d, src), nil
+}
+func (i8Codec) Decode(dst []float32, src []byte, scale float32) error {
+	q, err := asI8(src, len(dst))
+	if err != nil {
+		return err
+	}
+	inv := 1 / scale
+	for i, v := range q {
+		dst[i] = float32(v) * inv
+	}
+	return nil
+}
+func (i8Codec) ChunkScale(src []float32) float32 { return quant.ActivationScale(src) }
+
+// MergeScales: the scale is 127/max|x|, so the whole's is the chunks' minimum.
+func (i8Codec) MergeScales(scales []float32, _ []int) float32 {
+	m := scales[0]
+	for _, s := range scales[1:] {
+		m = min(m, s)
+	}
+	return m
+}
+func (i8Codec) EncodeWithScale(dst []byte, src []float32, scale float32) error {
+	d, err := asI8(dst, len(src))
+	if err == nil && len(src) > 0 {
+		quant.QuantizeWithScale(d, src, scale)
+	}
+	return err
+}
+
+// ternaryCodec is absmean ternary, codes stored one per byte.
+type ternaryCodec struct{}
+
+func (ternaryCodec) DType() DType { return Ternary }
+func (ternaryCodec) Bits() int    { return 8 }
+func (ternaryCodec) Scaled() bool { return true }
+func (ternaryCodec) Encode(dst []byte, src []float32) (float32, error) {
+	d, err := asI8(dst, len(src))
+	if err != nil || len(src) == 0 {
+		return 1, err
+	}
+	t, err := quant.QuantizeTernary(src, 1, len(src), false)
+	if err != nil {
+		return 1, err
+	}
+	copy(d, t.Codes)
+	return t.Scale, nil
+}
+func (ternaryCodec) Decode(dst []float32, src []byte, scale float32) error {
+	q, err := asI8(src, len(dst))
+	if err != nil || len(dst) == 0 {
+		return err
+	}
+	t := quant.Ternary{Rows: 1, Cols: len(dst), Codes: q, Scale: scale}
+	copy(dst, t.Dequantize())
+	return nil
+}
