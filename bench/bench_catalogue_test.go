@@ -12,6 +12,7 @@ import (
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
+	"github.com/bitnet-go/bitnet-bench/memory"
 )
 
 func TestCatalogueNamesAndShapes(t *testing.T) {
@@ -231,5 +232,36 @@ func TestRunnerStopsOnCancel(t *testing.T) {
 	out, err := (&Runner{Config: cfg}).Run(ctx, cases)
 	if !errors.Is(err, context.Canceled) || len(out) != 0 {
 		t.Fatalf("got %d cases, %v", len(out), err)
+	}
+}
+
+// TestRunnerTensorsFromPool: a case's tensors come from the pool, the case
+// reports the pool's footprint, and everything is freed afterwards.
+func TestRunnerTensorsFromPool(t *testing.T) {
+	pool, err := memory.New(memory.Config{Name: "bench-test", Tracking: memory.TrackBasic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	cfg := QuickConfig()
+	cfg.Ops = []kernels.Op{kernels.OpBitLinear}
+	cfg.Sizes, cfg.Batches = []Size{{256, 512}}, []int{2}
+	cfg.Warmup, cfg.SampleTime = time.Millisecond, time.Millisecond
+	cases, err := Catalogue(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Runner{Config: cfg, Pool: pool}
+	rc, err := r.RunCase(context.Background(), &cases[0])
+	if err != nil || rc.Status != results.StatusOK {
+		t.Fatalf("%+v, %v", rc, err)
+	}
+	// Weights 256×128 B, activations 2×512 B, scales, outputs 2×256 f32.
+	tensorBytes := float64(256*128 + 2*512 + 2*4 + 2*256*4)
+	if rc.Telemetry == nil || rc.Telemetry.Pool["peak_bytes"] < tensorBytes || rc.Telemetry.Pool["allocs"] < 4 {
+		t.Fatalf("pool telemetry %+v, want a peak of at least %v bytes over at least 4 allocations", rc.Telemetry, tensorBytes)
+	}
+	if live := pool.Stats().LiveBytes; live != 0 {
+		t.Errorf("%d bytes still live in the pool after the case", live)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
+	"github.com/bitnet-go/bitnet-bench/memory"
 )
 
 // The benchmarks iterate the same catalogue as the runner, one top-level
@@ -96,7 +97,10 @@ func benchOp(b *testing.B, op kernels.Op) {
 			if c.Unavailable != "" {
 				b.Skipf("%s unavailable: %s", c.Backend.Name(), c.Unavailable)
 			}
-			p, err := NewProblem(c.Op, c.Shape, cfg.Seed)
+			// The kernels' tensors come from the memory pool, as in the runner.
+			tensors := NewPoolTensors(memory.Default())
+			defer tensors.Release()
+			p, err := NewProblemIn(tensors, c.Op, c.Shape, cfg.Seed)
 			if err != nil {
 				b.Fatal(err)
 			}

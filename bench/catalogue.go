@@ -258,71 +258,94 @@ func seedFor(seed uint64, op kernels.Op, s results.Shape) uint64 {
 	return seed ^ h.Sum64()
 }
 
-// NewProblem allocates a case's operands and fills them with seeded random
-// data. BitLinear weights go through the kernel library: f32 normal weights,
-// absmean quantization, 2-bit packing.
+// NewProblem allocates a case's operands on Go's heap and fills them with
+// seeded random data; see NewProblemIn.
 func NewProblem(op kernels.Op, s results.Shape, seed uint64) (*kernels.Problem, error) {
+	return NewProblemIn(HeapTensors{}, op, s, seed)
+}
+
+// NewProblemIn allocates a case's operands from t and fills them with
+// seeded random data. BitLinear weights go through the kernel library: f32
+// normal weights, absmean quantization, 2-bit packing (into t's memory).
+func NewProblemIn(t Tensors, op kernels.Op, s results.Shape, seed uint64) (*kernels.Problem, error) {
 	rng := rand.New(rand.NewPCG(seedFor(seed, op, s), 0x62697463))
 	p := &kernels.Problem{Op: op, M: s.M, N: s.N, K: s.K}
-	normals := func(n int, scale float64) []float32 {
-		v := make([]float32, n)
+	// normals fills a tensor from t; scratch ones (inputs that only feed a
+	// quantizer) stay on the heap.
+	fill := func(v []float32, scale float64) []float32 {
 		for i := range v {
 			v[i] = float32(rng.NormFloat64() * scale)
 		}
 		return v
 	}
+	normals := func(n int, scale float64) []float32 { return fill(t.Float32(n), scale) }
+	scratch := func(n int, scale float64) []float32 { return fill(make([]float32, n), scale) }
 	m, n, k := s.M, s.N, s.K
 	switch op {
 	case kernels.OpBitLinear, kernels.OpUnpack2Bit:
-		w, err := ternaryWeights(normals(n*k, 0.02), n, k)
+		w, err := ternaryWeights(t, scratch(n*k, 0.02), n, k)
 		if err != nil {
 			return nil, err
 		}
 		p.Weights = w
 		if op == kernels.OpUnpack2Bit {
-			p.YQ = make([]int8, n*k)
+			p.YQ = t.Int8(n * k)
 			break
 		}
-		p.XQ = make([]int8, m*k)
-		p.XScales = make([]float32, m)
-		if err := quant.QuantizeActivations(p.XQ, p.XScales, normals(m*k, 1), m, k); err != nil {
+		p.XQ, p.XScales, p.Y = t.Int8(m*k), t.Float32(m), t.Float32(m*n)
+		if err := t.Err(); err != nil {
 			return nil, err
 		}
-		p.Y = make([]float32, m*n)
+		if err := quant.QuantizeActivations(p.XQ, p.XScales, scratch(m*k, 1), m, k); err != nil {
+			return nil, err
+		}
 	case kernels.OpMatMul:
-		p.X, p.W, p.Y = normals(m*k, 1), normals(n*k, 0.02), make([]float32, m*n)
+		p.X, p.W, p.Y = normals(m*k, 1), normals(n*k, 0.02), t.Float32(m*n)
 	case kernels.OpQuantizeWeights:
-		p.W, p.YQ, p.YScales = normals(n*k, 0.02), make([]int8, n*k), make([]float32, 1)
+		p.W, p.YQ, p.YScales = normals(n*k, 0.02), t.Int8(n*k), t.Float32(1)
 	case kernels.OpQuantizeActivations:
-		p.X, p.YQ, p.YScales = normals(m*k, 1), make([]int8, m*k), make([]float32, m)
+		p.X, p.YQ, p.YScales = normals(m*k, 1), t.Int8(m*k), t.Float32(m)
 	case kernels.OpPack2Bit:
-		t, err := quant.QuantizeTernary(normals(n*k, 0.02), n, k, false)
+		q, err := quant.QuantizeTernary(scratch(n*k, 0.02), n, k, false)
 		if err != nil {
 			return nil, err
 		}
-		p.Codes, p.YPacked = t.Codes, make([]byte, n*pack.Stride2Bit(k))
+		p.Codes, p.YPacked = t.Int8(n*k), t.Bytes(n*pack.Stride2Bit(k))
+		copy(p.Codes, q.Codes)
 	case kernels.OpF32ToF16, kernels.OpF32ToBF16:
-		p.X, p.YH = normals(m*k, 3), make([]uint16, m*k)
+		p.X, p.YH = normals(m*k, 3), t.Uint16(m*k)
 	case kernels.OpF16ToF32:
-		p.XH, p.Y = make([]uint16, m*k), make([]float32, m*k)
-		quant.F32ToF16Slice(p.XH, normals(m*k, 3))
+		p.XH, p.Y = t.Uint16(m*k), t.Float32(m*k)
+		if p.XH != nil {
+			quant.F32ToF16Slice(p.XH, scratch(m*k, 3))
+		}
 	case kernels.OpBF16ToF32:
-		p.XH, p.Y = make([]uint16, m*k), make([]float32, m*k)
-		quant.F32ToBF16Slice(p.XH, normals(m*k, 3))
+		p.XH, p.Y = t.Uint16(m*k), t.Float32(m*k)
+		if p.XH != nil {
+			quant.F32ToBF16Slice(p.XH, scratch(m*k, 3))
+		}
 	default: // activations, over a range that exercises both tails
-		p.X, p.Y = normals(m*k, 3), make([]float32, m*k)
+		p.X, p.Y = normals(m*k, 3), t.Float32(m*k)
+	}
+	if err := t.Err(); err != nil {
+		return nil, err
 	}
 	return p, p.Check()
 }
 
-func ternaryWeights(w []float32, n, k int) (*kernels.Weights, error) {
-	t, err := quant.QuantizeTernary(w, n, k, false)
+// ternaryWeights quantizes w by absmean and packs it into t's memory.
+func ternaryWeights(t Tensors, w []float32, n, k int) (*kernels.Weights, error) {
+	q, err := quant.QuantizeTernary(w, n, k, false)
 	if err != nil {
 		return nil, err
 	}
-	packed, err := pack.Pack2Bit(t.Codes, n, k)
-	if err != nil {
+	stride := pack.Stride2Bit(k)
+	data := t.Bytes(n * stride)
+	if err := t.Err(); err != nil {
 		return nil, err
 	}
-	return &kernels.Weights{Packed: packed, Scale: t.Scale}, nil
+	if err := pack.Pack2BitInto(data, q.Codes, n, k); err != nil {
+		return nil, err
+	}
+	return &kernels.Weights{Packed: &pack.Packed2Bit{Rows: n, Cols: k, Stride: stride, Data: data}, Scale: q.Scale}, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/bitnet-go/bitnet-bench/bench/probe"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/memory"
 )
 
 // Runner measures catalogue cases: per case a warm-up, then Samples timed
@@ -33,6 +34,9 @@ type Runner struct {
 	Sampler *probe.Sampler
 	// TrackMemory adds the Go runtime's and the process's memory figures.
 	TrackMemory bool
+	// Pool, when set, supplies every case's tensors, and its metrics (live,
+	// peak, allocations, fragmentation) are reported per case.
+	Pool *memory.Pool
 }
 
 // Run measures cases in order. When ctx is cancelled it stops between
@@ -106,7 +110,16 @@ func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 	if !c.Backend.Implements(c.Op) {
 		return fail(results.StatusNotImplemented, &kernels.NotImplementedError{Op: c.Op, Backend: c.Backend.Name()})
 	}
-	p, err := NewProblem(c.Op, c.Shape, r.Config.Seed)
+	var tensors Tensors = HeapTensors{}
+	var poolBefore memory.Stats
+	if r.Pool != nil {
+		r.Pool.ResetPeak()
+		poolBefore = r.Pool.Stats()
+		pt := NewPoolTensors(r.Pool)
+		defer pt.Release()
+		tensors = pt
+	}
+	p, err := NewProblemIn(tensors, c.Op, c.Shape, r.Config.Seed)
 	if err != nil {
 		return fail(results.StatusError, err)
 	}
@@ -162,8 +175,23 @@ func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 	rc.Status = results.StatusOK
 	Summarize(&rc, r.confidence())
 	ops := float64(iters * samples)
-	if r.Sampler != nil || r.TrackMemory {
+	if r.Sampler != nil || r.TrackMemory || r.Pool != nil {
 		rc.Telemetry = &results.Telemetry{}
+	}
+	if r.Pool != nil {
+		st := r.Pool.Stats()
+		d := st.Delta(poolBefore)
+		rc.Telemetry.Pool = map[string]float64{
+			"reserved_bytes": float64(st.ReservedBytes),
+			"allocs":         float64(d.Allocs),
+		}
+		// Live bytes, the peak and fragmentation exist only while the pool
+		// tracks; untracked, they are left out rather than shown as 0.
+		if st.Tracking != memory.TrackNone {
+			rc.Telemetry.Pool["live_bytes"] = float64(st.LiveBytes)
+			rc.Telemetry.Pool["peak_bytes"] = float64(st.PeakBytes)
+			rc.Telemetry.Pool["fragmentation_ratio"] = st.FragmentationRatio
+		}
 	}
 	if r.Sampler != nil {
 		w, err := r.Sampler.Summarize(mark0, r.Sampler.Mark())

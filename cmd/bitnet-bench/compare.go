@@ -16,6 +16,7 @@ import (
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
+	"github.com/bitnet-go/bitnet-bench/memory"
 	"github.com/bitnet-go/bitnet-bench/report"
 )
 
@@ -156,7 +157,9 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 		Machine: probe.Machine(),
 		Config:  resultsConfig(cfg),
 	}
-	runner := bench.Runner{Config: cfg, TrackMemory: *memTrack}
+	// The kernels' tensors come from the memory pool; its metrics go with
+	// every case.
+	runner := bench.Runner{Config: cfg, TrackMemory: *memTrack, Pool: memory.Default()}
 	var sampler *probe.Sampler
 	if *energy {
 		srcs, st := probe.Open("energy", "temperature")

@@ -15,12 +15,13 @@ type bitLinearKernel struct {
 	blocks int     // 256-code blocks per row
 	xpad   []int8  // M tokens, each zero-padded to blocks·256
 	xsum   []int32 // Σ x per token
+	acc    []int32 // one accumulator per output row, so Run allocates nothing
 	rows   func(lo, hi int)
 }
 
 func newBitLinearKernel(p *kernels.Problem, k *blockKernels, pool *workerPool) *bitLinearKernel {
 	blocks := (p.K + pack.BlockCodes - 1) / pack.BlockCodes
-	b := &bitLinearKernel{p: p, k: k, pool: pool, blocks: blocks, xsum: make([]int32, p.M)}
+	b := &bitLinearKernel{p: p, k: k, pool: pool, blocks: blocks, xsum: make([]int32, p.M), acc: make([]int32, p.N)}
 	if blocks*pack.BlockCodes != p.K || p.M > 1 {
 		// Padding codes are stored as c+1 = 1, so they must meet zero
 		// activations; whole tokens are copied once per Run.
@@ -61,7 +62,10 @@ func (b *bitLinearKernel) runRows(lo, hi int) {
 	p := b.p
 	w := p.Weights.Packed
 	stride := w.Stride
-	var acc [rowChunk]int32
+	// Rows [lo, hi) belong to this call alone, so their accumulator slots
+	// are too, whichever worker runs it. (A local array would escape to the
+	// heap through the dotRows function value: an allocation per call.)
+	acc := b.acc
 	n := lo
 	for ; n+4 <= hi; n += rowChunk {
 		rows := min(rowChunk, (hi-n)&^3)
@@ -70,8 +74,8 @@ func (b *bitLinearKernel) runRows(lo, hi int) {
 		}
 		weights := w.Data[n*stride : (n+rows)*stride]
 		for m := 0; m < p.M; m++ {
-			b.k.dotRows(weights, stride, b.token(m), acc[:rows])
-			b.scale(m, n, acc[:rows])
+			b.k.dotRows(weights, stride, b.token(m), acc[n:n+rows])
+			b.scale(m, n, acc[n:n+rows])
 		}
 		if rows < rowChunk {
 			n += rows
@@ -81,8 +85,8 @@ func (b *bitLinearKernel) runRows(lo, hi int) {
 	for ; n < hi; n++ { // the last 1-3 rows
 		row := w.Row(n)
 		for m := 0; m < p.M; m++ {
-			acc[0] = b.k.dot1(row, b.token(m))
-			b.scale(m, n, acc[:1])
+			acc[n] = b.k.dot1(row, b.token(m))
+			b.scale(m, n, acc[n:n+1])
 		}
 	}
 }

@@ -788,3 +788,24 @@ func FuzzBitLinearGEMV(f *testing.F) {
 		}
 	})
 }
+
+// TestBitLinearRunDoesNotAllocate: a prepared single-threaded kernel runs
+// without touching the heap, at every level.
+func TestBitLinearRunDoesNotAllocate(t *testing.T) {
+	for _, b := range backends(t, kernels.OpBitLinear) {
+		if tb, ok := b.(kernels.Tunable); ok && tb.Threads() > 1 {
+			continue // the pool allocates one job per multi-threaded run
+		}
+		r := rand.New(rand.NewPCG(7, 8))
+		for _, m := range []int{1, 3} {
+			p := bitLinear(t, m, 70, 300, randCodes(r, 70*300), randXQ(r, m*300), []float32{0.5}, fill(m, float32(2)))
+			k, err := b.Prepare(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := testing.AllocsPerRun(20, func() { k.Run() }); n != 0 {
+				t.Errorf("%s M=%d: %v allocations per Run", b.Level(), m, n)
+			}
+		}
+	}
+}
