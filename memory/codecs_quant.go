@@ -11,20 +11,11 @@ import (
 // whole wiring between the two packages: the engine itself never converts a
 // value.
 //
-// What kernels/quant exports today covers F16 and BF16 both ways, and I8
-// encoding with a streamable scale (ActivationScale + QuantizeWithScale).
-// Three things are done here with the arithmetic the format defines, until
-// kernels/quant exports them:
-//   - I8 decode, q / scale;
-//   - ternary decode, through quant.Ternary.Dequantize (which allocates);
-//   - ternary encode goes through QuantizeTernary, which allocates its codes
-//     and cannot take a given scale, so a per-tensor ternary scale cannot be
-//     streamed (the engine falls back to one chunk).
-// Exporting AbsMean(x []float32) float32, QuantizeTernaryWithScale(dst []int8,
-// w []float32, s float32), DequantizeTernary(dst []float32, q []int8, s
-// float32) and DequantizeActivations(dst []float32, q []int8, s float32) from
-// kernels/quant would close these gaps: ternaryCodec then implements
-// ScaleStreamer like i8Codec does.
+// I8 encodes with a streamable scale (ActivationScale + QuantizeWithScale).
+// A per-tensor ternary scale is the mean of |x| over the whole tensor,
+// which chunks cannot merge into the same float32 bits (the whole's mean is
+// summed in float64), so ternary tensors are converted in one chunk rather
+// than streamed with a scale that differs from QuantizeTernary's.
 
 // QuantCodecs returns the codecs for F16, BF16, I8 and Ternary.
 func QuantCodecs() []Codec {
@@ -109,10 +100,7 @@ func (i8Codec) Decode(dst []float32, src []byte, scale float32) error {
 	if err != nil {
 		return err
 	}
-	inv := 1 / scale
-	for i, v := range q {
-		dst[i] = float32(v) * inv
-	}
+	quant.DequantizeActivations(dst, q, scale)
 	return nil
 }
 func (i8Codec) ChunkScale(src []float32) float32 { return quant.ActivationScale(src) }
@@ -144,19 +132,15 @@ func (ternaryCodec) Encode(dst []byte, src []float32) (float32, error) {
 	if err != nil || len(src) == 0 {
 		return 1, err
 	}
-	t, err := quant.QuantizeTernary(src, 1, len(src), false)
-	if err != nil {
-		return 1, err
-	}
-	copy(d, t.Codes)
-	return t.Scale, nil
+	s := quant.AbsMean(src)
+	quant.QuantizeTernaryWithScale(d, src, s)
+	return s, nil
 }
 func (ternaryCodec) Decode(dst []float32, src []byte, scale float32) error {
 	q, err := asI8(src, len(dst))
 	if err != nil || len(dst) == 0 {
 		return err
 	}
-	t := quant.Ternary{Rows: 1, Cols: len(dst), Codes: q, Scale: scale}
-	copy(dst, t.Dequantize())
+	quant.DequantizeTernary(dst, q, scale)
 	return nil
 }

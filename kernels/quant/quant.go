@@ -160,3 +160,35 @@ func QuantizeActivations(dst []int8, scales []float32, x []float32, m, k int) er
 	}
 	return nil
 }
+
+// AbsMean returns the absmean scale of x: mean(|x|) floored at ScaleFloor,
+// as QuantizeTernary computes it.
+func AbsMean(x []float32) float32 {
+	if len(x) == 0 {
+		return ScaleFloor
+	}
+	return absMean(x)
+}
+
+// QuantizeTernaryWithScale writes clamp(round(w/s), -1, 1) into dst
+// (len(dst) ≥ len(w)) without allocating.
+func QuantizeTernaryWithScale(dst []int8, w []float32, s float32) {
+	quantizeTernaryRow(dst[:len(w)], w, s)
+}
+
+// DequantizeTernary writes q·s into dst (len(dst) ≥ len(q)).
+func DequantizeTernary(dst []float32, q []int8, s float32) {
+	dst = dst[:len(q)]
+	for i, v := range q {
+		dst[i] = float32(v) * s
+	}
+}
+
+// DequantizeActivations writes q/s into dst (len(dst) ≥ len(q)): the real
+// values that per-token absmax codes with scale s stand for.
+func DequantizeActivations(dst []float32, q []int8, s float32) {
+	dst = dst[:len(q)]
+	for i, v := range q {
+		dst[i] = float32(v) / s
+	}
+}

@@ -462,3 +462,37 @@ func TestQuantizeActivationsErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestSliceHelpersMatchTheQuantizers(t *testing.T) {
+	w := []float32{0.5, -1.5, 0.1, 2.0, 0, -0.3}
+	tq, err := QuantizeTernary(w, 1, len(w), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := AbsMean(w); s != tq.Scale {
+		t.Errorf("AbsMean = %v, QuantizeTernary's scale %v", s, tq.Scale)
+	}
+	if AbsMean(nil) != ScaleFloor || AbsMean([]float32{0, 0}) != ScaleFloor {
+		t.Error("AbsMean of nothing or zeros is not the floor")
+	}
+	codes := make([]int8, len(w))
+	QuantizeTernaryWithScale(codes, w, tq.Scale)
+	deq := make([]float32, len(w))
+	DequantizeTernary(deq, codes, tq.Scale)
+	want := tq.Dequantize()
+	for i := range w {
+		if codes[i] != tq.Codes[i] || deq[i] != want[i] {
+			t.Fatalf("index %d: code %d deq %v; QuantizeTernary gives %d, %v", i, codes[i], deq[i], tq.Codes[i], want[i])
+		}
+	}
+	x := []float32{1, -2, 0.5}
+	q := make([]int8, 3)
+	s := QuantizeActivationsRow(q, x)
+	back := make([]float32, 3)
+	DequantizeActivations(back, q, s)
+	for i, v := range q {
+		if back[i] != float32(v)/s {
+			t.Errorf("DequantizeActivations[%d] = %v, want %v", i, back[i], float32(v)/s)
+		}
+	}
+}
