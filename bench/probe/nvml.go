@@ -220,10 +220,3 @@ func (s *nvmlSource) Read() (Reading, error) {
 // Close leaves NVML initialised: it is process-wide and other users
 // (NVIDIAGPUs, a later sampler) may still need it.
 func (s *nvmlSource) Close() error { return nil }
-
-func cstr(b []byte) string {
-	if i := strings.IndexByte(string(b), 0); i >= 0 {
-		return string(b[:i])
-	}
-	return string(b)
-}

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -248,4 +249,12 @@ func setf(m *map[string]float64, k string, v float64) {
 		*m = map[string]float64{}
 	}
 	(*m)[k] = v
+}
+
+// cstr returns the Go string of a NUL-terminated C string in b.
+func cstr(b []byte) string {
+	if i := strings.IndexByte(string(b), 0); i >= 0 {
+		return string(b[:i])
+	}
+	return string(b)
 }
