@@ -1,9 +1,11 @@
 package report
 
 import (
+	"encoding/json"
 	"fmt"
 	"html"
 	"math"
+	"sort"
 	"strconv"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
@@ -14,21 +16,24 @@ import (
 )
 
 // chartSpec is what the page script needs to draw one chart. Option is the
-// ECharts option object go-echarts builds; the page's JSON encoding of it
-// escapes HTML, unlike go-echarts' own snippets, so a case name cannot close
-// the <script> element that carries it.
+// ECharts option object go-echarts builds, as plain JSON values so that the
+// few options go-echarts has no field for can be set on it; the page's JSON
+// encoding escapes HTML, unlike go-echarts' own snippets, so a case name
+// cannot close the <script> element that carries it.
 type chartSpec struct {
 	ID     string         `json:"id"`
-	Kind   string         `json:"kind"` // throughput, samples or ratio
+	Kind   string         `json:"kind"` // throughput, scaling, samples, ratio, roofline, bandwidth, trend, telemetry, timeline
 	Option map[string]any `json:"option"`
-	// Tips holds the tooltip lines per category, HTML-escaped here because
-	// ECharts puts tooltip text into the page as HTML.
-	Tips [][]string `json:"tips,omitempty"`
+	// Tips holds the tooltip lines per category (data index), and STips per
+	// series and data index; both are HTML-escaped here because ECharts
+	// puts tooltip text into the page as HTML.
+	Tips  [][]string   `json:"tips,omitempty"`
+	STips [][][]string `json:"stips,omitempty"`
 }
 
-// Layout of the horizontal charts: one row per case, so long case names read
+// Layout of the horizontal charts: one row per category, so long names read
 // on the category axis. Past maxRows a slider scrolls the rows, keeping a
-// family of hundreds of cases at a sane height.
+// chart of hundreds of rows at a sane height.
 const (
 	rowPx   = 26
 	maxRows = 40
@@ -56,12 +61,18 @@ var paletteColors = []string{
 func newPalette(cs []results.Case) palette {
 	p := palette{}
 	for i := range cs {
-		v := variant(&cs[i])
-		if _, ok := p[v]; !ok {
-			p[v] = paletteColors[len(p)%len(paletteColors)]
-		}
+		p.add(variant(&cs[i]))
 	}
 	return p
+}
+
+func (p palette) add(v string) string {
+	if c, ok := p[v]; ok {
+		return c
+	}
+	c := paletteColors[len(p)%len(paletteColors)]
+	p[v] = c
+	return c
 }
 
 // Verdict colours; report.css uses the same ones for the table badges.
@@ -89,19 +100,31 @@ func rgba(hex string, alpha float64) string {
 	return fmt.Sprintf("rgba(%d,%d,%d,%g)", r, g, b, alpha)
 }
 
-func chartHeight(n int, legend bool) int {
-	rows := min(n, maxRows)
-	h := rows*rowPx + 56 // value axis labels and name
+// symbols tell series of one colour apart (sizes, batches).
+var symbols = []string{"circle", "rect", "triangle", "diamond", "roundRect", "pin", "arrow"}
+
+// maxChartPx caps the height of a horizontal chart's rows: with taller
+// rows (grouped bars) fewer are shown at once, the slider scrolls the rest.
+const maxChartPx = 1100
+
+// visibleRows is how many rows of px pixels a chart shows at once.
+func visibleRows(px int) int {
+	return min(maxRows, max(10, maxChartPx/px))
+}
+
+func chartHeight(n int, legend bool, px int) int {
+	rows := min(n, visibleRows(px))
+	h := rows*px + 56 // value axis labels and name
 	if legend {
 		h += 32
 	}
 	return max(h, 150)
 }
 
-// Case names on the category axis are set in a monospace font, as in the
-// tables, which also lets the label gutter be sized from the longest name:
-// ECharts' containLabel samples only some labels of a long category axis and
-// then clips the others.
+// Category names are set in a monospace font, as in the tables, which also
+// lets the label gutter be sized from the longest name: ECharts'
+// containLabel samples only some labels of a long category axis and then
+// clips the others.
 const (
 	labelFont     = `ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace`
 	labelFontSize = 11
@@ -128,23 +151,35 @@ func categoryLabels(names []string) (left int, label *opts.AxisLabel) {
 	return w + 16, label
 }
 
-// rowChart sets what every horizontal chart shares: case names down the
-// category axis, first case at the top as in the tables, and past maxRows a
-// slider that scrolls the rows.
-func rowChart(bc *charts.BaseConfiguration, file string, names []string, valueAxis opts.XAxis, legend bool) {
+func toolbox(file string) charts.GlobalOpts {
+	return charts.WithToolboxOpts(opts.Toolbox{
+		Show:  opts.Bool(true),
+		Right: "0",
+		Top:   "0",
+		Feature: &opts.ToolBoxFeature{
+			SaveAsImage: &opts.ToolBoxFeatureSaveAsImage{Show: opts.Bool(true), Title: "Save as PNG", Name: file},
+		},
+	})
+}
+
+// rowChart sets what every horizontal chart shares: names down the
+// category axis, first at the top as in the tables, rows of px pixels, and
+// past visibleRows a slider that scrolls the rows.
+func rowChart(bc *charts.BaseConfiguration, file string, names []string, valueAxis opts.XAxis, legend bool, px int) {
 	n := len(names)
+	shown := visibleRows(px)
 	top, right := 12, 64
 	if legend {
 		top = 44
 	}
-	if n > maxRows {
+	if n > shown {
 		top = max(top, 36) // room for the toolbox above the slider
 		right = 100
 	}
 	left, label := categoryLabels(names)
 	o := []charts.GlobalOpts{
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(legend), Type: "scroll", Top: "4", Left: "0", Right: "40"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(legend), Type: "scroll", Top: "4", Left: "0", Width: "90%"}),
 		charts.WithGridOpts(opts.Grid{
 			Left:   strconv.Itoa(left),
 			Right:  strconv.Itoa(right),
@@ -158,33 +193,34 @@ func rowChart(bc *charts.BaseConfiguration, file string, names []string, valueAx
 			Inverse:   opts.Bool(true),
 			AxisLabel: label,
 		}),
-		charts.WithToolboxOpts(opts.Toolbox{
-			Show:  opts.Bool(true),
-			Right: "0",
-			Top:   "0",
-			Feature: &opts.ToolBoxFeature{
-				SaveAsImage: &opts.ToolBoxFeatureSaveAsImage{Show: opts.Bool(true), Title: "Save as PNG", Name: file},
-			},
-		}),
+		toolbox(file),
 		charts.WithAnimation(false), // a report is read, not watched
 	}
 	for _, f := range o {
 		f(bc)
 	}
-	if n > maxRows {
+	if n > shown {
 		// opts.DataZoom has no position or value-based window; a visitor
 		// adds the option as ECharts takes it.
 		bc.Accept(extraOptions{set: map[string]any{"dataZoom": []map[string]any{{
 			"type":        "slider",
 			"yAxisIndex":  0,
 			"startValue":  0,
-			"endValue":    maxRows - 1,
+			"endValue":    shown - 1,
 			"top":         top,
 			"bottom":      44,
 			"right":       12,
 			"width":       20,
 			"showDetail":  false,
 			"brushSelect": false,
+		}, {
+			// The wheel scrolls the rows too, but only with the pointer on
+			// the chart, so the page still scrolls past it.
+			"type":             "inside",
+			"yAxisIndex":       0,
+			"zoomOnMouseWheel": false,
+			"moveOnMouseWheel": true,
+			"moveOnMouseMove":  false,
 		}}}})
 	}
 }
@@ -214,64 +250,309 @@ func valueAxis(name string, log bool) opts.XAxis {
 	return ax
 }
 
-// throughputChart draws one bar per case. Each variant is its own series so
-// the legend can hide one; the series share a stack, and a case has a value
-// in its own variant's series only ("-" elsewhere), so every case keeps a
-// single full-width bar.
-func throughputChart(id, family string, cs []*results.Case, m metric, pal palette) (chartSpec, Chart) {
-	names := make([]string, len(cs))
-	var variants []string
-	seen := map[string]bool{}
-	tips := make([][]string, len(cs))
-	for i, c := range cs {
-		names[i] = c.Name
-		v := variant(c)
-		if !seen[v] {
-			seen[v] = true
-			variants = append(variants, v)
-		}
-		tips[i] = escapeAll(
-			c.Name,
-			"variant: "+v,
-			fmt.Sprintf("%s %s", fmtRate(m.value(c)), m.unit),
-			"median: "+fmtNs(c.MedianNs)+" "+fmtCI(c.MedianNs, c.CILowNs, c.CIHighNs),
-			"shape: "+shapeString(c.Shape)+"  "+c.DType,
-		)
+type jsonOption interface{ JSON() map[string]any }
+
+// optionOf returns the option a go-echarts chart built as plain JSON
+// values. A chart that cannot be encoded (a bug: every value is finite)
+// becomes a title that says so rather than a broken page.
+func optionOf(c jsonOption) map[string]any {
+	data, err := json.Marshal(c.JSON())
+	var m map[string]any
+	if err == nil {
+		err = json.Unmarshal(data, &m)
 	}
-	bar := charts.NewBar()
-	rowChart(&bar.BaseConfiguration, "bitnet-bench-"+family+"-"+m.id, names, valueAxis(m.unit, false), true)
-	bar.SetXAxis(names).XYReversal()
-	for _, v := range variants {
-		data := make([]opts.BarData, len(cs))
-		for i, c := range cs {
-			if variant(c) == v {
-				data[i] = opts.BarData{Value: round(m.value(c), 3)} // as in the table
-			} else {
-				data[i] = opts.BarData{Value: "-"} // ECharts' "no value"
+	if err != nil {
+		return map[string]any{"title": map[string]any{"text": "chart not drawn: " + err.Error()}, "series": []any{}}
+	}
+	return m
+}
+
+// seriesAt returns the i-th series of an option as a map.
+func seriesAt(opt map[string]any, i int) map[string]any {
+	s, _ := opt["series"].([]any)
+	if i < 0 || i >= len(s) {
+		return map[string]any{}
+	}
+	m, _ := s[i].(map[string]any)
+	if m == nil {
+		m = map[string]any{}
+	}
+	return m
+}
+
+// axisAt returns the first axis of kind ("xAxis", "yAxis") as a map.
+func axisAt(opt map[string]any, kind string) map[string]any {
+	switch a := opt[kind].(type) {
+	case []any:
+		if len(a) > 0 {
+			if m, ok := a[0].(map[string]any); ok {
+				return m
 			}
 		}
-		bar.AddSeries(v, data,
+	case map[string]any:
+		return a
+	}
+	m := map[string]any{}
+	opt[kind] = []any{m}
+	return m
+}
+
+// finite turns NaN and infinities, which JSON cannot carry, into ECharts'
+// "no value".
+func finite(v float64) any {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "-"
+	}
+	return v
+}
+
+// throughputChart draws an operation's throughput as grouped bars: one row
+// per configuration (shape, batch, threads), one bar per implementation
+// (backend/level), so levels compare side by side at each shape. Each
+// implementation is its own series so the legend can hide one.
+func throughputChart(id, op string, cs []*results.Case, m metric, pal palette) (chartSpec, Chart) {
+	var cfgs, variants []string
+	ci, vi := map[string]int{}, map[string]int{}
+	for _, c := range cs {
+		k := configLabel(c)
+		if _, ok := ci[k]; !ok {
+			ci[k] = len(cfgs)
+			cfgs = append(cfgs, k)
+		}
+		v := variant(c)
+		if _, ok := vi[v]; !ok {
+			vi[v] = len(variants)
+			variants = append(variants, v)
+		}
+	}
+	grid := make([][]*results.Case, len(variants))
+	for i := range grid {
+		grid[i] = make([]*results.Case, len(cfgs))
+	}
+	for _, c := range cs {
+		grid[vi[variant(c)]][ci[configLabel(c)]] = c
+	}
+	px := max(rowPx, 8+9*len(variants))
+	bar := charts.NewBar()
+	rowChart(&bar.BaseConfiguration, "bitnet-bench-"+op+"-"+m.id, cfgs, valueAxis(m.unit, false), true, px)
+	bar.SetXAxis(cfgs).XYReversal()
+	labels := len(variants) <= 4
+	stips := make([][][]string, len(variants))
+	for i, v := range variants {
+		data := make([]opts.BarData, len(cfgs))
+		stips[i] = make([][]string, len(cfgs))
+		for j, c := range grid[i] {
+			if c == nil {
+				data[j] = opts.BarData{Value: "-"} // ECharts' "no value"
+				continue
+			}
+			data[j] = opts.BarData{Value: round(m.value(c), 3)} // as in the table
+			stips[i][j] = escapeAll(
+				c.Name,
+				"implementation: "+v,
+				fmt.Sprintf("%s %s", fmtRate(m.value(c)), m.unit),
+				"median: "+fmtNs(c.MedianNs)+" "+fmtCI(c.MedianNs, c.CILowNs, c.CIHighNs),
+				"shape: "+shapeString(c.Shape)+"  "+c.DType,
+			)
+		}
+		so := []charts.SeriesOpts{
 			charts.WithSeriesOpts(func(s *charts.SingleSeries) {
-				s.Stack = "case"
-				s.BarMaxWidth = "18"
+				s.BarMaxWidth = "16"
+				s.BarGap = "10%"
 			}),
-			charts.WithItemStyleOpts(opts.ItemStyle{Color: pal[v]}),
-			charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right", Formatter: "{c}", FontSize: 11}),
-		)
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: pal.add(v)}),
+		}
+		if labels {
+			so = append(so, charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right", Formatter: "{c}", FontSize: 10}))
+		}
+		bar.AddSeries(v, data, so...)
 	}
 	bar.Validate()
-	return chartSpec{ID: id, Kind: "throughput", Option: bar.JSON(), Tips: tips},
+	return chartSpec{ID: id, Kind: "throughput", Option: optionOf(bar), STips: stips},
 		Chart{
 			ID:      id,
-			Title:   fmt.Sprintf("Throughput (%s)", m.unit),
-			Caption: fmt.Sprintf("%s at the median time per op; longer is faster. Colour: backend/level.", m.unit),
-			Height:  chartHeight(len(cs), true),
+			Title:   fmt.Sprintf("%s throughput (%s) per implementation", op, m.unit),
+			Caption: fmt.Sprintf("%s at the median time per op, one row per shape (b: batch, t: threads), one bar per backend/level; longer is faster.", m.unit),
+			Height:  chartHeight(len(cfgs), true, px),
 		}
+}
+
+// scaleBy is one scaling chart: the x quantity and what a line holds fixed.
+type scaleBy struct {
+	id, title, axis string
+	logBase         float64
+	x               func(*results.Case) float64
+	line            func(*results.Case) string // cases on one line share this
+	symbol          func(*results.Case) string // what tells lines of one colour apart
+}
+
+var (
+	scaleBatch = scaleBy{
+		id: "batch", title: "over batch size", axis: "batch size M (tokens)", logBase: 2,
+		x:      func(c *results.Case) float64 { return float64(c.Shape.M) },
+		line:   func(c *results.Case) string { return sizeLabel(c.Shape) + threadSuffix(c) + " " + variant(c) },
+		symbol: func(c *results.Case) string { return sizeLabel(c.Shape) },
+	}
+	scaleSize = scaleBy{
+		id: "size", title: "over size", axis: "size (weights N×K, or width K)", logBase: 10,
+		x: func(c *results.Case) float64 {
+			if c.Shape.N > 0 {
+				return float64(c.Shape.N) * float64(c.Shape.K)
+			}
+			return float64(c.Shape.K)
+		},
+		line: func(c *results.Case) string {
+			return "b" + strconv.Itoa(c.Shape.M) + threadSuffix(c) + " " + variant(c)
+		},
+		symbol: func(c *results.Case) string { return "b" + strconv.Itoa(c.Shape.M) },
+	}
+)
+
+func threadSuffix(c *results.Case) string {
+	if c.Threads > 1 {
+		return " t" + strconv.Itoa(c.Threads)
+	}
+	return ""
+}
+
+// maxShownLines is how many lines a scaling or trend chart shows at first;
+// the legend shows the others.
+const maxShownLines = 10
+
+// scalingChart draws throughput against batch size or size, one line per
+// implementation and fixed rest, for the lines with more than one point.
+func scalingChart(id, op string, cs []*results.Case, m metric, by scaleBy, pal palette) (chartSpec, Chart, bool) {
+	type scaleLine struct {
+		name, variant, symbol string
+		threads               int
+		cases                 []*results.Case
+	}
+	var lines []*scaleLine
+	idx := map[string]*scaleLine{}
+	for _, c := range cs {
+		if by.x(c) <= 0 {
+			continue
+		}
+		k := by.line(c)
+		l := idx[k]
+		if l == nil {
+			l = &scaleLine{name: k, variant: variant(c), symbol: by.symbol(c), threads: c.Threads}
+			idx[k] = l
+			lines = append(lines, l)
+		}
+		l.cases = append(l.cases, c)
+	}
+	var keep []*scaleLine
+	for _, l := range lines {
+		xs := map[float64]bool{}
+		for _, c := range l.cases {
+			xs[by.x(c)] = true
+		}
+		if len(xs) > 1 {
+			sort.SliceStable(l.cases, func(a, b int) bool { return by.x(l.cases[a]) < by.x(l.cases[b]) })
+			keep = append(keep, l)
+		}
+	}
+	if len(keep) == 0 {
+		return chartSpec{}, Chart{}, false
+	}
+	// Symbols tell the fixed sizes (or batches) apart; colour is the level.
+	symIdx := map[string]int{}
+	lo, hi := math.Inf(1), 0.0
+	for _, l := range keep {
+		if _, ok := symIdx[l.symbol]; !ok {
+			symIdx[l.symbol] = len(symIdx)
+		}
+		for _, c := range l.cases {
+			lo, hi = math.Min(lo, m.value(c)), math.Max(hi, m.value(c))
+		}
+	}
+	line := charts.NewLine()
+	yAxis := opts.YAxis{Type: "value", Name: m.unit, NameLocation: "end"}
+	if hi/lo > 30 {
+		yAxis.Type = "log"
+	}
+	line.SetGlobalOptions(
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "scroll", Top: "4", Left: "0", Width: "90%"}),
+		charts.WithGridOpts(opts.Grid{Left: "64", Right: "40", Top: "56", Bottom: "48"}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "log", Name: by.axis, NameLocation: "middle", NameGap: 28}),
+		charts.WithYAxisOpts(yAxis),
+		toolbox("bitnet-bench-"+op+"-scaling-"+by.id),
+		charts.WithAnimation(false),
+	)
+	stips := make([][][]string, len(keep))
+	for i, l := range keep {
+		data := make([]opts.LineData, len(l.cases))
+		stips[i] = make([][]string, len(l.cases))
+		for j, c := range l.cases {
+			data[j] = opts.LineData{Value: []float64{by.x(c), round(m.value(c), 3)}}
+			stips[i][j] = escapeAll(
+				c.Name,
+				fmt.Sprintf("%s %s", fmtRate(m.value(c)), m.unit),
+				"median: "+fmtNs(c.MedianNs)+" "+fmtCI(c.MedianNs, c.CILowNs, c.CIHighNs),
+				"shape: "+shapeString(c.Shape),
+			)
+		}
+		ls := opts.LineStyle{Width: 2}
+		if l.threads > 1 {
+			ls.Type = "dashed"
+		}
+		sym := symbols[symIdx[l.symbol]%len(symbols)]
+		line.AddSeries(l.name, data,
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: pal.add(l.variant)}),
+			charts.WithLineStyleOpts(ls),
+			charts.WithSeriesOpts(func(s *charts.SingleSeries) {
+				s.Symbol = sym
+				s.SymbolSize = 7
+			}),
+		)
+	}
+	line.Validate()
+	opt := optionOf(line)
+	axisAt(opt, "xAxis")["logBase"] = by.logBase
+	axisAt(opt, "xAxis")["type"] = "log"
+	if len(keep) > maxShownLines {
+		// Show the lines of the fastest implementations first.
+		opt["legend"].(map[string]any)["selected"] = firstLines(keep, maxShownLines, func(l *scaleLine) (string, float64) {
+			s := 0.0
+			for _, c := range l.cases {
+				s += math.Log(m.value(c))
+			}
+			return l.name, s / float64(len(l.cases))
+		})
+	}
+	caption := fmt.Sprintf("%s at the median against %s; colour is the backend/level, the symbol the %s held fixed, dashed lines use more than one thread. Higher is faster.",
+		m.unit, by.axis, map[string]string{"batch": "size", "size": "batch"}[by.id])
+	if len(keep) > maxShownLines {
+		caption += fmt.Sprintf(" %d lines: the legend shows the others.", len(keep))
+	}
+	return chartSpec{ID: id, Kind: "scaling", Option: opt, STips: stips},
+		Chart{ID: id, Title: fmt.Sprintf("%s scaling %s (%s)", op, by.title, m.unit), Caption: caption, Height: 380},
+		true
+}
+
+// firstLines selects, for a legend, the n lines with the highest score.
+func firstLines[T any](ls []T, n int, score func(T) (string, float64)) map[string]bool {
+	type scored struct {
+		name string
+		s    float64
+	}
+	all := make([]scored, len(ls))
+	for i, l := range ls {
+		all[i].name, all[i].s = score(l)
+	}
+	sort.SliceStable(all, func(a, b int) bool { return all[a].s > all[b].s })
+	sel := map[string]bool{}
+	for i, s := range all {
+		sel[s.name] = i < n
+	}
+	return sel
 }
 
 // samplesChart draws the spread of each case's samples as a box plot:
 // whiskers at the fastest and slowest sample, the box from q1 to q3.
-func samplesChart(id, family string, cs []*results.Case, pal palette) (chartSpec, Chart) {
+func samplesChart(id, op string, cs []*results.Case, pal palette) (chartSpec, Chart) {
 	scale, unit := 1e3, "µs"
 	var maxNs float64
 	minMed, maxMed := math.Inf(1), 0.0
@@ -286,8 +567,8 @@ func samplesChart(id, family string, cs []*results.Case, pal palette) (chartSpec
 	if maxNs >= 1e6 {
 		scale, unit = 1e6, "ms"
 	}
-	// Sizes in one family span decades; on a linear axis the small cases
-	// would shrink to dots, so switch to a log axis when medians differ a lot.
+	// Sizes in one op span decades; on a linear axis the small cases would
+	// shrink to dots, so switch to a log axis when medians differ a lot.
 	logAxis := maxMed/minMed > 30
 
 	names := make([]string, len(cs))
@@ -296,15 +577,15 @@ func samplesChart(id, family string, cs []*results.Case, pal palette) (chartSpec
 	f := func(ns float64) float64 { return round(ns/scale, 4) }
 	for i, c := range cs {
 		b := boxes[i]
-		names[i] = c.Name
-		col := pal[variant(c)]
+		names[i] = configLabel(c) + " " + level(c)
+		col := pal.add(variant(c))
 		data[i] = opts.BoxPlotData{
 			Value:     []float64{f(b.Min), f(b.Q1), f(b.Median), f(b.Q3), f(b.Max)},
 			ItemStyle: &opts.ItemStyle{Color: rgba(col, 0.25), BorderColor: col},
 		}
 		tips[i] = escapeAll(
 			c.Name,
-			"variant: "+variant(c),
+			"implementation: "+variant(c),
 			fmt.Sprintf("%d samples of %d ops", len(c.SamplesNs), c.Iterations),
 			"max: "+fmtNs(b.Max),
 			"q3: "+fmtNs(b.Q3),
@@ -316,15 +597,15 @@ func samplesChart(id, family string, cs []*results.Case, pal palette) (chartSpec
 	axis := valueAxis("time per op ("+unit+")", logAxis)
 	axis.Scale = opts.Bool(true) // a box plot shows spread; zero need not be on the axis
 	bp := charts.NewBoxPlot()
-	rowChart(&bp.BaseConfiguration, "bitnet-bench-"+family+"-samples", names, axis, false)
+	rowChart(&bp.BaseConfiguration, "bitnet-bench-"+op+"-samples", names, axis, false, rowPx)
 	bp.AddSeries("time per op", data)
 	bp.Validate()
-	caption := "Samples of time per op: box from q1 to q3, line at the median, whiskers at min and max. Further left is faster."
+	caption := "Samples of time per op, one row per case (shape, b: batch, t: threads, level): box from q1 to q3, line at the median, whiskers at min and max. Further left is faster."
 	if logAxis {
 		caption += " Log scale: the cases differ by more than 30×."
 	}
-	return chartSpec{ID: id, Kind: "samples", Option: bp.JSON(), Tips: tips},
-		Chart{ID: id, Title: "Time per op, all samples (" + unit + ")", Caption: caption, Height: chartHeight(len(cs), false)}
+	return chartSpec{ID: id, Kind: "samples", Option: optionOf(bp), Tips: tips},
+		Chart{ID: id, Title: op + " time per op, all samples (" + unit + ")", Caption: caption, Height: chartHeight(len(cs), false, rowPx)}
 }
 
 // ratioChart draws current/baseline per case as bars that diverge from 1, so
@@ -334,7 +615,7 @@ func samplesChart(id, family string, cs []*results.Case, pal palette) (chartSpec
 func ratioChart(id string, c *baselines.Comparison, rows []baselines.Row) (chartSpec, Chart, bool) {
 	unit := ""
 	for _, r := range rows {
-		if r.Ratio > 0 && (unit == "" || r.Unit == "sec/op") {
+		if r.Ratio > 0 && !math.IsInf(r.Ratio, 0) && (unit == "" || r.Unit == baselines.UnitSecPerOp) {
 			unit = r.Unit
 		}
 	}
@@ -349,7 +630,7 @@ func ratioChart(id string, c *baselines.Comparison, rows []baselines.Row) (chart
 		higherIsBetter bool
 	)
 	for _, r := range rows {
-		if r.Unit != unit || r.Ratio <= 0 {
+		if r.Unit != unit || r.Ratio <= 0 || math.IsInf(r.Ratio, 0) {
 			continue
 		}
 		higherIsBetter = r.HigherIsBetter
@@ -369,12 +650,8 @@ func ratioChart(id string, c *baselines.Comparison, rows []baselines.Row) (chart
 		// Intervals are in the tooltip and the table.
 		reach = math.Max(reach, math.Abs(d))
 		interval := ""
-		if r.RatioLo > 0 || r.RatioHi > 0 {
+		if r.RatioLo > 0 || (r.RatioHi > 0 && !math.IsInf(r.RatioHi, 0)) {
 			interval = fmt.Sprintf(" [%.3f, %.3f]", r.RatioLo, r.RatioHi)
-		}
-		verdict := string(r.Verdict)
-		if r.Verdict == baselines.NoChange {
-			verdict = "no change"
 		}
 		tips = append(tips, escapeAll(
 			r.Name,
@@ -382,7 +659,7 @@ func ratioChart(id string, c *baselines.Comparison, rows []baselines.Row) (chart
 			"baseline: "+summaryString(r.Baseline, unit),
 			"current: "+summaryString(r.Current, unit),
 			"p = "+fmtP(r.P),
-			"verdict: "+verdict,
+			"verdict: "+verdictLabel(r.Verdict),
 		))
 	}
 	// Symmetric limits keep 1.00× in the middle; extra room for the labels.
@@ -392,7 +669,7 @@ func ratioChart(id string, c *baselines.Comparison, rows []baselines.Row) (chart
 	// lim is 1, 2, 2.5 or 5 times a power of ten, so fifths are round ticks.
 	axis.MinInterval, axis.MaxInterval = lim/5, lim/5
 	bar := charts.NewBar()
-	rowChart(&bar.BaseConfiguration, "bitnet-bench-ratio", names, axis, false)
+	rowChart(&bar.BaseConfiguration, "bitnet-bench-ratio", names, axis, false, rowPx)
 	bar.SetXAxis(names).XYReversal()
 	seriesOpts := []charts.SeriesOpts{
 		charts.WithSeriesOpts(func(s *charts.SingleSeries) { s.BarMaxWidth = "18" }),
@@ -415,8 +692,8 @@ func ratioChart(id string, c *baselines.Comparison, rows []baselines.Row) (chart
 	if c.Threshold > 0 {
 		caption += " The shaded band is the ±" + fmtPct(c.Threshold) + " threshold."
 	}
-	return chartSpec{ID: id, Kind: "ratio", Option: bar.JSON(), Tips: tips},
-		Chart{ID: id, Title: "Ratio to baseline", Caption: caption, Height: chartHeight(len(names), false)},
+	return chartSpec{ID: id, Kind: "ratio", Option: optionOf(bar), Tips: tips},
+		Chart{ID: id, Title: "Ratio to baseline", Caption: caption, Height: chartHeight(len(names), false, rowPx)},
 		true
 }
 

@@ -191,3 +191,21 @@ func shellQuote(argv []string) string {
 	}
 	return b.String()
 }
+
+// fmtRatio formats a speed ratio: 2.1034 -> "2.10×".
+func fmtRatio(r float64) string {
+	return sig(r, 3) + "×"
+}
+
+// fmtShare formats a fraction of a limit as a percentage with two or three
+// significant digits: 0.371 -> "37%", 0.029 -> "2.9%", 2.13 -> "213%".
+func fmtShare(f float64) string {
+	if f <= 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+		return dash
+	}
+	v := f * 100
+	if v < 10 {
+		return sig(v, 2) + "%"
+	}
+	return strconv.FormatFloat(math.Round(v), 'f', 0, 64) + "%"
+}

@@ -1,11 +1,14 @@
 // Package report renders a bitnet-bench results file, and optionally its
-// comparison with a baseline, as one HTML page: styles, script and chart
-// data inline, interactive charts whose ECharts options go-echarts builds,
-// and ECharts itself loaded by a single <script src> in the template.
+// comparison with a baseline, as one self-contained HTML page: styles, page
+// script, chart options and, by default, ECharts itself are inline, so the
+// file opens without a network. The charts' ECharts options are built with
+// go-echarts.
 //
 // Build turns the input into a Page, a view model whose strings are already
-// formatted; the template in package templates only lays them out, and
-// html/template escapes every value taken from the results.
+// formatted; the templates in package templates only lay them out, and
+// html/template escapes every value taken from the results. BuildHistory
+// does the same for several runs of the same cases: trend lines per case
+// with the regressions between consecutive runs marked.
 package report
 
 import (
@@ -31,18 +34,122 @@ type Input struct {
 	Comparison *baselines.Comparison
 	Title      string // "" gives DefaultTitle
 	Theme      string // "light" (also for "") or "dark"
+	// Assets is how the page gets ECharts: AssetsInline (also for "")
+	// embeds it, AssetsCDN loads it with one script tag.
+	Assets string
 }
 
 // DefaultTitle is the page title when Input.Title is empty.
 const DefaultTitle = "bitnet-bench report"
 
-// Page is the view model the template renders. Every field is display-ready.
-type Page struct {
+// How a page gets ECharts.
+const (
+	// AssetsInline embeds ECharts in the page: about 1 MB, and the page
+	// needs no network.
+	AssetsInline = "inline"
+	// AssetsCDN loads ECharts from jsDelivr with one <script src> tag that
+	// carries the file's integrity hash, so a browser runs that exact file
+	// or none; the page is small but needs the network to draw charts.
+	AssetsCDN = "cdn"
+)
+
+// ParseAssets checks an --assets value: "inline" (or "") or "cdn".
+func ParseAssets(s string) (string, error) {
+	switch a := strings.ToLower(strings.TrimSpace(s)); a {
+	case "", AssetsInline:
+		return AssetsInline, nil
+	case AssetsCDN:
+		return AssetsCDN, nil
+	}
+	return "", fmt.Errorf("unknown assets %q (want inline or cdn)", s)
+}
+
+// ParseTheme checks a --theme value: "light" (or "") or "dark".
+func ParseTheme(s string) (string, error) {
+	switch t := strings.ToLower(strings.TrimSpace(s)); t {
+	case "", "light":
+		return "light", nil
+	case "dark":
+		return "dark", nil
+	}
+	return "", fmt.Errorf("unknown theme %q (want light or dark)", s)
+}
+
+// Head is what every page carries besides its sections: title, theme, the
+// inlined style and script, ECharts and the chart options.
+type Head struct {
 	Title string
 	Theme string // "light" or "dark"
+	Tool  string // name and version
+
+	CSS     template.CSS
+	Script  template.JS
+	ECharts ECharts
+	// ChartData is the JSON array of chart specs, HTML-safe; the page
+	// script draws one chart per spec.
+	ChartData template.JS
+	// ChartCount is how many charts the page draws.
+	ChartCount int
+
+	charts []chartSpec
+}
+
+// ECharts is how the page loads the chart library: inline, or one script
+// tag with its integrity hash.
+type ECharts struct {
+	Version   string
+	Inline    template.JS
+	Src       string
+	Integrity string
+}
+
+func newHead(title, theme, assets string) (Head, error) {
+	th, err := ParseTheme(theme)
+	if err != nil {
+		return Head{}, fmt.Errorf("report: %w", err)
+	}
+	as, err := ParseAssets(assets)
+	if err != nil {
+		return Head{}, fmt.Errorf("report: %w", err)
+	}
+	h := Head{
+		Title:   title,
+		Theme:   th,
+		CSS:     template.CSS(templates.CSS),
+		Script:  template.JS(templates.JS),
+		ECharts: ECharts{Version: templates.EChartsVersion},
+	}
+	if as == AssetsInline {
+		h.ECharts.Inline = template.JS(templates.EChartsJS)
+	} else {
+		h.ECharts.Src, h.ECharts.Integrity = templates.EChartsCDNURL, templates.EChartsSRI
+	}
+	return h, nil
+}
+
+func (h *Head) addChart(spec chartSpec) {
+	h.charts = append(h.charts, spec)
+}
+
+// finishCharts encodes the chart specs for the page.
+func (h *Head) finishCharts() error {
+	if h.charts == nil {
+		h.charts = []chartSpec{}
+	}
+	data, err := json.Marshal(h.charts) // escapes <, > and & so it is safe in a <script>
+	if err != nil {
+		return fmt.Errorf("report: chart options: %w", err)
+	}
+	h.ChartData = template.JS(data)
+	h.ChartCount = len(h.charts)
+	return nil
+}
+
+// Page is the view model of the report. Every field is display-ready.
+type Page struct {
+	Head
 
 	Date       string // when the run was made, "" when the file has no date
-	Tool       string // name and version
 	Commit     string // short commit of the code under test, "" when unknown
 	CommitFull string
 	Dirty      bool
@@ -50,10 +157,14 @@ type Page struct {
 	Complete   bool
 	Quick      bool
 
-	Summary    Summary
-	Comparison *ComparisonView // nil without a baseline
-	Families   []Family
-	Cases      []CaseRow // every case, in file order
+	Summary         Summary
+	Recommendations []Recommendation
+	Comparison      *ComparisonView // nil without a baseline
+	Families        []Family
+	Roofline        RooflineView
+	Energy          TelemetrySection
+	Memory          TelemetrySection
+	Cases           []CaseRow // every case, in file order
 
 	Machine     []Field
 	Features    []string
@@ -61,30 +172,16 @@ type Page struct {
 	Config      []Field
 	Command     string // shell-quoted; "" when not recorded
 
-	CSS       template.CSS
-	Script    template.JS
-	ChartData template.JS // JSON array of chart specs, HTML-safe
-
-	charts []chartSpec
+	// TableData is the JSON of the paginated tables (all cases, the
+	// regression table), HTML-safe; the page script shows one page of
+	// rows at a time so the document stays small.
+	TableData template.JS
 }
 
 // Field is one labelled value.
 type Field struct{ Label, Value string }
 
-// Summary counts the cases and names the fastest per family.
-type Summary struct {
-	Total, OK, NotImplemented, Unavailable, Failed int
-	Best                                           []Best
-}
-
-// Best is the highest throughput of one family.
-type Best struct {
-	Family, Anchor string
-	Case, Variant  string
-	Value, Unit    string
-}
-
-// CaseRow is one line of the table of all cases.
+// CaseRow is one case as the tables show it.
 type CaseRow struct {
 	Name, Family, Op    string
 	Shape, DType        string
@@ -97,6 +194,7 @@ type CaseRow struct {
 	Median, MedianTitle string
 	CI, CITitle         string
 	GBps, GMACps        string
+	Roof, RoofTitle     string // share of the roofline bound
 	Samples             int
 }
 
@@ -104,7 +202,7 @@ type CaseRow struct {
 type Family struct {
 	Name, Anchor string
 	Total, OK    int
-	Charts       []Chart
+	Ops          []OpSection
 	// NotCharted are the cases that produced no samples, with their reason;
 	// they are listed, never drawn as zero.
 	NotCharted []CaseRow
@@ -113,33 +211,17 @@ type Family struct {
 	NoThroughput []string
 }
 
+// OpSection is the charts of one operation.
+type OpSection struct {
+	Name, Anchor string
+	Total, OK    int
+	Charts       []Chart
+}
+
 // Chart is one chart container on the page.
 type Chart struct {
 	ID, Title, Caption string
 	Height             int // pixels
-}
-
-// ComparisonView is the regression section.
-type ComparisonView struct {
-	Baseline, Current            string
-	Threshold, Alpha, Confidence string
-	Regressions, Improvements    int
-	Unchanged, Missing           int
-	Geomean                      string
-	Warnings                     []string
-	Rows                         []ComparisonRow
-	Chart                        *Chart // nil when no row has a ratio
-}
-
-// ComparisonRow is one line of the regression table.
-type ComparisonRow struct {
-	Name, Unit                  string
-	Baseline, Current           string
-	BaselineTitle, CurrentTitle string
-	Ratio, RatioCI, Change      string
-	P                           string
-	Verdict, VerdictClass       string
-	Note                        string
 }
 
 // Build checks the input and computes the page.
@@ -154,26 +236,19 @@ func Build(in Input) (*Page, error) {
 	if err := f.Validate(); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	theme := strings.ToLower(strings.TrimSpace(in.Theme))
-	switch theme {
-	case "":
-		theme = "light"
-	case "light", "dark":
-	default:
-		return nil, fmt.Errorf("report: unknown theme %q (want light or dark)", in.Theme)
+	head, err := newHead(in.Title, in.Theme, in.Assets)
+	if err != nil {
+		return nil, err
 	}
 	p := &Page{
-		Title:     in.Title,
-		Theme:     theme,
-		Tool:      strings.TrimSpace(f.Tool.Name + " " + f.Tool.Version),
+		Head:      head,
 		GoVersion: f.Tool.GoVersion,
 		Dirty:     f.Tool.Dirty,
 		Complete:  f.Complete,
 		Quick:     f.Config.Quick,
 		Command:   shellQuote(f.Command),
-		CSS:       template.CSS(templates.CSS),
-		Script:    template.JS(templates.JS),
 	}
+	p.Tool = strings.TrimSpace(f.Tool.Name + " " + f.Tool.Version)
 	if p.Title == "" {
 		p.Title = DefaultTitle
 	}
@@ -185,13 +260,9 @@ func Build(in Input) (*Page, error) {
 	}
 	if c := f.Tool.Commit; c != "" {
 		p.CommitFull = c
-		p.Commit = c
-		if len(c) > 12 {
-			p.Commit = c[:12]
-		}
+		p.Commit = shortCommit(c)
 	}
 
-	pal := newPalette(f.Cases)
 	for i := range f.Cases {
 		c := &f.Cases[i]
 		p.Cases = append(p.Cases, caseRow(c))
@@ -207,21 +278,33 @@ func Build(in Input) (*Page, error) {
 			p.Summary.Failed++
 		}
 	}
+
+	pal := newPalette(f.Cases)
+	fams := groupFamilies(f.Cases)
 	// Charts are collected in page order: the comparison comes first.
 	if in.Comparison != nil {
 		p.Comparison = p.buildComparison(in.Comparison)
 	}
-	for fi, g := range groupFamilies(f.Cases) {
+	for fi, g := range fams {
 		p.Families = append(p.Families, p.buildFamily(fi, g, pal))
 	}
+	p.Roofline = p.buildRoofline(f, pal)
+	tel := telemetryOf(f)
+	p.Energy = p.buildEnergy(tel)
+	p.Memory = p.buildMemory(tel)
+	p.summarize(f, fams, in.Comparison)
+	p.Recommendations = recommend(f, opAnchors(p.Families))
 	p.machine(f)
 	p.config(f)
 
-	data, err := json.Marshal(p.charts) // escapes <, > and & so it is safe in a <script>
-	if err != nil {
-		return nil, fmt.Errorf("report: chart options: %w", err)
+	if err := p.finishCharts(); err != nil {
+		return nil, err
 	}
-	p.ChartData = template.JS(data)
+	tables, err := p.tableData()
+	if err != nil {
+		return nil, err
+	}
+	p.TableData = tables
 	return p, nil
 }
 
@@ -244,6 +327,13 @@ func WriteFile(path string, in Input) error {
 	return results.WriteFileAtomic(path, buf.Bytes(), 0o644)
 }
 
+func shortCommit(c string) string {
+	if len(c) > 12 {
+		return c[:12]
+	}
+	return c
+}
+
 func caseRow(c *results.Case) CaseRow {
 	r := CaseRow{
 		Name:    c.Name,
@@ -259,6 +349,7 @@ func caseRow(c *results.Case) CaseRow {
 		CI:      dash,
 		GBps:    dash,
 		GMACps:  dash,
+		Roof:    dash,
 	}
 	switch {
 	case c.Threads == 1:
@@ -291,6 +382,10 @@ func caseRow(c *results.Case) CaseRow {
 		}
 		r.GBps = fmtRate(c.GBps)
 		r.GMACps = fmtRate(c.GMACps)
+		if b := roofShare(c); b > 0 {
+			r.Roof = fmtShare(b)
+			r.RoofTitle = roofTitle(c)
+		}
 	}
 	return r
 }
@@ -336,13 +431,37 @@ func familyName(f string) string {
 	return f
 }
 
+func opName(c *results.Case) string {
+	if c.Op == "" {
+		return familyName(c.Family)
+	}
+	return c.Op
+}
+
 // familyOrder is the order of the catalogue; families it does not know
 // follow, sorted by name.
-var familyOrder = []string{"bitlinear", "matmul", "quantize", "pack", "activation"}
+var familyOrder = []string{"bitlinear", "matmul", "quantize", "pack", "activation", "convert"}
 
 type familyGroup struct {
 	name  string
 	cases []*results.Case
+	ops   []opGroup // in order of first appearance
+}
+
+type opGroup struct {
+	name  string
+	cases []*results.Case
+}
+
+// ok returns the cases of the op that produced samples.
+func (g *opGroup) ok() []*results.Case {
+	var out []*results.Case
+	for _, c := range g.cases {
+		if c.OK() {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func groupFamilies(cs []results.Case) []familyGroup {
@@ -373,11 +492,24 @@ func groupFamilies(cs []results.Case) []familyGroup {
 		}
 		return gs[a].name < gs[b].name
 	})
+	for gi := range gs {
+		oi := map[string]int{}
+		for _, c := range gs[gi].cases {
+			n := opName(c)
+			j, ok := oi[n]
+			if !ok {
+				j = len(gs[gi].ops)
+				oi[n] = j
+				gs[gi].ops = append(gs[gi].ops, opGroup{name: n})
+			}
+			gs[gi].ops[j].cases = append(gs[gi].ops[j].cases, c)
+		}
+	}
 	return gs
 }
 
-// anchor makes an HTML id from a family name; the index keeps two names that
-// clean to the same letters apart.
+// anchor makes an HTML id from a name; the index keeps two names that clean
+// to the same letters apart.
 func anchor(prefix string, i int, name string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(name) {
@@ -390,29 +522,66 @@ func anchor(prefix string, i int, name string) string {
 	return fmt.Sprintf("%s%d-%s", prefix, i, strings.Trim(b.String(), "-"))
 }
 
+// opAnchors maps each operation to its section's anchor.
+func opAnchors(fams []Family) map[string]string {
+	m := map[string]string{}
+	for _, f := range fams {
+		for _, o := range f.Ops {
+			m[o.Name] = o.Anchor
+		}
+	}
+	return m
+}
+
 func (p *Page) buildFamily(fi int, g familyGroup, pal palette) Family {
 	fam := Family{Name: g.name, Anchor: anchor("family-", fi, g.name), Total: len(g.cases)}
-	var mac, bytesOnly, sampled []*results.Case
 	for _, c := range g.cases {
 		if !c.OK() {
 			fam.NotCharted = append(fam.NotCharted, caseRow(c))
 			continue
 		}
 		fam.OK++
-		sampled = append(sampled, c)
+		if c.GMACps <= 0 && c.GBps <= 0 {
+			fam.NoThroughput = append(fam.NoThroughput, c.Name)
+		}
+	}
+	for oi := range g.ops {
+		og := &g.ops[oi]
+		sec := OpSection{
+			Name:   og.name,
+			Anchor: fmt.Sprintf("%s-op%d", fam.Anchor, oi),
+			Total:  len(og.cases),
+		}
+		ok := og.ok()
+		sec.OK = len(ok)
+		if len(ok) > 0 {
+			sec.Charts = p.opCharts(sec.Anchor, og.name, ok, pal)
+		}
+		fam.Ops = append(fam.Ops, sec)
+	}
+	return fam
+}
+
+// opCharts draws one operation: throughput per configuration and
+// implementation, scaling over batch and size where the data has more than
+// one point, and the samples.
+func (p *Page) opCharts(anchor, op string, ok []*results.Case, pal palette) []Chart {
+	var out []Chart
+	add := func(spec chartSpec, ch Chart) {
+		p.addChart(spec)
+		out = append(out, ch)
+	}
+	// An op that does arithmetic is ranked in GMAC/s, one that only moves
+	// data in GB/s; an op with both kinds of cases gets a chart per unit.
+	var mac, bytesOnly []*results.Case
+	for _, c := range ok {
 		switch {
 		case c.GMACps > 0:
 			mac = append(mac, c)
 		case c.GBps > 0:
 			bytesOnly = append(bytesOnly, c)
-		default:
-			fam.NoThroughput = append(fam.NoThroughput, c.Name)
 		}
 	}
-	// A family whose ops do arithmetic is ranked in GMAC/s; one that only
-	// moves data (pack, most activations) in GB/s. A family with both gets a
-	// chart per unit rather than one chart with two scales.
-	ranked := false
 	for _, m := range []struct {
 		cases []*results.Case
 		met   metric
@@ -420,142 +589,16 @@ func (p *Page) buildFamily(fi int, g familyGroup, pal palette) Family {
 		if len(m.cases) == 0 {
 			continue
 		}
-		id := fmt.Sprintf("chart-%s-%s", fam.Anchor, m.met.id)
-		spec, ch := throughputChart(id, g.name, m.cases, m.met, pal)
-		p.charts = append(p.charts, spec)
-		fam.Charts = append(fam.Charts, ch)
-		if !ranked { // the first unit is the family's headline figure
-			ranked = true
-			b := bestOf(m.cases, m.met)
-			b.Family, b.Anchor = g.name, fam.Anchor
-			p.Summary.Best = append(p.Summary.Best, b)
-		}
-	}
-	if len(sampled) > 0 {
-		id := fmt.Sprintf("chart-%s-samples", fam.Anchor)
-		spec, ch := samplesChart(id, g.name, sampled, pal)
-		p.charts = append(p.charts, spec)
-		fam.Charts = append(fam.Charts, ch)
-	}
-	return fam
-}
-
-func bestOf(cs []*results.Case, m metric) Best {
-	best := cs[0]
-	for _, c := range cs[1:] {
-		if m.value(c) > m.value(best) {
-			best = c
-		}
-	}
-	return Best{Case: best.Name, Variant: variant(best), Value: fmtRate(m.value(best)), Unit: m.unit}
-}
-
-// verdictOrder puts what needs attention first in the regression table.
-var verdictOrder = map[baselines.Verdict]int{
-	baselines.Regression:      0,
-	baselines.Improvement:     1,
-	baselines.MissingCurrent:  2,
-	baselines.MissingBaseline: 3,
-	baselines.NoChange:        4,
-}
-
-func verdictClass(v baselines.Verdict) string {
-	switch v {
-	case baselines.Regression:
-		return "v-regression"
-	case baselines.Improvement:
-		return "v-improvement"
-	case baselines.NoChange:
-		return "v-same"
-	}
-	return "v-missing"
-}
-
-func (p *Page) buildComparison(c *baselines.Comparison) *ComparisonView {
-	v := &ComparisonView{
-		Baseline:     c.Baseline,
-		Current:      c.Current,
-		Threshold:    fmtPct(c.Threshold),
-		Alpha:        strconv.FormatFloat(c.Alpha, 'g', -1, 64),
-		Confidence:   dash,
-		Regressions:  c.Count(baselines.Regression),
-		Improvements: c.Count(baselines.Improvement),
-		Unchanged:    c.Count(baselines.NoChange),
-		Missing:      c.Count(baselines.MissingBaseline) + c.Count(baselines.MissingCurrent),
-		Warnings:     c.Warnings,
-		Geomean:      dash,
-	}
-	if c.Confidence > 0 {
-		v.Confidence = fmtPct(c.Confidence)
-	}
-	if c.GeomeanRatio > 0 {
-		v.Geomean = fmt.Sprintf("%.3f× (%s)", c.GeomeanRatio, change(c.GeomeanRatio))
-	}
-	rows := append([]baselines.Row(nil), c.Rows...)
-	sort.SliceStable(rows, func(a, b int) bool {
-		return rank(verdictOrder, rows[a].Verdict) < rank(verdictOrder, rows[b].Verdict)
-	})
-	for _, r := range rows {
-		cr := ComparisonRow{
-			Name:         r.Name,
-			Unit:         r.Unit,
-			Baseline:     summaryString(r.Baseline, r.Unit),
-			Current:      summaryString(r.Current, r.Unit),
-			Ratio:        dash,
-			P:            fmtP(r.P),
-			Verdict:      string(r.Verdict),
-			VerdictClass: verdictClass(r.Verdict),
-			Note:         r.Note,
-		}
-		if r.Verdict == baselines.NoChange {
-			cr.Verdict = "no change"
-		}
-		cr.BaselineTitle = summaryTitle(r.Baseline, r.Unit)
-		cr.CurrentTitle = summaryTitle(r.Current, r.Unit)
-		if r.Ratio > 0 {
-			cr.Ratio = fmt.Sprintf("%.3f×", r.Ratio)
-			cr.Change = change(r.Ratio)
-			if r.RatioLo > 0 || r.RatioHi > 0 {
-				cr.RatioCI = fmt.Sprintf("[%.3f, %.3f]", r.RatioLo, r.RatioHi)
+		id := fmt.Sprintf("chart-%s-%s", anchor, m.met.id)
+		add(throughputChart(id, op, m.cases, m.met, pal))
+		for _, by := range []scaleBy{scaleBatch, scaleSize} {
+			if spec, ch, ok := scalingChart(fmt.Sprintf("%s-%s", id, by.id), op, m.cases, m.met, by, pal); ok {
+				add(spec, ch)
 			}
 		}
-		v.Rows = append(v.Rows, cr)
 	}
-	if spec, ch, ok := ratioChart("chart-comparison-ratio", c, rows); ok {
-		p.charts = append(p.charts, spec)
-		v.Chart = &ch
-	}
-	return v
-}
-
-func rank(m map[baselines.Verdict]int, v baselines.Verdict) int {
-	if r, ok := m[v]; ok {
-		return r
-	}
-	return len(m)
-}
-
-// change expresses a ratio as a signed percentage: 1.034 -> "+3.4%".
-func change(ratio float64) string {
-	return fmt.Sprintf("%+.1f%%", (ratio-1)*100)
-}
-
-func summaryString(s *baselines.Summary, unit string) string {
-	if s == nil {
-		return dash
-	}
-	out := fmtUnit(s.Center, unit)
-	if ci := fmtCI(s.Center, s.Lo, s.Hi); ci != dash {
-		out += " " + ci
-	}
+	add(samplesChart(fmt.Sprintf("chart-%s-samples", anchor), op, ok, pal))
 	return out
-}
-
-func summaryTitle(s *baselines.Summary, unit string) string {
-	if s == nil {
-		return ""
-	}
-	return fmt.Sprintf("n=%d, interval %s – %s", s.N, fmtUnit(s.Lo, unit), fmtUnit(s.Hi, unit))
 }
 
 func (p *Page) machine(f *results.File) {

@@ -103,11 +103,26 @@ func render(t *testing.T, in Input) (*Page, string) {
 	return p, buf.String()
 }
 
-var scriptBody = regexp.MustCompile(`(?s)(<script\b[^>]*>)(.*?)(</script>)`)
-
 // withoutScripts blanks script bodies, leaving what a reader sees as text.
 func withoutScripts(doc string) string {
-	return scriptBody.ReplaceAllString(doc, "$1$3")
+	var b strings.Builder
+	for {
+		i := strings.Index(doc, "<script")
+		if i < 0 {
+			b.WriteString(doc)
+			return b.String()
+		}
+		j := strings.Index(doc[i:], ">")
+		k := strings.Index(doc[i:], "</script>")
+		if j < 0 || k < 0 || k < j {
+			b.WriteString(doc)
+			return b.String()
+		}
+		b.WriteString(doc[:i+j+1])
+		doc = doc[i+k:]
+		b.WriteString("</script>")
+		doc = doc[len("</script>"):]
+	}
 }
 
 // chartData decodes the chart specs the page carries.
@@ -126,14 +141,33 @@ func chartData(t *testing.T, doc string) []chartSpec {
 
 var chartDiv = regexp.MustCompile(`<div class="chart" id="([^"]+)"`)
 
+// tableData decodes the rows of the paginated tables the page carries.
+func tableData(t *testing.T, doc string) map[string][]tableRow {
+	t.Helper()
+	m := regexp.MustCompile(`(?s)<script type="application/json" id="table-data">(.*?)</script>`).FindStringSubmatch(doc)
+	if m == nil {
+		t.Fatal("no table-data script")
+	}
+	var rows map[string][]tableRow
+	if err := json.Unmarshal([]byte(m[1]), &rows); err != nil {
+		t.Fatalf("table data is not JSON: %v", err)
+	}
+	return rows
+}
+
 func TestRenderContents(t *testing.T) {
 	f := synthetic()
 	p, doc := render(t, Input{Results: f, Comparison: syntheticComparison()})
 	text := withoutScripts(doc)
 
-	for _, c := range f.Cases {
-		if !strings.Contains(text, c.Name) {
-			t.Errorf("case %q missing from the page text", c.Name)
+	// Every case is a row of the case table, in file order.
+	tables := tableData(t, doc)
+	if len(tables["cases"]) != len(f.Cases) {
+		t.Fatalf("case table has %d rows, want %d", len(tables["cases"]), len(f.Cases))
+	}
+	for i, c := range f.Cases {
+		if got := tables["cases"][i].D[0].T; got != c.Name {
+			t.Errorf("case row %d = %q, want %q", i, got, c.Name)
 		}
 	}
 	for _, want := range []string{
@@ -151,20 +185,32 @@ func TestRenderContents(t *testing.T) {
 		"0123456789ab", // short commit
 		"different CPU model",
 		"<strong>1.010× (&#43;1.0%)</strong>", // geometric mean; html/template escapes +
+		`<section id="recommendations">`,
+		`<section id="roofline">`,
+		"Not recorded: this results file has no power, energy or temperature readings.",
+		"Not recorded: this results file has no buffer pool or RSS readings.",
+		"Not measured: this results file records no read bandwidth or int8 peak",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
+	// Not-measured cases are named in their family's section.
+	for _, c := range f.Cases {
+		if !c.OK() && !strings.Contains(text, c.Name) {
+			t.Errorf("not-measured case %q missing from the page text", c.Name)
+		}
+	}
 
-	// One container per chart, and one spec per container.
+	// One container per chart, and one spec per container, in page order.
 	want := []string{
 		"chart-comparison-ratio",
-		"chart-family-0-bitlinear-gmacs", "chart-family-0-bitlinear-samples",
-		"chart-family-1-matmul-gmacs", "chart-family-1-matmul-samples",
-		"chart-family-2-quantize-gbs", "chart-family-2-quantize-samples",
-		"chart-family-3-pack-gbs", "chart-family-3-pack-samples",
-		"chart-family-4-activation-gbs", "chart-family-4-activation-samples",
+		"chart-family-0-bitlinear-op0-gmacs", "chart-family-0-bitlinear-op0-samples",
+		"chart-family-1-matmul-op0-gmacs", "chart-family-1-matmul-op0-samples",
+		"chart-family-2-quantize-op0-gbs", "chart-family-2-quantize-op0-samples",
+		"chart-family-3-pack-op0-gbs", "chart-family-3-pack-op0-samples",
+		"chart-family-4-activation-op0-gbs", "chart-family-4-activation-op0-samples",
+		"chart-roofline",
 	}
 	var got []string
 	for _, m := range chartDiv.FindAllStringSubmatch(text, -1) {
@@ -181,26 +227,23 @@ func TestRenderContents(t *testing.T) {
 	if fmt.Sprint(ids) != fmt.Sprint(want) {
 		t.Errorf("chart specs %v, want %v", ids, want)
 	}
-	n := 0
-	for _, fam := range p.Families {
-		n += len(fam.Charts)
-	}
-	if n+1 != len(want) {
-		t.Errorf("page model has %d family charts, want %d", n, len(want)-1)
+	if p.ChartCount != len(want) {
+		t.Errorf("ChartCount = %d, want %d", p.ChartCount, len(want))
 	}
 
 	// Cases without samples are listed, never charted.
 	for _, s := range specs {
-		cats, _ := json.Marshal(s.Option["yAxis"])
+		data, _ := json.Marshal(s)
 		for _, c := range f.Cases {
-			if !c.OK() && strings.Contains(string(cats), c.Name) {
+			if !c.OK() && strings.Contains(string(data), c.Name) {
 				t.Errorf("chart %s draws %s case %q", s.ID, c.Status, c.Name)
 			}
 		}
 	}
 
-	// Regression table: every row, with its verdict and colour class.
-	rows := regexp.MustCompile(`(?s)<tr class="(v-[a-z]+)">(.*?)</tr>`).FindAllStringSubmatch(text, -1)
+	// Regression table: every row, what needs attention first, with its
+	// verdict and colour class.
+	rows := tables["comparison"]
 	cmp := syntheticComparison()
 	if len(rows) != len(cmp.Rows) {
 		t.Fatalf("regression table has %d rows, want %d", len(rows), len(cmp.Rows))
@@ -213,13 +256,17 @@ func TestRenderContents(t *testing.T) {
 		{"v-same", "Pack2Bit/4096/avx2", "no change", "0.996×"},
 	}
 	for i, w := range wantRows {
-		class, body := rows[i][1], rows[i][2]
-		if class != w.class || !strings.Contains(body, w.name) || !strings.Contains(body, ">"+w.verdict+"</span>") || !strings.Contains(body, w.ratio) {
-			t.Errorf("regression row %d = %s %q, want %+v", i, class, body, w)
+		r := rows[i]
+		if r.C != w.class || r.D[0].T != w.name || r.D[6].T != w.verdict || r.D[6].B != "verdict "+w.class || r.D[4].T != w.ratio {
+			t.Errorf("regression row %d = %+v, want %+v", i, r, w)
 		}
 	}
-	if !strings.Contains(text, "[1.150, 1.230]") || !strings.Contains(text, "&lt;0.001") {
-		t.Error("regression table lacks the ratio interval or the p-value")
+	if r := rows[0]; r.D[4].S != "+19.0% [1.150, 1.230]" || r.D[5].T != "<0.001" {
+		t.Errorf("regression row lacks the change, ratio interval or p-value: %+v", r)
+	}
+	// The summary lists the regression.
+	if !strings.Contains(text, `<span class="verdict v-regression">&#43;19.0%</span> <code class="name">BitLinear/2560x2560/b1/i2/avx2</code>`) {
+		t.Error("summary does not list the regression")
 	}
 }
 
@@ -232,21 +279,36 @@ func TestSummary(t *testing.T) {
 	if s.Total != 10 || s.OK != 6 || s.NotImplemented != 2 || s.Unavailable != 1 || s.Failed != 1 {
 		t.Errorf("counts = %+v", s)
 	}
-	best := map[string]Best{}
-	for _, b := range s.Best {
-		best[b.Family] = b
+	best := map[string]BestOp{}
+	for _, b := range s.BestOps {
+		best[b.Op] = b
 	}
-	if b := best["bitlinear"]; b.Case != "BitLinear/2560x2560/b1/i2/avx2" || b.Unit != "GMAC/s" || b.Value != "8.86" {
-		t.Errorf("best bitlinear = %+v", b)
+	if b := best["BitLinear"]; b.Variant != "cpu/avx2" || b.Unit != "GMAC/s" || b.Value != "8.86" || b.Wins != 1 || b.Configs != 1 || b.Lead != "4.32× cpu/generic" {
+		t.Errorf("best BitLinear = %+v", b)
 	}
-	if b := best["pack"]; b.Case != "Pack2Bit/4096/avx2" || b.Unit != "GB/s" {
-		t.Errorf("best pack = %+v", b)
+	if b := best["Pack2Bit"]; b.Case != "Pack2Bit/4096/avx2" || b.Unit != "GB/s" || b.Lead != "" {
+		t.Errorf("best Pack2Bit = %+v", b)
 	}
-	if len(s.Best) != 5 {
-		t.Errorf("best has %d families, want 5", len(s.Best))
+	if len(s.BestOps) != 5 {
+		t.Errorf("best has %d ops, want 5 (the measured ones)", len(s.BestOps))
 	}
-	if p.Comparison != nil {
+	if s.Compared || p.Comparison != nil {
 		t.Error("comparison section without a comparison")
+	}
+	var labels []string
+	for _, h := range s.Headline {
+		labels = append(labels, h.Value+" "+h.Unit+" "+h.Label)
+	}
+	if fmt.Sprint(labels) != "[8.86 GMAC/s peak arithmetic throughput 25.0 GB/s peak data throughput]" {
+		t.Errorf("headline = %v", labels)
+	}
+
+	p, err = Build(Input{Results: synthetic(), Comparison: syntheticComparison()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := p.Summary; !s.Compared || s.Regressions != 1 || len(s.Regressed) != 1 || s.Regressed[0].Change != "+19.0%" || s.Headline[0].Label != "regressions" {
+		t.Errorf("summary with a comparison = %+v", s)
 	}
 }
 
@@ -325,12 +387,13 @@ func balanced(doc string) error {
 	if o, c := strings.Count(doc, "<script"), strings.Count(doc, "</script>"); o != c {
 		return fmt.Errorf("%d <script> but %d </script>", o, c)
 	}
-	if o, c := strings.Count(doc, "<div"), strings.Count(doc, "</div>"); o != c {
+	text := withoutScripts(doc)
+	if o, c := strings.Count(text, "<div"), strings.Count(text, "</div>"); o != c {
 		return fmt.Errorf("%d <div> but %d </div>", o, c)
 	}
 	void := map[string]bool{"meta": true, "link": true, "br": true, "hr": true, "img": true, "input": true, "wbr": true}
 	var stack []string
-	for _, m := range tagRE.FindAllStringSubmatch(withoutScripts(doc), -1) {
+	for _, m := range tagRE.FindAllStringSubmatch(text, -1) {
 		name := strings.ToLower(m[2])
 		switch {
 		case void[name] || m[3] == "/":
@@ -400,7 +463,7 @@ func TestSamplesChartQuartiles(t *testing.T) {
 	}
 }
 
-func TestLargeInput(t *testing.T) {
+func TestManyCasesScroll(t *testing.T) {
 	f := synthetic()
 	f.Cases = nil
 	for i := range 300 {
@@ -408,15 +471,18 @@ func TestLargeInput(t *testing.T) {
 			results.Shape{M: 1, N: 128 * (i + 1), K: 256}, float64(128*(i+1)*256)/9, int64(128*(i+1)*64), int64(128*(i+1)*256)))
 	}
 	p, doc := render(t, Input{Results: f})
-	if len(p.Families) != 1 || len(p.Families[0].Charts) != 2 {
-		t.Fatalf("families = %d, charts = %d: want one family with two charts", len(p.Families), len(p.Families[0].Charts))
+	if len(p.Families) != 1 || len(p.Families[0].Ops) != 1 {
+		t.Fatalf("families = %d: want one family with one op", len(p.Families))
 	}
-	for _, ch := range p.Families[0].Charts {
-		if ch.Height > maxRows*rowPx+200 {
+	for _, ch := range p.Families[0].Ops[0].Charts {
+		if ch.Height > maxChartPx+200 {
 			t.Errorf("chart %s is %d px high", ch.ID, ch.Height)
 		}
 	}
 	for _, s := range chartData(t, doc) {
+		if s.Kind != "throughput" && s.Kind != "samples" {
+			continue
+		}
 		if _, ok := s.Option["dataZoom"]; !ok {
 			t.Errorf("chart %s of 300 cases has no slider", s.ID)
 		}
@@ -424,22 +490,22 @@ func TestLargeInput(t *testing.T) {
 	checkBalanced(t, doc)
 }
 
-// A family with arithmetic and data-movement cases gets one chart per unit.
-func TestMixedUnitsFamily(t *testing.T) {
+// An op with arithmetic and data-movement cases gets one chart per unit.
+func TestMixedUnitsOp(t *testing.T) {
 	f := synthetic()
 	f.Cases = []results.Case{
 		okCase("A/1", "A", "mixed", "cpu", "generic", results.Shape{K: 1}, 100, 100, 100),
-		okCase("B/1", "B", "mixed", "cpu", "generic", results.Shape{K: 1}, 100, 100, 0),
+		okCase("A/2", "A", "mixed", "cpu", "generic", results.Shape{K: 2}, 100, 100, 0),
 	}
 	p, err := Build(Input{Results: f})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
-	for _, ch := range p.Families[0].Charts {
+	for _, ch := range p.Families[0].Ops[0].Charts {
 		ids = append(ids, ch.ID)
 	}
-	want := "[chart-family-0-mixed-gmacs chart-family-0-mixed-gbs chart-family-0-mixed-samples]"
+	want := "[chart-family-0-mixed-op0-gmacs chart-family-0-mixed-op0-gbs chart-family-0-mixed-op0-samples]"
 	if fmt.Sprint(ids) != want {
 		t.Errorf("charts = %v, want %s", ids, want)
 	}
@@ -510,6 +576,11 @@ func TestFormatting(t *testing.T) {
 		{shellQuote([]string{"bitnet-bench", "--out", "a b", "it's", ""}), `bitnet-bench --out 'a b' 'it'\''s' ''`},
 		{fmt.Sprint(niceCeil(0.243)), "0.25"},
 		{fmt.Sprint(niceCeil(0.6)), "1"},
+		{fmtRatio(2.1034), "2.10×"},
+		{fmtShare(0.371), "37%"},
+		{fmtShare(0.029), "2.9%"},
+		{fmtShare(2.13), "213%"},
+		{fmtShare(0), "—"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)

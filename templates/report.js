@@ -1,84 +1,480 @@
-// Draws the report's charts from the options in #chart-data and filters the
-// table of cases. Plain ES5 so that any browser that runs ECharts runs it.
+// The page script of the report and the trend page. It draws the charts
+// from the options in #chart-data (visible ones first, the rest a few at a
+// time so the page stays responsive), pages and filters the long tables
+// from #table-data, switches the theme, redraws for print, and when done
+// writes on <body> what it drew and any script errors, which the browser
+// test reads: data-report-ready, data-charts-expected, data-charts-drawn,
+// data-js-errors (a JSON array), data-echarts-version, and timings
+// (data-draw-ms, data-longest-draw-ms, data-ready-ms). With #selfcheck in the URL it draws
+// everything at once and also checks that each chart's canvas is not blank
+// (data-charts-blank, data-chart-rects).
+//
+// Plain ES5 so that any browser that runs ECharts runs it. Every string from
+// the results is set with textContent, never parsed as HTML, except tooltip
+// lines, which the generator has HTML-escaped.
 (function () {
   "use strict";
 
-  function drawCharts() {
-    var holder = document.getElementById("chart-data");
-    var specs = holder ? JSON.parse(holder.textContent || "[]") : [];
-    if (typeof echarts === "undefined") {
-      // Offline, or the asset host is blocked: say so where each chart goes.
-      for (var i = 0; i < specs.length; i++) {
-        var el = document.getElementById(specs[i].id);
-        if (el) {
-          el.className += " chart-missing";
-          el.style.height = "auto";
-          el.textContent = "Chart not drawn: ECharts could not be loaded. The tables on this page hold the same numbers.";
-        }
-      }
-      return;
+  var errors = window.__reportErrors || (window.__reportErrors = []);
+  var root = document.documentElement;
+  var body = document.body;
+  var selfcheck = /(^|[#&])selfcheck(&|$)/.test(location.hash.slice(1));
+  var PRINT_WIDTH = 680; // CSS px across an A4 or Letter page inside its margins
+
+  function parseJSON(id) {
+    var el = document.getElementById(id);
+    if (!el) {
+      return null;
     }
-    var dark = document.documentElement.getAttribute("data-theme") === "dark";
-    var drawn = [];
-    specs.forEach(function (spec) {
-      var el = document.getElementById(spec.id);
-      if (!el) {
-        return;
-      }
-      var option = spec.option;
-      if (dark) {
-        option.backgroundColor = "transparent"; // let the card colour show
-        var save = option.toolbox && option.toolbox.feature && option.toolbox.feature.saveAsImage;
-        if (save) {
-          // A saved PNG has no card behind it: paint the card colour in.
-          save.backgroundColor = getComputedStyle(document.documentElement).getPropertyValue("--surface").trim();
-        }
-      }
-      if (spec.tips) {
-        // Tip lines are HTML-escaped by the report generator.
-        option.tooltip = option.tooltip || {};
-        option.tooltip.formatter = function (p) {
-          var t = spec.tips[p.dataIndex];
-          return t ? "<b>" + t[0] + "</b><br>" + t.slice(1).join("<br>") : "";
-        };
-      }
-      if (spec.kind === "ratio") {
-        // Bars hold ratio-1 so they diverge from 1; label the axis in ratios.
-        option.xAxis[0].axisLabel = {
-          formatter: function (v) { return (1 + v).toFixed(2) + "×"; }
-        };
-      }
-      var chart = echarts.init(el, dark ? "dark" : null, { renderer: "canvas" });
-      chart.setOption(option);
-      drawn.push(chart);
-    });
-    window.addEventListener("resize", function () {
-      drawn.forEach(function (c) { c.resize(); });
-    });
+    try {
+      return JSON.parse(el.textContent || "null");
+    } catch (e) {
+      errors.push("#" + id + ": " + e.message);
+      return null;
+    }
   }
 
-  function caseFilter() {
-    var input = document.getElementById("case-filter");
-    var table = document.getElementById("case-table");
-    var count = document.getElementById("case-count");
-    if (!input || !table) {
+  var specs = parseJSON("chart-data") || [];
+  var tables = parseJSON("table-data") || {};
+  var charts = {}; // id -> ECharts instance
+  var drawn = {}; // id -> true once drawn without error
+  var finished = false;
+  var printing = false;
+  var drawMs = 0; // time spent drawing, and the longest single chart
+  var longestMs = 0;
+  var longestId = "";
+
+  function each(list, fn) {
+    for (var i = 0; i < list.length; i++) {
+      fn(list[i], i);
+    }
+  }
+
+  function isDark() {
+    return root.getAttribute("data-theme") === "dark";
+  }
+
+  function cssVar(name) {
+    return getComputedStyle(root).getPropertyValue(name).trim();
+  }
+
+  // --- charts ---
+
+  // option builds a fresh ECharts option from a spec: the spec's JSON is
+  // kept as it came so the chart can be drawn again (theme, print).
+  function option(spec, dark) {
+    var o = JSON.parse(JSON.stringify(spec.option));
+    o.backgroundColor = "transparent"; // let the card colour show
+    var save = o.toolbox && o.toolbox.feature && o.toolbox.feature.saveAsImage;
+    if (save) {
+      // A saved PNG has no card behind it: paint the card colour in.
+      save.backgroundColor = dark ? cssVar("--surface") : "#ffffff";
+    }
+    if (spec.tips || spec.stips) {
+      o.tooltip = o.tooltip || {};
+      o.tooltip.confine = true;
+      o.tooltip.formatter = function (p) {
+        var t = null;
+        if (spec.stips) {
+          var s = spec.stips[p.seriesIndex];
+          t = s ? s[p.dataIndex] : null;
+        } else {
+          t = spec.tips[p.dataIndex];
+        }
+        // Tip lines are HTML-escaped by the report generator.
+        return t ? "<b>" + t[0] + "</b><br>" + t.slice(1).join("<br>") : "";
+      };
+    }
+    if (printing) {
+      o.toolbox = { show: false }; // no buttons on paper
+    }
+    if (spec.kind === "ratio") {
+      // Bars hold ratio-1 so they diverge from 1; label the axis in ratios.
+      o.xAxis[0].axisLabel = {
+        formatter: function (v) { return (1 + v).toFixed(2) + "×"; }
+      };
+    }
+    return o;
+  }
+
+  function draw(spec, renderer) {
+    var el = document.getElementById(spec.id);
+    if (!el) {
+      errors.push("no container for chart " + spec.id);
       return;
     }
-    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
-    input.addEventListener("input", function () {
-      var q = input.value.trim().toLowerCase();
-      var shown = 0;
-      rows.forEach(function (r) {
-        var hit = !q || r.textContent.toLowerCase().indexOf(q) >= 0;
-        r.hidden = !hit;
-        if (hit) {
-          shown++;
+    try {
+      if (charts[spec.id]) {
+        charts[spec.id].dispose();
+      }
+      var dark = isDark() && !printing;
+      var t0 = Date.now();
+      var chart = echarts.init(el, dark ? "dark" : null, { renderer: renderer || "canvas" });
+      chart.setOption(option(spec, dark));
+      var ms = Date.now() - t0;
+      drawMs += ms;
+      if (ms > longestMs) {
+        longestMs = ms;
+        longestId = spec.id;
+      }
+      charts[spec.id] = chart;
+      drawn[spec.id] = true;
+    } catch (e) {
+      errors.push("chart " + spec.id + ": " + (e && e.message ? e.message : String(e)));
+    }
+  }
+
+  function noECharts() {
+    // Offline with --assets cdn, or the CDN blocked: say so where each chart goes.
+    each(specs, function (spec) {
+      var el = document.getElementById(spec.id);
+      if (el) {
+        el.className += " chart-missing";
+        el.style.height = "auto";
+        el.textContent = "Chart not drawn: ECharts could not be loaded. The tables on this page hold the same numbers.";
+      }
+    });
+    finish();
+  }
+
+  function inView(el) {
+    var r = el.getBoundingClientRect();
+    var h = window.innerHeight || root.clientHeight;
+    return r.bottom >= -200 && r.top <= h + 400;
+  }
+
+  function drawAll() {
+    if (typeof echarts === "undefined") {
+      noECharts();
+      return;
+    }
+    var queue = [];
+    each(specs, function (spec) {
+      var el = document.getElementById(spec.id);
+      if (selfcheck || (el && inView(el))) {
+        draw(spec); // what the reader sees first
+      } else {
+        queue.push(spec);
+      }
+    });
+    // Charts scrolled to are drawn at once; the rest follow a few at a time.
+    if (typeof IntersectionObserver !== "undefined") {
+      var byId = {};
+      each(queue, function (s) { byId[s.id] = s; });
+      var io = new IntersectionObserver(function (entries) {
+        each(entries, function (en) {
+          var s = byId[en.target.id];
+          if (en.isIntersecting && s && !drawn[s.id]) {
+            draw(s);
+          }
+          if (en.isIntersecting) {
+            io.unobserve(en.target);
+          }
+        });
+      }, { rootMargin: "400px 0px" });
+      each(queue, function (s) {
+        var el = document.getElementById(s.id);
+        if (el) {
+          io.observe(el);
         }
       });
-      count.textContent = q ? shown + " of " + rows.length + " cases" : "";
+    }
+    function pump() {
+      var start = Date.now();
+      while (queue.length && Date.now() - start < 30) {
+        var s = queue.shift();
+        if (!drawn[s.id]) {
+          draw(s);
+        }
+      }
+      if (queue.length) {
+        setTimeout(pump, 0);
+      } else {
+        finish();
+      }
+    }
+    setTimeout(pump, 0);
+  }
+
+  function redrawAll(renderer) {
+    each(specs, function (spec) {
+      if (drawn[spec.id] || printing) {
+        draw(spec, renderer);
+      }
     });
   }
 
-  drawCharts();
-  caseFilter();
+  // blankCheck finds the charts whose canvas holds almost nothing: a chart
+  // that failed silently.
+  function blankCheck() {
+    var blank = [];
+    var rects = [];
+    each(specs, function (spec) {
+      var el = document.getElementById(spec.id);
+      var canvas = el && el.querySelector("canvas");
+      if (!canvas || !canvas.width || !canvas.height) {
+        blank.push(spec.id);
+        return;
+      }
+      var ctx = canvas.getContext("2d");
+      var data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+      var painted = 0;
+      var step = 4 * 3; // every third pixel is plenty
+      for (var i = 3; i < data.length; i += step) {
+        if (data[i] > 0) {
+          painted++;
+        }
+      }
+      if (painted < (data.length / step) * 0.002) {
+        blank.push(spec.id);
+      }
+      var r = el.getBoundingClientRect();
+      rects.push({ id: spec.id, x: Math.round(r.left + window.pageXOffset), y: Math.round(r.top + window.pageYOffset), w: Math.round(r.width), h: Math.round(r.height) });
+    });
+    body.setAttribute("data-charts-blank", JSON.stringify(blank));
+    body.setAttribute("data-chart-rects", JSON.stringify(rects));
+  }
+
+  function mark() {
+    var n = 0;
+    each(specs, function (spec) {
+      var el = document.getElementById(spec.id);
+      if (drawn[spec.id] && el && el.querySelector("canvas, svg")) {
+        n++;
+      }
+    });
+    body.setAttribute("data-charts-expected", String(specs.length));
+    body.setAttribute("data-charts-drawn", String(n));
+    body.setAttribute("data-js-errors", JSON.stringify(errors));
+    if (typeof echarts !== "undefined") {
+      body.setAttribute("data-echarts-version", echarts.version);
+    }
+    body.setAttribute("data-draw-ms", String(drawMs));
+    body.setAttribute("data-longest-draw-ms", String(longestMs));
+    body.setAttribute("data-longest-draw-id", longestId);
+    if (window.performance && performance.now) {
+      body.setAttribute("data-ready-ms", String(Math.round(performance.now())));
+    }
+  }
+
+  function finish() {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    // ECharts paints on the next frame; look after it has.
+    setTimeout(function () {
+      if (selfcheck && typeof echarts !== "undefined") {
+        try {
+          blankCheck();
+        } catch (e) {
+          errors.push("blank check: " + e.message);
+        }
+      }
+      mark();
+      body.setAttribute("data-report-ready", "1");
+      // Errors after this point still reach the marker.
+      window.addEventListener("error", function () { setTimeout(mark, 0); });
+    }, selfcheck ? 250 : 0);
+  }
+
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    if (printing) {
+      return;
+    }
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () {
+      for (var id in charts) {
+        if (charts.hasOwnProperty(id)) {
+          charts[id].resize();
+        }
+      }
+    }, 100);
+  });
+
+  // --- tables ---
+
+  function cellEl(c, cls) {
+    var td = document.createElement("td");
+    if (cls) {
+      td.className = cls;
+    }
+    if (c.b) {
+      var badge = document.createElement("span");
+      badge.className = c.b;
+      badge.textContent = c.t;
+      td.appendChild(badge);
+    } else {
+      td.appendChild(document.createTextNode(c.t));
+    }
+    if (c.h) {
+      td.title = c.h;
+    }
+    if (c.s) {
+      var sub = document.createElement("div");
+      sub.className = "sub";
+      sub.textContent = c.s;
+      td.appendChild(sub);
+    }
+    if (c.r) {
+      var reason = document.createElement("div");
+      reason.className = "reason";
+      reason.textContent = c.r;
+      td.appendChild(reason);
+    }
+    return td;
+  }
+
+  var PAGE_SIZES = [25, 50, 100, 250, 0]; // 0: all
+
+  function pagedTable(table) {
+    var rows = tables[table.getAttribute("data-rows")] || [];
+    var id = table.id;
+    var filter = document.querySelector('.table-filter[data-table="' + id + '"]');
+    var count = document.querySelector('.table-count[data-table="' + id + '"]');
+    var pager = document.querySelector('.pager[data-table="' + id + '"]');
+    var classes = [];
+    each(table.tHead.rows[0].cells, function (th, i) {
+      classes.push(th.className.indexOf("num") >= 0 ? "num" : (i === 0 ? "name" : ""));
+    });
+    each(rows, function (r) {
+      var q = [];
+      each(r.d, function (c) { q.push(c.t, c.s || "", c.r || ""); });
+      r.q = q.join(" ").toLowerCase();
+    });
+    var shown = rows;
+    var page = 0;
+    var size = rows.length > 200 ? 50 : 100;
+
+    function fill(list) {
+      var tbody = document.createElement("tbody");
+      each(list, function (r) {
+        var tr = document.createElement("tr");
+        if (r.c) {
+          tr.className = r.c;
+        }
+        each(r.d, function (c, i) { tr.appendChild(cellEl(c, classes[i])); });
+        tbody.appendChild(tr);
+      });
+      if (!list.length) {
+        var tr = document.createElement("tr");
+        var td = document.createElement("td");
+        td.colSpan = classes.length;
+        td.className = "muted";
+        td.textContent = rows.length ? "No row matches the filter." : "No rows.";
+        tr.appendChild(td);
+        tbody.appendChild(tr);
+      }
+      table.replaceChild(tbody, table.tBodies[0]);
+    }
+
+    function button(label, enabled, onclick) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.textContent = label;
+      b.disabled = !enabled;
+      b.onclick = onclick;
+      return b;
+    }
+
+    function render() {
+      var pages = size ? Math.max(1, Math.ceil(shown.length / size)) : 1;
+      page = Math.min(page, pages - 1);
+      fill(size ? shown.slice(page * size, (page + 1) * size) : shown);
+      if (count) {
+        count.textContent = shown.length === rows.length ? rows.length + " rows" : shown.length + " of " + rows.length + " rows";
+      }
+      if (!pager) {
+        return;
+      }
+      pager.textContent = "";
+      pager.appendChild(button("« Previous", page > 0, function () { page--; render(); }));
+      var info = document.createElement("span");
+      info.className = "muted";
+      info.textContent = "Page " + (page + 1) + " of " + pages;
+      pager.appendChild(info);
+      pager.appendChild(button("Next »", page < pages - 1, function () { page++; render(); }));
+      var sel = document.createElement("select");
+      sel.setAttribute("aria-label", "Rows per page");
+      each(PAGE_SIZES, function (n) {
+        var o = document.createElement("option");
+        o.value = String(n);
+        o.textContent = n ? n + " per page" : "all rows";
+        o.selected = n === size;
+        sel.appendChild(o);
+      });
+      sel.onchange = function () { size = parseInt(sel.value, 10); page = 0; render(); };
+      pager.appendChild(sel);
+    }
+
+    if (filter) {
+      var t = null;
+      filter.addEventListener("input", function () {
+        clearTimeout(t);
+        t = setTimeout(function () {
+          var q = filter.value.trim().toLowerCase();
+          shown = q ? rows.filter(function (r) { return r.q.indexOf(q) >= 0; }) : rows;
+          page = 0;
+          render();
+        }, 120);
+      });
+    }
+    render();
+    return { all: function () { fill(shown); }, page: render };
+  }
+
+  var paged = [];
+  each(document.querySelectorAll("table.paged"), function (t) {
+    try {
+      paged.push(pagedTable(t));
+    } catch (e) {
+      errors.push("table " + t.id + ": " + e.message);
+    }
+  });
+
+  // --- theme and print ---
+
+  var toggle = document.getElementById("theme-toggle");
+  if (toggle) {
+    toggle.addEventListener("click", function () {
+      root.setAttribute("data-theme", isDark() ? "light" : "dark");
+      if (typeof echarts !== "undefined") {
+        redrawAll();
+      }
+    });
+  }
+
+  // Print: every table row, and every chart in light colours as SVG (sharp
+  // on paper), sized for the page; back to the screen afterwards.
+  window.addEventListener("beforeprint", function () {
+    printing = true;
+    each(paged, function (p) { p.all(); });
+    if (typeof echarts === "undefined") {
+      return;
+    }
+    each(specs, function (spec) {
+      var el = document.getElementById(spec.id);
+      if (el) {
+        el.style.width = PRINT_WIDTH + "px";
+      }
+    });
+    redrawAll("svg");
+  });
+  window.addEventListener("afterprint", function () {
+    printing = false;
+    each(paged, function (p) { p.page(); });
+    if (typeof echarts === "undefined") {
+      return;
+    }
+    each(specs, function (spec) {
+      var el = document.getElementById(spec.id);
+      if (el) {
+        el.style.width = "";
+      }
+    });
+    redrawAll();
+  });
+
+  drawAll();
 })();
