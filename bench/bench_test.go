@@ -15,6 +15,7 @@ import (
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
+	_ "github.com/bitnet-go/bitnet-bench/kernels/cuda"
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 	"github.com/bitnet-go/bitnet-bench/memory"
 )

@@ -1,0 +1,456 @@
+package cuda
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/kernels/pack"
+	"github.com/bitnet-go/bitnet-bench/shaders"
+)
+
+// needGPU skips a test on machines without a usable CUDA device (CI), with
+// the reason Available gives.
+func needGPU(t testing.TB) {
+	t.Helper()
+	if err := (Backend{}).Available(); err != nil {
+		t.Skipf("no usable CUDA device, skipping: %v", err)
+	}
+}
+
+func TestDevice(t *testing.T) {
+	needGPU(t)
+	s, err := Device()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("device: %s; level %s", s, Backend{}.Level())
+}
+
+func TestSourceEmbedded(t *testing.T) {
+	for file, names := range kernelFiles {
+		src, err := shaders.CUDA(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(src) == 0 {
+			t.Fatalf("%s is embedded empty", file)
+		}
+		for _, n := range names {
+			if !strings.Contains(src, n+"(") && !strings.Contains(src, "ACT("+n+",") {
+				t.Errorf("%s defines no kernel %s", file, n)
+			}
+		}
+	}
+}
+
+func TestRegistered(t *testing.T) {
+	b, err := kernels.Lookup("cuda")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Name() != "cuda" {
+		t.Fatalf("Name() = %q", b.Name())
+	}
+}
+
+// TestUnavailablePrepare runs where there is no GPU: Prepare must return
+// the availability error itself, never a CPU result.
+func TestUnavailablePrepare(t *testing.T) {
+	b := Backend{}
+	avail := b.Available()
+	if avail == nil {
+		t.Skip("a CUDA device is available; the GPU tests cover Prepare")
+	}
+	t.Logf("Available: %v", avail)
+	if b.Level() != "none" {
+		t.Errorf("Level() = %q without a device, want none", b.Level())
+	}
+	p := bitLinearProblem(rand.New(rand.NewPCG(1, 2)), 1, 8, 256, false)
+	k, err := b.Prepare(p)
+	if k != nil || err == nil || err.Error() != avail.Error() {
+		t.Fatalf("Prepare = %v, %v; want the availability error %v", k, err, avail)
+	}
+}
+
+func TestNotImplemented(t *testing.T) {
+	b := Backend{}
+	for _, op := range kernels.Ops {
+		want := op == kernels.OpBitLinear || op == kernels.OpMatMul || op == kernels.OpQuantizeActivations ||
+			slicesContains(kernels.ActivationOps, op)
+		if b.Implements(op) != want {
+			t.Errorf("Implements(%s) = %v, want %v", op, !want, want)
+		}
+		if want {
+			continue
+		}
+		_, err := b.Prepare(&kernels.Problem{Op: op, M: 1, N: 1, K: 1})
+		var ni *kernels.NotImplementedError
+		if !errors.As(err, &ni) || ni.Backend != "cuda" || ni.Op != op {
+			t.Errorf("Prepare(%s) = %v, want a NotImplementedError", op, err)
+		}
+	}
+}
+
+func slicesContains(s []kernels.Op, op kernels.Op) bool {
+	for _, v := range s {
+		if v == op {
+			return true
+		}
+	}
+	return false
+}
+
+// bitLinearProblem makes random ternary weights (per-row scales if rows)
+// and int8 activations spanning the full range, -128 included.
+func bitLinearProblem(r *rand.Rand, m, n, k int, rows bool) *kernels.Problem {
+	codes := make([]int8, n*k)
+	for i := range codes {
+		codes[i] = int8(r.IntN(3)) - 1
+	}
+	packed, err := pack.Pack2Bit(codes, n, k)
+	if err != nil {
+		panic(err)
+	}
+	w := &kernels.Weights{Packed: packed, Scale: 0.01 + r.Float32()}
+	if rows {
+		w.RowScales = make([]float32, n)
+		for i := range w.RowScales {
+			w.RowScales[i] = 0.001 + r.Float32()
+		}
+	}
+	p := &kernels.Problem{Op: kernels.OpBitLinear, M: m, N: n, K: k, Weights: w,
+		XQ: make([]int8, m*k), XScales: make([]float32, m), Y: make([]float32, m*n)}
+	for i := range p.XQ {
+		p.XQ[i] = int8(r.IntN(256) - 128)
+	}
+	for i := range p.XScales {
+		p.XScales[i] = 0.1 + 100*r.Float32()
+	}
+	return p
+}
+
+// runBoth runs p on the GPU and a copy of it on the reference and returns
+// the two problems, outputs filled.
+func runBoth(t *testing.T, p *kernels.Problem) (gpu, ref *kernels.Problem) {
+	t.Helper()
+	ref = clone(p)
+	if err := kernels.RunReference(ref); err != nil {
+		t.Fatal(err)
+	}
+	k, err := Backend{}.Prepare(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := k.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	// Twice: a second Run must give the same result from the same inputs.
+	for range 2 {
+		if err := k.Run(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := k.Fetch(); err != nil {
+		t.Fatal(err)
+	}
+	if dt := k.(DeviceTimer).DeviceTime(); dt <= 0 {
+		t.Errorf("DeviceTime() = %v after Run", dt)
+	}
+	return p, ref
+}
+
+func clone(p *kernels.Problem) *kernels.Problem {
+	c := *p
+	c.Y = make([]float32, len(p.Y))
+	c.YQ = make([]int8, len(p.YQ))
+	c.YScales = make([]float32, len(p.YScales))
+	return &c
+}
+
+func exactF32(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	bad := 0
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			if bad < 5 {
+				t.Errorf("%s[%d] = %v (%#x), reference %v (%#x)", what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+			}
+			bad++
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%s: %d of %d values differ from the reference", what, bad, len(want))
+	}
+}
+
+// bitLinearKernels are the BitLinear kernels; tests and benchmarks run
+// each, and "auto", which picks one of them by shape.
+var bitLinearKernels = []string{"gemv", "w2a8", "auto"}
+
+func TestPickBitLinearKernel(t *testing.T) {
+	for _, tc := range []struct {
+		setting string
+		n       int
+		want    string
+	}{
+		{"auto", 640, "gemv"}, {"auto", 6912, "gemv"}, {"auto", 8191, "gemv"},
+		{"auto", 8192, "w2a8"}, {"auto", 13824, "w2a8"},
+		{"gemv", 1 << 20, "gemv"}, {"w2a8", 1, "w2a8"},
+	} {
+		withKernel(tc.setting, func() {
+			if got := pickBitLinearKernel(tc.n); got != tc.want {
+				t.Errorf("%s with %d rows picks %s, want %s", tc.setting, tc.n, got, tc.want)
+			}
+		})
+	}
+}
+
+// withKernel runs f with the BitLinear kernel set to name.
+func withKernel(name string, f func()) {
+	old := bitLinearKernel
+	bitLinearKernel = name
+	defer func() { bitLinearKernel = old }()
+	f()
+}
+
+func TestBitLinear(t *testing.T) {
+	needGPU(t)
+	for _, name := range bitLinearKernels {
+		t.Run(name, func(t *testing.T) { withKernel(name, func() { testBitLinear(t) }) })
+	}
+}
+
+func testBitLinear(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	type shape struct{ m, n, k int }
+	shapes := []shape{
+		{1, 1, 1}, {1, 1, 256}, {1, 3, 100}, {1, 640, 2560}, {1, 2560, 6912}, {1, 37, 1000},
+		{1, 5, 33000}, {2, 17, 300}, {3, 100, 513}, {8, 2560, 2560}, {8, 31, 255}, {9, 65, 768}, {17, 129, 1280},
+		{64, 256, 2560}, {5, 13824, 2560},
+	}
+	for _, s := range shapes {
+		for _, rows := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%dx%dx%d/rowscales=%v", s.m, s.n, s.k, rows), func(t *testing.T) {
+				gpu, ref := runBoth(t, bitLinearProblem(r, s.m, s.n, s.k, rows))
+				exactF32(t, "Y", gpu.Y, ref.Y)
+			})
+		}
+	}
+	// Edge values: all-zero activations (Σ = 0), and every activation at
+	// -128 or 127 against all-(+1) and all-(-1) rows (the largest sums).
+	for _, tc := range []struct {
+		name string
+		x    func(i int) int8
+		c    int8
+	}{
+		{"zeros", func(int) int8 { return 0 }, 1},
+		{"min*plus", func(int) int8 { return -128 }, 1},
+		{"min*minus", func(int) int8 { return -128 }, -1},
+		{"max*minus", func(int) int8 { return 127 }, -1},
+		{"alternating", func(i int) int8 { return []int8{127, -128}[i%2] }, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, n, k := 8, 64, 6912+100
+			p := bitLinearProblem(r, m, n, k, true)
+			codes := make([]int8, n*k)
+			for i := range codes {
+				codes[i] = tc.c
+			}
+			packed, err := pack.Pack2Bit(codes, n, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.Weights.Packed = packed
+			for i := range p.XQ {
+				p.XQ[i] = tc.x(i)
+			}
+			gpu, ref := runBoth(t, p)
+			exactF32(t, "Y", gpu.Y, ref.Y)
+		})
+	}
+}
+
+func floatInput(r *rand.Rand, n int, scale float32) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = scale * float32(r.NormFloat64())
+	}
+	return x
+}
+
+func TestQuantizeActivations(t *testing.T) {
+	needGPU(t)
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, s := range []struct{ m, k int }{{1, 1}, {1, 2560}, {3, 1000}, {8, 6912}, {33, 257}} {
+		for _, scale := range []float32{0, 1e-7, 1, 1e4} {
+			t.Run(fmt.Sprintf("%dx%d/scale=%g", s.m, s.k, scale), func(t *testing.T) {
+				x := floatInput(r, s.m*s.k, scale)
+				if s.k > 4 {
+					x[1] = float32(math.NaN())
+					x[2] = float32(math.Inf(-1)) // saturates the scale; every value rounds to 0 or -128
+				}
+				p := &kernels.Problem{Op: kernels.OpQuantizeActivations, M: s.m, K: s.k, X: x,
+					YQ: make([]int8, s.m*s.k), YScales: make([]float32, s.m)}
+				gpu, ref := runBoth(t, p)
+				exactF32(t, "YScales", gpu.YScales, ref.YScales)
+				bad := 0
+				for i := range ref.YQ {
+					if gpu.YQ[i] != ref.YQ[i] {
+						if bad < 5 {
+							t.Errorf("YQ[%d] = %d, reference %d (x = %v)", i, gpu.YQ[i], ref.YQ[i], x[i])
+						}
+						bad++
+					}
+				}
+				if bad > 0 {
+					t.Errorf("%d of %d codes differ", bad, len(ref.YQ))
+				}
+			})
+		}
+	}
+}
+
+// ulps is the distance between two floats in units in the last place.
+func ulps(a, b float32) int64 {
+	if a == b || a != a && b != b {
+		return 0
+	}
+	if a != a || b != b {
+		return math.MaxInt64
+	}
+	ia, ib := int64(int32(math.Float32bits(a))), int64(int32(math.Float32bits(b)))
+	if ia < 0 {
+		ia = math.MinInt32 - ia
+	}
+	if ib < 0 {
+		ib = math.MinInt32 - ib
+	}
+	if ia > ib {
+		return ia - ib
+	}
+	return ib - ia
+}
+
+// TestActivations: the GPU evaluates in double and rounds once, like the
+// reference, so results may differ only where CUDA's double libm and Go's
+// differ by an ulp of double right at a float32 rounding boundary: at most
+// 1 ulp of float32, and rarely.
+func TestActivations(t *testing.T) {
+	needGPU(t)
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, op := range kernels.ActivationOps {
+		t.Run(string(op), func(t *testing.T) {
+			m, k := 7, 100003
+			x := floatInput(r, m*k, 4)
+			for i, v := range []float32{0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, 8, -8, 20, -20, 88, -88, 100, -100,
+				float32(math.Inf(1)), float32(math.Inf(-1)), math.MaxFloat32, -math.MaxFloat32, 1e-45} {
+				x[i] = v
+			}
+			p := &kernels.Problem{Op: op, M: m, K: k, X: x, Y: make([]float32, m*k)}
+			gpu, ref := runBoth(t, p)
+			var worst int64
+			off := 0
+			for i := range ref.Y {
+				d := ulps(gpu.Y[i], ref.Y[i])
+				if d > 0 {
+					off++
+				}
+				if d > worst {
+					worst = d
+				}
+				if d > 1 {
+					t.Errorf("%s(%v) = %v, reference %v (%d ulp)", op, x[i], gpu.Y[i], ref.Y[i], d)
+					if off > 5 {
+						t.FailNow()
+					}
+				}
+			}
+			t.Logf("%s: %d of %d values differ from the float64 reference, by at most %d ulp", op, off, len(ref.Y), worst)
+		})
+	}
+}
+
+// TestMatMul: f32 accumulation in a different order than the float64
+// reference, so the bound is relative to Σ|x·w|.
+func TestMatMul(t *testing.T) {
+	needGPU(t)
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, s := range []struct{ m, n, k int }{{1, 1, 1}, {1, 640, 2560}, {3, 33, 1000}, {8, 256, 6912}} {
+		t.Run(fmt.Sprintf("%dx%dx%d", s.m, s.n, s.k), func(t *testing.T) {
+			p := &kernels.Problem{Op: kernels.OpMatMul, M: s.m, N: s.n, K: s.k,
+				X: floatInput(r, s.m*s.k, 1), W: floatInput(r, s.n*s.k, 1), Y: make([]float32, s.m*s.n)}
+			gpu, ref := runBoth(t, p)
+			for m := 0; m < s.m; m++ {
+				for n := 0; n < s.n; n++ {
+					var mag float64
+					for k := 0; k < s.k; k++ {
+						mag += math.Abs(float64(p.X[m*s.k+k]) * float64(p.W[n*s.k+k]))
+					}
+					i := m*s.n + n
+					// Each lane adds K/32 products, then 5 shuffle steps:
+					// the classic bound (adds)·2⁻²⁴·Σ|x·w| on the error.
+					bound := float64(s.k/32+6) * 0x1p-24 * mag
+					if d := math.Abs(float64(gpu.Y[i] - ref.Y[i])); d > bound+1e-30 {
+						t.Fatalf("Y[%d,%d] = %v, reference %v (|Σ|x·w|| = %v)", m, n, gpu.Y[i], ref.Y[i], mag)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestConcurrent runs kernels from several goroutines at once: CUDA calls
+// go through the one CUDA thread, so each must still see its own results.
+func TestConcurrent(t *testing.T) {
+	needGPU(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(g), 99))
+			p := bitLinearProblem(r, 1+g, 300+g, 1000+g, g%2 == 0)
+			ref := clone(p)
+			if err := kernels.RunReference(ref); err != nil {
+				errs <- err
+				return
+			}
+			k, err := Backend{}.Prepare(p)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer k.Close()
+			for range 20 {
+				if err := k.Run(); err != nil {
+					errs <- err
+					return
+				}
+			}
+			if err := k.Fetch(); err != nil {
+				errs <- err
+				return
+			}
+			for i := range ref.Y {
+				if math.Float32bits(p.Y[i]) != math.Float32bits(ref.Y[i]) {
+					errs <- fmt.Errorf("goroutine %d: Y[%d] = %v, reference %v", g, i, p.Y[i], ref.Y[i])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
