@@ -265,3 +265,25 @@ func TestRunnerTensorsFromPool(t *testing.T) {
 		t.Errorf("%d bytes still live in the pool after the case", live)
 	}
 }
+
+// TestRunnerMemoryTelemetry: a kernel that allocates nothing is reported
+// with zero allocations per op: the runner's own bookkeeping is outside the
+// window.
+func TestRunnerMemoryTelemetry(t *testing.T) {
+	cfg := QuickConfig()
+	cfg.Ops = []kernels.Op{kernels.OpBitLinear}
+	cfg.Sizes, cfg.Batches, cfg.Levels = []Size{{64, 256}}, []int{1}, []string{"generic"}
+	cfg.Warmup, cfg.SampleTime = time.Millisecond, time.Millisecond
+	cases, err := Catalogue(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Runner{Config: cfg, TrackMemory: true}
+	rc, err := r.RunCase(context.Background(), &cases[0])
+	if err != nil || !rc.OK() {
+		t.Fatalf("%+v, %v", rc, err)
+	}
+	if rc.Telemetry == nil || rc.Telemetry.AllocsPerOp != 0 || rc.Telemetry.AllocBytesPerOp != 0 {
+		t.Errorf("telemetry %+v: want 0 allocations per op for a kernel that allocates nothing", rc.Telemetry)
+	}
+}

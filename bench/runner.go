@@ -172,6 +172,16 @@ func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 		ns := float64(time.Since(t0).Nanoseconds()) / float64(iters)
 		rc.SamplesNs = append(rc.SamplesNs, max(ns, 1e-3)) // a zero reading would be below timer resolution
 	}
+	// Close the telemetry window right after the timed samples, before any
+	// bookkeeping (which allocates) can count as the kernel's.
+	mark1 := -1
+	if r.Sampler != nil {
+		mark1 = r.Sampler.Mark()
+	}
+	var mem1 probe.MemSnapshot
+	if r.TrackMemory {
+		mem1 = probe.ReadMem()
+	}
 	rc.Status = results.StatusOK
 	Summarize(&rc, r.confidence())
 	ops := float64(iters * samples)
@@ -194,7 +204,7 @@ func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 		}
 	}
 	if r.Sampler != nil {
-		w, err := r.Sampler.Summarize(mark0, r.Sampler.Mark())
+		w, err := r.Sampler.Summarize(mark0, mark1)
 		if err == nil {
 			t := rc.Telemetry
 			for ch, j := range w.EnergyJ {
@@ -207,7 +217,6 @@ func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 		}
 	}
 	if r.TrackMemory {
-		mem1 := probe.ReadMem()
 		t := rc.Telemetry
 		t.AllocBytesPerOp = float64(mem1.AllocBytes-mem0.AllocBytes) / ops
 		t.AllocsPerOp = float64(mem1.Allocs-mem0.Allocs) / ops
