@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bitnet-go/bitnet-bench/bench/probe"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
@@ -278,7 +279,10 @@ func TestRunnerMemoryTelemetry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := Runner{Config: cfg, TrackMemory: true}
+	// With a sampler too, whose marks allocate: they must stay outside.
+	smp := probe.StartSampler(nil, time.Hour)
+	defer smp.Stop()
+	r := Runner{Config: cfg, TrackMemory: true, Sampler: smp}
 	rc, err := r.RunCase(context.Background(), &cases[0])
 	if err != nil || !rc.OK() {
 		t.Fatalf("%+v, %v", rc, err)

@@ -150,13 +150,17 @@ func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 	samples := max(r.Config.Samples, 1)
 	rc.Iterations = iters
 	rc.SamplesNs = make([]float64, 0, samples)
-	var mem0 probe.MemSnapshot
-	if r.TrackMemory {
-		mem0 = probe.ReadMem()
-	}
+	// Windows nest: the sampler's mark (which allocates) outside, the
+	// allocation counters innermost, around the timed samples alone.
 	mark0 := -1
 	if r.Sampler != nil {
 		mark0 = r.Sampler.Mark()
+	}
+	var memc *probe.MemCounter
+	var mem0 probe.MemSnapshot
+	if r.TrackMemory {
+		memc = probe.NewMemCounter()
+		mem0 = memc.Read()
 	}
 	for s := 0; s < samples; s++ {
 		if err := ctx.Err(); err != nil {
@@ -172,15 +176,19 @@ func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 		ns := float64(time.Since(t0).Nanoseconds()) / float64(iters)
 		rc.SamplesNs = append(rc.SamplesNs, max(ns, 1e-3)) // a zero reading would be below timer resolution
 	}
-	// Close the telemetry window right after the timed samples, before any
+	// Close the windows right after the timed samples, before any
 	// bookkeeping (which allocates) can count as the kernel's.
+	var mem1 probe.MemSnapshot
+	if r.TrackMemory {
+		mem1 = memc.Read()
+	}
 	mark1 := -1
 	if r.Sampler != nil {
 		mark1 = r.Sampler.Mark()
 	}
-	var mem1 probe.MemSnapshot
 	if r.TrackMemory {
-		mem1 = probe.ReadMem()
+		os := probe.ReadMem() // RSS, read outside the window: it allocates
+		mem1.RSSBytes, mem1.PeakRSSBytes = os.RSSBytes, os.PeakRSSBytes
 	}
 	rc.Status = results.StatusOK
 	Summarize(&rc, r.confidence())

@@ -28,10 +28,28 @@ var memSamples = []metrics.Sample{
 }
 
 // ReadMem takes a memory snapshot. It costs a few microseconds (no
-// stop-the-world, unlike runtime.ReadMemStats).
+// stop-the-world, unlike runtime.ReadMemStats) and allocates: to bracket
+// code whose allocations are counted, use a MemCounter.
 func ReadMem() MemSnapshot {
-	s := make([]metrics.Sample, len(memSamples))
-	copy(s, memSamples)
+	m := NewMemCounter().Read()
+	m.RSSBytes, m.PeakRSSBytes, m.RSSUnavailable = rss()
+	return m
+}
+
+// MemCounter reads the Go runtime's memory counters without allocating, so
+// two reads bracket exactly the allocations of the code between them.
+type MemCounter struct{ s []metrics.Sample }
+
+// NewMemCounter prepares a counter (this allocates; Read does not).
+func NewMemCounter() *MemCounter {
+	c := &MemCounter{s: make([]metrics.Sample, len(memSamples))}
+	copy(c.s, memSamples)
+	return c
+}
+
+// Read returns the runtime's counters now; the RSS fields are left empty.
+func (c *MemCounter) Read() MemSnapshot {
+	s := c.s
 	metrics.Read(s)
 	var m MemSnapshot
 	u := func(i int) uint64 {
@@ -43,17 +61,16 @@ func ReadMem() MemSnapshot {
 	m.HeapLiveBytes, m.AllocBytes, m.Allocs, m.GCCycles = u(0), u(1), u(2), u(3)
 	if s[4].Value.Kind() == metrics.KindFloat64Histogram {
 		h := s[4].Value.Float64Histogram()
-		for i, c := range h.Counts {
-			if c > 0 {
+		for i, n := range h.Counts {
+			if n > 0 {
 				// Bucket midpoints; the histogram's outer buckets are ±Inf, skip those.
 				lo, hi := h.Buckets[i], h.Buckets[i+1]
 				if lo > -1e300 && hi < 1e300 {
-					m.GCPauseSeconds += float64(c) * (lo + hi) / 2
+					m.GCPauseSeconds += float64(n) * (lo + hi) / 2
 				}
 			}
 		}
 	}
-	m.RSSBytes, m.PeakRSSBytes, m.RSSUnavailable = rss()
 	return m
 }
 
