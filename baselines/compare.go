@@ -24,8 +24,25 @@ type Options struct {
 	Threshold float64
 	// Alpha is the significance level of the Mann-Whitney U test.
 	Alpha float64
-	// Confidence is the level of the medians' confidence intervals.
+	// Confidence is the level of the medians' confidence intervals and of
+	// the ratio's bootstrap interval.
 	Confidence float64
+	// Config gives per-case thresholds; cases it does not cover (and all
+	// cases when it is nil) take Threshold.
+	Config *Config
+	// Resamples is the number of bootstrap resamples of each ratio
+	// interval; 0 means DefaultResamples.
+	Resamples int
+	// Seed seeds the bootstrap; 0 means DefaultSeed. The same inputs, seed
+	// and resamples always give the same intervals.
+	Seed uint64
+	// Paired says the i-th samples of the two sides were taken together,
+	// interleaved (regression-check --against): the bootstrap then
+	// resamples them in pairs, so the state of the machine they shared
+	// cancels in the ratio. Cases whose sides have different sample counts
+	// are resampled independently. Leave it false for files measured
+	// separately.
+	Paired bool
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -37,6 +54,15 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Confidence == 0 {
 		o.Confidence = DefaultConfidence
+	}
+	if o.Resamples == 0 {
+		o.Resamples = DefaultResamples
+	}
+	if o.Seed == 0 {
+		o.Seed = DefaultSeed
+	}
+	if o.Resamples < 100 {
+		return o, fmt.Errorf("resamples %d: want at least 100", o.Resamples)
 	}
 	if !(o.Threshold > 0) || math.IsInf(o.Threshold, 0) {
 		return o, fmt.Errorf("threshold %v: want a positive fraction such as 0.05", o.Threshold)
@@ -68,6 +94,7 @@ func Compare(baseline, current *Input, opt Options) (*Comparison, error) {
 		Threshold:  opt.Threshold,
 		Alpha:      opt.Alpha,
 		Confidence: opt.Confidence,
+		Paired:     opt.Paired,
 		Rows:       []Row{},
 	}
 	c.Warnings = append(c.Warnings, baseline.Warnings...)
@@ -75,8 +102,10 @@ func Compare(baseline, current *Input, opt Options) (*Comparison, error) {
 	if b, k := baseline.GOMAXPROCS, current.GOMAXPROCS; b > 0 && k > 0 && b != k {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("GOMAXPROCS differs: baseline %d, current %d; cases were matched without the -N suffix", b, k))
 	}
-	if b, k := baseline.CPU, current.CPU; b != "" && k != "" && b != k {
-		c.Warnings = append(c.Warnings, fmt.Sprintf("CPU differs: baseline %q, current %q; differences may come from the machine", b, k))
+	c.BaselineMachine, c.CurrentMachine = baseline.Machine, current.Machine
+	if d := baseline.Machine.Diff(current.Machine); len(d) > 0 {
+		c.MachineMismatch = d
+		c.Warnings = append(c.Warnings, fmt.Sprintf("MACHINE MISMATCH: the baseline and the current run were measured on different machines (%s); differences may come from the machine, not the code", strings.Join(d, "; ")))
 	}
 
 	names := slices.Clone(baseline.Names)
@@ -120,8 +149,9 @@ func compareCase(name string, baseline, current *Input, opt Options) []Row {
 		}
 	}
 	var rows []Row
+	th := opt.Config.ThresholdFor(name, opt.Threshold)
 	for _, u := range units {
-		row := Row{Name: name, Unit: u}
+		row := Row{Name: name, Unit: u, Threshold: th}
 		var notes []string
 		bd, bok := baseline.Better[u]
 		kd, kok := current.Better[u]
@@ -204,10 +234,11 @@ func compareSamples(row *Row, base, cur []float64, opt Options) []string {
 
 	row.P = cmp.P
 	row.Ratio = centerRatio(row.Baseline.Center, row.Current.Center)
-	row.RatioLo, row.RatioHi = ratioInterval(row.Baseline, row.Current)
+	row.RatioLo, row.RatioHi = ratioInterval(row.Baseline, row.Current, base, cur, opt, row.Name+"\x00"+row.Unit)
 
-	up := row.RatioLo > 1+opt.Threshold       // surely above +threshold
-	down := row.RatioHi < 1/(1+opt.Threshold) // surely below -threshold
+	limit := row.Threshold
+	up := row.RatioLo > 1+limit       // surely above +threshold
+	down := row.RatioHi < 1/(1+limit) // surely below -threshold
 	worse, better := up, down
 	if row.HigherIsBetter {
 		worse, better = down, up
@@ -224,9 +255,9 @@ func compareSamples(row *Row, base, cur []float64, opt Options) []string {
 		switch {
 		case tooFew:
 		case sig:
-			notes = append(notes, fmt.Sprintf("significant, but the ratio interval [%.3f, %.3f] does not clear the %s threshold", row.RatioLo, row.RatioHi, pct(opt.Threshold)))
+			notes = append(notes, fmt.Sprintf("significant, but the ratio interval [%.3f, %.3f] does not clear the %s threshold", row.RatioLo, row.RatioHi, pct(limit)))
 		case worse || better:
-			notes = append(notes, fmt.Sprintf("the ratio interval clears the %s threshold, but p=%.3f is not below alpha=%v", pct(opt.Threshold), cmp.P, opt.Alpha))
+			notes = append(notes, fmt.Sprintf("the ratio interval clears the %s threshold, but p=%.3f is not below alpha=%v", pct(limit), cmp.P, opt.Alpha))
 		}
 	}
 	if tooFew {
@@ -278,25 +309,16 @@ func centerRatio(base, cur float64) float64 {
 	return cur / base
 }
 
-// ratioInterval bounds Current/Baseline. This version is conservative: it
-// divides the ends of the two medians' confidence intervals, so the ratio
-// lies inside whenever both medians lie inside their intervals. An unbounded
-// interval (too few samples) gives [0, +Inf), which never clears a threshold.
-//
-// A bootstrap interval of the ratio will replace this function.
-func ratioInterval(base, cur *Summary) (lo, hi float64) {
-	// Samples are never negative, so a median is >= 0 whatever its
-	// interval says.
-	baseLo, curLo := math.Max(base.Lo, 0), math.Max(cur.Lo, 0)
-	lo = curLo / base.Hi
-	if math.IsNaN(lo) { // 0/0 or Inf/Inf: nothing is known
-		lo = 0
+// ratioInterval bounds Current/Baseline with a percentile bootstrap of the
+// ratio of the two medians (see bootstrapRatio), at opt.Confidence. When
+// either median's own interval is unbounded (too few samples for one at
+// this confidence) nothing is known and the interval is [0, +Inf), which
+// never clears a threshold.
+func ratioInterval(bs, cs *Summary, base, cur []float64, opt Options, key string) (lo, hi float64) {
+	if math.IsInf(bs.Lo, 0) || math.IsInf(bs.Hi, 0) || math.IsInf(cs.Lo, 0) || math.IsInf(cs.Hi, 0) {
+		return 0, math.Inf(1)
 	}
-	hi = cur.Hi / baseLo
-	if math.IsNaN(hi) {
-		hi = math.Inf(1)
-	}
-	return lo, hi
+	return bootstrap{confidence: opt.Confidence, resamples: opt.Resamples, seed: opt.Seed, key: key, paired: opt.Paired}.ratio(base, cur)
 }
 
 // Counts tallies a comparison by case. A case counts once, as its worst row:
@@ -363,3 +385,11 @@ func (c *Comparison) Regressions() int { return c.Counts().Regressions }
 
 // HasRegression reports whether any row regressed.
 func (c *Comparison) HasRegression() bool { return c.Count(Regression) > 0 }
+
+// Summarize is the median of values and its 95% distribution-free interval,
+// as Compare summarizes each side; the interval is unbounded with fewer
+// than 6 values.
+func Summarize(values []float64) Summary {
+	s, _ := summarize(values, Options{Alpha: DefaultAlpha, Confidence: DefaultConfidence})
+	return *s
+}

@@ -1,6 +1,3 @@
-// Package baselines reads benchmark results (results.json or Go benchmark
-// text), compares a current run with a baseline using
-// golang.org/x/perf/benchmath, and decides per case whether it regressed.
 package baselines
 
 // Verdict is the outcome for one case.
@@ -38,8 +35,11 @@ type Row struct {
 	RatioLo float64 `json:"ratio_lo,omitempty"`
 	RatioHi float64 `json:"ratio_hi,omitempty"`
 	// P is the Mann-Whitney U test p-value; 0 when not computed.
-	P       float64 `json:"p,omitempty"`
-	Verdict Verdict `json:"verdict"`
+	P float64 `json:"p,omitempty"`
+	// Threshold is this case's threshold (fraction): Comparison.Threshold
+	// unless a config rule gave another.
+	Threshold float64 `json:"threshold"`
+	Verdict   Verdict `json:"verdict"`
 	// Note explains the verdict when it is not obvious (too few samples, ...).
 	Note string `json:"note,omitempty"`
 	// Inconclusive is true for a NoChange row whose samples were too few to
@@ -54,11 +54,19 @@ type Comparison struct {
 	Threshold  float64 `json:"threshold"` // fraction, 0.05 for 5%
 	Alpha      float64 `json:"alpha"`
 	Confidence float64 `json:"confidence"`
-	Rows       []Row   `json:"rows"`
+	// Paired is true when the bootstrap resampled the sides' samples in
+	// pairs (interleaved A/B runs; see Options.Paired).
+	Paired bool  `json:"paired,omitempty"`
+	Rows   []Row `json:"rows"`
 	// GeomeanRatio is the geometric mean of Ratio over rows compared in the
 	// primary unit (time per op); 0 when there are none.
-	GeomeanRatio float64  `json:"geomean_ratio,omitempty"`
-	Warnings     []string `json:"warnings,omitempty"`
+	GeomeanRatio float64 `json:"geomean_ratio,omitempty"`
+	// The machines the two sides were measured on, as far as the files
+	// tell, and the fields in which they differ (empty: comparable).
+	BaselineMachine Fingerprint `json:"baseline_machine"`
+	CurrentMachine  Fingerprint `json:"current_machine"`
+	MachineMismatch []string    `json:"machine_mismatch,omitempty"`
+	Warnings        []string    `json:"warnings,omitempty"`
 }
 
 // Count returns how many rows have verdict v.

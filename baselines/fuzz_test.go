@@ -3,9 +3,11 @@ package baselines
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"math"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -59,7 +61,7 @@ func FuzzParseInput(f *testing.F) {
 				}
 			}
 		}
-		cmp, err := Compare(in, in, Options{})
+		cmp, err := Compare(in, in, Options{Resamples: 200}) // fewer resamples: faster fuzzing
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,6 +80,172 @@ func FuzzParseInput(f *testing.F) {
 		}
 		if !json.Valid(buf.Bytes()) {
 			t.Fatalf("invalid JSON:\n%s", buf.Bytes())
+		}
+		buf.Reset()
+		if err := cmp.WriteMarkdown(&buf); err != nil {
+			t.Fatal(err)
+		}
+		buf.Reset()
+		if err := cmp.WriteJUnit(&buf); err != nil {
+			t.Fatal(err)
+		}
+		var doc junitSuites
+		if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil || doc.Failures != 0 {
+			t.Fatalf("JUnit: %v, %d failures comparing a file with itself\n%s", err, doc.Failures, buf.Bytes())
+		}
+	})
+}
+
+// FuzzMergeInputs reads two files as one side, as --baseline a,b does:
+// no panic, failures are *InputErrors naming a file, and a merged side
+// holds exactly the samples of its parts and compares as unchanged with
+// itself, in every output format.
+func FuzzMergeInputs(f *testing.F) {
+	bf, cf := scenario()
+	f.Add(jsonBytes(f, bf), textBytes(f, cf))
+	f.Add(textBytes(f, bf), textBytes(f, cf))
+	f.Add([]byte("cpu: X\nBenchmarkA-2 1 1 ns/op\n"), []byte("cpu: Y\nBenchmarkA-2 1 1 ns/op\n"))
+	f.Add([]byte("BenchmarkA-2 1 1 ns/op\n"), []byte("BenchmarkA-4 1 1 ns/op\n"))
+	f.Add([]byte("Unit s better=higher\nBenchmarkA 1 1 s\n"), []byte("Unit s better=lower\nBenchmarkA 1 1 s\n"))
+	f.Add([]byte("BenchmarkA 1 1 ns/op\n"), []byte("BenchmarkA 1 1 ms/op\n"))
+	f.Add([]byte("BenchmarkA 1 1 ns/op\n"), []byte("{}"))
+	f.Fuzz(func(t *testing.T, d1, d2 []byte) {
+		a, err1 := ParseInput(d1, "a.txt")
+		b, err2 := ParseInput(d2, "b.txt")
+		if err1 != nil || err2 != nil {
+			return // FuzzParseInput covers single files
+		}
+		m, err := MergeInputs(a, b)
+		if err != nil {
+			var ie *InputError
+			if !errors.As(err, &ie) || (ie.File != "a.txt" && ie.File != "b.txt") || ie.Msg == "" {
+				t.Fatalf("error %v (%T) is not an *InputError naming a file", err, err)
+			}
+			return
+		}
+		total := func(in *Input) int {
+			n := 0
+			for _, cd := range in.Cases {
+				for _, v := range cd.Samples {
+					n += len(v)
+				}
+			}
+			return n
+		}
+		if total(m) != total(a)+total(b) {
+			t.Fatalf("merged %d samples from %d and %d", total(m), total(a), total(b))
+		}
+		if len(m.Names) != len(m.Cases) {
+			t.Fatalf("%d names for %d cases", len(m.Names), len(m.Cases))
+		}
+		cmp, err := Compare(m, m, Options{Resamples: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range cmp.Rows {
+			if r.Verdict != NoChange {
+				t.Fatalf("%s %s: %q comparing a merged side with itself", r.Name, r.Unit, r.Verdict)
+			}
+		}
+		// Both sides against each other: never a silent pass on a case
+		// that one side lacks.
+		cmp, err = Compare(a, b, Options{Resamples: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range cmp.Rows {
+			if (r.Baseline == nil || r.Current == nil) && r.Verdict != MissingBaseline && r.Verdict != MissingCurrent {
+				t.Fatalf("%s %s: one side missing, verdict %q", r.Name, r.Unit, r.Verdict)
+			}
+		}
+		var buf bytes.Buffer
+		for _, w := range []func(*bytes.Buffer) error{
+			func(b *bytes.Buffer) error { return cmp.WriteTable(b) },
+			func(b *bytes.Buffer) error { return cmp.WriteMarkdown(b) },
+			func(b *bytes.Buffer) error { return cmp.WriteJUnit(b) },
+		} {
+			buf.Reset()
+			if err := w(&buf); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var doc junitSuites
+		if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+			t.Fatalf("invalid JUnit XML: %v\n%s", err, buf.Bytes())
+		}
+	})
+}
+
+// FuzzParseConfig: no panic, errors are *InputErrors naming the file, and
+// a config that parses survives a round trip through MarshalJSON.
+func FuzzParseConfig(f *testing.F) {
+	for _, s := range []string{
+		`{"thresholds": [{"match": "^BitLinear/", "threshold": "3%"}], "default": "5%"}`,
+		`{"thresholds": [{"match": "(", "threshold": "3%"}]}`,
+		`{"default": 0.05}`, `{"default": "5"}`, `{"x": 1}`, `{"thresholds": [null]}`,
+		`{"thresholds": [{"match": "a", "threshold": 1e400}]}`, `null`, `[]`, `{`, "",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ParseConfig(data, "fuzz.json")
+		if err != nil {
+			var ie *InputError
+			if !errors.As(err, &ie) || ie.File != "fuzz.json" || ie.Msg == "" || ie.Line < 0 {
+				t.Fatalf("error %v (%T) is not an *InputError naming fuzz.json", err, err)
+			}
+			return
+		}
+		for _, r := range c.Rules {
+			if !(r.Threshold > 0) || math.IsInf(r.Threshold, 0) {
+				t.Fatalf("rule %+v accepted", r)
+			}
+		}
+		if c.Default < 0 || math.IsNaN(c.Default) || math.IsInf(c.Default, 0) {
+			t.Fatalf("default %v accepted", c.Default)
+		}
+		out, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := ParseConfig(out, "back.json")
+		if err != nil {
+			t.Fatalf("round trip: %v\n%s", err, out)
+		}
+		if len(back.Rules) != len(c.Rules) {
+			t.Fatalf("round trip kept %d of %d rules", len(back.Rules), len(c.Rules))
+		}
+	})
+}
+
+// FuzzParseBaseline: a stored baseline file, however damaged, is read or
+// refused with an *InputError, never a panic; one that is read parses.
+func FuzzParseBaseline(f *testing.F) {
+	bf, _ := scenario()
+	b := &Baseline{Schema: BaselineSchema, Name: "main", Fingerprint: Fingerprint{OS: "linux", CPU: "X"},
+		Sources: []Source{{File: "r.json", Kind: KindResultsJSON, Data: string(jsonBytes(f, bf))}}}
+	b.Key = b.Fingerprint.Key()
+	good, err := json.Marshal(b)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add([]byte(`{"schema": "bitnet-bench/baseline/v1"}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		b, err := ParseBaseline(data, "store.json")
+		if err != nil {
+			var ie *InputError
+			if !errors.As(err, &ie) || ie.File != "store.json" {
+				t.Fatalf("error %v (%T) is not an *InputError naming store.json", err, err)
+			}
+			return
+		}
+		if _, err := b.Input("store.json"); err != nil {
+			var ie *InputError
+			if !errors.As(err, &ie) || !strings.HasPrefix(ie.File, "store.json[") {
+				t.Fatalf("source error %v (%T) does not name the store file", err, err)
+			}
 		}
 	})
 }

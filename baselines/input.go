@@ -53,6 +53,14 @@ type Input struct {
 	GOMAXPROCS int
 	// CPU is the processor model the file names, "" when it names none.
 	CPU string
+	// Machine is the fingerprint of the machine the file was measured on,
+	// as far as the file tells.
+	Machine Fingerprint
+	// Sources are the files read, in order; one unless inputs were merged.
+	Sources []string
+	// Commit is the commit of the code measured, when the file records it
+	// (results.json's tool.commit, a "commit:" line in benchmark text).
+	Commit string
 	// Warnings are facts about the file a reader should see (an
 	// interrupted run, ...) that do not make it unusable.
 	Warnings []string
@@ -124,7 +132,7 @@ func ParseInput(data []byte, name string) (*Input, error) {
 }
 
 func newInput(name string, kind Kind) *Input {
-	return &Input{File: name, Kind: kind, Cases: map[string]*CaseData{}, Better: map[string]int{}}
+	return &Input{File: name, Kind: kind, Cases: map[string]*CaseData{}, Better: map[string]int{}, Sources: []string{name}}
 }
 
 func (cd *CaseData) add(unit string, v float64) {
@@ -151,6 +159,8 @@ func parseJSON(data []byte, name string) (*Input, error) {
 	in := newInput(name, KindResultsJSON)
 	in.GOMAXPROCS = f.Machine.GOMAXPROCS
 	in.CPU = f.Machine.CPUModel
+	in.Machine = FingerprintOf(f.Machine)
+	in.Commit = f.Tool.Commit
 	// results.json holds time samples; throughput is derived per sample the
 	// same way WriteBenchText derives it, so a JSON side and a text side
 	// carry the same units.
@@ -313,8 +323,16 @@ func parseText(data []byte, name string, looksLikeJSONArray bool) (*Input, error
 				pkgOf[res.name] = pkg
 				pkgLine[res.name] = res.line
 			}
+			fp := Fingerprint{OS: rec.GetConfig("goos"), Arch: rec.GetConfig("goarch"), CPU: normalizeCPU(rec.GetConfig("cpu"))}
+			if d := in.Machine.Diff(fp); len(d) > 0 {
+				return nil, &InputError{File: name, Line: res.line, Msg: fmt.Sprintf("benchmark %s was measured on another machine than the lines before it (%s): compare one machine per file", res.name, strings.Join(d, ", "))}
+			}
+			in.Machine = in.Machine.merge(fp)
 			if in.CPU == "" {
-				in.CPU = rec.GetConfig("cpu")
+				in.CPU = in.Machine.CPU
+			}
+			if in.Commit == "" {
+				in.Commit = rec.GetConfig("commit")
 			}
 			recs = append(recs, res)
 		}
@@ -342,6 +360,7 @@ func parseText(data []byte, name string, looksLikeJSONArray bool) (*Input, error
 
 	strip, procs := procsSuffix(recs)
 	in.GOMAXPROCS = procs
+	in.Machine.GOMAXPROCS = procs
 	if !strip && procs == 0 {
 		in.Warnings = append(in.Warnings, fmt.Sprintf("%s: benchmark names end in different -N (GOMAXPROCS) suffixes; the suffixes are kept as part of the names", name))
 	}
@@ -417,14 +436,22 @@ func splitProcs(name string) (base string, procs int) {
 }
 
 // better resolves the direction of a tidied unit: explicit better= metadata,
-// then benchfmt's defaults, then names: a rate (…/s) is higher-is-better, and
-// anything else (a cost per op) lower-is-better.
+// then benchfmt's defaults, then names: a rate (…/s), work per energy or
+// power (ops/J, GMAC/J, …/W) and a share of a machine limit (pct-of-peak,
+// pct-of-read-bw) are higher-is-better; anything else (a cost per op, such
+// as sec/op, B/op, J/op) is lower-is-better.
 func better(units benchfmt.UnitMetadataMap, unit string) int {
 	if b := units.GetBetter(unit); b != 0 {
 		return b
 	}
-	if unit == UnitGMACps || strings.HasSuffix(unit, "/s") {
+	switch {
+	case unit == UnitGMACps, strings.HasPrefix(unit, "pct-of-"):
 		return 1
+	}
+	for _, per := range []string{"/s", "/J", "/W", "/Wh", "/kWh"} {
+		if strings.HasSuffix(unit, per) {
+			return 1
+		}
 	}
 	return -1
 }

@@ -253,11 +253,13 @@ func TestProcsSuffix(t *testing.T) {
 
 func TestUnitDirections(t *testing.T) {
 	text := "Unit score better=higher\nUnit bogo/s better=lower\n" +
-		"BenchmarkA 1 5 ns/op 3 score 2 bogo/s 7 widgets/s 0 allocs/op 0 B/op 9 GMAC/s 4 x/op\n"
+		"BenchmarkA 1 5 ns/op 3 score 2 bogo/s 7 widgets/s 0 allocs/op 0 B/op 9 GMAC/s 4 x/op" +
+		" 5 ops/J 6 GMAC/W 7 J/op 8 pct-of-peak 9 pct-of-read-bw\n"
 	in := mustParse(t, []byte(text), "dir.txt")
 	want := map[string]int{
 		UnitSecPerOp: -1, "score": 1, "bogo/s": -1, "widgets/s": 1,
 		"allocs/op": -1, "B/op": -1, UnitGMACps: 1, "x/op": -1,
+		"ops/J": 1, "GMAC/W": 1, "J/op": -1, "pct-of-peak": 1, "pct-of-read-bw": 1,
 	}
 	if !reflect.DeepEqual(in.Better, want) {
 		t.Errorf("Better = %v, want %v", in.Better, want)

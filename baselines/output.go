@@ -20,7 +20,7 @@ func (c *Comparison) WriteTable(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	var table bytes.Buffer
 	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "case\tunit\tbaseline\tcurrent\tdelta\tp\tverdict\tnote")
+	fmt.Fprintln(tw, "case\tunit\tbaseline\tcurrent\tdelta\tratio CI\tp\tverdict\tnote")
 	for i := range c.Rows {
 		r := &c.Rows[i]
 		var centers []float64
@@ -31,14 +31,19 @@ func (c *Comparison) WriteTable(w io.Writer) error {
 		}
 		// One scale per row so both sides read in the same prefix.
 		sc := benchunit.CommonScale(centers, benchunit.ClassOf(r.Unit))
-		delta, p := "", ""
+		delta, ci, p := "", "", ""
 		if r.Baseline != nil && r.Current != nil {
 			delta = formatDelta(r.Ratio)
+			ci = formatInterval(r.RatioLo, r.RatioHi)
 			p = fmt.Sprintf("p=%.3f n=%s", r.P, formatN(r.Baseline.N, r.Current.N))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Unit,
+		note := r.Note
+		if r.Threshold != c.Threshold && r.Threshold > 0 {
+			note = strings.TrimPrefix(note+"; threshold "+pct(r.Threshold)+" (config)", "; ")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Unit,
 			formatSummary(r.Baseline, sc, r.Unit), formatSummary(r.Current, sc, r.Unit),
-			delta, p, r.Verdict, r.Note)
+			delta, ci, p, r.Verdict, note)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -81,7 +86,26 @@ func (c *Comparison) verdictLine() string {
 	if n.Missing > 0 {
 		parts = append(parts, fmt.Sprintf("%d missing on one side", n.Missing))
 	}
-	return fmt.Sprintf("regression-check: %s (threshold %s, alpha %v)", strings.Join(parts, ", "), pct(c.Threshold), c.Alpha)
+	th := "threshold " + pct(c.Threshold)
+	if n := c.configuredCases(); n > 0 {
+		th += fmt.Sprintf(", %s with their own from the config", plural(n, "case"))
+	}
+	line := fmt.Sprintf("regression-check: %s (%s, alpha %v)", strings.Join(parts, ", "), th, c.Alpha)
+	if len(c.MachineMismatch) > 0 {
+		line += "; MACHINE MISMATCH: " + strings.Join(c.MachineMismatch, "; ")
+	}
+	return line
+}
+
+// configuredCases counts the cases whose threshold is not the default.
+func (c *Comparison) configuredCases() int {
+	seen := map[string]bool{}
+	for _, r := range c.Rows {
+		if r.Threshold != c.Threshold && r.Threshold > 0 {
+			seen[r.Name] = true
+		}
+	}
+	return len(seen)
 }
 
 func plural(n int, what string) string {

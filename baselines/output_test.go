@@ -70,14 +70,15 @@ func TestWriteTableInconclusiveAndWarnings(t *testing.T) {
 	for _, want := range []string{
 		"± ∞",
 		"too few samples for significance",
-		"\nwarning: CPU differs",
-		"regression-check: 0 regressions, 0 improvements, 0 unchanged, 1 with too few samples to tell (threshold 10%, alpha 0.05)\n",
+		"\nwarning: MACHINE MISMATCH",
+		"[0.000, ∞]",
+		"regression-check: 0 regressions, 0 improvements, 0 unchanged, 1 with too few samples to tell (threshold 10%, alpha 0.05); MACHINE MISMATCH: CPU \"A\" vs \"B\"\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	if !strings.HasSuffix(out, "(threshold 10%, alpha 0.05)\n") {
+	if !strings.HasSuffix(out, "(threshold 10%, alpha 0.05); MACHINE MISMATCH: CPU \"A\" vs \"B\"\n") {
 		t.Errorf("the verdict is not the last line:\n%s", out)
 	}
 }

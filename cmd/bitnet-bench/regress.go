@@ -1,62 +1,429 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/bitnet-go/bitnet-bench/baselines"
+	"github.com/bitnet-go/bitnet-bench/bench/results"
 )
 
-func runRegressionCheck(_ context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "regression-check", `regression-check --baseline FILE --current FILE [--threshold 5%]
+const regressSynopsis = `regression-check [--baseline FILE,... | --baseline-name NAME | --against REF] [--current FILE,...]
+                 [--threshold 5%] [--config FILE] [--alpha 0.05] [--strict]
+                 [--markdown FILE] [--junit FILE] [--json]
+       regression-check --calibrate [--current FILE,...] [--write-config FILE]
+       regression-check --validate [--trials 100]
 
-Compares a current run with a baseline. Each file is either a results.json
-written by "bitnet-bench compare" or Go benchmark text ("go test -bench
--count N" output). Per case it prints the median of each side with its
-confidence interval, the change, the Mann-Whitney p-value and a verdict. A
-case is a regression only when the change is significant AND its interval
-lies entirely beyond the threshold, so noise alone does not fail a build.
+Compares a current run with a baseline, case by case. Inputs are
+results.json files written by "bitnet-bench compare" or Go benchmark text
+("go test -bench -count N" output, from any Go project); --baseline and
+--current take several files (comma-separated or repeated), merged per side.
 
-Exit status: 0 no regression, 1 regression found, 2 bad usage or bad input.`, `  bitnet-bench regression-check --baseline baseline.json --current out/results.json
-  bitnet-bench regression-check --baseline old.txt --current new.txt --threshold 0.05
-  go test -run '^$' -bench . -count 10 ./... > new.txt
-  bitnet-bench regression-check --baseline old.txt --current new.txt --threshold 10%`)
-	var (
-		basePath  = fs.String("baseline", "", "baseline results: results.json or Go benchmark text (required)")
-		curPath   = fs.String("current", "", "current results: results.json or Go benchmark text (required)")
-		threshold = fs.String("threshold", "5%", "smallest change that counts, as a fraction (0.05) or a percentage (5%)")
-		alpha     = fs.Float64("alpha", 0.05, "significance level of the Mann-Whitney U test")
-		jsonOut   = fs.Bool("json", false, "print the comparison as JSON instead of a table")
-	)
+Per case it prints each side's median with its confidence interval, the
+change, the ratio's bootstrap interval, the Mann-Whitney p-value and a
+verdict. A case is a regression (or an improvement) only when the change is
+significant (p < alpha) AND the ratio's interval lies entirely beyond the
+case's threshold, so noise alone does not fail a build. Thresholds: --threshold
+for every case, or per case by regular expression in a --config file:
+  {"thresholds": [{"match": "^BitLinear/", "threshold": "3%"}], "default": "5%"}
+
+Where the baseline comes from:
+  --baseline FILE,...   files
+  --baseline-name NAME  the store (see "bitnet-bench baseline"), for the
+                        current run's machine; a baseline from another
+                        machine is used with a loud warning, or refused
+                        with --strict
+  --against REF         build and run the benchmarks at git REF (in a
+                        temporary git worktree) and in the working tree,
+                        interleaved A B, B A, ... for --samples rounds, then
+                        compare; --package and --bench select the benchmarks
+
+--calibrate runs A/A instead (the working tree's benchmarks 2×--samples
+times, or the samples of --current split in two) and prints each case's
+noise floor and the threshold it recommends; --write-config writes them as
+a --config file. --validate measures the method's false-positive and
+detection rates on a synthetic workload on this machine.
+
+Outputs: a table (or --json) on stdout whose last line is the verdict,
+--markdown FILE for a CI step summary (appended when FILE is
+$GITHUB_STEP_SUMMARY), --junit FILE with one testcase per case (regressions
+fail; cases missing on a side or with too few samples are skipped).
+
+Exit status: 0 no regression, 1 regression found, 2 bad usage, bad input,
+machine mismatch under --strict, or a failed git/build/benchmark run.`
+
+const regressExamples = `  bitnet-bench regression-check --baseline baseline.json --current out/results.json
+  bitnet-bench regression-check --baseline old1.txt,old2.txt --current new.txt --threshold 3%
+  bitnet-bench regression-check --baseline-name main --current out/results.json --strict --markdown "$GITHUB_STEP_SUMMARY" --junit junit.xml
+  bitnet-bench regression-check --against origin/main --bench 'BitLinear/2560x2560' --benchtime 20ms
+  bitnet-bench regression-check --calibrate --bench 'GELU' --benchtime 20ms --write-config thresholds.json
+  bitnet-bench regression-check --validate --trials 100`
+
+type regressFlags struct {
+	base, cur                          fileList
+	baseName, store, against           string
+	pkg, bench, benchtime, raw         string
+	samples                            int
+	short                              bool
+	threshold, config                  string
+	alpha                              float64
+	seed                               uint64
+	strict, jsonOut                    bool
+	markdown, junit                    string
+	calibrate, validate                bool
+	writeConfig                        string
+	trials                             int
+	opCost, sampleTime                 time.Duration
+	thresholdSet, alphaSet, samplesSet bool
+}
+
+func runRegressionCheck(ctx context.Context, e *env, args []string) int {
+	const cmd = "regression-check"
+	fs := newFlagSet(e, cmd, regressSynopsis, regressExamples)
+	var f regressFlags
+	fs.Var(&f.base, "baseline", "baseline results: results.json or Go benchmark text; several files comma-separated or repeated")
+	fs.Var(&f.cur, "current", "current results, as --baseline")
+	fs.StringVar(&f.baseName, "baseline-name", "", "compare against the stored baseline NAME for this machine (see \"bitnet-bench baseline\")")
+	fs.StringVar(&f.store, "store", "", "baseline store directory for --baseline-name (default $"+baselines.StoreEnv+", else $XDG_DATA_HOME/bitnet-bench/baselines, else .bitnet-bench/baselines)")
+	fs.StringVar(&f.against, "against", "", "git ref to build and run as the baseline, against the working tree")
+	fs.StringVar(&f.pkg, "package", "./bench/", "with --against/--calibrate: the package whose benchmarks run")
+	fs.StringVar(&f.bench, "bench", ".", "with --against/--calibrate: -test.bench regular expression")
+	fs.StringVar(&f.benchtime, "benchtime", "100ms", "with --against/--calibrate: -test.benchtime, the length of one sample (as compare's --sample-time)")
+	fs.BoolVar(&f.short, "short", false, "with --against/--calibrate: pass -test.short (the quick catalogue of ./bench/)")
+	fs.IntVar(&f.samples, "samples", baselines.DefaultSamples, "with --against/--calibrate/--validate: samples per side (rounds)")
+	fs.StringVar(&f.raw, "raw", "", "with --against/--calibrate: write each side's Go benchmark text into this directory")
+	fs.StringVar(&f.threshold, "threshold", "5%", "smallest change that counts, as a fraction (0.05) or a percentage (5%); overrides the config's default")
+	fs.StringVar(&f.config, "config", "", "JSON file of per-case thresholds by regular expression")
+	fs.Float64Var(&f.alpha, "alpha", 0.05, "significance level of the Mann-Whitney U test")
+	fs.Uint64Var(&f.seed, "seed", baselines.DefaultSeed, "seed of the bootstrap (results are reproducible for a given seed)")
+	fs.BoolVar(&f.strict, "strict", false, "refuse (exit 2) to compare runs from different machines")
+	fs.BoolVar(&f.jsonOut, "json", false, "print the comparison as JSON instead of a table (the verdict line then goes to stderr)")
+	fs.StringVar(&f.markdown, "markdown", "", "also write a Markdown summary to FILE")
+	fs.StringVar(&f.junit, "junit", "", "also write JUnit XML to FILE")
+	fs.BoolVar(&f.calibrate, "calibrate", false, "run A/A and recommend per-case thresholds")
+	fs.StringVar(&f.writeConfig, "write-config", "", "with --calibrate: write the recommended thresholds as a --config file")
+	fs.BoolVar(&f.validate, "validate", false, "measure false-positive and detection rates on a synthetic workload")
+	fs.IntVar(&f.trials, "trials", 100, "with --validate: comparisons per arm (A/A, +5%, +10%)")
+	fs.DurationVar(&f.opCost, "op-cost", 2*time.Microsecond, "with --validate: cost of one op of the synthetic workload")
+	fs.DurationVar(&f.sampleTime, "sample-time", baselines.DefaultSampleTime, "with --validate: length of one timed batch")
 	if code, stop := parseFlags(e, fs, args); stop {
 		return code
 	}
-	if *basePath == "" || *curPath == "" {
-		return fail(e, "regression-check", exitBadInput, "--baseline and --current are both required")
-	}
-	th, err := baselines.ParseThreshold(*threshold)
+	fs.Visit(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "threshold":
+			f.thresholdSet = true
+		case "alpha":
+			f.alphaSet = true
+		case "samples":
+			f.samplesSet = true
+		}
+	})
+	th, err := baselines.ParseThreshold(f.threshold)
 	if err != nil {
-		return fail(e, "regression-check", exitBadInput, "--threshold: %v", err)
+		return fail(e, cmd, exitBadInput, "--threshold: %v", err)
 	}
-	if !(*alpha > 0 && *alpha < 1) {
-		return fail(e, "regression-check", exitBadInput, "--alpha %v: want a value between 0 and 1", *alpha)
+	if !(f.alpha > 0 && f.alpha < 1) {
+		return fail(e, cmd, exitBadInput, "--alpha %v: want a value between 0 and 1", f.alpha)
 	}
-	cmp, code := compareFiles(e, "regression-check", *basePath, *curPath, baselines.Options{Threshold: th, Alpha: *alpha})
-	if cmp == nil {
-		return code
+	if f.samples < 2 {
+		return fail(e, cmd, exitBadInput, "--samples %d: want at least 2 (the default, %d, detects a 10%% change on a quiet machine)", f.samples, baselines.DefaultSamples)
 	}
-	if *jsonOut {
+	opt := baselines.Options{Threshold: th, Alpha: f.alpha, Seed: f.seed}
+	if f.config != "" {
+		cfg, err := baselines.ReadConfig(f.config)
+		if err != nil {
+			return inputFailure(e, cmd, "config", err)
+		}
+		switch {
+		case f.thresholdSet:
+			cfg.Default = th // --threshold wins over the config's default
+		case cfg.Default > 0:
+			opt.Threshold = cfg.Default
+		}
+		opt.Config = cfg
+	}
+
+	modes := 0
+	for _, on := range []bool{len(f.base) > 0, f.baseName != "", f.against != "", f.calibrate, f.validate} {
+		if on {
+			modes++
+		}
+	}
+	switch {
+	case modes != 1:
+		return fail(e, cmd, exitBadInput, "give exactly one of --baseline, --baseline-name, --against, --calibrate or --validate")
+	case f.validate:
+		return runValidate(ctx, e, f, opt)
+	case f.calibrate:
+		return runCalibrate(ctx, e, f)
+	case f.writeConfig != "":
+		return fail(e, cmd, exitBadInput, "--write-config goes with --calibrate")
+	}
+
+	var base, cur *baselines.Input
+	var storeMismatch []string
+	switch {
+	case f.against != "":
+		if len(f.cur) > 0 {
+			return fail(e, cmd, exitBadInput, "--against runs both sides; --current does not apply")
+		}
+		res, code := runAgainst(ctx, e, f)
+		if res == nil {
+			return code
+		}
+		base, cur = res.Base, res.Current
+	default:
+		if len(f.cur) == 0 {
+			return fail(e, cmd, exitBadInput, "--current is required with --baseline and --baseline-name")
+		}
+		if cur, err = baselines.ReadInputs(f.cur); err != nil {
+			return inputFailure(e, cmd, "current", err)
+		}
+		if f.baseName != "" {
+			var code int
+			base, storeMismatch, code = loadStored(e, f, cur)
+			if base == nil {
+				return code
+			}
+		} else if base, err = baselines.ReadInputs(f.base); err != nil {
+			return inputFailure(e, cmd, "baseline", err)
+		}
+	}
+	// An A/B run takes the i-th sample of each side in the same round.
+	opt.Paired = f.against != ""
+	cmp, err := baselines.Compare(base, cur, opt)
+	if err != nil {
+		return inputFailure(e, cmd, "comparison", err)
+	}
+	if len(storeMismatch) > 0 && len(cmp.MachineMismatch) == 0 {
+		cmp.MachineMismatch = storeMismatch
+		cmp.Warnings = append(cmp.Warnings, fmt.Sprintf("MACHINE MISMATCH: baseline %q was saved on another machine than this one (%s)", f.baseName, strings.Join(storeMismatch, "; ")))
+	}
+	if len(cmp.MachineMismatch) > 0 {
+		msg := fmt.Sprintf("the baseline (%s) and the current run (%s) come from different machines: %s", cmp.BaselineMachine, cmp.CurrentMachine, strings.Join(cmp.MachineMismatch, "; "))
+		if f.strict {
+			return fail(e, cmd, exitBadInput, "--strict: %s", msg)
+		}
+		fmt.Fprintf(e.stderr, "\n*** WARNING: %s.\n*** Differences may come from the machine, not the code; --strict refuses such comparisons.\n\n", msg)
+	}
+	return writeComparison(e, f, cmp)
+}
+
+// writeComparison writes the requested outputs and returns the exit status:
+// 1 on a regression, 0 otherwise.
+func writeComparison(e *env, f regressFlags, cmp *baselines.Comparison) int {
+	const cmd = "regression-check"
+	if f.markdown != "" {
+		var buf bytes.Buffer
+		if err := cmp.WriteMarkdown(&buf); err != nil {
+			return fail(e, cmd, exitFailure, "%v", err)
+		}
+		if err := writeSummary(f.markdown, buf.Bytes()); err != nil {
+			return fail(e, cmd, exitBadInput, "--markdown: %v", err)
+		}
+	}
+	if f.junit != "" {
+		var buf bytes.Buffer
+		if err := cmp.WriteJUnit(&buf); err != nil {
+			return fail(e, cmd, exitFailure, "%v", err)
+		}
+		if err := results.WriteFileAtomic(f.junit, buf.Bytes(), 0o644); err != nil {
+			return fail(e, cmd, exitBadInput, "--junit: %v", err)
+		}
+	}
+	var err error
+	if f.jsonOut {
 		err = cmp.WriteJSON(e.stdout)
+		fmt.Fprintln(e.stderr, cmp.VerdictLine())
 	} else {
 		err = cmp.WriteTable(e.stdout)
 	}
 	if err != nil {
-		return fail(e, "regression-check", exitFailure, "%v", err)
+		return fail(e, cmd, exitFailure, "%v", err)
 	}
 	if cmp.HasRegression() {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// writeSummary writes a Markdown summary: appended to $GITHUB_STEP_SUMMARY
+// (other steps write there too), written atomically anywhere else.
+func writeSummary(path string, data []byte) error {
+	if s := os.Getenv("GITHUB_STEP_SUMMARY"); s != "" && filepath.Clean(s) == filepath.Clean(path) {
+		fh, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			return err
+		}
+		if _, err := fh.Write(data); err != nil {
+			fh.Close()
+			return err
+		}
+		return fh.Close()
+	}
+	return results.WriteFileAtomic(path, data, 0o644)
+}
+
+// loadStored reads the baseline NAME saved for the current run's machine.
+func loadStored(e *env, f regressFlags, cur *baselines.Input) (*baselines.Input, []string, int) {
+	const cmd = "regression-check"
+	st := storeOf(f.store)
+	fp := lookupFingerprint(cur)
+	found, err := st.Find(f.baseName, fp)
+	if err != nil {
+		return nil, nil, fail(e, cmd, exitBadInput, "--baseline-name: %v", err)
+	}
+	b := found.Baseline
+	if len(found.Mismatch) > 0 {
+		msg := fmt.Sprintf("no baseline %q for this machine (%s); the closest was saved on %s: %s", f.baseName, fp, b.Fingerprint, strings.Join(found.Mismatch, "; "))
+		if f.strict {
+			return nil, nil, fail(e, cmd, exitBadInput, "--strict: %s", msg)
+		}
+		fmt.Fprintf(e.stderr, "\n*** WARNING: %s.\n\n", msg)
+	}
+	in, err := b.Input(found.Path)
+	if err != nil {
+		return nil, nil, inputFailure(e, cmd, "stored baseline", err)
+	}
+	in.File = fmt.Sprintf("baseline %q (%s, %s)", b.Name, b.Key, b.Created.Format(time.RFC3339))
+	return in, found.Mismatch, exitOK
+}
+
+func abConfig(e *env, f regressFlags) baselines.ABConfig {
+	return baselines.ABConfig{
+		Ref: f.against, Package: f.pkg, Bench: f.bench, BenchTime: f.benchtime,
+		Rounds: f.samples, Short: f.short, Log: e.stderr,
+	}
+}
+
+func runAgainst(ctx context.Context, e *env, f regressFlags) (*baselines.ABResult, int) {
+	const cmd = "regression-check"
+	res, err := baselines.RunAB(ctx, abConfig(e, f))
+	if err != nil {
+		return nil, abFailure(ctx, e, fmt.Sprintf("--against %s", f.against), err)
+	}
+	if f.raw != "" {
+		if err := writeRaw(f.raw, map[string][]byte{"baseline.txt": res.BaseText, "current.txt": res.CurrentText}); err != nil {
+			return nil, fail(e, cmd, exitBadInput, "--raw: %v", err)
+		}
+	}
+	return res, exitOK
+}
+
+func abFailure(ctx context.Context, e *env, what string, err error) int {
+	const cmd = "regression-check"
+	if ctx.Err() != nil {
+		fmt.Fprintf(e.stderr, "bitnet-bench %s: interrupted; the temporary worktree was removed\n", cmd)
+		return exitInterrupted
+	}
+	var ie *baselines.InputError
+	if errors.As(err, &ie) {
+		return fail(e, cmd, exitBadInput, "%s: the benchmark output could not be read: %v", what, err)
+	}
+	return fail(e, cmd, exitBadInput, "%s: %v", what, err)
+}
+
+func writeRaw(dir string, files map[string][]byte) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for name, data := range files {
+		if err := results.WriteFileAtomic(filepath.Join(dir, name), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func runCalibrate(ctx context.Context, e *env, f regressFlags) int {
+	const cmd = "regression-check"
+	var a, b *baselines.Input
+	n, paired := 0, false
+	if f.samplesSet {
+		n = f.samples
+	}
+	if len(f.cur) > 0 {
+		in, err := baselines.ReadInputs(f.cur)
+		if err != nil {
+			return inputFailure(e, cmd, "current", err)
+		}
+		a, b = baselines.SplitAlternate(in)
+	} else {
+		cfg := abConfig(e, f)
+		var err error
+		if a, b, err = baselines.RunAA(ctx, cfg); err != nil {
+			return abFailure(ctx, e, "--calibrate", err)
+		}
+		n, paired = f.samples, true
+	}
+	cal, err := baselines.Calibrate(a, b, n, paired)
+	if err != nil {
+		return inputFailure(e, cmd, "calibration", err)
+	}
+	if f.writeConfig != "" {
+		th, _ := baselines.ParseThreshold(f.threshold)
+		data, err := cal.Config(th).MarshalJSON()
+		if err != nil {
+			return fail(e, cmd, exitFailure, "%v", err)
+		}
+		var pretty bytes.Buffer
+		if err := jsonIndent(&pretty, data); err != nil {
+			return fail(e, cmd, exitFailure, "%v", err)
+		}
+		if err := results.WriteFileAtomic(f.writeConfig, pretty.Bytes(), 0o644); err != nil {
+			return fail(e, cmd, exitBadInput, "--write-config: %v", err)
+		}
+		fmt.Fprintf(e.stderr, "wrote the recommended thresholds to %s\n", f.writeConfig)
+	}
+	if err := cal.WriteTable(e.stdout); err != nil {
+		return fail(e, cmd, exitFailure, "%v", err)
+	}
+	return exitOK
+}
+
+func runValidate(ctx context.Context, e *env, f regressFlags, opt baselines.Options) int {
+	const cmd = "regression-check"
+	if f.trials < 1 {
+		return fail(e, cmd, exitBadInput, "--trials %d: want at least 1", f.trials)
+	}
+	rep, err := baselines.Validate(ctx, baselines.ValidateConfig{
+		Trials: f.trials, Samples: f.samples, OpCost: f.opCost, SampleTime: f.sampleTime,
+		Options: opt, Progress: e.stderr,
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return exitInterrupted
+		}
+		return fail(e, cmd, exitBadInput, "%v", err)
+	}
+	if f.jsonOut {
+		err = jsonEncode(e.stdout, rep)
+	} else {
+		err = rep.WriteTable(e.stdout)
+	}
+	if err != nil {
+		return fail(e, cmd, exitFailure, "%v", err)
+	}
+	if len(rep.Misses()) > 0 {
+		return exitFailure
+	}
+	return exitOK
+}
+
+func inputFailure(e *env, cmd, side string, err error) int {
+	var ie *baselines.InputError
+	if errors.As(err, &ie) {
+		return fail(e, cmd, exitBadInput, "bad %s input: %v", side, err)
+	}
+	return fail(e, cmd, exitBadInput, "%s: %v", side, err)
 }
 
 // compareFiles reads both inputs and compares them; on bad input it prints
@@ -75,12 +442,4 @@ func compareFiles(e *env, cmd, basePath, curPath string, opt baselines.Options) 
 		return nil, inputFailure(e, cmd, "comparison", err)
 	}
 	return cmp, exitOK
-}
-
-func inputFailure(e *env, cmd, side string, err error) int {
-	var ie *baselines.InputError
-	if errors.As(err, &ie) {
-		return fail(e, cmd, exitBadInput, "bad %s input: %v", side, err)
-	}
-	return fail(e, cmd, exitBadInput, "%s: %v", side, err)
 }

@@ -1,0 +1,385 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/bitnet-go/bitnet-bench/baselines"
+	"github.com/bitnet-go/bitnet-bench/bench/probe"
+	"golang.org/x/perf/benchunit"
+)
+
+// fileList is a flag that takes comma-separated file names and may be
+// repeated: --baseline a.txt,b.txt --baseline c.txt.
+type fileList []string
+
+func (l *fileList) String() string { return strings.Join(*l, ",") }
+
+func (l *fileList) Set(s string) error {
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			*l = append(*l, p)
+		}
+	}
+	if len(*l) == 0 {
+		return fmt.Errorf("no file name in %q", s)
+	}
+	return nil
+}
+
+// liveFingerprint is this machine's fingerprint.
+var liveFingerprint = func() baselines.Fingerprint { return baselines.FingerprintOf(probe.Machine()) }
+
+// lookupFingerprint is the machine a baseline is looked up for: the current
+// run's, filled in from this machine where the files do not say (Go
+// benchmark text names no ISA level or core count) and agree with it.
+func lookupFingerprint(cur *baselines.Input) baselines.Fingerprint {
+	live := liveFingerprint()
+	if cur == nil || cur.Machine.IsZero() {
+		return live
+	}
+	if len(cur.Machine.Diff(live)) == 0 {
+		return fillFingerprint(cur.Machine, live)
+	}
+	return cur.Machine
+}
+
+func fillFingerprint(f, g baselines.Fingerprint) baselines.Fingerprint {
+	if f.OS == "" {
+		f.OS = g.OS
+	}
+	if f.Arch == "" {
+		f.Arch = g.Arch
+	}
+	if f.CPU == "" {
+		f.CPU = g.CPU
+	}
+	if f.ISA == "" {
+		f.ISA = g.ISA
+	}
+	if f.Cores == 0 {
+		f.Cores = g.Cores
+	}
+	if f.GOMAXPROCS == 0 {
+		f.GOMAXPROCS = g.GOMAXPROCS
+	}
+	return f
+}
+
+func storeFlag(fs *flag.FlagSet) *string {
+	return fs.String("store", "", "baseline store directory (default $"+baselines.StoreEnv+", else $XDG_DATA_HOME/bitnet-bench/baselines, else .bitnet-bench/baselines)")
+}
+
+func storeOf(dir string) baselines.Store {
+	if dir == "" {
+		dir = baselines.DefaultStoreDir()
+	}
+	return baselines.Store{Dir: dir}
+}
+
+func runBaseline(ctx context.Context, e *env, args []string) int {
+	const synopsis = `baseline save|list|show [flags]
+
+Keeps baselines in a store directory, one file per machine fingerprint
+(OS/arch, CPU model, ISA level, core count, GOMAXPROCS) and name, written
+atomically, with when, from which commit and by which command it was saved.
+"regression-check --baseline-name NAME" compares against the baseline saved
+for the machine it runs on.
+
+  baseline save --name NAME FILE...   save results.json or Go benchmark text files
+  baseline list                       list the stored baselines (* = this machine)
+  baseline show NAME                  print a baseline's metadata and cases
+
+Run "bitnet-bench baseline save --help" for each subcommand's flags.`
+	const examples = `  bitnet-bench baseline save --name main out/results.json
+  go test -run '^$' -bench . -count 10 ./... > main.txt && bitnet-bench baseline save --name main main.txt
+  bitnet-bench baseline list
+  bitnet-bench baseline show main
+  bitnet-bench regression-check --baseline-name main --current out/results.json`
+	if len(args) == 0 {
+		fmt.Fprintf(e.stderr, "Usage: bitnet-bench %s\n", synopsis)
+		return exitBadInput
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintf(e.stdout, "Usage: bitnet-bench %s\n\nExamples:\n%s\n", synopsis, examples)
+		return exitOK
+	case "save":
+		return runBaselineSave(ctx, e, args[1:])
+	case "list":
+		return runBaselineList(ctx, e, args[1:])
+	case "show":
+		return runBaselineShow(ctx, e, args[1:])
+	}
+	return fail(e, "baseline", exitBadInput, "unknown subcommand %q: want save, list or show", args[0])
+}
+
+// parseWithFiles parses flags that may come before or after positional
+// file names.
+func parseWithFiles(e *env, fs *flag.FlagSet, args []string) (files []string, code int, stop bool) {
+	rest := args
+	for {
+		if err := fs.Parse(rest); err != nil {
+			if err == flag.ErrHelp {
+				fs.SetOutput(e.stdout)
+				fs.Usage()
+				return nil, exitOK, true
+			}
+			return nil, exitBadInput, true
+		}
+		rest = fs.Args()
+		if len(rest) == 0 {
+			return files, 0, false
+		}
+		files = append(files, rest[0])
+		rest = rest[1:]
+	}
+}
+
+func runBaselineSave(_ context.Context, e *env, args []string) int {
+	fs := newFlagSet(e, "baseline save", `baseline save --name NAME [--store DIR] FILE...
+
+Saves the files (results.json or Go benchmark text; several are merged as
+one run) as the baseline NAME for the machine they were measured on,
+replacing the one of that name saved before for that machine. The machine
+comes from the files; what Go benchmark text does not name (ISA level, core
+count) is taken from this machine when the files agree with it.`, `  bitnet-bench baseline save --name main out/results.json
+  bitnet-bench baseline save --name v1.2 --store ci-baselines run1.txt run2.txt`)
+	name := fs.String("name", "", "baseline name: letters, digits, '.', '_', '-' (required)")
+	store := storeFlag(fs)
+	commit := fs.String("commit", "", "commit to record (default: the files', else git HEAD here)")
+	var inputs fileList
+	fs.Var(&inputs, "input", "input file (repeatable, or comma-separated; files may also follow the flags)")
+	files, code, stop := parseWithFiles(e, fs, args)
+	if stop {
+		return code
+	}
+	files = append(inputs, files...)
+	if *name == "" || len(files) == 0 {
+		return fail(e, "baseline save", exitBadInput, "--name and at least one input file are required")
+	}
+	tool := probe.Tool(version)
+	meta := baselines.Meta{Created: time.Now(), Commit: *commit, Command: e.argv}
+	b, in, err := baselines.NewBaseline(*name, files, meta, liveFingerprint())
+	if err != nil {
+		return inputFailure(e, "baseline save", "input", err)
+	}
+	if b.Commit == "" {
+		b.Commit = in.Commit
+	}
+	if b.Commit == "" {
+		b.Commit, b.Dirty = tool.Commit, tool.Dirty
+	}
+	path, err := storeOf(*store).Save(b)
+	if err != nil {
+		return fail(e, "baseline save", exitFailure, "%v", err)
+	}
+	measured := 0
+	for _, n := range in.Names {
+		if len(in.Cases[n].Units) > 0 {
+			measured++
+		}
+	}
+	fmt.Fprintf(e.stdout, "saved baseline %q (%d cases) for %s\n  %s\n", b.Name, measured, b.Fingerprint, path)
+	return exitOK
+}
+
+func runBaselineList(_ context.Context, e *env, args []string) int {
+	fs := newFlagSet(e, "baseline list", `baseline list [--store DIR] [--json]
+
+Lists the stored baselines, newest first within a name. A * marks those
+saved on a machine compatible with this one.`, `  bitnet-bench baseline list
+  bitnet-bench baseline list --store ci-baselines --json`)
+	store := storeFlag(fs)
+	jsonOut := fs.Bool("json", false, "print JSON")
+	if code, stop := parseFlags(e, fs, args); stop {
+		return code
+	}
+	st := storeOf(*store)
+	entries, err := st.List()
+	if err != nil {
+		return fail(e, "baseline list", exitFailure, "%v", err)
+	}
+	live := liveFingerprint()
+	if *jsonOut {
+		type item struct {
+			Name        string                `json:"name,omitempty"`
+			Path        string                `json:"path"`
+			Created     time.Time             `json:"created,omitzero"`
+			Commit      string                `json:"commit,omitempty"`
+			Fingerprint baselines.Fingerprint `json:"fingerprint,omitzero"`
+			Key         string                `json:"key,omitempty"`
+			ThisMachine bool                  `json:"this_machine"`
+			Error       string                `json:"error,omitempty"`
+		}
+		items := []item{}
+		for _, en := range entries {
+			it := item{Path: en.Path}
+			if en.Err != nil {
+				it.Error = en.Err.Error()
+			} else {
+				b := en.Baseline
+				it.Name, it.Created, it.Commit, it.Fingerprint, it.Key = b.Name, b.Created, b.Commit, b.Fingerprint, b.Key
+				it.ThisMachine = len(live.Diff(b.Fingerprint)) == 0
+			}
+			items = append(items, it)
+		}
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(items); err != nil {
+			return fail(e, "baseline list", exitFailure, "%v", err)
+		}
+		return exitOK
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "\tname\tcreated\tcommit\tmachine\tkey")
+	bad := 0
+	for _, en := range entries {
+		if en.Err != nil {
+			fmt.Fprintf(tw, "!\t\t\t\tunreadable: %v\t%s\n", en.Err, en.Path)
+			bad++
+			continue
+		}
+		b := en.Baseline
+		mark := ""
+		if len(live.Diff(b.Fingerprint)) == 0 {
+			mark = "*"
+		}
+		commit := b.Commit
+		if len(commit) > 12 {
+			commit = commit[:12]
+		}
+		if b.Dirty {
+			commit += "+dirty"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", mark, b.Name, b.Created.Format(time.RFC3339), commit, b.Fingerprint, b.Key)
+	}
+	tw.Flush()
+	fmt.Fprintf(e.stdout, "%d baselines in %s; this machine: %s\n", len(entries)-bad, st.Dir, live)
+	if bad > 0 {
+		return fail(e, "baseline list", exitFailure, "%d unreadable files in %s", bad, st.Dir)
+	}
+	return exitOK
+}
+
+func runBaselineShow(_ context.Context, e *env, args []string) int {
+	fs := newFlagSet(e, "baseline show", `baseline show NAME [--store DIR] [--key KEY] [--json]
+
+Prints a baseline's metadata and, per case and unit, the sample count and
+the median with its 95% interval. It shows the baseline saved for this
+machine, else the closest one (saying so); --key picks a machine's by its
+key (see "baseline list").`, `  bitnet-bench baseline show main
+  bitnet-bench baseline show main --key linux-amd64-avx2-8c-0123456789ab`)
+	store := storeFlag(fs)
+	key := fs.String("key", "", "fingerprint key of the machine whose baseline to show")
+	jsonOut := fs.Bool("json", false, "print the stored baseline's metadata as JSON")
+	names, code, stop := parseWithFiles(e, fs, args)
+	if stop {
+		return code
+	}
+	if len(names) != 1 {
+		return fail(e, "baseline show", exitBadInput, "want exactly one baseline name, got %d", len(names))
+	}
+	st := storeOf(*store)
+	var entry baselines.Entry
+	var mismatch []string
+	if *key != "" {
+		p := st.Path(*key, names[0])
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return fail(e, "baseline show", exitBadInput, "no baseline %q for machine %s: %v", names[0], *key, err)
+		}
+		b, err := baselines.ParseBaseline(data, p)
+		if err != nil {
+			return fail(e, "baseline show", exitBadInput, "%v", err)
+		}
+		entry = baselines.Entry{Path: p, Baseline: b}
+	} else {
+		found, err := st.Find(names[0], liveFingerprint())
+		if err != nil {
+			return fail(e, "baseline show", exitBadInput, "%v", err)
+		}
+		entry, mismatch = found.Entry, found.Mismatch
+	}
+	b := entry.Baseline
+	in, err := b.Input(entry.Path)
+	if err != nil {
+		return inputFailure(e, "baseline show", "stored", err)
+	}
+	if *jsonOut {
+		meta := *b
+		meta.Sources = nil
+		out := struct {
+			baselines.Baseline
+			Path    string   `json:"path"`
+			Files   []string `json:"files"`
+			Cases   []string `json:"cases"`
+			Sources any      `json:"sources,omitempty"`
+		}{Baseline: meta, Path: entry.Path, Cases: in.Names}
+		for _, s := range b.Sources {
+			out.Files = append(out.Files, s.File)
+		}
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return fail(e, "baseline show", exitFailure, "%v", err)
+		}
+		return exitOK
+	}
+	fmt.Fprintf(e.stdout, "baseline %q\n  file:    %s\n  machine: %s (key %s)\n  created: %s\n", b.Name, entry.Path, b.Fingerprint, b.Key, b.Created.Format(time.RFC3339))
+	if b.Commit != "" {
+		dirty := ""
+		if b.Dirty {
+			dirty = " (with uncommitted changes)"
+		}
+		fmt.Fprintf(e.stdout, "  commit:  %s%s\n", b.Commit, dirty)
+	}
+	if len(b.Command) > 0 {
+		fmt.Fprintf(e.stdout, "  command: %s\n", strings.Join(b.Command, " "))
+	}
+	for _, s := range b.Sources {
+		fmt.Fprintf(e.stdout, "  source:  %s (%s, %d bytes)\n", s.File, s.Kind, len(s.Data))
+	}
+	if len(mismatch) > 0 {
+		fmt.Fprintf(e.stdout, "  WARNING: saved on another machine than this one: %s\n", strings.Join(mismatch, "; "))
+	}
+	fmt.Fprintln(e.stdout)
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "case\tunit\tn\tmedian\t95% CI")
+	for _, n := range in.Names {
+		cd := in.Cases[n]
+		if len(cd.Units) == 0 {
+			fmt.Fprintf(tw, "%s\t\t0\t\t%s\n", n, cd.NotMeasured)
+			continue
+		}
+		for _, u := range cd.Units {
+			s := baselines.Summarize(cd.Samples[u])
+			sc := benchunit.CommonScale([]float64{s.Center}, benchunit.ClassOf(u))
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t[%s, %s]\n", n, u, s.N, sc.Format(s.Center), sc.Format(s.Lo), sc.Format(s.Hi))
+		}
+	}
+	tw.Flush()
+	return exitOK
+}
+
+func jsonIndent(dst *bytes.Buffer, data []byte) error {
+	if err := json.Indent(dst, data, "", "  "); err != nil {
+		return err
+	}
+	dst.WriteByte('\n')
+	return nil
+}
+
+func jsonEncode(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
