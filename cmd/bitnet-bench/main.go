@@ -122,6 +122,18 @@ func newFlagSet(e *env, name, synopsis, examples string) *flag.FlagSet {
 // parseFlags parses args; it returns (code, true) when the command must
 // stop: after --help (exit 0, usage on stdout) or on a flag error (exit 2).
 func parseFlags(e *env, fs *flag.FlagSet, args []string) (int, bool) {
+	// A help request prints the usage once, to stdout: left to the flag
+	// package it would also print it to stderr first.
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "--h" || a == "-help" || a == "--help" {
+			fs.SetOutput(e.stdout)
+			fs.Usage()
+			return exitOK, true
+		}
+	}
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fs.SetOutput(e.stdout)

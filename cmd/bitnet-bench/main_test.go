@@ -175,3 +175,15 @@ func TestRegressionCheckFindsRegression(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestHelpPrintsOnceToStdout(t *testing.T) {
+	for _, c := range commands {
+		if c.name == "version" {
+			continue
+		}
+		code, out, errOut := runCLI(t, c.name, "--help")
+		if code != exitOK || errOut != "" || strings.Count(out, "Usage: bitnet-bench") != 1 {
+			t.Errorf("%s --help: exit %d, usage printed %d times on stdout, stderr %q", c.name, code, strings.Count(out, "Usage: bitnet-bench"), errOut)
+		}
+	}
+}
