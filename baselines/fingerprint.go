@@ -158,9 +158,9 @@ func (f Fingerprint) Diff(g Fingerprint) []string {
 	return d
 }
 
-// merge fills f's unknown fields from g; g's known fields that differ from
+// Merge fills f's unknown fields from g; g's known fields that differ from
 // f's are reported by f.Diff(g) and left as f has them.
-func (f Fingerprint) merge(g Fingerprint) Fingerprint {
+func (f Fingerprint) Merge(g Fingerprint) Fingerprint {
 	if f.OS == "" {
 		f.OS = g.OS
 	}

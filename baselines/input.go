@@ -327,7 +327,7 @@ func parseText(data []byte, name string, looksLikeJSONArray bool) (*Input, error
 			if d := in.Machine.Diff(fp); len(d) > 0 {
 				return nil, &InputError{File: name, Line: res.line, Msg: fmt.Sprintf("benchmark %s was measured on another machine than the lines before it (%s): compare one machine per file", res.name, strings.Join(d, ", "))}
 			}
-			in.Machine = in.Machine.merge(fp)
+			in.Machine = in.Machine.Merge(fp)
 			if in.CPU == "" {
 				in.CPU = in.Machine.CPU
 			}

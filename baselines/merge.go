@@ -61,7 +61,7 @@ func MergeInputs(ins ...*Input) (*Input, error) {
 		if d := in.Machine.Diff(out.Machine); len(d) > 0 {
 			return nil, &InputError{File: in.File, Msg: fmt.Sprintf("measured on another machine than %s (%s): one side must come from one machine", strings.Join(names[:i], ","), strings.Join(d, ", "))}
 		}
-		out.Machine = out.Machine.merge(in.Machine)
+		out.Machine = out.Machine.Merge(in.Machine)
 		if out.CPU == "" {
 			out.CPU = in.CPU
 		}

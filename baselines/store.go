@@ -99,7 +99,7 @@ func NewBaseline(name string, paths []string, meta Meta, fill Fingerprint) (*Bas
 	}
 	fp := in.Machine
 	if !fill.IsZero() && len(fp.Diff(fill)) == 0 {
-		fp = fp.merge(fill)
+		fp = fp.Merge(fill)
 	}
 	b := &Baseline{
 		Schema: BaselineSchema, Name: name, Created: meta.Created.UTC(),
@@ -193,7 +193,7 @@ func (b *Baseline) Input(storePath string) (*Input, error) {
 	in.File = "baseline " + b.Name
 	// The stored fingerprint may know more than the files (see NewBaseline).
 	if len(in.Machine.Diff(b.Fingerprint)) == 0 {
-		in.Machine = in.Machine.merge(b.Fingerprint)
+		in.Machine = in.Machine.Merge(b.Fingerprint)
 	}
 	return in, nil
 }

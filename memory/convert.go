@@ -487,14 +487,7 @@ func (e *Engine) ConvertInPlace(t *Tensor, to DType, opt ConvertOptions) (Conver
 	}
 	var global float32
 	if c.Scaled() && !perRow(to, opt) && streams {
-		var ps []float32
-		var cs []int
-		for off := 0; off < n; off += chunk {
-			end := min(off+chunk, n)
-			ps = append(ps, ss.ChunkScale(src[off:end]))
-			cs = append(cs, end-off)
-		}
-		global = ss.MergeScales(ps, cs)
+		global = streamedScale(ss, src[:n], chunk)
 		scales[0] = global
 	}
 	scratch, err := e.pool.AllocFloat32(min(chunk, n))
@@ -576,14 +569,7 @@ func (e *Engine) Stream(w io.Writer, src []float32, rows, cols int, to DType, op
 		} else {
 			scales = make([]float32, 1)
 			if streams {
-				var ps []float32
-				var cs []int
-				for off := 0; off < n; off += chunk {
-					end := min(off+chunk, n)
-					ps = append(ps, ss.ChunkScale(src[off:end]))
-					cs = append(cs, end-off)
-				}
-				global = ss.MergeScales(ps, cs)
+				global = streamedScale(ss, src[:n], chunk)
 				scales[0] = global
 			} else {
 				chunk = n
@@ -697,4 +683,17 @@ func (e *Engine) Batch(jobs []BatchJob) ([]BatchResult, BatchStats) {
 	}
 	bs.Duration = time.Since(start)
 	return res, bs
+}
+
+// streamedScale is the scale of the whole of src computed chunk by chunk
+// (chunk values at a time) and merged, as a streamed conversion sees it.
+func streamedScale(ss ScaleStreamer, src []float32, chunk int) float32 {
+	var ps []float32
+	var cs []int
+	for off := 0; off < len(src); off += chunk {
+		end := min(off+chunk, len(src))
+		ps = append(ps, ss.ChunkScale(src[off:end]))
+		cs = append(cs, end-off)
+	}
+	return ss.MergeScales(ps, cs)
 }

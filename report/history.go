@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -604,9 +603,5 @@ func WriteHistoryFile(path string, in HistoryInput) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := p.Render(&buf); err != nil {
-		return fmt.Errorf("report: render: %w", err)
-	}
-	return results.WriteFileAtomic(path, buf.Bytes(), 0o644)
+	return writeRendered(path, p.Render)
 }

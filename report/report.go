@@ -320,8 +320,14 @@ func WriteFile(path string, in Input) error {
 	if err != nil {
 		return err
 	}
+	return writeRendered(path, p.Render)
+}
+
+// writeRendered renders a whole page into memory, then writes it
+// atomically, so a render error leaves the old file untouched.
+func writeRendered(path string, render func(io.Writer) error) error {
 	var buf bytes.Buffer
-	if err := p.Render(&buf); err != nil {
+	if err := render(&buf); err != nil {
 		return fmt.Errorf("report: render: %w", err)
 	}
 	return results.WriteFileAtomic(path, buf.Bytes(), 0o644)

@@ -47,31 +47,9 @@ func lookupFingerprint(cur *baselines.Input) baselines.Fingerprint {
 		return live
 	}
 	if len(cur.Machine.Diff(live)) == 0 {
-		return fillFingerprint(cur.Machine, live)
+		return cur.Machine.Merge(live)
 	}
 	return cur.Machine
-}
-
-func fillFingerprint(f, g baselines.Fingerprint) baselines.Fingerprint {
-	if f.OS == "" {
-		f.OS = g.OS
-	}
-	if f.Arch == "" {
-		f.Arch = g.Arch
-	}
-	if f.CPU == "" {
-		f.CPU = g.CPU
-	}
-	if f.ISA == "" {
-		f.ISA = g.ISA
-	}
-	if f.Cores == 0 {
-		f.Cores = g.Cores
-	}
-	if f.GOMAXPROCS == 0 {
-		f.GOMAXPROCS = g.GOMAXPROCS
-	}
-	return f
 }
 
 func storeFlag(fs *flag.FlagSet) *string {
