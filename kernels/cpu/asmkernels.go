@@ -12,8 +12,10 @@ type asmDotRows func(w *byte, stride int, groups int, x *int8, blocks int, out *
 type asmDot1 func(w *byte, x *int8, blocks int) int32
 type asmUnpack func(dst *int8, src *byte, blocks int)
 
-func asmKernels(dotRows asmDotRows, dot1 asmDot1, unpack asmUnpack) blockKernels {
+// woven says dotRows reads row groups woven by pack.InterleaveRowGroups.
+func asmKernels(dotRows asmDotRows, dot1 asmDot1, unpack asmUnpack, woven bool) blockKernels {
 	return blockKernels{
+		wovenRows: woven,
 		dotRows: func(w []byte, stride int, x []int8, out []int32) {
 			blocks := len(x) / pack.BlockCodes
 			groups := len(out) / 4
@@ -24,7 +26,12 @@ func asmKernels(dotRows asmDotRows, dot1 asmDot1, unpack asmUnpack) blockKernels
 				clear(out)
 				return
 			}
-			_ = w[(len(out)-1)*stride+blocks*pack.BlockBytes-1]
+			if woven {
+				_ = w[4*groups*stride-1]
+				_ = w[4*(groups-1)*stride+4*blocks*pack.BlockBytes-1]
+			} else {
+				_ = w[(len(out)-1)*stride+blocks*pack.BlockBytes-1]
+			}
 			_ = out[4*groups-1]
 			dotRows(&w[0], stride, groups, &x[0], blocks, &out[0])
 		},

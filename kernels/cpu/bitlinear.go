@@ -1,6 +1,8 @@
 package cpu
 
 import (
+	"fmt"
+
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 )
@@ -9,26 +11,36 @@ import (
 // (Σ_k c[n,k]·xq[m,k])·wscale(n)/xscale[m]. The ISA level only supplies the
 // block dot products; padding, Σ x, scaling and threading live here once.
 type bitLinearKernel struct {
-	p      *kernels.Problem
-	k      *blockKernels
-	pool   *workerPool
-	blocks int     // 256-code blocks per row
-	xpad   []int8  // M tokens, each zero-padded to blocks·256
-	xsum   []int32 // Σ x per token
-	acc    []int32 // one accumulator per output row, so Run allocates nothing
-	rows   func(lo, hi int)
+	p       *kernels.Problem
+	k       *blockKernels
+	pool    *workerPool
+	blocks  int     // 256-code blocks per row
+	rowData []byte  // the weights as k.dotRows reads them (woven or p's own)
+	xpad    []int8  // M tokens, each zero-padded to blocks·256
+	xsum    []int32 // Σ x per token
+	acc     []int32 // one accumulator per output row, so Run allocates nothing
+	rows    func(lo, hi int)
 }
 
-func newBitLinearKernel(p *kernels.Problem, k *blockKernels, pool *workerPool) *bitLinearKernel {
+func newBitLinearKernel(p *kernels.Problem, k *blockKernels, pool *workerPool) (*bitLinearKernel, error) {
 	blocks := (p.K + pack.BlockCodes - 1) / pack.BlockCodes
 	b := &bitLinearKernel{p: p, k: k, pool: pool, blocks: blocks, xsum: make([]int32, p.M), acc: make([]int32, p.N)}
+	b.rowData = p.Weights.Packed.Data
+	if k.wovenRows {
+		// Woven once here, outside the timed Run: a copy the size of the
+		// weights, like the weight repacking inference engines do at load.
+		b.rowData = make([]byte, len(p.Weights.Packed.Data))
+		if err := pack.InterleaveRowGroups(b.rowData, p.Weights.Packed); err != nil {
+			return nil, fmt.Errorf("cpu: %w", err)
+		}
+	}
 	if blocks*pack.BlockCodes != p.K || p.M > 1 {
 		// Padding codes are stored as c+1 = 1, so they must meet zero
 		// activations; whole tokens are copied once per Run.
 		b.xpad = make([]int8, p.M*blocks*pack.BlockCodes)
 	}
 	b.rows = b.runRows
-	return b
+	return b, nil
 }
 
 func (b *bitLinearKernel) token(m int) []int8 {
@@ -72,7 +84,7 @@ func (b *bitLinearKernel) runRows(lo, hi int) {
 		if rows == 0 {
 			break
 		}
-		weights := w.Data[n*stride : (n+rows)*stride]
+		weights := b.rowData[n*stride : (n+rows)*stride]
 		for m := 0; m < p.M; m++ {
 			b.k.dotRows(weights, stride, b.token(m), acc[n:n+rows])
 			b.scale(m, n, acc[n:n+rows])

@@ -33,10 +33,10 @@ var (
 	// cache-resident GEMV), else with shifts.
 	avx512Kernels = func() blockKernels {
 		if cpuid.CPU.Supports(cpuid.GFNI) {
-			return asmKernels(dotRowsGFNI, dot1AVX512, unpackAVX512)
+			return asmKernels(dotRowsGFNI, dot1AVX512, unpackAVX512, true)
 		}
-		return asmKernels(dotRowsAVX512, dot1AVX512, unpackAVX512)
+		return asmKernels(dotRowsAVX512, dot1AVX512, unpackAVX512, true)
 	}()
-	avx512ShiftKernels = asmKernels(dotRowsAVX512, dot1AVX512, unpackAVX512)
-	avx2Kernels        = asmKernels(dotRowsAVX2, dot1AVX2, unpackAVX2)
+	avx512ShiftKernels = asmKernels(dotRowsAVX512, dot1AVX512, unpackAVX512, true)
+	avx2Kernels        = asmKernels(dotRowsAVX2, dot1AVX2, unpackAVX2, false)
 )

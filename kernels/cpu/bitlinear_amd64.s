@@ -26,10 +26,10 @@ GLOBL plane3<>(SB), RODATA|NOPTR, $8
 
 // ---------------------------------------------------------------- AVX-512
 
-// One row's block into four plane accumulators:
+// One row's block (the 64 bytes at mem) into four plane accumulators:
 // acc_p += Σ u8(plane_p(w)) · s8(x plane p), with VPDPBUSD.
-#define AVX512_ROW(ptr, a0, a1, a2, a3) \
-	VMOVDQU64 (ptr)(AX*1), Z4 \
+#define AVX512_ROW(mem, a0, a1, a2, a3) \
+	VMOVDQU64 mem, Z4 \
 	VPANDD    Z15, Z4, Z5 \
 	VPDPBUSD  Z0, Z5, a0 \
 	VPSRLW    $2, Z4, Z6 \
@@ -44,8 +44,8 @@ GLOBL plane3<>(SB), RODATA|NOPTR, $8
 
 // AVX512_ROW with GFNI: one VGF2P8AFFINEQB extracts a plane instead of a
 // shift and a mask (Z12-Z14 hold the plane matrices).
-#define GFNI_ROW(ptr, a0, a1, a2, a3) \
-	VMOVDQU64      (ptr)(AX*1), Z4 \
+#define GFNI_ROW(mem, a0, a1, a2, a3) \
+	VMOVDQU64      mem, Z4 \
 	VPANDD         Z15, Z4, Z5 \
 	VPDPBUSD       Z0, Z5, a0 \
 	VGF2P8AFFINEQB $0, Z12, Z4, Z6 \
@@ -92,7 +92,10 @@ GLOBL plane3<>(SB), RODATA|NOPTR, $8
 // plane) so the VPDPBUSD latency is hidden; the activations are loaded once
 // per block for all four rows.
 //
-// out[4g+i] = Σ (c+1)·x for row 4g+i, g < groups; rows are stride bytes apart.
+// out[4g+i] = Σ (c+1)·x for row 4g+i, g < groups. The AVX-512 kernels read
+// row groups woven by pack.InterleaveRowGroups (block b of row i of a group
+// at 256·b + 64·i; groups 4·stride bytes apart); the AVX2 kernel reads the
+// plain layout (rows stride bytes apart).
 
 // func dotRowsAVX512(w *byte, stride int, groups int, x *int8, blocks int, out *int32)
 TEXT ·dotRowsAVX512(SB), NOSPLIT, $0-48
@@ -108,9 +111,6 @@ TEXT ·dotRowsAVX512(SB), NOSPLIT, $0-48
 	JZ   rows512_end
 
 rows512_group:
-	LEAQ (SI)(DX*1), R9
-	LEAQ (R9)(DX*1), R10
-	LEAQ (R10)(DX*1), R11
 	MOVQ x+24(FP), DI
 	MOVQ blocks+32(FP), CX
 	ZERO16
@@ -119,9 +119,10 @@ rows512_group:
 	JZ   rows512_reduce
 
 rows512_block:
-	// Prefetch the weight stream 8192 bytes ahead: a group's four rows are
-	// one contiguous region consumed 256 bytes per block, and the hardware
-	// prefetcher alone does not run far enough ahead to hide DRAM latency.
+	// Prefetch the weight stream 8192 bytes ahead: the group's four rows
+	// are woven into one sequential stream (pack.InterleaveRowGroups)
+	// consumed 256 bytes per block, and the hardware prefetcher alone does
+	// not run far enough ahead to hide DRAM latency.
 	PREFETCHT0 8192(SI)(AX*4)
 	PREFETCHT0 8256(SI)(AX*4)
 	PREFETCHT0 8320(SI)(AX*4)
@@ -130,10 +131,10 @@ rows512_block:
 	VMOVDQU64 64(DI), Z1
 	VMOVDQU64 128(DI), Z2
 	VMOVDQU64 192(DI), Z3
-	AVX512_ROW(SI, Z16, Z17, Z18, Z19)
-	AVX512_ROW(R9, Z20, Z21, Z22, Z23)
-	AVX512_ROW(R10, Z24, Z25, Z26, Z27)
-	AVX512_ROW(R11, Z28, Z29, Z30, Z31)
+	AVX512_ROW(0(SI)(AX*4), Z16, Z17, Z18, Z19)
+	AVX512_ROW(64(SI)(AX*4), Z20, Z21, Z22, Z23)
+	AVX512_ROW(128(SI)(AX*4), Z24, Z25, Z26, Z27)
+	AVX512_ROW(192(SI)(AX*4), Z28, Z29, Z30, Z31)
 	ADDQ $64, AX
 	ADDQ $256, DI
 	DECQ CX
@@ -145,7 +146,7 @@ rows512_reduce:
 	AVX512_REDUCE(Z24, Z25, Z26, Z27, Y24, 8)
 	AVX512_REDUCE(Z28, Z29, Z30, Z31, Y28, 12)
 	ADDQ $16, R8
-	LEAQ (R11)(DX*1), SI
+	LEAQ (SI)(DX*4), SI
 	DECQ R12
 	JNZ  rows512_group
 
@@ -167,9 +168,6 @@ TEXT ·dotRowsGFNI(SB), NOSPLIT, $0-48
 	JZ   rowsgfni_end
 
 rowsgfni_group:
-	LEAQ (SI)(DX*1), R9
-	LEAQ (R9)(DX*1), R10
-	LEAQ (R10)(DX*1), R11
 	MOVQ x+24(FP), DI
 	MOVQ blocks+32(FP), CX
 	ZERO16
@@ -178,9 +176,10 @@ rowsgfni_group:
 	JZ   rowsgfni_reduce
 
 rowsgfni_block:
-	// Prefetch the weight stream 8192 bytes ahead: a group's four rows are
-	// one contiguous region consumed 256 bytes per block, and the hardware
-	// prefetcher alone does not run far enough ahead to hide DRAM latency.
+	// Prefetch the weight stream 8192 bytes ahead: the group's four rows
+	// are woven into one sequential stream (pack.InterleaveRowGroups)
+	// consumed 256 bytes per block, and the hardware prefetcher alone does
+	// not run far enough ahead to hide DRAM latency.
 	PREFETCHT0 8192(SI)(AX*4)
 	PREFETCHT0 8256(SI)(AX*4)
 	PREFETCHT0 8320(SI)(AX*4)
@@ -189,10 +188,10 @@ rowsgfni_block:
 	VMOVDQU64 64(DI), Z1
 	VMOVDQU64 128(DI), Z2
 	VMOVDQU64 192(DI), Z3
-	GFNI_ROW(SI, Z16, Z17, Z18, Z19)
-	GFNI_ROW(R9, Z20, Z21, Z22, Z23)
-	GFNI_ROW(R10, Z24, Z25, Z26, Z27)
-	GFNI_ROW(R11, Z28, Z29, Z30, Z31)
+	GFNI_ROW(0(SI)(AX*4), Z16, Z17, Z18, Z19)
+	GFNI_ROW(64(SI)(AX*4), Z20, Z21, Z22, Z23)
+	GFNI_ROW(128(SI)(AX*4), Z24, Z25, Z26, Z27)
+	GFNI_ROW(192(SI)(AX*4), Z28, Z29, Z30, Z31)
 	ADDQ $64, AX
 	ADDQ $256, DI
 	DECQ CX
@@ -204,7 +203,7 @@ rowsgfni_reduce:
 	AVX512_REDUCE(Z24, Z25, Z26, Z27, Y24, 8)
 	AVX512_REDUCE(Z28, Z29, Z30, Z31, Y28, 12)
 	ADDQ $16, R8
-	LEAQ (R11)(DX*1), SI
+	LEAQ (SI)(DX*4), SI
 	DECQ R12
 	JNZ  rowsgfni_group
 
@@ -231,7 +230,7 @@ dot1_512_loop:
 	VMOVDQU64 64(DI), Z1
 	VMOVDQU64 128(DI), Z2
 	VMOVDQU64 192(DI), Z3
-	AVX512_ROW(SI, Z16, Z17, Z18, Z19)
+	AVX512_ROW((SI)(AX*1), Z16, Z17, Z18, Z19)
 	ADDQ $64, AX
 	ADDQ $256, DI
 	DECQ CX

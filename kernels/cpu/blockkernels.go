@@ -8,8 +8,11 @@ import "github.com/bitnet-go/bitnet-bench/kernels/pack"
 // subtracts Σ x once per token.
 type blockKernels struct {
 	// dotRows writes out[i] = Σ (c+1)·x for the len(out) rows (a multiple
-	// of 4) that start at w[i·stride]; x holds blocks·256 activations.
-	dotRows func(w []byte, stride int, x []int8, out []int32)
+	// of 4) of w, rows stride bytes long; x holds blocks·256 activations.
+	// Row i starts at w[i·stride], or, when wovenRows is set, w holds the
+	// rows woven four at a time by pack.InterleaveRowGroups.
+	dotRows   func(w []byte, stride int, x []int8, out []int32)
+	wovenRows bool
 	// dot1 is dot4 for one row.
 	dot1 func(row []byte, x []int8) int32
 	// unpack decodes len(dst)/256 whole blocks of src into codes in {-1,0,1}.

@@ -112,7 +112,11 @@ func (b *Backend) Prepare(p *kernels.Problem) (kernels.Kernel, error) {
 	var run func() error
 	switch p.Op {
 	case kernels.OpBitLinear:
-		return newBitLinearKernel(p, bk, pool), nil
+		k, err := newBitLinearKernel(p, bk, pool)
+		if err != nil {
+			return nil, err // not a typed nil inside the interface
+		}
+		return k, nil
 	case kernels.OpUnpack2Bit:
 		u := &unpackKernel{p: p, k: bk, pool: pool}
 		u.rows = u.runRows
