@@ -40,3 +40,23 @@ var (
 	avx512ShiftKernels = asmKernels(dotRowsAVX512, dot1AVX512, unpackAVX512, true)
 	avx2Kernels        = asmKernels(dotRowsAVX2, dot1AVX2, unpackAVX2, false)
 )
+
+//go:noescape
+func dotRowsI8AVX512(w *byte, stride int, groups int, xu *byte, blocks int, out *int32)
+
+// int8RowsFor returns the level's int8 × int8 row loop, or nil.
+func int8RowsFor(l Level) func(w []byte, stride int, xu []byte, out []int32) {
+	if l != LevelAVX512 {
+		return nil
+	}
+	return func(w []byte, stride int, xu []byte, out []int32) {
+		groups := len(out) / 4
+		blocks := stride / int8Block
+		if groups == 0 || blocks == 0 {
+			return
+		}
+		_ = w[4*groups*stride-1]
+		_ = xu[blocks*int8Block-1]
+		dotRowsI8AVX512(&w[0], stride, groups, &xu[0], blocks, &out[0])
+	}
+}

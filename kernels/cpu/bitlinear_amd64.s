@@ -451,3 +451,84 @@ unpack_256_loop:
 unpack_256_done:
 	VZEROUPPER
 	RET
+
+// ---------------------------------------------------- int8 × int8 rows
+
+// func dotRowsI8AVX512(w *byte, stride int, groups int, xu *byte, blocks int, out *int32)
+// out[4g+i] = Σ_k xu[k]·w[row 4g+i, k] for groups of four int8 rows woven by
+// pack.WeaveRows (64-byte block b of row i at 256·b + 64·i, groups
+// 4·stride bytes apart); xu holds the activations offset to unsigned
+// (x+128) and blocks counts 256-byte steps of it. One VPDPBUSD per 64
+// weights and four rows × four steps in flight: the loop is bound by the
+// weight stream, so it is prefetched like the 2-bit one.
+TEXT ·dotRowsI8AVX512(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ stride+8(FP), DX
+	MOVQ groups+16(FP), R12
+	MOVQ out+40(FP), R8
+	TESTQ R12, R12
+	JZ   rowsi8_end
+
+rowsi8_group:
+	MOVQ xu+24(FP), DI
+	MOVQ blocks+32(FP), CX
+	ZERO16
+	XORQ AX, AX
+	TESTQ CX, CX
+	JZ   rowsi8_reduce
+
+rowsi8_block:
+	PREFETCHT0 8192(SI)(AX*4)
+	PREFETCHT0 8256(SI)(AX*4)
+	PREFETCHT0 8320(SI)(AX*4)
+	PREFETCHT0 8384(SI)(AX*4)
+	PREFETCHT0 8448(SI)(AX*4)
+	PREFETCHT0 8512(SI)(AX*4)
+	PREFETCHT0 8576(SI)(AX*4)
+	PREFETCHT0 8640(SI)(AX*4)
+	PREFETCHT0 8704(SI)(AX*4)
+	PREFETCHT0 8768(SI)(AX*4)
+	PREFETCHT0 8832(SI)(AX*4)
+	PREFETCHT0 8896(SI)(AX*4)
+	PREFETCHT0 8960(SI)(AX*4)
+	PREFETCHT0 9024(SI)(AX*4)
+	PREFETCHT0 9088(SI)(AX*4)
+	PREFETCHT0 9152(SI)(AX*4)
+	VMOVDQU64 (DI), Z0
+	VMOVDQU64 64(DI), Z1
+	VMOVDQU64 128(DI), Z2
+	VMOVDQU64 192(DI), Z3
+	VPDPBUSD  0(SI)(AX*4), Z0, Z16
+	VPDPBUSD  64(SI)(AX*4), Z0, Z20
+	VPDPBUSD  128(SI)(AX*4), Z0, Z24
+	VPDPBUSD  192(SI)(AX*4), Z0, Z28
+	VPDPBUSD  256(SI)(AX*4), Z1, Z17
+	VPDPBUSD  320(SI)(AX*4), Z1, Z21
+	VPDPBUSD  384(SI)(AX*4), Z1, Z25
+	VPDPBUSD  448(SI)(AX*4), Z1, Z29
+	VPDPBUSD  512(SI)(AX*4), Z2, Z18
+	VPDPBUSD  576(SI)(AX*4), Z2, Z22
+	VPDPBUSD  640(SI)(AX*4), Z2, Z26
+	VPDPBUSD  704(SI)(AX*4), Z2, Z30
+	VPDPBUSD  768(SI)(AX*4), Z3, Z19
+	VPDPBUSD  832(SI)(AX*4), Z3, Z23
+	VPDPBUSD  896(SI)(AX*4), Z3, Z27
+	VPDPBUSD  960(SI)(AX*4), Z3, Z31
+	ADDQ $256, AX
+	ADDQ $256, DI
+	DECQ CX
+	JNZ  rowsi8_block
+
+rowsi8_reduce:
+	AVX512_REDUCE(Z16, Z17, Z18, Z19, Y16, 0)
+	AVX512_REDUCE(Z20, Z21, Z22, Z23, Y20, 4)
+	AVX512_REDUCE(Z24, Z25, Z26, Z27, Y24, 8)
+	AVX512_REDUCE(Z28, Z29, Z30, Z31, Y28, 12)
+	ADDQ $16, R8
+	LEAQ (SI)(DX*4), SI
+	DECQ R12
+	JNZ  rowsi8_group
+
+rowsi8_end:
+	VZEROUPPER
+	RET

@@ -100,11 +100,11 @@ func matMulRowsWith(dot4 func(x, w *float32, stride, n int, out *[4]float32), wi
 		_ = w[len(y)*k-1]
 		n := k / width
 		body := n * width
-		var acc [4]float32
 		r := 0
 		for ; r+4 <= len(y) && n > 0; r += 4 {
-			dot4(&x[0], &w[r*k], k, n, &acc)
-			copy(y[r:r+4], acc[:])
+			// Straight into y: a local [4]float32 would escape through
+			// the function value, an allocation per four rows.
+			dot4(&x[0], &w[r*k], k, n, (*[4]float32)(y[r:r+4]))
 		}
 		for ; r < len(y); r++ {
 			y[r] = dotF32(x[:body], w[r*k:r*k+body])

@@ -25,6 +25,18 @@ func InterleaveRowGroups(dst []byte, p *Packed2Bit) error {
 	return nil
 }
 
+// WeaveRows is InterleaveRowGroups for any row-major byte matrix whose
+// stride is whole 64-byte blocks (int8 weights, say): dst and src hold
+// rows·stride bytes.
+func WeaveRows(dst, src []byte, rows, stride int) error {
+	if stride <= 0 || stride%BlockBytes != 0 || rows < 0 || len(src) != rows*stride || len(dst) != len(src) {
+		return fmt.Errorf("pack: weave rows: %d rows of stride %d (a multiple of %d), buffers of %d and %d bytes",
+			rows, stride, BlockBytes, len(src), len(dst))
+	}
+	weaveRowGroups(dst, src, rows, stride, true)
+	return nil
+}
+
 // DeinterleaveRowGroups undoes InterleaveRowGroups: src holds the woven copy
 // of a matrix shaped like p, and p.Data receives the plain layout.
 func DeinterleaveRowGroups(p *Packed2Bit, src []byte) error {

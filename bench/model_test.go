@@ -1,0 +1,211 @@
+package bench
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
+	"github.com/bitnet-go/bitnet-bench/kernels/model"
+)
+
+// The workloads: a whole BitNet b1.58 2B4T decode step, a batched prefill
+// and decode-time attention, on every CPU level that has SIMD code for all
+// of their parts (so a level never reports another level's loop), one
+// thread and all threads. -short runs model.Tiny instead of 2B4T.
+
+const decodeContext = 128 // positions in the KV cache when the timed token is decoded
+
+func modelConfig() (string, model.Config) {
+	if testing.Short() {
+		return "tiny", model.Tiny()
+	}
+	return "2B4T", model.BitNet2B4T()
+}
+
+var modelWeights = sync.OnceValues(func() (*model.Weights, error) {
+	_, c := modelConfig()
+	return model.NewRandom(c, 2026)
+})
+
+// modelBackends are the CPU backends whose level runs every part of the
+// model with its own code.
+func modelBackends() []*cpu.Backend {
+	var bes []*cpu.Backend
+	for _, l := range cpu.Levels() {
+		if l == cpu.LevelGeneric && !testing.Short() {
+			continue // minutes per 2B4T prefill; the portable path is checked on the tiny model
+		}
+		probe := cpu.New(l)
+		if _, err := probe.F32Rows(); err != nil {
+			continue
+		}
+		if _, err := probe.NewInt8GEMV([]int8{1}, []float32{1}, 1, 1); err != nil {
+			continue
+		}
+		bes = append(bes, probe)
+		if n := runtime.NumCPU(); n > 1 {
+			bes = append(bes, cpu.NewWithOptions(cpu.Options{Level: l, Threads: n}))
+		}
+	}
+	return bes
+}
+
+func BenchmarkDecode(b *testing.B) {
+	name, _ := modelConfig()
+	w, err := modelWeights()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, be := range modelBackends() {
+		b.Run(fmt.Sprintf("%s/ctx%d/%s", name, decodeContext, target(be)), func(b *testing.B) {
+			e, err := model.NewEngine(w, be, decodeContext, 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			// Fill the cache with the prompt, then time the last position.
+			for pos := range decodeContext - 1 {
+				if _, err := e.Step(pos%w.Vocab, pos); err != nil {
+					b.Fatal(err)
+				}
+			}
+			pos := decodeContext - 1
+			bytes := e.StepBytes(pos)
+			b.SetBytes(bytes)
+			e.ResetTimes()
+			for b.Loop() {
+				if _, err := e.Step(1, pos); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			perTok := b.Elapsed().Seconds() / float64(b.N)
+			b.ReportMetric(1/perTok, "tokens/s")
+			for p := range model.NumParts {
+				b.ReportMetric(float64(e.Times[p].Nanoseconds())/float64(b.N)/1e6, "ms-"+p.String())
+			}
+			b.ReportMetric(100*pairedDecodeRatio(b, be, e, w, pos), "pct-of-bw-bound")
+		})
+	}
+}
+
+// pairedDecodeRatio alternates a read pass over the model's weights (the
+// same bytes a token streams, read with the level's streaming loop and
+// split over the backend's threads) with a decode step, five times, and
+// returns the median of (StepBytes / read bandwidth) / step time: the
+// fraction of the memory-bandwidth bound the decode reaches, with the
+// bandwidth measured side by side with it.
+func pairedDecodeRatio(b *testing.B, be *cpu.Backend, e *model.Engine, w *model.Weights, pos int) float64 {
+	read := cpu.StreamRead(cpu.Level(be.Level()))
+	var bufs [][]byte
+	var readBytes int64
+	for _, l := range w.Layers {
+		for _, p := range [][]byte{l.QKV.Packed.Data, l.O.Packed.Data, l.GateUp.Packed.Data, l.Down.Packed.Data} {
+			bufs = append(bufs, p)
+			readBytes += int64(len(p))
+		}
+	}
+	// The embedding in slices of 4 MiB, so threads share it.
+	emb := int8Bytes(w.Embed)
+	for i := 0; i < len(emb); i += 4 << 20 {
+		bufs = append(bufs, emb[i:min(i+4<<20, len(emb))])
+	}
+	readBytes += int64(len(emb))
+	threads := be.Threads()
+	var ratios []float64
+	for range 5 {
+		t0 := time.Now()
+		var wg sync.WaitGroup
+		for t := range threads {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var sink uint64
+				for i := t; i < len(bufs); i += threads {
+					sink ^= read(bufs[i])
+				}
+				dramSink.Add(sink)
+			}()
+		}
+		wg.Wait()
+		bw := float64(readBytes) / time.Since(t0).Seconds()
+		t0 = time.Now()
+		if _, err := e.Step(1, pos); err != nil {
+			b.Fatal(err)
+		}
+		step := time.Since(t0).Seconds()
+		ratios = append(ratios, float64(e.StepBytes(pos))/bw/step)
+	}
+	slices.Sort(ratios)
+	return ratios[len(ratios)/2]
+}
+
+func BenchmarkPrefill(b *testing.B) {
+	name, _ := modelConfig()
+	w, err := modelWeights()
+	if err != nil {
+		b.Fatal(err)
+	}
+	batches := []int{128, 512}
+	if testing.Short() {
+		batches = []int{16}
+	}
+	for _, be := range modelBackends() {
+		for _, n := range batches {
+			b.Run(fmt.Sprintf("%s/b%d/%s", name, n, target(be)), func(b *testing.B) {
+				e, err := model.NewEngine(w, be, n, n)
+				if err != nil {
+					b.Fatal(err)
+				}
+				tokens := make([]int, n)
+				for i := range tokens {
+					tokens[i] = (7 * i) % w.Vocab
+				}
+				for b.Loop() {
+					if _, err := e.Prefill(tokens); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+			})
+		}
+	}
+}
+
+func BenchmarkAttention(b *testing.B) {
+	name, c := modelConfig()
+	seqs := []int{128, 512, 1024, 4096}
+	if testing.Short() {
+		seqs = []int{128}
+	}
+	for _, be := range modelBackends() {
+		if be.Threads() > 1 {
+			continue // one layer's attention is single-threaded
+		}
+		for _, seq := range seqs {
+			b.Run(fmt.Sprintf("%s/gqa%dx%d/seq%d/%s", name, c.Heads, c.KVHeads, seq, target(be)), func(b *testing.B) {
+				a, err := model.NewAttention(c, be, seq, 1)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.SetBytes(a.Bytes())
+				for b.Loop() {
+					a.Run()
+				}
+				b.ReportMetric(float64(a.FLOPs())*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
+// int8Bytes views int8 values as bytes, for the read pass.
+func int8Bytes(x []int8) []byte {
+	if len(x) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), len(x))
+}

@@ -1,0 +1,378 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
+)
+
+// Part is a stage of a layer (or of the model) that Engine times.
+type Part int
+
+// The parts of a decode step, in order.
+const (
+	PartEmbed       Part = iota // embedding row lookup and dequantization
+	PartAttnNorm                // RMSNorm + int8 quantization before QKV
+	PartQKV                     // fused Q, K, V BitLinear
+	PartRoPEKV                  // rotary embedding, KV cache append
+	PartAttention               // scores, softmax, weighted values (GQA)
+	PartAttnSubNorm             // RMSNorm + quantization of the attention output
+	PartO                       // O BitLinear + residual
+	PartFFNNorm                 // RMSNorm + quantization before the FFN
+	PartGateUp                  // fused gate and up BitLinear
+	PartReLU2                   // relu(gate)²·up
+	PartFFNSubNorm              // RMSNorm + quantization before down
+	PartDown                    // down BitLinear + residual
+	PartLMHead                  // final RMSNorm, quantization, int8 LM head GEMV
+	NumParts
+)
+
+var partNames = [NumParts]string{"embed", "attn_norm", "qkv", "rope_kv", "attention", "attn_sub_norm",
+	"o_proj", "ffn_norm", "gate_up", "relu2", "ffn_sub_norm", "down", "lm_head"}
+
+func (p Part) String() string { return partNames[p] }
+
+// Engine runs a model on a CPU backend: every projection is a BitLinear
+// kernel of the backend, every quantization its QuantizeActivations kernel,
+// the LM head its Int8GEMV and attention its F32Rows loop. A backend level
+// that lacks one of them makes NewEngine fail; nothing is swapped in.
+type Engine struct {
+	w        *Weights
+	c        Config
+	capacity int
+	rows     func(y, x, w []float32)
+	lmHead   *cpu.Int8GEMV
+	rope     *ropeTable
+	kc       [][]float32 // per layer: KVHeads × capacity × HeadDim
+	vt       [][]float32 // per layer: KVHeads × HeadDim × capacity (transposed, so P·V is a row loop)
+	dec, pre *pass
+	scores   []float32 // capacity
+	headOut  []float32 // HeadDim
+	// Times accumulates the wall time of each part over every Step and
+	// Prefill since the last ResetTimes.
+	Times [NumParts]time.Duration
+}
+
+// pass is the buffers and kernels for a batch of m tokens.
+type pass struct {
+	m                      int
+	x, h, att, act, logits []float32
+	qkvOut, oOut           []float32
+	guOut, downOut         []float32
+	hidQ, attQ, ffnQ       quantizer
+	layers                 []passLayer
+}
+
+type passLayer struct{ qkv, o, gateUp, down kernels.Kernel }
+
+// quantizer is a QuantizeActivations kernel with its buffers.
+type quantizer struct {
+	x      []float32
+	q      []int8
+	scales []float32
+	k      kernels.Kernel
+}
+
+// NewEngine prepares w on be for decoding up to capacity positions and,
+// when batch > 1, for prefilling batch tokens at once.
+func NewEngine(w *Weights, be *cpu.Backend, capacity, batch int) (*Engine, error) {
+	c := w.Config
+	if capacity <= 0 || batch <= 0 || batch > capacity {
+		return nil, fmt.Errorf("model: capacity %d and batch %d: want 0 < batch ≤ capacity", capacity, batch)
+	}
+	rows, err := be.F32Rows()
+	if err != nil {
+		return nil, fmt.Errorf("model: attention: %w", err)
+	}
+	head, err := be.NewInt8GEMV(w.Embed, w.EmbedRows, c.Vocab, c.Hidden)
+	if err != nil {
+		return nil, fmt.Errorf("model: LM head: %w", err)
+	}
+	e := &Engine{w: w, c: c, capacity: capacity, rows: rows, lmHead: head,
+		rope:   newRopeTable(c.HeadDim, capacity, c.RopeTheta),
+		scores: make([]float32, capacity), headOut: make([]float32, c.HeadDim)}
+	for range c.Layers {
+		e.kc = append(e.kc, make([]float32, c.KVHeads*capacity*c.HeadDim))
+		e.vt = append(e.vt, make([]float32, c.KVHeads*c.HeadDim*capacity))
+	}
+	if e.dec, err = newPass(be, w, 1); err != nil {
+		return nil, err
+	}
+	if batch > 1 {
+		if e.pre, err = newPass(be, w, batch); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+func newPass(be *cpu.Backend, w *Weights, m int) (*pass, error) {
+	c := w.Config
+	p := &pass{m: m,
+		x: make([]float32, m*c.Hidden), h: make([]float32, m*c.Hidden), att: make([]float32, m*c.qDim()),
+		act: make([]float32, m*c.FFN), logits: make([]float32, c.Vocab),
+		qkvOut: make([]float32, m*c.qkvRows()), oOut: make([]float32, m*c.Hidden),
+		guOut: make([]float32, m*2*c.FFN), downOut: make([]float32, m*c.Hidden)}
+	var err error
+	if p.hidQ, err = newQuantizer(be, p.h, m, c.Hidden); err != nil {
+		return nil, err
+	}
+	if p.attQ, err = newQuantizer(be, p.att, m, c.qDim()); err != nil {
+		return nil, err
+	}
+	if p.ffnQ, err = newQuantizer(be, p.act, m, c.FFN); err != nil {
+		return nil, err
+	}
+	bitLinear := func(wt *kernels.Weights, in quantizer, y []float32) (kernels.Kernel, error) {
+		k, err := be.Prepare(&kernels.Problem{Op: kernels.OpBitLinear, M: m, N: wt.Packed.Rows, K: wt.Packed.Cols,
+			Weights: wt, XQ: in.q, XScales: in.scales, Y: y})
+		if err != nil {
+			return nil, fmt.Errorf("model: %w", err)
+		}
+		return k, nil
+	}
+	for _, l := range w.Layers {
+		var pl passLayer
+		if pl.qkv, err = bitLinear(l.QKV, p.hidQ, p.qkvOut); err != nil {
+			return nil, err
+		}
+		if pl.o, err = bitLinear(l.O, p.attQ, p.oOut); err != nil {
+			return nil, err
+		}
+		if pl.gateUp, err = bitLinear(l.GateUp, p.hidQ, p.guOut); err != nil {
+			return nil, err
+		}
+		if pl.down, err = bitLinear(l.Down, p.ffnQ, p.downOut); err != nil {
+			return nil, err
+		}
+		p.layers = append(p.layers, pl)
+	}
+	return p, nil
+}
+
+func newQuantizer(be *cpu.Backend, x []float32, m, k int) (quantizer, error) {
+	q := quantizer{x: x, q: make([]int8, m*k), scales: make([]float32, m)}
+	var err error
+	q.k, err = be.Prepare(&kernels.Problem{Op: kernels.OpQuantizeActivations, M: m, K: k, X: x, YQ: q.q, YScales: q.scales})
+	if err != nil {
+		return q, fmt.Errorf("model: %w", err)
+	}
+	return q, nil
+}
+
+// ResetTimes zeroes Times.
+func (e *Engine) ResetTimes() { e.Times = [NumParts]time.Duration{} }
+
+// Capacity is the number of positions the KV cache holds.
+func (e *Engine) Capacity() int { return e.capacity }
+
+// Step decodes token at position pos (the cache must hold positions
+// 0..pos-1 from earlier steps) and returns the logits, a slice the next
+// call overwrites.
+func (e *Engine) Step(token, pos int) ([]float32, error) {
+	if pos < 0 || pos >= e.capacity || token < 0 || token >= e.c.Vocab {
+		return nil, fmt.Errorf("model: token %d at position %d: want token < %d, position < %d", token, pos, e.c.Vocab, e.capacity)
+	}
+	p := e.dec
+	t := time.Now()
+	e.embed(p.x, token)
+	t = e.tick(PartEmbed, t)
+	for l := range e.c.Layers {
+		var err error
+		if t, err = e.layer(p, l, pos, t); err != nil {
+			return nil, err
+		}
+	}
+	return e.logits(p, 0, t)
+}
+
+// Prefill runs len(tokens) = batch tokens at positions 0.. in one pass (one
+// GEMM per projection) and returns the logits of the last one.
+func (e *Engine) Prefill(tokens []int) ([]float32, error) {
+	p := e.pre
+	if p == nil || len(tokens) != p.m {
+		return nil, fmt.Errorf("model: prefill of %d tokens: the engine was prepared for batches of %d", len(tokens), e.batch())
+	}
+	t := time.Now()
+	for i, tok := range tokens {
+		if tok < 0 || tok >= e.c.Vocab {
+			return nil, fmt.Errorf("model: token %d at position %d: vocabulary has %d", tok, i, e.c.Vocab)
+		}
+		e.embed(p.x[i*e.c.Hidden:(i+1)*e.c.Hidden], tok)
+	}
+	t = e.tick(PartEmbed, t)
+	for l := range e.c.Layers {
+		var err error
+		if t, err = e.layer(p, l, 0, t); err != nil {
+			return nil, err
+		}
+	}
+	return e.logits(p, p.m-1, t)
+}
+
+func (e *Engine) batch() int {
+	if e.pre == nil {
+		return 1
+	}
+	return e.pre.m
+}
+
+func (e *Engine) tick(part Part, since time.Time) time.Time {
+	now := time.Now()
+	e.Times[part] += now.Sub(since)
+	return now
+}
+
+func (e *Engine) embed(dst []float32, token int) {
+	h := e.c.Hidden
+	s := e.w.EmbedRows[token]
+	for i, q := range e.w.Embed[token*h : (token+1)*h] {
+		dst[i] = float32(q) * s
+	}
+}
+
+// layer runs block l for the pass's tokens, the first at position pos0.
+func (e *Engine) layer(p *pass, l int, pos0 int, t time.Time) (time.Time, error) {
+	c, lw, pl := e.c, &e.w.Layers[l], &p.layers[l]
+	hd, qd, kvd := c.HeadDim, c.qDim(), c.kvDim()
+	for i := range p.m {
+		rmsNorm(p.h[i*c.Hidden:(i+1)*c.Hidden], p.x[i*c.Hidden:(i+1)*c.Hidden], lw.AttnNorm, c.NormEps)
+	}
+	if err := p.hidQ.k.Run(); err != nil {
+		return t, err
+	}
+	t = e.tick(PartAttnNorm, t)
+	if err := pl.qkv.Run(); err != nil {
+		return t, err
+	}
+	t = e.tick(PartQKV, t)
+	kc, vt := e.kc[l], e.vt[l]
+	for i := range p.m {
+		pos := pos0 + i
+		row := p.qkvOut[i*c.qkvRows() : (i+1)*c.qkvRows()]
+		q, k, v := row[:qd], row[qd:qd+kvd], row[qd+kvd:]
+		e.rope.rotate(q, pos)
+		e.rope.rotate(k, pos)
+		for g := range c.KVHeads {
+			copy(kc[(g*e.capacity+pos)*hd:(g*e.capacity+pos+1)*hd], k[g*hd:(g+1)*hd])
+			for d, val := range v[g*hd : (g+1)*hd] {
+				vt[(g*hd+d)*e.capacity+pos] = val
+			}
+		}
+	}
+	t = e.tick(PartRoPEKV, t)
+	for i := range p.m {
+		e.attend(p.att[i*qd:(i+1)*qd], p.qkvOut[i*c.qkvRows():i*c.qkvRows()+qd], l, pos0+i)
+	}
+	t = e.tick(PartAttention, t)
+	for i := range p.m {
+		a := p.att[i*qd : (i+1)*qd]
+		rmsNorm(a, a, lw.AttnSubNorm, c.NormEps)
+	}
+	if err := p.attQ.k.Run(); err != nil {
+		return t, err
+	}
+	t = e.tick(PartAttnSubNorm, t)
+	if err := pl.o.Run(); err != nil {
+		return t, err
+	}
+	addInto(p.x, p.oOut)
+	t = e.tick(PartO, t)
+	for i := range p.m {
+		rmsNorm(p.h[i*c.Hidden:(i+1)*c.Hidden], p.x[i*c.Hidden:(i+1)*c.Hidden], lw.FFNNorm, c.NormEps)
+	}
+	if err := p.hidQ.k.Run(); err != nil {
+		return t, err
+	}
+	t = e.tick(PartFFNNorm, t)
+	if err := pl.gateUp.Run(); err != nil {
+		return t, err
+	}
+	t = e.tick(PartGateUp, t)
+	for i := range p.m {
+		gu := p.guOut[i*2*c.FFN : (i+1)*2*c.FFN]
+		reluSquaredGate(p.act[i*c.FFN:(i+1)*c.FFN], gu[:c.FFN], gu[c.FFN:])
+	}
+	t = e.tick(PartReLU2, t)
+	for i := range p.m {
+		a := p.act[i*c.FFN : (i+1)*c.FFN]
+		rmsNorm(a, a, lw.FFNSubNorm, c.NormEps)
+	}
+	if err := p.ffnQ.k.Run(); err != nil {
+		return t, err
+	}
+	t = e.tick(PartFFNSubNorm, t)
+	if err := pl.down.Run(); err != nil {
+		return t, err
+	}
+	addInto(p.x, p.downOut)
+	return e.tick(PartDown, t), nil
+}
+
+// attend writes the attention output of one token at pos (all query heads)
+// into out, from the query q and the cache of layer l up to pos.
+func (e *Engine) attend(out, q []float32, l, pos int) {
+	c := e.c
+	hd, n := c.HeadDim, pos+1
+	group := c.Heads / c.KVHeads
+	inv := float32(1 / math.Sqrt(float64(hd)))
+	probs := e.scores
+	clear(probs[n:]) // P·V runs over the whole capacity
+	for h := range c.Heads {
+		g := h / group
+		qh := q[h*hd : (h+1)*hd]
+		e.rows(probs[:n], qh, e.kc[l][g*e.capacity*hd:(g*e.capacity+n)*hd])
+		for j := range probs[:n] {
+			probs[j] *= inv
+		}
+		softmax(probs[:n])
+		e.rows(out[h*hd:(h+1)*hd], probs, e.vt[l][g*hd*e.capacity:(g+1)*hd*e.capacity])
+	}
+}
+
+// logits runs the final norm and the LM head on token i of the pass.
+func (e *Engine) logits(p *pass, i int, t time.Time) ([]float32, error) {
+	c := e.c
+	d := e.dec
+	rmsNorm(d.h, p.x[i*c.Hidden:(i+1)*c.Hidden], e.w.FinalNorm, c.NormEps)
+	if err := d.hidQ.k.Run(); err != nil {
+		return nil, err
+	}
+	if err := e.lmHead.Run(d.logits, d.hidQ.q, d.hidQ.scales[0]); err != nil {
+		return nil, err
+	}
+	e.tick(PartLMHead, t)
+	return d.logits, nil
+}
+
+// StepBytes is what one decode step at position pos reads from memory: the
+// weights (WeightBytes) and each KV head's cache once (keys up to pos,
+// transposed values over the whole capacity, as attend reads them; the
+// query heads of a group re-read them from cache).
+func (e *Engine) StepBytes(pos int) int64 {
+	c := e.c
+	kv := int64(c.Layers) * int64(c.KVHeads) * int64(c.HeadDim) * 4 * int64(pos+1+e.capacity)
+	return e.w.WeightBytes() + kv
+}
+
+func addInto(dst, src []float32) {
+	src = src[:len(dst)]
+	for i := range dst {
+		dst[i] += src[i]
+	}
+}
+
+// reluSquaredGate writes relu(g)²·u.
+func reluSquaredGate(dst, g, u []float32) {
+	u = u[:len(g)]
+	dst = dst[:len(g)]
+	for i, v := range g {
+		if v < 0 { // not max(): its NaN and -0 rules cost a branch ladder
+			v = 0
+		}
+		dst[i] = v * v * u[i]
+	}
+}

@@ -1,0 +1,153 @@
+package model
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
+)
+
+func TestExpf(t *testing.T) {
+	worst := 0.0
+	for x := float32(-87); x <= 0; x += 0.0007 {
+		want := math.Exp(float64(x))
+		worst = max(worst, math.Abs(float64(expf(x))-want)/want)
+	}
+	if worst > 1e-6 {
+		t.Fatalf("expf relative error %.3g > 1e-6", worst)
+	}
+	if expf(-100) != 0 || expf(0) != 1 {
+		t.Fatalf("expf(-100) = %g, expf(0) = %g", expf(-100), expf(0))
+	}
+}
+
+// logitTolerance bounds |fast − reference| relative to the largest
+// reference logit. The two paths differ in float32 versus float64 norms
+// and attention and in expf; an activation that lands on the other side
+// of an int8 rounding boundary moves a projection output by one step of
+// its quantizer, so the bound is loose compared with float rounding, but
+// far below what a layout or indexing mistake does (order 1).
+const logitTolerance = 1e-4
+
+func enginesUnderTest(t *testing.T) []*cpu.Backend {
+	var bes []*cpu.Backend
+	for _, l := range cpu.Levels() {
+		be := cpu.New(l)
+		if _, err := be.F32Rows(); err != nil {
+			continue
+		}
+		if _, err := be.NewInt8GEMV([]int8{1}, []float32{1}, 1, 1); err != nil {
+			var ni *kernels.NotImplementedError
+			if errors.As(err, &ni) {
+				t.Logf("%s: %v", l, err)
+				continue
+			}
+			t.Fatal(err)
+		}
+		bes = append(bes, be, cpu.NewWithOptions(cpu.Options{Level: l, Threads: 2}))
+	}
+	return bes
+}
+
+func TestDecodeMatchesReference(t *testing.T) {
+	w, err := NewRandom(Tiny(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(2, 3))
+	tokens := make([]int, 9)
+	for i := range tokens {
+		tokens[i] = rng.IntN(w.Vocab)
+	}
+	for _, be := range enginesUnderTest(t) {
+		e, err := NewEngine(w, be, len(tokens), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for pos, tok := range tokens {
+			got, err := e.Step(tok, pos)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pos != 0 && pos != len(tokens)-1 {
+				continue
+			}
+			want, err := ReferenceLogits(w, tokens[:pos+1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			worst, scale := 0.0, 0.0
+			for i := range want {
+				worst = max(worst, math.Abs(float64(got[i]-want[i])))
+				scale = max(scale, math.Abs(float64(want[i])))
+			}
+			if scale == 0 || worst > logitTolerance*scale {
+				t.Fatalf("%s/t%d position %d: logits differ by %.3g (largest %.3g, tolerance %.0e relative)",
+					be.Level(), be.Threads(), pos, worst, scale, logitTolerance)
+			}
+			t.Logf("%s/t%d position %d: max |Δ| %.3g of largest %.3g", be.Level(), be.Threads(), pos, worst, scale)
+		}
+	}
+}
+
+// TestPrefillMatchesDecode: one batched pass over the prompt must give the
+// logits that decoding it token by token gives, bit for bit (the GEMM and
+// GEMV paths of BitLinear are exact, the rest is the same code).
+func TestPrefillMatchesDecode(t *testing.T) {
+	w, err := NewRandom(Tiny(), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := []int{5, 17, 999, 0, 3, 3, 42, 7}
+	for _, be := range enginesUnderTest(t) {
+		e, err := NewEngine(w, be, len(tokens), len(tokens))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []float32
+		for pos, tok := range tokens {
+			if want, err = e.Step(tok, pos); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want = append([]float32(nil), want...)
+		got, err := e.Prefill(tokens)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%s/t%d: prefill logit %d = %g, decode %g", be.Level(), be.Threads(), i, got[i], want[i])
+			}
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	if _, err := NewRandom(Config{Layers: 1, Hidden: 8, FFN: 8, Heads: 3, KVHeads: 2, HeadDim: 4, Vocab: 4, RopeTheta: 100, NormEps: 1e-5}, 1); err == nil {
+		t.Error("3 heads over 2 KV heads accepted")
+	}
+	w, err := NewRandom(Tiny(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewEngine(w, cpu.New(cpu.LevelGeneric), 4, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Step(0, 4); err == nil {
+		t.Error("position past the capacity accepted")
+	}
+	if _, err := e.Step(w.Vocab, 0); err == nil {
+		t.Error("token past the vocabulary accepted")
+	}
+	if _, err := e.Prefill([]int{1, 2, 3}); err == nil {
+		t.Error("prefill of 3 tokens on an engine prepared for 2 accepted")
+	}
+	if _, err := NewEngine(w, cpu.New(cpu.LevelGeneric), 2, 3); err == nil {
+		t.Error("batch larger than the capacity accepted")
+	}
+}

@@ -1,0 +1,136 @@
+package model
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/kernels/quant"
+)
+
+// ReferenceLogits is the oracle: it runs tokens one at a time from
+// position 0 with the kernel library's pure-Go reference (RefBitLinear,
+// quant.QuantizeActivations), float64 norms, RoPE and softmax, and exact
+// int64 LM head sums, written independently of Engine, and returns the
+// logits after the last token.
+func ReferenceLogits(w *Weights, tokens []int) ([]float32, error) {
+	c := w.Config
+	if len(tokens) == 0 {
+		return nil, fmt.Errorf("model: reference: no tokens")
+	}
+	hd, qd, kvd := c.HeadDim, c.qDim(), c.kvDim()
+	keys := make([][][]float64, c.Layers) // layer → position → kvd
+	vals := make([][][]float64, c.Layers)
+	x := make([]float32, c.Hidden)
+	var logits []float32
+	for pos, tok := range tokens {
+		if tok < 0 || tok >= c.Vocab {
+			return nil, fmt.Errorf("model: reference: token %d out of range", tok)
+		}
+		for i := range x {
+			x[i] = float32(w.Embed[tok*c.Hidden+i]) * w.EmbedRows[tok]
+		}
+		for l, lw := range w.Layers {
+			qkv := refBitLinear(lw.QKV, refNorm(x, lw.AttnNorm, c.NormEps))
+			q, k, v := qkv[:qd], qkv[qd:qd+kvd], qkv[qd+kvd:]
+			refRoPE(q, pos, hd, c.RopeTheta)
+			refRoPE(k, pos, hd, c.RopeTheta)
+			keys[l] = append(keys[l], widen(k))
+			vals[l] = append(vals[l], widen(v))
+			att := make([]float32, qd)
+			for h := range c.Heads {
+				g := h / (c.Heads / c.KVHeads)
+				scores := make([]float64, pos+1)
+				m := math.Inf(-1)
+				for j := range scores {
+					var s float64
+					for d := range hd {
+						s += float64(q[h*hd+d]) * keys[l][j][g*hd+d]
+					}
+					scores[j] = s / math.Sqrt(float64(hd))
+					m = max(m, scores[j])
+				}
+				var sum float64
+				for j := range scores {
+					scores[j] = math.Exp(scores[j] - m)
+					sum += scores[j]
+				}
+				for d := range hd {
+					var o float64
+					for j := range scores {
+						o += scores[j] / sum * vals[l][j][g*hd+d]
+					}
+					att[h*hd+d] = float32(o)
+				}
+			}
+			o := refBitLinear(lw.O, refNorm(att, lw.AttnSubNorm, c.NormEps))
+			for i := range x {
+				x[i] += o[i]
+			}
+			gu := refBitLinear(lw.GateUp, refNorm(x, lw.FFNNorm, c.NormEps))
+			act := make([]float32, c.FFN)
+			for i := range act {
+				r := math.Max(float64(gu[i]), 0)
+				act[i] = float32(r * r * float64(gu[c.FFN+i]))
+			}
+			d := refBitLinear(lw.Down, refNorm(act, lw.FFNSubNorm, c.NormEps))
+			for i := range x {
+				x[i] += d[i]
+			}
+		}
+		xq := make([]int8, c.Hidden)
+		xs := quant.QuantizeActivationsRow(xq, refNorm(x, w.FinalNorm, c.NormEps))
+		logits = make([]float32, c.Vocab)
+		for n := range logits {
+			var s int64
+			for i, q := range w.Embed[n*c.Hidden : (n+1)*c.Hidden] {
+				s += int64(q) * int64(xq[i])
+			}
+			logits[n] = float32(float64(s) * float64(w.EmbedRows[n]) / float64(xs))
+		}
+	}
+	return logits, nil
+}
+
+// refBitLinear quantizes x per the activation contract and applies
+// kernels.RefBitLinear.
+func refBitLinear(wt *kernels.Weights, x []float32) []float32 {
+	p := &kernels.Problem{Op: kernels.OpBitLinear, M: 1, N: wt.Packed.Rows, K: wt.Packed.Cols, Weights: wt,
+		XQ: make([]int8, len(x)), XScales: make([]float32, 1), Y: make([]float32, wt.Packed.Rows)}
+	p.XScales[0] = quant.QuantizeActivationsRow(p.XQ, x)
+	kernels.RefBitLinear(p)
+	return p.Y
+}
+
+func refNorm(x, g []float32, eps float32) []float32 {
+	var ss float64
+	for _, v := range x {
+		ss += float64(v) * float64(v)
+	}
+	inv := 1 / math.Sqrt(ss/float64(len(x))+float64(eps))
+	out := make([]float32, len(x))
+	for i, v := range x {
+		out[i] = float32(float64(v) * inv * float64(g[i]))
+	}
+	return out
+}
+
+func refRoPE(x []float32, pos, hd int, theta float64) {
+	half := hd / 2
+	for h := 0; h < len(x); h += hd {
+		for i := range half {
+			a := float64(pos) * math.Pow(theta, -float64(2*i)/float64(hd))
+			c, s := math.Cos(a), math.Sin(a)
+			u, v := float64(x[h+i]), float64(x[h+i+half])
+			x[h+i], x[h+i+half] = float32(u*c-v*s), float32(v*c+u*s)
+		}
+	}
+}
+
+func widen(x []float32) []float64 {
+	out := make([]float64, len(x))
+	for i, v := range x {
+		out[i] = float64(v)
+	}
+	return out
+}
