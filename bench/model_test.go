@@ -41,7 +41,7 @@ func modelBackends() []*cpu.Backend {
 			continue // minutes per 2B4T prefill; the portable path is checked on the tiny model
 		}
 		probe := cpu.New(l)
-		if _, err := probe.F32Rows(); err != nil {
+		if _, err := probe.VecMat(); err != nil {
 			continue
 		}
 		if _, err := probe.NewInt8GEMV([]int8{1}, []float32{1}, 1, 1); err != nil {

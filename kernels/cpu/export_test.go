@@ -10,6 +10,3 @@ func UseAVX512ShiftKernels() (restore func()) {
 	avx512Kernels = avx512ShiftKernels
 	return func() { avx512Kernels = saved }
 }
-
-// Int8GEMVWoven is the matrix as the SIMD loop reads it.
-func Int8GEMVWoven(g *Int8GEMV) []byte { return g.woven }

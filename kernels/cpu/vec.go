@@ -15,6 +15,9 @@ type vecKernels struct {
 	// matMulRows computes y[i] = Σ_k x[k]·w[i·k+k'] for the len(y) rows of
 	// w (row-major, len(x) columns): one token against a block of rows.
 	matMulRows func(y []float32, x, w []float32)
+	// vecMat computes y[j] = Σ_i a[i]·m[i·stride+j] for j < len(y), i <
+	// len(a): a vector times a matrix, the form attention wants.
+	vecMat func(y, a, m []float32, stride int)
 	// activations, elementwise over len(src); accuracy bounds are in
 	// activation_*.go.
 	activation map[kernels.Op]func(dst, src []float32)

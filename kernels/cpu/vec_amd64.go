@@ -25,12 +25,16 @@ func quantAVX2(dst *int8, x *float32, n32 int, scale float32)
 func dot4F32AVX512(x *float32, w *float32, stride int, n16 int, out *[4]float32)
 
 //go:noescape
+func vecMatAVX512(y *float32, a *float32, m *float32, rows int, stride int, n16 int)
+
+//go:noescape
 func dot4F32AVX2(x *float32, w *float32, stride int, n8 int, out *[4]float32)
 
 var (
 	vecAVX512 = vecKernels{
 		quantizeRow: quantizeRowWith(absmaxAVX512, 16, quantAVX512, 16),
 		matMulRows:  matMulRowsWith(dot4F32AVX512, 16),
+		vecMat:      vecMatWith(vecMatAVX512, 16),
 		activation:  map[kernels.Op]func(dst, src []float32){},
 	}
 	vecAVX2 = func() vecKernels {
@@ -113,6 +117,28 @@ func matMulRowsWith(dot4 func(x, w *float32, stride, n int, out *[4]float32), wi
 			for i := range y {
 				y[i] += dotF32(x[body:], w[i*k+body:(i+1)*k])
 			}
+		}
+	}
+}
+
+// vecMatWith wraps a vector × matrix loop over multiples of width columns;
+// the last columns use the portable loop.
+func vecMatWith(body func(y, a, m *float32, rows, stride, n int), width int) func(y, a, m []float32, stride int) {
+	return func(y, a, m []float32, stride int) {
+		if len(y) == 0 {
+			return
+		}
+		if len(a) == 0 {
+			clear(y)
+			return
+		}
+		_ = m[(len(a)-1)*stride+len(y)-1]
+		n := len(y) / width
+		if n > 0 {
+			body(&y[0], &a[0], &m[0], len(a), stride, n)
+		}
+		if n*width < len(y) {
+			vecMatGeneric(y[n*width:], a, m[n*width:], stride)
 		}
 	}
 }

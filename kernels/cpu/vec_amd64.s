@@ -286,3 +286,102 @@ f32x4_256_reduce:
 	F32_REDUCE256(Y10, Y11, X10, 12)
 	VZEROUPPER
 	RET
+
+// ------------------------------------------------ f32 vector × matrix (FMA)
+
+// func vecMatAVX512(y *float32, a *float32, m *float32, rows int, stride int, n16 int)
+// y[j] = Σ_i a[i]·m[i·stride+j] for j < 16·n16: a broadcast row weight
+// times row i, accumulated in registers across the rows. Eight vectors
+// (128 columns) at a time: eight independent FMA chains cover the FMA
+// latency and there is no horizontal reduction at all, which is what
+// makes this form beat row dot products for attention's short rows.
+TEXT ·vecMatAVX512(SB), NOSPLIT, $0-48
+	MOVQ y+0(FP), DI
+	MOVQ a+8(FP), R8
+	MOVQ m+16(FP), SI
+	MOVQ rows+24(FP), R9
+	MOVQ stride+32(FP), DX
+	SHLQ $2, DX
+	MOVQ n16+40(FP), CX
+
+vecmat_wide:
+	CMPQ CX, $8
+	JLT  vecmat_narrow
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	MOVQ SI, R10
+	XORQ R11, R11
+	TESTQ R9, R9
+	JZ   vecmat_wide_store
+
+vecmat_wide_row:
+	VBROADCASTSS (R8)(R11*4), Z0
+	VFMADD231PS  0(R10), Z0, Z16
+	VFMADD231PS  64(R10), Z0, Z17
+	VFMADD231PS  128(R10), Z0, Z18
+	VFMADD231PS  192(R10), Z0, Z19
+	VFMADD231PS  256(R10), Z0, Z20
+	VFMADD231PS  320(R10), Z0, Z21
+	VFMADD231PS  384(R10), Z0, Z22
+	VFMADD231PS  448(R10), Z0, Z23
+	ADDQ DX, R10
+	INCQ R11
+	CMPQ R11, R9
+	JLT  vecmat_wide_row
+
+vecmat_wide_store:
+	VMOVUPS Z16, 0(DI)
+	VMOVUPS Z17, 64(DI)
+	VMOVUPS Z18, 128(DI)
+	VMOVUPS Z19, 192(DI)
+	VMOVUPS Z20, 256(DI)
+	VMOVUPS Z21, 320(DI)
+	VMOVUPS Z22, 384(DI)
+	VMOVUPS Z23, 448(DI)
+	ADDQ $512, DI
+	ADDQ $512, SI
+	SUBQ $8, CX
+	JMP  vecmat_wide
+
+vecmat_narrow:
+	TESTQ CX, CX
+	JZ   vecmat_done
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	MOVQ SI, R10
+	XORQ R11, R11
+	TESTQ R9, R9
+	JZ   vecmat_narrow_store
+
+vecmat_narrow_row:
+	// Two chains (even and odd rows) for a single vector of columns.
+	VBROADCASTSS (R8)(R11*4), Z0
+	VFMADD231PS  (R10), Z0, Z16
+	ADDQ DX, R10
+	INCQ R11
+	CMPQ R11, R9
+	JGE  vecmat_narrow_store
+	VBROADCASTSS (R8)(R11*4), Z1
+	VFMADD231PS  (R10), Z1, Z17
+	ADDQ DX, R10
+	INCQ R11
+	CMPQ R11, R9
+	JLT  vecmat_narrow_row
+
+vecmat_narrow_store:
+	VADDPS  Z17, Z16, Z16
+	VMOVUPS Z16, (DI)
+	ADDQ $64, DI
+	ADDQ $64, SI
+	DECQ CX
+	JMP  vecmat_narrow
+
+vecmat_done:
+	VZEROUPPER
+	RET

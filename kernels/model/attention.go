@@ -26,12 +26,12 @@ func NewAttention(c Config, be *cpu.Backend, seq int, seed uint64) (*Attention, 
 	if seq <= 0 {
 		return nil, fmt.Errorf("model: attention over %d positions", seq)
 	}
-	rows, err := be.F32Rows()
+	vecMat, err := be.VecMat()
 	if err != nil {
 		return nil, fmt.Errorf("model: attention: %w", err)
 	}
 	c.Layers = 1
-	e := &Engine{c: c, capacity: seq, rows: rows, scores: make([]float32, seq)}
+	e := &Engine{c: c, capacity: seq, vecMat: vecMat, scores: make([]float32, seq)}
 	rng := rand.New(rand.NewPCG(seed, 7))
 	fill := func(n int) []float32 {
 		x := make([]float32, n)
@@ -40,8 +40,8 @@ func NewAttention(c Config, be *cpu.Backend, seq int, seed uint64) (*Attention, 
 		}
 		return x
 	}
-	e.kc = [][]float32{fill(c.KVHeads * seq * c.HeadDim)}
-	e.vt = [][]float32{fill(c.KVHeads * c.HeadDim * seq)}
+	e.kt = [][]float32{fill(c.KVHeads * c.HeadDim * seq)}
+	e.v = [][]float32{fill(c.KVHeads * seq * c.HeadDim)}
 	return &Attention{e: e, q: fill(c.qDim()), out: make([]float32, c.qDim())}, nil
 }
 
@@ -49,7 +49,7 @@ func NewAttention(c Config, be *cpu.Backend, seq int, seed uint64) (*Attention, 
 func (a *Attention) Run() { a.e.attend(a.out, a.q, 0, a.e.capacity-1) }
 
 // Bytes is the KV cache one Run reads.
-func (a *Attention) Bytes() int64 { return int64(len(a.e.kc[0])+len(a.e.vt[0])) * 4 }
+func (a *Attention) Bytes() int64 { return int64(len(a.e.kt[0])+len(a.e.v[0])) * 4 }
 
 // FLOPs counts the multiply-adds of Q·Kᵀ and P·V as two operations each.
 func (a *Attention) FLOPs() int64 {

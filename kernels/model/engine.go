@@ -37,17 +37,17 @@ func (p Part) String() string { return partNames[p] }
 
 // Engine runs a model on a CPU backend: every projection is a BitLinear
 // kernel of the backend, every quantization its QuantizeActivations kernel,
-// the LM head its Int8GEMV and attention its F32Rows loop. A backend level
+// the LM head its Int8GEMV and attention its VecMat loop. A backend level
 // that lacks one of them makes NewEngine fail; nothing is swapped in.
 type Engine struct {
 	w        *Weights
 	c        Config
 	capacity int
-	rows     func(y, x, w []float32)
+	vecMat   func(y, a, m []float32, stride int)
 	lmHead   *cpu.Int8GEMV
 	rope     *ropeTable
-	kc       [][]float32 // per layer: KVHeads × capacity × HeadDim
-	vt       [][]float32 // per layer: KVHeads × HeadDim × capacity (transposed, so P·V is a row loop)
+	kt       [][]float32 // per layer: KVHeads × HeadDim × capacity (keys transposed: Q·Kᵀ is a vector × matrix)
+	v        [][]float32 // per layer: KVHeads × capacity × HeadDim
 	dec, pre *pass
 	scores   []float32 // capacity
 	headOut  []float32 // HeadDim
@@ -83,7 +83,7 @@ func NewEngine(w *Weights, be *cpu.Backend, capacity, batch int) (*Engine, error
 	if capacity <= 0 || batch <= 0 || batch > capacity {
 		return nil, fmt.Errorf("model: capacity %d and batch %d: want 0 < batch ≤ capacity", capacity, batch)
 	}
-	rows, err := be.F32Rows()
+	vecMat, err := be.VecMat()
 	if err != nil {
 		return nil, fmt.Errorf("model: attention: %w", err)
 	}
@@ -91,12 +91,12 @@ func NewEngine(w *Weights, be *cpu.Backend, capacity, batch int) (*Engine, error
 	if err != nil {
 		return nil, fmt.Errorf("model: LM head: %w", err)
 	}
-	e := &Engine{w: w, c: c, capacity: capacity, rows: rows, lmHead: head,
+	e := &Engine{w: w, c: c, capacity: capacity, vecMat: vecMat, lmHead: head,
 		rope:   newRopeTable(c.HeadDim, capacity, c.RopeTheta),
 		scores: make([]float32, capacity), headOut: make([]float32, c.HeadDim)}
 	for range c.Layers {
-		e.kc = append(e.kc, make([]float32, c.KVHeads*capacity*c.HeadDim))
-		e.vt = append(e.vt, make([]float32, c.KVHeads*c.HeadDim*capacity))
+		e.kt = append(e.kt, make([]float32, c.KVHeads*c.HeadDim*capacity))
+		e.v = append(e.v, make([]float32, c.KVHeads*capacity*c.HeadDim))
 	}
 	if e.dec, err = newPass(be, w, 1); err != nil {
 		return nil, err
@@ -249,7 +249,7 @@ func (e *Engine) layer(p *pass, l int, pos0 int, t time.Time) (time.Time, error)
 		return t, err
 	}
 	t = e.tick(PartQKV, t)
-	kc, vt := e.kc[l], e.vt[l]
+	kt, vc := e.kt[l], e.v[l]
 	for i := range p.m {
 		pos := pos0 + i
 		row := p.qkvOut[i*c.qkvRows() : (i+1)*c.qkvRows()]
@@ -257,10 +257,10 @@ func (e *Engine) layer(p *pass, l int, pos0 int, t time.Time) (time.Time, error)
 		e.rope.rotate(q, pos)
 		e.rope.rotate(k, pos)
 		for g := range c.KVHeads {
-			copy(kc[(g*e.capacity+pos)*hd:(g*e.capacity+pos+1)*hd], k[g*hd:(g+1)*hd])
-			for d, val := range v[g*hd : (g+1)*hd] {
-				vt[(g*hd+d)*e.capacity+pos] = val
+			for d, key := range k[g*hd : (g+1)*hd] {
+				kt[(g*hd+d)*e.capacity+pos] = key
 			}
+			copy(vc[(g*e.capacity+pos)*hd:(g*e.capacity+pos+1)*hd], v[g*hd:(g+1)*hd])
 		}
 	}
 	t = e.tick(PartRoPEKV, t)
@@ -319,17 +319,17 @@ func (e *Engine) attend(out, q []float32, l, pos int) {
 	hd, n := c.HeadDim, pos+1
 	group := c.Heads / c.KVHeads
 	inv := float32(1 / math.Sqrt(float64(hd)))
-	probs := e.scores
-	clear(probs[n:]) // P·V runs over the whole capacity
+	probs := e.scores[:n]
 	for h := range c.Heads {
 		g := h / group
-		qh := q[h*hd : (h+1)*hd]
-		e.rows(probs[:n], qh, e.kc[l][g*e.capacity*hd:(g*e.capacity+n)*hd])
-		for j := range probs[:n] {
+		// scores[j] = Σ_d q[d]·kᵀ[d][j] over the first n columns of the
+		// group's transposed keys, then out = Σ_j p[j]·v[j].
+		e.vecMat(probs, q[h*hd:(h+1)*hd], e.kt[l][g*hd*e.capacity:(g+1)*hd*e.capacity], e.capacity)
+		for j := range probs {
 			probs[j] *= inv
 		}
-		softmax(probs[:n])
-		e.rows(out[h*hd:(h+1)*hd], probs, e.vt[l][g*hd*e.capacity:(g+1)*hd*e.capacity])
+		softmax(probs)
+		e.vecMat(out[h*hd:(h+1)*hd], probs, e.v[l][g*e.capacity*hd:(g+1)*e.capacity*hd], hd)
 	}
 }
 
@@ -349,12 +349,11 @@ func (e *Engine) logits(p *pass, i int, t time.Time) ([]float32, error) {
 }
 
 // StepBytes is what one decode step at position pos reads from memory: the
-// weights (WeightBytes) and each KV head's cache once (keys up to pos,
-// transposed values over the whole capacity, as attend reads them; the
-// query heads of a group re-read them from cache).
+// weights (WeightBytes) and each KV head's keys and values for positions
+// 0..pos once (the query heads of a group re-read them from cache).
 func (e *Engine) StepBytes(pos int) int64 {
 	c := e.c
-	kv := int64(c.Layers) * int64(c.KVHeads) * int64(c.HeadDim) * 4 * int64(pos+1+e.capacity)
+	kv := int64(c.Layers) * int64(c.KVHeads) * int64(c.HeadDim) * 4 * 2 * int64(pos+1)
 	return e.w.WeightBytes() + kv
 }
 

@@ -36,7 +36,7 @@ func enginesUnderTest(t *testing.T) []*cpu.Backend {
 	var bes []*cpu.Backend
 	for _, l := range cpu.Levels() {
 		be := cpu.New(l)
-		if _, err := be.F32Rows(); err != nil {
+		if _, err := be.VecMat(); err != nil {
 			continue
 		}
 		if _, err := be.NewInt8GEMV([]int8{1}, []float32{1}, 1, 1); err != nil {
