@@ -83,6 +83,9 @@ func actSiLUAVX512(dst, src *float32, n int)
 func actSigmoidAVX512(dst, src *float32, n int)
 
 //go:noescape
+func expShiftAVX512(dst, src *float32, n int, m float32) float32
+
+//go:noescape
 func actTanhAVX512(dst, src *float32, n int)
 
 // The AVX2 kernels take n a multiple of 8.

@@ -717,3 +717,64 @@ TEXT ·actGELUAVX2(SB), NOSPLIT, $0-24
 // func actTanhAVX2(dst, src *float32, n int)
 TEXT ·actTanhAVX2(SB), NOSPLIT, $0-24
 	LOOP2(TANH2, tanh2_loop, tanh2_done)
+
+// ------------------------------------------------ softmax numerator
+
+// e^(x−m), with x − m clamped at −110.5 like Sigmoid's argument (e^−110.5
+// is already 0 in float32 after the final scaling). Z17 = m, Z12 = −110.5.
+#define EXPSHIFT512 \
+	VSUBPS    Z17, Z0, Z0 \
+	VMAXPS    Z12, Z0, Z0 \
+	REDUCE512(Z0, Z1, Z2) \
+	EXPPOLY512(Z2, Z3, Z4) \
+	VSCALEFPS Z1, Z3, Z0
+
+// func expShiftAVX512(dst, src *float32, n int, m float32) float32
+// dst[i] = e^(src[i]−m); returns Σ dst[i] (the softmax denominator), the
+// masked-off tail lanes left out of the sum.
+TEXT ·expShiftAVX512(SB), NOSPLIT, $0-36
+	LOAD512
+	VBROADCASTSS m+24(FP), Z17
+	VBROADCASTSS samax<>(SB), Z12
+	VPXORD       Z31, Z31, Z31
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         n+16(FP), CX
+	MOVQ         CX, BX
+	SHRQ         $4, BX
+	JZ           expsh512_tail
+
+expsh512_loop:
+	VMOVUPS (SI), Z0
+	EXPSHIFT512
+	VADDPS  Z0, Z31, Z31
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	DECQ    BX
+	JNZ     expsh512_loop
+
+expsh512_tail:
+	ANDQ      $15, CX
+	JZ        expsh512_sum
+	MOVL      $1, AX
+	SHLL      CX, AX
+	DECL      AX
+	KMOVW     AX, K7
+	VMOVUPS.Z (SI), K7, Z0
+	EXPSHIFT512
+	VADDPS    Z0, Z31, K7, Z31
+	VMOVUPS   Z0, K7, (DI)
+
+expsh512_sum:
+	VEXTRACTF64X4 $1, Z31, Y1
+	VADDPS        Y1, Y31, Y1
+	VEXTRACTF128  $1, Y1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0x4e, X1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0xb1, X1, X2
+	VADDSS        X2, X1, X1
+	MOVSS         X1, ret+32(FP)
+	VZEROUPPER
+	RET

@@ -18,6 +18,9 @@ type vecKernels struct {
 	// vecMat computes y[j] = Σ_i a[i]·m[i·stride+j] for j < len(y), i <
 	// len(a): a vector times a matrix, the form attention wants.
 	vecMat func(y, a, m []float32, stride int)
+	// expShift writes dst[i] = e^(src[i]−m) and returns their sum: the
+	// softmax numerators and denominator.
+	expShift func(dst, src []float32, m float32) float32
 	// activations, elementwise over len(src); accuracy bounds are in
 	// activation_*.go.
 	activation map[kernels.Op]func(dst, src []float32)

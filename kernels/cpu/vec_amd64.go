@@ -35,7 +35,14 @@ var (
 		quantizeRow: quantizeRowWith(absmaxAVX512, 16, quantAVX512, 16),
 		matMulRows:  matMulRowsWith(dot4F32AVX512, 16),
 		vecMat:      vecMatWith(vecMatAVX512, 16),
-		activation:  map[kernels.Op]func(dst, src []float32){},
+		expShift: func(dst, src []float32, m float32) float32 {
+			if len(src) == 0 {
+				return 0
+			}
+			_ = dst[len(src)-1]
+			return expShiftAVX512(&dst[0], &src[0], len(src), m)
+		},
+		activation: map[kernels.Op]func(dst, src []float32){},
 	}
 	vecAVX2 = func() vecKernels {
 		v := vecKernels{

@@ -54,3 +54,50 @@ func TestVecMat(t *testing.T) {
 		}
 	}
 }
+
+// TestExpShift checks the softmax numerators against math.Exp over the
+// whole useful range, the zero beyond it, the tail lengths and the sum.
+func TestExpShift(t *testing.T) {
+	for _, l := range cpu.Levels() {
+		f, err := cpu.New(l).ExpShift()
+		var ni *kernels.NotImplementedError
+		if errors.As(err, &ni) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{0, 1, 15, 16, 17, 1000} {
+			src := make([]float32, n)
+			for i := range src {
+				src[i] = 3 - 95*float32(i)/float32(max(n-1, 1)) // 3 down to -92
+			}
+			const m = 3
+			dst := make([]float32, n+1)
+			dst[n] = 42 // past the end: untouched
+			sum := f(dst[:n], src, m)
+			var want float64
+			for i, x := range src {
+				e := math.Exp(float64(x - m))
+				want += float64(float32(e))
+				if e >= 0x1p-126 && math.Abs(float64(dst[i])-e) > 4*0x1p-24*e {
+					t.Fatalf("%s n=%d: e^(%g) = %g, want %g", l, n, x-m, dst[i], e)
+				}
+				if e < 0x1p-126 && dst[i] > 0x1p-126 {
+					t.Fatalf("%s n=%d: e^(%g) = %g, want below the normal range", l, n, x-m, dst[i])
+				}
+			}
+			if dst[n] != 42 {
+				t.Fatalf("%s n=%d: wrote past the end", l, n)
+			}
+			if math.Abs(float64(sum)-want) > float64(n+1)*0x1p-23*want+1e-30 {
+				t.Fatalf("%s n=%d: sum %g, want %g", l, n, sum, want)
+			}
+		}
+		dst := make([]float32, 3)
+		f(dst, []float32{-200, -111, -110.4}, 0)
+		if dst[0] != 0 || dst[1] != 0 {
+			t.Fatalf("%s: e^-200, e^-111 = %g, %g, want 0", l, dst[0], dst[1])
+		}
+	}
+}

@@ -31,7 +31,12 @@ func NewAttention(c Config, be *cpu.Backend, seq int, seed uint64) (*Attention, 
 		return nil, fmt.Errorf("model: attention: %w", err)
 	}
 	c.Layers = 1
-	e := &Engine{c: c, capacity: seq, vecMat: vecMat, scores: make([]float32, seq)}
+	expShift, err := be.ExpShift()
+	if err != nil {
+		return nil, fmt.Errorf("model: attention: %w", err)
+	}
+	e := &Engine{c: c, capacity: seq, vecMat: vecMat, expShift: expShift,
+		scores: make([]float32, seq), qScaled: make([]float32, c.HeadDim)}
 	rng := rand.New(rand.NewPCG(seed, 7))
 	fill := func(n int) []float32 {
 		x := make([]float32, n)

@@ -44,13 +44,14 @@ type Engine struct {
 	c        Config
 	capacity int
 	vecMat   func(y, a, m []float32, stride int)
+	expShift func(dst, src []float32, m float32) float32
 	lmHead   *cpu.Int8GEMV
 	rope     *ropeTable
 	kt       [][]float32 // per layer: KVHeads × HeadDim × capacity (keys transposed: Q·Kᵀ is a vector × matrix)
 	v        [][]float32 // per layer: KVHeads × capacity × HeadDim
 	dec, pre *pass
 	scores   []float32 // capacity
-	headOut  []float32 // HeadDim
+	qScaled  []float32 // HeadDim: a query head times 1/√HeadDim
 	// Times accumulates the wall time of each part over every Step and
 	// Prefill since the last ResetTimes.
 	Times [NumParts]time.Duration
@@ -93,7 +94,10 @@ func NewEngine(w *Weights, be *cpu.Backend, capacity, batch int) (*Engine, error
 	}
 	e := &Engine{w: w, c: c, capacity: capacity, vecMat: vecMat, lmHead: head,
 		rope:   newRopeTable(c.HeadDim, capacity, c.RopeTheta),
-		scores: make([]float32, capacity), headOut: make([]float32, c.HeadDim)}
+		scores: make([]float32, capacity), qScaled: make([]float32, c.HeadDim)}
+	if e.expShift, err = be.ExpShift(); err != nil {
+		return nil, fmt.Errorf("model: attention: %w", err)
+	}
 	for range c.Layers {
 		e.kt = append(e.kt, make([]float32, c.KVHeads*c.HeadDim*capacity))
 		e.v = append(e.v, make([]float32, c.KVHeads*capacity*c.HeadDim))
@@ -324,11 +328,11 @@ func (e *Engine) attend(out, q []float32, l, pos int) {
 		g := h / group
 		// scores[j] = Σ_d q[d]·kᵀ[d][j] over the first n columns of the
 		// group's transposed keys, then out = Σ_j p[j]·v[j].
-		e.vecMat(probs, q[h*hd:(h+1)*hd], e.kt[l][g*hd*e.capacity:(g+1)*hd*e.capacity], e.capacity)
-		for j := range probs {
-			probs[j] *= inv
+		for d, v := range q[h*hd : (h+1)*hd] {
+			e.qScaled[d] = v * inv
 		}
-		softmax(probs)
+		e.vecMat(probs, e.qScaled, e.kt[l][g*hd*e.capacity:(g+1)*hd*e.capacity], e.capacity)
+		softmax(probs, e.expShift)
 		e.vecMat(out[h*hd:(h+1)*hd], probs, e.v[l][g*e.capacity*hd:(g+1)*e.capacity*hd], hd)
 	}
 }

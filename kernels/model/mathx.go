@@ -57,50 +57,17 @@ func (t *ropeTable) rotate(x []float32, pos int) {
 	}
 }
 
-// softmax turns x into probabilities in place, with expf.
-func softmax(x []float32) {
+// softmax turns x into probabilities in place; expShift is the backend's
+// e^(x−m) loop, which also returns the sum.
+func softmax(x []float32, expShift func(dst, src []float32, m float32) float32) {
 	m := float32(math.Inf(-1))
 	for _, v := range x {
-		m = max(m, v)
+		if v > m {
+			m = v
+		}
 	}
-	var sum float32
-	for i, v := range x {
-		e := expf(v - m)
-		x[i] = e
-		sum += e
-	}
-	inv := 1 / sum
+	inv := 1 / expShift(x, x, m)
 	for i := range x {
 		x[i] *= inv
 	}
-}
-
-// expf is e^x in float32 for the softmax, about 4× faster than math.Exp:
-// x = n·ln2 + f with |f| ≤ ln2/2, e^f by its degree-7 Taylor polynomial
-// (remainder below 5e-9 relative), scaled by 2^n through the exponent
-// bits. Relative error ≤ 1e-6 (tested against math.Exp); below -87 it
-// returns 0, where e^x is under float32's normal range anyway.
-func expf(x float32) float32 {
-	if x < -87 {
-		return 0
-	}
-	if x > 88 {
-		return float32(math.Inf(1))
-	}
-	const (
-		log2e = 1.44269504088896341
-		ln2hi = 0.693145751953125
-		ln2lo = 1.428606765330187045e-06
-	)
-	n := float32(math.Floor(float64(x*log2e + 0.5)))
-	f := x - n*ln2hi - n*ln2lo
-	p := float32(1.0 / 5040)
-	p = p*f + 1.0/720
-	p = p*f + 1.0/120
-	p = p*f + 1.0/24
-	p = p*f + 1.0/6
-	p = p*f + 0.5
-	p = p*f + 1
-	p = p*f + 1
-	return p * math.Float32frombits(uint32(int32(n)+127)<<23)
 }
