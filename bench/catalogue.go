@@ -26,6 +26,8 @@ type Case struct {
 	Backend kernels.Backend
 	// Unavailable is why the backend cannot run here ("" when it can).
 	Unavailable string
+	// Workload is set for a whole-model case (Op is then its kind).
+	Workload *Workload
 }
 
 // BackendName is the registry name of the case's backend.
@@ -150,6 +152,9 @@ func CaseName(op kernels.Op, s results.Shape, b kernels.Backend) string {
 // then batch, then backend. Per-token ops take their widths from the sizes'
 // K (the input of a projection) and N (its output), without repeats.
 func Catalogue(cfg Config) ([]Case, error) {
+	if len(cfg.Ops) == 0 && len(cfg.Workloads) > 0 {
+		return workloadCases(cfg)
+	}
 	if len(cfg.Ops) == 0 || len(cfg.Sizes) == 0 || len(cfg.Batches) == 0 || len(cfg.Devices) == 0 {
 		return nil, fmt.Errorf("catalogue: empty selection (ops %d, sizes %d, batches %d, devices %d)",
 			len(cfg.Ops), len(cfg.Sizes), len(cfg.Batches), len(cfg.Devices))
@@ -216,7 +221,11 @@ func Catalogue(cfg Config) ([]Case, error) {
 			}
 		}
 	}
-	return cases, nil
+	wc, err := workloadCases(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return append(cases, wc...), nil
 }
 
 // Work is what one operation of a case moves and computes.

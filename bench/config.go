@@ -68,6 +68,10 @@ type Config struct {
 	SampleTime  time.Duration // target duration of one timed batch
 	Seed        uint64
 	Quick       bool
+	// Workloads adds whole-model cases (decode, prefill, attention; see
+	// workloads.go) of Model ("2B4T" or "tiny") to the ops' cases.
+	Workloads []string
+	Model     string
 }
 
 // DefaultConfig measures every family on the 2B4T shapes.
@@ -81,6 +85,7 @@ func DefaultConfig() Config {
 		Warmup:     200 * time.Millisecond,
 		SampleTime: 100 * time.Millisecond,
 		Seed:       1,
+		Model:      "2B4T",
 	}
 }
 

@@ -15,6 +15,8 @@ import (
 	"github.com/bitnet-go/bitnet-bench/bench/probe"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
+	"github.com/bitnet-go/bitnet-bench/kernels/model"
 	"github.com/bitnet-go/bitnet-bench/memory"
 )
 
@@ -107,9 +109,6 @@ func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 	if c.Unavailable != "" {
 		return fail(results.StatusUnavailable, errors.New(c.Unavailable))
 	}
-	if !c.Backend.Implements(c.Op) {
-		return fail(results.StatusNotImplemented, &kernels.NotImplementedError{Op: c.Op, Backend: c.Backend.Name()})
-	}
 	var tensors Tensors = HeapTensors{}
 	var poolBefore memory.Stats
 	if r.Pool != nil {
@@ -119,11 +118,7 @@ func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 		defer pt.Release()
 		tensors = pt
 	}
-	p, err := NewProblemIn(tensors, c.Op, c.Shape, r.Config.Seed)
-	if err != nil {
-		return fail(results.StatusError, err)
-	}
-	k, err := c.Backend.Prepare(p)
+	k, err := r.prepare(c, tensors, &rc)
 	if err != nil {
 		if kernels.IsNotImplemented(err) {
 			return fail(results.StatusNotImplemented, err)
@@ -192,6 +187,10 @@ func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 	}
 	rc.Status = results.StatusOK
 	Summarize(&rc, r.confidence())
+	if d, ok := k.(*decodeKernel); ok {
+		rc.Extra = d.partsNs()
+		rc.Extra["tokens/s"] = 1e9 / rc.MedianNs
+	}
 	ops := float64(iters * samples)
 	if r.Sampler != nil || r.TrackMemory || r.Pool != nil {
 		rc.Telemetry = &results.Telemetry{}
@@ -259,4 +258,30 @@ func Summarize(c *results.Case, confidence float64) {
 	if c.MACsPerOp > 0 {
 		c.GMACps = float64(c.MACsPerOp) / c.MedianNs
 	}
+}
+
+// prepare binds a case to its kernel: an op's Problem from tensors on the
+// case's backend, or a workload's model. A workload's work per run goes
+// into rc.
+func (r *Runner) prepare(c *Case, tensors Tensors, rc *results.Case) (kernels.Kernel, error) {
+	if c.Workload != nil {
+		be, ok := c.Backend.(*cpu.Backend)
+		if !ok {
+			return nil, &kernels.NotImplementedError{Op: c.Op, Backend: c.Backend.Name()}
+		}
+		if err := model.Supported(be); err != nil {
+			return nil, err
+		}
+		k, w, err := prepareWorkload(c.Workload, be, r.Config.Seed)
+		rc.Family, rc.BytesPerOp, rc.MACsPerOp = "workload", w.Bytes, w.MACs
+		return k, err
+	}
+	if !c.Backend.Implements(c.Op) {
+		return nil, &kernels.NotImplementedError{Op: c.Op, Backend: c.Backend.Name()}
+	}
+	p, err := NewProblemIn(tensors, c.Op, c.Shape, r.Config.Seed)
+	if err != nil {
+		return nil, err
+	}
+	return c.Backend.Prepare(p)
 }

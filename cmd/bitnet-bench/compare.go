@@ -17,6 +17,7 @@ import (
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
 	_ "github.com/bitnet-go/bitnet-bench/kernels/cuda"
+	_ "github.com/bitnet-go/bitnet-bench/kernels/mlx"
 	"github.com/bitnet-go/bitnet-bench/memory"
 	"github.com/bitnet-go/bitnet-bench/report"
 )
@@ -35,6 +36,7 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
   bitnet-bench compare --operations bitlinear,matmul --sizes 2560x2560,2560x6912 --batch 1,8 --output out
   bitnet-bench compare --operations gelu,silu --samples 20 --output results.json
   bitnet-bench compare --operations bitlinear --isa all --threads 1,2 --sizes 2560x2560 --output isa
+  bitnet-bench compare --operations none --workloads decode,prefill,attention --threads 1,2 --output model
   benchstat out/results.txt`)
 	var (
 		ops        = fs.String("operations", "", "comma-separated families ("+strings.Join(bench.FamilyNames, ",")+") or op names; default all")
@@ -47,6 +49,8 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 		warmup     = fs.Duration("warmup", 0, "warm-up time per case; default 200ms (50ms with --quick)")
 		sampleTime = fs.Duration("sample-time", 0, "target duration of one sample; default 100ms (20ms with --quick)")
 		seed       = fs.Uint64("seed", 1, "seed of the random operands")
+		workloads  = fs.String("workloads", "", "whole-model cases to add: decode, prefill, attention, or all (BitNet b1.58 on the CPU backend, tokens/s and time per part)")
+		modelName  = fs.String("model", "2B4T", "model shape of --workloads: 2B4T or tiny")
 		quick      = fs.Bool("quick", false, "short run: 3 shapes, short samples (under 2 minutes on 2 cores)")
 		output     = fs.String("output", "", "output directory, or the path of results.json (required)")
 		quiet      = fs.Bool("quiet", false, "print nothing but errors")
@@ -92,7 +96,17 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 	if *interval < 10*time.Millisecond {
 		return fail(e, "compare", exitBadInput, "--probe-interval %v: want at least 10ms", *interval)
 	}
-	if *ops != "" {
+	if *workloads != "" {
+		if cfg.Workloads, err = bench.ParseWorkloads(*workloads); err != nil {
+			return fail(e, "compare", exitBadInput, "--workloads: %v", err)
+		}
+	}
+	if set["model"] || cfg.Model == "" {
+		cfg.Model = *modelName
+	}
+	if *ops == "none" {
+		cfg.Ops = nil
+	} else if *ops != "" {
 		if cfg.Ops, err = bench.ParseOps(*ops); err != nil {
 			return fail(e, "compare", exitBadInput, "--operations: %v", err)
 		}
