@@ -1,0 +1,535 @@
+package mlx
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"unsafe"
+)
+
+// lib holds the mlx-c entry points used here (mlx/c/*.h). Every MLX handle
+// (mlx_array, mlx_stream, mlx_device, mlx_string, mlx_vector_array) is a
+// struct holding one pointer, passed and returned in one integer register
+// on amd64 and arm64, so it is a uintptr here. Calls return 0 on success;
+// on failure mlx-c calls the error handler, which this package replaces so
+// the message becomes a Go error instead of exit(-1).
+type lib struct {
+	path string
+
+	setErrorHandler func(handler, data, dtor uintptr)
+	version         func(s *uintptr) int32
+	stringNew       func() uintptr
+	stringData      func(s uintptr) *byte
+	stringFree      func(s uintptr) int32
+
+	arrayNew         func() uintptr
+	arrayNewData     func(data unsafe.Pointer, shape *int32, dim int32, dtype int32) uintptr
+	arrayNewFloat32  func(v float32) uintptr
+	arrayFree        func(a uintptr) int32
+	arrayEval        func(a uintptr) int32
+	arraySize        func(a uintptr) uint64
+	arrayDtype       func(a uintptr) int32
+	arrayDataFloat32 func(a uintptr) *float32
+	arrayDataInt8    func(a uintptr) *int8
+
+	getDefaultDevice func(dev *uintptr) int32
+	deviceNew        func() uintptr
+	deviceNewType    func(typ int32, index int32) uintptr
+	deviceGetType    func(typ *int32, dev uintptr) int32
+	deviceCount      func(n *int32, typ int32) int32
+	deviceFree       func(dev uintptr) int32
+	streamNewDevice  func(dev uintptr) uintptr
+	streamFree       func(s uintptr) int32
+	synchronize      func(s uintptr) int32
+	activeMemory     func(n *uint64) int32
+
+	// Operations: res is an mlx_array the result is stored into.
+	matmul          func(res *uintptr, a, b, s uintptr) int32
+	quantizedMatmul func(res *uintptr, x, w, scales, biases uintptr, transpose bool, groupSize, bits uint64, mode string, s uintptr) int32
+	transpose       func(res *uintptr, a, s uintptr) int32
+	astype          func(res *uintptr, a uintptr, dtype int32, s uintptr) int32
+	add             func(res *uintptr, a, b, s uintptr) int32
+	multiply        func(res *uintptr, a, b, s uintptr) int32
+	divide          func(res *uintptr, a, b, s uintptr) int32
+	maximum         func(res *uintptr, a, b, s uintptr) int32
+	greater         func(res *uintptr, a, b, s uintptr) int32
+	where           func(res *uintptr, cond, x, y, s uintptr) int32
+	isnan           func(res *uintptr, a, s uintptr) int32
+	abs             func(res *uintptr, a, s uintptr) int32
+	maxAxis         func(res *uintptr, a uintptr, axis int32, keepdims bool, s uintptr) int32
+	round           func(res *uintptr, a uintptr, decimals int32, s uintptr) int32
+	clip            func(res *uintptr, a, lo, hi, s uintptr) int32
+	erf             func(res *uintptr, a, s uintptr) int32
+	sigmoid         func(res *uintptr, a, s uintptr) int32
+	tanh            func(res *uintptr, a, s uintptr) int32
+}
+
+// symbols lists every entry point bound at load; a library that lacks one
+// is reported as too old rather than failing later.
+func (l *lib) symbols() []symbol {
+	return []symbol{
+		{&l.setErrorHandler, "mlx_set_error_handler"}, {&l.version, "mlx_version"},
+		{&l.stringNew, "mlx_string_new"}, {&l.stringData, "mlx_string_data"}, {&l.stringFree, "mlx_string_free"},
+		{&l.arrayNew, "mlx_array_new"}, {&l.arrayNewData, "mlx_array_new_data"},
+		{&l.arrayNewFloat32, "mlx_array_new_float32"}, {&l.arrayFree, "mlx_array_free"},
+		{&l.arrayEval, "mlx_array_eval"}, {&l.arraySize, "mlx_array_size"}, {&l.arrayDtype, "mlx_array_dtype"},
+		{&l.arrayDataFloat32, "mlx_array_data_float32"}, {&l.arrayDataInt8, "mlx_array_data_int8"},
+		{&l.getDefaultDevice, "mlx_get_default_device"}, {&l.deviceNew, "mlx_device_new"},
+		{&l.deviceNewType, "mlx_device_new_type"}, {&l.deviceGetType, "mlx_device_get_type"},
+		{&l.deviceCount, "mlx_device_count"}, {&l.deviceFree, "mlx_device_free"},
+		{&l.streamNewDevice, "mlx_stream_new_device"}, {&l.streamFree, "mlx_stream_free"},
+		{&l.synchronize, "mlx_synchronize"}, {&l.activeMemory, "mlx_get_active_memory"},
+		{&l.matmul, "mlx_matmul"}, {&l.quantizedMatmul, "mlx_quantized_matmul"},
+		{&l.transpose, "mlx_transpose"}, {&l.astype, "mlx_astype"},
+		{&l.add, "mlx_add"}, {&l.multiply, "mlx_multiply"}, {&l.divide, "mlx_divide"},
+		{&l.maximum, "mlx_maximum"}, {&l.greater, "mlx_greater"}, {&l.where, "mlx_where"},
+		{&l.isnan, "mlx_isnan"}, {&l.abs, "mlx_abs"}, {&l.maxAxis, "mlx_max_axis"},
+		{&l.round, "mlx_round"}, {&l.clip, "mlx_clip"}, {&l.erf, "mlx_erf"},
+		{&l.sigmoid, "mlx_sigmoid"}, {&l.tanh, "mlx_tanh"},
+	}
+}
+
+type symbol struct {
+	fn   any
+	name string
+}
+
+// mlx_dtype and mlx_device_type values (mlx/c/array.h, device.h).
+const (
+	dtInt8    = 5
+	dtInt32   = 7
+	dtUint32  = 3
+	dtFloat32 = 10
+
+	deviceCPU = 0
+	deviceGPU = 1
+)
+
+// optInt encodes an mlx_optional_int {int value; bool has_value;}: 8 bytes
+// passed in one integer register on amd64 and arm64, laid out as in memory.
+func optInt(v int) uint64 { return uint64(uint32(int32(v))) | 1<<32 }
+
+// cString reads a NUL-terminated C string.
+func cString(p *byte) string {
+	if p == nil {
+		return ""
+	}
+	var b strings.Builder
+	for i := 0; ; i++ {
+		c := *(*byte)(unsafe.Add(unsafe.Pointer(p), i))
+		if c == 0 {
+			return b.String()
+		}
+		b.WriteByte(c)
+	}
+}
+
+// The error handler. mlx-c calls it from the thread that made the failing
+// call, which is always the MLX thread below, before the call returns
+// non-zero; the message waits there for check.
+var (
+	errMu  sync.Mutex
+	errMsg string
+)
+
+func onError(msg *byte, _ uintptr) {
+	s := cString(msg)
+	errMu.Lock()
+	errMsg = s
+	errMu.Unlock()
+}
+
+func takeError() string {
+	errMu.Lock()
+	defer errMu.Unlock()
+	s := errMsg
+	errMsg = ""
+	return s
+}
+
+// check turns a non-zero mlx-c result into an error carrying MLX's message.
+func check(call string, rc int32) error {
+	msg := takeError()
+	if rc == 0 {
+		return nil
+	}
+	if msg == "" {
+		msg = "failed without a message"
+	}
+	return fmt.Errorf("mlx: %s: %s", call, msg)
+}
+
+// checkHandle is check for the constructors that return a handle, empty on
+// failure.
+func checkHandle(call string, h uintptr) error {
+	if h != 0 {
+		takeError()
+		return nil
+	}
+	return check(call, 1)
+}
+
+// thread runs every MLX call on one locked OS thread, in order, so MLX's
+// per-thread state (the stream and its command encoder on Metal) stays with
+// one thread whichever goroutine asks.
+type thread struct{ reqs chan func() }
+
+func newThread() *thread {
+	t := &thread{reqs: make(chan func())}
+	go func() {
+		// Never unlocked: the goroutine lives as long as the process.
+		runtime.LockOSThread()
+		for f := range t.reqs {
+			f()
+		}
+	}()
+	return t
+}
+
+// do runs f on the MLX thread and waits for it.
+func (t *thread) do(f func() error) error {
+	done := make(chan error, 1)
+	t.reqs <- func() { done <- f() }
+	return <-done
+}
+
+// runtimeState is the process-wide MLX library with its thread, device
+// and stream.
+type runtimeState struct {
+	l       *lib
+	th      *thread
+	dev     uintptr
+	stream  uintptr
+	devType int32
+	version string
+}
+
+var (
+	rtOnce sync.Once
+	theRT  *runtimeState
+	rtErr  error
+)
+
+// getRuntime loads libmlxc and opens its device once per process.
+func getRuntime() (*runtimeState, error) {
+	rtOnce.Do(func() { theRT, rtErr = openRuntime(libPaths()) })
+	return theRT, rtErr
+}
+
+// deviceEnv picks the MLX device: "cpu", "gpu", or unset for MLX's default
+// (the GPU where MLX was built with one).
+const deviceEnv = "BITNET_MLX_DEVICE"
+
+func openRuntime(paths []string) (*runtimeState, error) {
+	l, err := loadLib(paths)
+	if err != nil {
+		return nil, err
+	}
+	rt := &runtimeState{l: l, th: newThread()}
+	err = rt.th.do(func() error {
+		l.setErrorHandler(errorCallback(), 0, 0)
+		s := l.stringNew()
+		if err := check("mlx_version", l.version(&s)); err == nil {
+			rt.version = cString(l.stringData(s))
+		}
+		l.stringFree(s)
+
+		switch want := os.Getenv(deviceEnv); want {
+		case "":
+			rt.dev = l.deviceNew()
+			if err := check("mlx_get_default_device", l.getDefaultDevice(&rt.dev)); err != nil {
+				return err
+			}
+		case "cpu", "gpu":
+			typ := int32(deviceCPU)
+			if want == "gpu" {
+				typ = deviceGPU
+			}
+			var n int32
+			if err := check("mlx_device_count", l.deviceCount(&n, typ)); err != nil {
+				return err
+			}
+			if n == 0 {
+				return fmt.Errorf("mlx: %s=%s, but this MLX build (%s) has no %s device", deviceEnv, want, l.path, want)
+			}
+			rt.dev = l.deviceNewType(typ, 0)
+			if err := checkHandle("mlx_device_new_type", rt.dev); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("mlx: %s=%q: want cpu or gpu", deviceEnv, want)
+		}
+		if err := check("mlx_device_get_type", l.deviceGetType(&rt.devType, rt.dev)); err != nil {
+			return err
+		}
+		rt.stream = l.streamNewDevice(rt.dev)
+		return checkHandle("mlx_stream_new_device", rt.stream)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rt, nil
+}
+
+var (
+	cbOnce sync.Once
+	cb     uintptr
+)
+
+// errorCallback is the C function pointer of onError, made once: purego
+// callbacks are never released.
+func errorCallback() uintptr {
+	cbOnce.Do(func() { cb = newCallback(onError) })
+	return cb
+}
+
+func (rt *runtimeState) deviceName() string {
+	if rt.devType == deviceGPU {
+		return "gpu"
+	}
+	return "cpu"
+}
+
+// graph builds MLX operations on the MLX thread. It records the first
+// error, after which every operation returns the empty handle, and it owns
+// the arrays it makes: release frees them all but those kept.
+type graph struct {
+	rt  *runtimeState
+	err error
+	own []uintptr
+}
+
+func (g *graph) track(call string, rc int32, res uintptr) uintptr {
+	if res != 0 {
+		g.own = append(g.own, res)
+	}
+	if err := check(call, rc); err != nil {
+		g.err = err
+		return 0
+	}
+	return res
+}
+
+// op1 and op2 apply a unary or binary operation.
+func (g *graph) op1(call string, f func(res *uintptr, a, s uintptr) int32, a uintptr) uintptr {
+	if g.err != nil {
+		return 0
+	}
+	res := g.rt.l.arrayNew()
+	return g.track(call, f(&res, a, g.rt.stream), res)
+}
+
+func (g *graph) op2(call string, f func(res *uintptr, a, b, s uintptr) int32, a, b uintptr) uintptr {
+	if g.err != nil {
+		return 0
+	}
+	res := g.rt.l.arrayNew()
+	return g.track(call, f(&res, a, b, g.rt.stream), res)
+}
+
+func (g *graph) matmul(a, b uintptr) uintptr   { return g.op2("mlx_matmul", g.rt.l.matmul, a, b) }
+func (g *graph) add(a, b uintptr) uintptr      { return g.op2("mlx_add", g.rt.l.add, a, b) }
+func (g *graph) multiply(a, b uintptr) uintptr { return g.op2("mlx_multiply", g.rt.l.multiply, a, b) }
+func (g *graph) divide(a, b uintptr) uintptr   { return g.op2("mlx_divide", g.rt.l.divide, a, b) }
+func (g *graph) maximum(a, b uintptr) uintptr  { return g.op2("mlx_maximum", g.rt.l.maximum, a, b) }
+func (g *graph) greater(a, b uintptr) uintptr  { return g.op2("mlx_greater", g.rt.l.greater, a, b) }
+func (g *graph) transpose(a uintptr) uintptr   { return g.op1("mlx_transpose", g.rt.l.transpose, a) }
+func (g *graph) isnan(a uintptr) uintptr       { return g.op1("mlx_isnan", g.rt.l.isnan, a) }
+func (g *graph) abs(a uintptr) uintptr         { return g.op1("mlx_abs", g.rt.l.abs, a) }
+func (g *graph) erf(a uintptr) uintptr         { return g.op1("mlx_erf", g.rt.l.erf, a) }
+func (g *graph) sigmoid(a uintptr) uintptr     { return g.op1("mlx_sigmoid", g.rt.l.sigmoid, a) }
+func (g *graph) tanh(a uintptr) uintptr        { return g.op1("mlx_tanh", g.rt.l.tanh, a) }
+
+func (g *graph) where(cond, x, y uintptr) uintptr {
+	if g.err != nil {
+		return 0
+	}
+	res := g.rt.l.arrayNew()
+	return g.track("mlx_where", g.rt.l.where(&res, cond, x, y, g.rt.stream), res)
+}
+
+func (g *graph) clip(a, lo, hi uintptr) uintptr {
+	if g.err != nil {
+		return 0
+	}
+	res := g.rt.l.arrayNew()
+	return g.track("mlx_clip", g.rt.l.clip(&res, a, lo, hi, g.rt.stream), res)
+}
+
+func (g *graph) astype(a uintptr, dtype int32) uintptr {
+	if g.err != nil {
+		return 0
+	}
+	res := g.rt.l.arrayNew()
+	return g.track("mlx_astype", g.rt.l.astype(&res, a, dtype, g.rt.stream), res)
+}
+
+func (g *graph) maxAxis(a uintptr, axis int, keepdims bool) uintptr {
+	if g.err != nil {
+		return 0
+	}
+	res := g.rt.l.arrayNew()
+	return g.track("mlx_max_axis", g.rt.l.maxAxis(&res, a, int32(axis), keepdims, g.rt.stream), res)
+}
+
+func (g *graph) round(a uintptr) uintptr {
+	if g.err != nil {
+		return 0
+	}
+	res := g.rt.l.arrayNew()
+	return g.track("mlx_round", g.rt.l.round(&res, a, 0, g.rt.stream), res)
+}
+
+// quantizedMatmul is x·Wᵀ with W in MLX's affine layout: w[n,k] =
+// scales[n,k/gs]·q + biases[n,k/gs], q packed bits to a uint32, low first.
+func (g *graph) quantizedMatmul(x, w, scales, biases uintptr, groupSize, bits int) uintptr {
+	if g.err != nil {
+		return 0
+	}
+	res := g.rt.l.arrayNew()
+	rc := g.rt.l.quantizedMatmul(&res, x, w, scales, biases, true, optInt(groupSize), optInt(bits), "affine", g.rt.stream)
+	return g.track("mlx_quantized_matmul", rc, res)
+}
+
+// scalar makes a 0-d float32 array.
+func (g *graph) scalar(v float32) uintptr {
+	if g.err != nil {
+		return 0
+	}
+	a := g.rt.l.arrayNewFloat32(v)
+	if err := checkHandle("mlx_array_new_float32", a); err != nil {
+		g.err = err
+		return 0
+	}
+	g.own = append(g.own, a)
+	return a
+}
+
+// dtypeOf maps a Go element type to its mlx_dtype.
+func dtypeOf[T int8 | uint32 | float32]() int32 {
+	var z T
+	switch any(z).(type) {
+	case int8:
+		return dtInt8
+	case uint32:
+		return dtUint32
+	}
+	return dtFloat32
+}
+
+// upload copies s into a new MLX array of the given shape.
+func upload[T int8 | uint32 | float32](g *graph, s []T, shape ...int) uintptr {
+	if g.err != nil {
+		return 0
+	}
+	n := 1
+	dims := make([]int32, len(shape))
+	for i, d := range shape {
+		n *= d
+		dims[i] = int32(d)
+	}
+	if len(s) < n || n == 0 {
+		g.err = fmt.Errorf("mlx: upload of %d elements as shape %v", len(s), shape)
+		return 0
+	}
+	for _, d := range shape {
+		if d > 1<<31-1 {
+			g.err = fmt.Errorf("mlx: dimension %d exceeds MLX's int shape", d)
+			return 0
+		}
+	}
+	a := g.rt.l.arrayNewData(unsafe.Pointer(&s[0]), &dims[0], int32(len(dims)), dtypeOf[T]())
+	runtime.KeepAlive(s)
+	if err := checkHandle("mlx_array_new_data", a); err != nil {
+		g.err = err
+		return 0
+	}
+	g.own = append(g.own, a)
+	return a
+}
+
+// eval evaluates arrays, waiting for the device.
+func (g *graph) eval(arrs ...uintptr) {
+	for _, a := range arrs {
+		if g.err != nil {
+			return
+		}
+		g.err = check("mlx_array_eval", g.rt.l.arrayEval(a))
+	}
+}
+
+// keep removes arrs from the arrays release frees and returns them; the
+// caller frees them later with freeArrays.
+func (g *graph) keep(arrs ...uintptr) []uintptr {
+	for _, a := range arrs {
+		for i, o := range g.own {
+			if o == a {
+				g.own = append(g.own[:i], g.own[i+1:]...)
+				break
+			}
+		}
+	}
+	return arrs
+}
+
+// release frees every array the graph still owns and returns its error.
+func (g *graph) release() error {
+	err := g.err
+	if e := freeArrays(g.rt.l, g.own); err == nil {
+		err = e
+	}
+	g.own = nil
+	return err
+}
+
+func freeArrays(l *lib, arrs []uintptr) error {
+	var errs []error
+	for _, a := range arrs {
+		if a != 0 {
+			errs = append(errs, check("mlx_array_free", l.arrayFree(a)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// readFloat32 copies an evaluated float32 array into dst.
+func readFloat32(l *lib, a uintptr, dst []float32) error {
+	if err := checkSize(l, a, dtFloat32, len(dst)); err != nil {
+		return err
+	}
+	p := l.arrayDataFloat32(a)
+	if p == nil {
+		return check("mlx_array_data_float32", 1)
+	}
+	copy(dst, unsafe.Slice(p, len(dst)))
+	return nil
+}
+
+// readInt8 copies an evaluated int8 array into dst.
+func readInt8(l *lib, a uintptr, dst []int8) error {
+	if err := checkSize(l, a, dtInt8, len(dst)); err != nil {
+		return err
+	}
+	p := l.arrayDataInt8(a)
+	if p == nil {
+		return check("mlx_array_data_int8", 1)
+	}
+	copy(dst, unsafe.Slice(p, len(dst)))
+	return nil
+}
+
+func checkSize(l *lib, a uintptr, dtype int32, n int) error {
+	if a == 0 {
+		return errors.New("mlx: no result to fetch (Run has not succeeded)")
+	}
+	if got := l.arrayDtype(a); got != dtype {
+		return fmt.Errorf("mlx: result has dtype %d, want %d", got, dtype)
+	}
+	if got := l.arraySize(a); got != uint64(n) {
+		return fmt.Errorf("mlx: result has %d elements, want %d", got, n)
+	}
+	return nil
+}
