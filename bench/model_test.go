@@ -47,6 +47,9 @@ func modelBackends() []*cpu.Backend {
 		if _, err := probe.ExpShift(); err != nil {
 			continue
 		}
+		if _, err := probe.VecMat4(); err != nil {
+			continue
+		}
 		if _, err := probe.NewInt8GEMV([]int8{1}, []float32{1}, 1, 1); err != nil {
 			continue
 		}

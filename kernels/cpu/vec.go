@@ -18,6 +18,9 @@ type vecKernels struct {
 	// vecMat computes y[j] = Σ_i a[i]·m[i·stride+j] for j < len(y), i <
 	// len(a): a vector times a matrix, the form attention wants.
 	vecMat func(y, a, m []float32, stride int)
+	// vecMat4 is vecMat for four vectors a[h] against one matrix, into
+	// y[h] (all of len(y[0]) columns and len(a[0]) rows).
+	vecMat4 func(y, a *[4][]float32, m []float32, stride int)
 	// expShift writes dst[i] = e^(src[i]−m) and returns their sum: the
 	// softmax numerators and denominator.
 	expShift func(dst, src []float32, m float32) float32

@@ -28,6 +28,9 @@ func dot4F32AVX512(x *float32, w *float32, stride int, n16 int, out *[4]float32)
 func vecMatAVX512(y *float32, a *float32, m *float32, rows int, stride int, n16 int)
 
 //go:noescape
+func vecMat4AVX512(y0, y1, y2, y3, a0, a1, a2, a3, m *float32, rows int, stride int, n16 int)
+
+//go:noescape
 func dot4F32AVX2(x *float32, w *float32, stride int, n8 int, out *[4]float32)
 
 var (
@@ -35,6 +38,28 @@ var (
 		quantizeRow: quantizeRowWith(absmaxAVX512, 16, quantAVX512, 16),
 		matMulRows:  matMulRowsWith(dot4F32AVX512, 16),
 		vecMat:      vecMatWith(vecMatAVX512, 16),
+		vecMat4: func(y, a *[4][]float32, m []float32, stride int) {
+			cols, rows := len(y[0]), len(a[0])
+			for h := range 4 {
+				_, _ = y[h][cols-1], a[h][:rows]
+			}
+			if rows == 0 {
+				for h := range 4 {
+					clear(y[h][:cols])
+				}
+				return
+			}
+			_ = m[(rows-1)*stride+cols-1]
+			n := cols / 16
+			if n > 0 {
+				vecMat4AVX512(&y[0][0], &y[1][0], &y[2][0], &y[3][0], &a[0][0], &a[1][0], &a[2][0], &a[3][0], &m[0], rows, stride, n)
+			}
+			for h := range 4 {
+				if n*16 < cols {
+					vecMatGeneric(y[h][n*16:cols], a[h][:rows], m[n*16:], stride)
+				}
+			}
+		},
 		expShift: func(dst, src []float32, m float32) float32 {
 			if len(src) == 0 {
 				return 0

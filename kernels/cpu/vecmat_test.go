@@ -101,3 +101,56 @@ func TestExpShift(t *testing.T) {
 		}
 	}
 }
+
+// TestVecMat4 checks the four-vector loop against VecMat of the same level
+// run four times, within float32 rounding (the single-vector loops chain
+// the rows in two interleaved sums, this one in one).
+func TestVecMat4(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	for _, l := range cpu.Levels() {
+		f4, err := cpu.New(l).VecMat4()
+		var ni *kernels.NotImplementedError
+		if errors.As(err, &ni) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := cpu.New(l).VecMat()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rows := range []int{0, 1, 7, 128} {
+			for _, cols := range []int{1, 16, 17, 63, 64, 65, 128, 129, 300} {
+				stride := cols + 3
+				m := make([]float32, max(rows, 1)*stride)
+				for i := range m {
+					m[i] = float32(rng.NormFloat64())
+				}
+				var y, a [4][]float32
+				for h := range 4 {
+					a[h] = make([]float32, rows)
+					for i := range a[h] {
+						a[h][i] = float32(rng.NormFloat64())
+					}
+					y[h] = make([]float32, cols+1)
+					y[h][cols] = 42
+					y[h] = y[h][:cols]
+				}
+				f4(&y, &a, m, stride)
+				for h := range 4 {
+					want := make([]float32, cols)
+					f(want, a[h], m, stride)
+					for j := range want {
+						if y[h][j] != want[j] && math.Abs(float64(y[h][j]-want[j])) > 1e-4*(1+math.Abs(float64(want[j]))) {
+							t.Fatalf("%s %d×%d head %d: y[%d] = %g, VecMat %g", l, rows, cols, h, j, y[h][j], want[j])
+						}
+					}
+					if y[h][:cols+1][cols] != 42 {
+						t.Fatalf("%s: wrote past column %d", l, cols)
+					}
+				}
+			}
+		}
+	}
+}

@@ -64,3 +64,28 @@ func expShiftGeneric(dst, src []float32, m float32) float32 {
 	}
 	return sum
 }
+
+// VecMat4 returns the level's VecMat over four vectors at once: y[h][j] =
+// Σ_i a[h][i]·m[i·stride+j] for h < 4, j < len(y[0]), i < len(a[0]). Each
+// row of m is read once for the four, which is what grouped-query
+// attention wants (the query heads of a group share their keys and
+// values). A level without it returns a *kernels.NotImplementedError.
+func (b *Backend) VecMat4() (func(y, a *[4][]float32, m []float32, stride int), error) {
+	if b.unavailable != nil {
+		return nil, b.unavailable
+	}
+	if b.level == LevelGeneric {
+		return vecMat4Generic, nil
+	}
+	if f := vecKernelsFor(b.level).vecMat4; f != nil {
+		return f, nil
+	}
+	return nil, fmt.Errorf("cpu: %w", &kernels.NotImplementedError{Op: "VecMat4", Backend: "cpu/" + string(b.level)})
+}
+
+func vecMat4Generic(y, a *[4][]float32, m []float32, stride int) {
+	cols, rows := len(y[0]), len(a[0])
+	for h := range 4 {
+		vecMatGeneric(y[h][:cols], a[h][:rows], m, stride)
+	}
+}

@@ -26,17 +26,11 @@ func NewAttention(c Config, be *cpu.Backend, seq int, seed uint64) (*Attention, 
 	if seq <= 0 {
 		return nil, fmt.Errorf("model: attention over %d positions", seq)
 	}
-	vecMat, err := be.VecMat()
-	if err != nil {
-		return nil, fmt.Errorf("model: attention: %w", err)
-	}
 	c.Layers = 1
-	expShift, err := be.ExpShift()
-	if err != nil {
-		return nil, fmt.Errorf("model: attention: %w", err)
+	e := &Engine{c: c, capacity: seq, scores: make([]float32, seq)}
+	if err := e.initAttention(be); err != nil {
+		return nil, err
 	}
-	e := &Engine{c: c, capacity: seq, vecMat: vecMat, expShift: expShift,
-		scores: make([]float32, seq), qScaled: make([]float32, c.HeadDim)}
 	rng := rand.New(rand.NewPCG(seed, 7))
 	fill := func(n int) []float32 {
 		x := make([]float32, n)

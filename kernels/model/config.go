@@ -30,7 +30,7 @@ func BitNet2B4T() Config {
 
 // Tiny is a small model of the same structure, for tests.
 func Tiny() Config {
-	return Config{Layers: 2, Hidden: 256, FFN: 640, Heads: 4, KVHeads: 2, HeadDim: 64,
+	return Config{Layers: 2, Hidden: 256, FFN: 640, Heads: 8, KVHeads: 2, HeadDim: 32,
 		Vocab: 1000, RopeTheta: 10000, NormEps: 1e-5}
 }
 

@@ -44,6 +44,7 @@ type Engine struct {
 	c        Config
 	capacity int
 	vecMat   func(y, a, m []float32, stride int)
+	vecMat4  func(y, a *[4][]float32, m []float32, stride int)
 	expShift func(dst, src []float32, m float32) float32
 	lmHead   *cpu.Int8GEMV
 	rope     *ropeTable
@@ -51,7 +52,8 @@ type Engine struct {
 	v        [][]float32 // per layer: KVHeads × capacity × HeadDim
 	dec, pre *pass
 	scores   []float32 // capacity
-	qScaled  []float32 // HeadDim: a query head times 1/√HeadDim
+	qScaled  []float32 // 4·HeadDim: query heads times 1/√HeadDim
+	probs4   []float32 // 4·capacity: the scores, then probabilities, of four heads
 	// Times accumulates the wall time of each part over every Step and
 	// Prefill since the last ResetTimes.
 	Times [NumParts]time.Duration
@@ -94,9 +96,9 @@ func NewEngine(w *Weights, be *cpu.Backend, capacity, batch int) (*Engine, error
 	}
 	e := &Engine{w: w, c: c, capacity: capacity, vecMat: vecMat, lmHead: head,
 		rope:   newRopeTable(c.HeadDim, capacity, c.RopeTheta),
-		scores: make([]float32, capacity), qScaled: make([]float32, c.HeadDim)}
-	if e.expShift, err = be.ExpShift(); err != nil {
-		return nil, fmt.Errorf("model: attention: %w", err)
+		scores: make([]float32, capacity)}
+	if err := e.initAttention(be); err != nil {
+		return nil, err
 	}
 	for range c.Layers {
 		e.kt = append(e.kt, make([]float32, c.KVHeads*c.HeadDim*capacity))
@@ -316,24 +318,62 @@ func (e *Engine) layer(p *pass, l int, pos0 int, t time.Time) (time.Time, error)
 	return e.tick(PartDown, t), nil
 }
 
+// initAttention binds the backend's attention loops and buffers.
+func (e *Engine) initAttention(be *cpu.Backend) error {
+	var err error
+	if e.vecMat, err = be.VecMat(); err != nil {
+		return fmt.Errorf("model: attention: %w", err)
+	}
+	if e.vecMat4, err = be.VecMat4(); err != nil {
+		return fmt.Errorf("model: attention: %w", err)
+	}
+	if e.expShift, err = be.ExpShift(); err != nil {
+		return fmt.Errorf("model: attention: %w", err)
+	}
+	e.qScaled = make([]float32, 4*e.c.HeadDim)
+	e.probs4 = make([]float32, 4*e.capacity)
+	return nil
+}
+
 // attend writes the attention output of one token at pos (all query heads)
-// into out, from the query q and the cache of layer l up to pos.
+// into out, from the query q and the cache of layer l up to pos. The query
+// heads of a KV group go four at a time through VecMat4, so each cached key
+// and value is loaded once for the four.
 func (e *Engine) attend(out, q []float32, l, pos int) {
 	c := e.c
-	hd, n := c.HeadDim, pos+1
+	hd, n, capacity := c.HeadDim, pos+1, e.capacity
 	group := c.Heads / c.KVHeads
 	inv := float32(1 / math.Sqrt(float64(hd)))
-	probs := e.scores[:n]
-	for h := range c.Heads {
-		g := h / group
-		// scores[j] = Σ_d q[d]·kᵀ[d][j] over the first n columns of the
-		// group's transposed keys, then out = Σ_j p[j]·v[j].
-		for d, v := range q[h*hd : (h+1)*hd] {
-			e.qScaled[d] = v * inv
+	for g := range c.KVHeads {
+		kt := e.kt[l][g*hd*capacity : (g+1)*hd*capacity]
+		v := e.v[l][g*capacity*hd : (g+1)*capacity*hd]
+		h := g * group
+		for ; h+4 <= (g+1)*group; h += 4 {
+			var qs, ps, os [4][]float32
+			for i := range 4 {
+				qs[i] = e.qScaled[i*hd : (i+1)*hd]
+				for d, x := range q[(h+i)*hd : (h+i+1)*hd] {
+					qs[i][d] = x * inv
+				}
+				ps[i] = e.probs4[i*capacity : i*capacity+n]
+				os[i] = out[(h+i)*hd : (h+i+1)*hd]
+			}
+			// scores[j] = Σ_d q[d]·kᵀ[d][j], then out = Σ_j p[j]·v[j].
+			e.vecMat4(&ps, &qs, kt, capacity)
+			for i := range 4 {
+				softmax(ps[i], e.expShift)
+			}
+			e.vecMat4(&os, &ps, v, hd)
 		}
-		e.vecMat(probs, e.qScaled, e.kt[l][g*hd*e.capacity:(g+1)*hd*e.capacity], e.capacity)
-		softmax(probs, e.expShift)
-		e.vecMat(out[h*hd:(h+1)*hd], probs, e.v[l][g*e.capacity*hd:(g+1)*e.capacity*hd], hd)
+		for ; h < (g+1)*group; h++ {
+			qs, probs := e.qScaled[:hd], e.scores[:n]
+			for d, x := range q[h*hd : (h+1)*hd] {
+				qs[d] = x * inv
+			}
+			e.vecMat(probs, qs, kt, capacity)
+			softmax(probs, e.expShift)
+			e.vecMat(out[h*hd:(h+1)*hd], probs, v, hd)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -11,12 +12,13 @@ import (
 )
 
 // logitTolerance bounds |fast − reference| relative to the largest
-// reference logit. The two paths differ in float32 versus float64 norms
-// and attention and in expf; an activation that lands on the other side
-// of an int8 rounding boundary moves a projection output by one step of
-// its quantizer, so the bound is loose compared with float rounding, but
-// far below what a layout or indexing mistake does (order 1).
-const logitTolerance = 1e-4
+// reference logit. The paths differ in float32 versus float64 norms,
+// attention and exp, by ~1e-8 relative. But an activation that lands within
+// that distance of an int8 rounding boundary quantizes one step apart, and
+// that moves every later projection: seen as 1.7e-3 relative at position 8
+// of the 8-head tiny model on the generic level (AVX-512 agrees to 2e-8
+// there). A layout or indexing mistake moves logits by order 1, far above.
+const logitTolerance = 5e-3
 
 func enginesUnderTest(t *testing.T) []*cpu.Backend {
 	var bes []*cpu.Backend
@@ -26,6 +28,9 @@ func enginesUnderTest(t *testing.T) []*cpu.Backend {
 			continue
 		}
 		if _, err := be.ExpShift(); err != nil {
+			continue
+		}
+		if _, err := be.VecMat4(); err != nil {
 			continue
 		}
 		if _, err := be.NewInt8GEMV([]int8{1}, []float32{1}, 1, 1); err != nil {
@@ -42,7 +47,17 @@ func enginesUnderTest(t *testing.T) []*cpu.Backend {
 }
 
 func TestDecodeMatchesReference(t *testing.T) {
-	w, err := NewRandom(Tiny(), 1)
+	// Tiny has groups of four query heads (the VecMat4 path); the second
+	// shape a group of six (four at once, then two alone) and one KV head.
+	six := Tiny()
+	six.Heads, six.KVHeads, six.HeadDim = 6, 1, 32
+	for _, c := range []Config{Tiny(), six} {
+		t.Run(fmt.Sprintf("heads%dkv%d", c.Heads, c.KVHeads), func(t *testing.T) { decodeMatchesReference(t, c) })
+	}
+}
+
+func decodeMatchesReference(t *testing.T, c Config) {
+	w, err := NewRandom(c, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

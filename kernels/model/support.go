@@ -16,6 +16,9 @@ func Supported(be *cpu.Backend) error {
 	if _, err := be.ExpShift(); err != nil {
 		return err
 	}
+	if _, err := be.VecMat4(); err != nil {
+		return err
+	}
 	_, err := be.NewInt8GEMV([]int8{1}, []float32{1}, 1, 1)
 	return err
 }
