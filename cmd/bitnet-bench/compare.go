@@ -17,6 +17,7 @@ import (
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
 	_ "github.com/bitnet-go/bitnet-bench/kernels/cuda"
+	_ "github.com/bitnet-go/bitnet-bench/kernels/metal"
 	_ "github.com/bitnet-go/bitnet-bench/kernels/mlx"
 	"github.com/bitnet-go/bitnet-bench/memory"
 	"github.com/bitnet-go/bitnet-bench/report"

@@ -1,0 +1,195 @@
+package metal
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/kernels/pack"
+)
+
+// Helpers shared by the body tests (C harness, any OS) and the GPU tests
+// (a Mac): both hold results to the same contract.
+
+// actBounds are the error bounds of the activations, in ulp of the
+// reference rounded to float32 (ulp 2^−149 below 2^−126), as stated in
+// shaders/common/bitlinear_body.h. expBound is bn_exp's.
+var actBounds = map[kernels.Op]int{
+	kernels.OpReLU:    0,
+	kernels.OpGELU:    6,
+	kernels.OpSiLU:    4,
+	kernels.OpSigmoid: 3,
+	kernels.OpTanh:    3,
+}
+
+const expBound = 2
+
+func shape(m, n, k int) string { return fmt.Sprintf("M=%d N=%d K=%d", m, n, k) }
+
+// bitLinearProblem makes random ternary weights (per-row scales if rows)
+// and int8 activations spanning the full range, −128 included.
+func bitLinearProblem(r *rand.Rand, m, n, k int, rows bool) *kernels.Problem {
+	codes := make([]int8, n*k)
+	for i := range codes {
+		codes[i] = int8(r.IntN(3)) - 1
+	}
+	packed, err := pack.Pack2Bit(codes, n, k)
+	if err != nil {
+		panic(err)
+	}
+	w := &kernels.Weights{Packed: packed, Scale: 0.01 + r.Float32()}
+	if rows {
+		w.RowScales = make([]float32, n)
+		for i := range w.RowScales {
+			w.RowScales[i] = 0.001 + r.Float32()
+		}
+	}
+	p := &kernels.Problem{Op: kernels.OpBitLinear, M: m, N: n, K: k, Weights: w,
+		XQ: make([]int8, m*k), XScales: make([]float32, m), Y: make([]float32, m*n)}
+	for i := range p.XQ {
+		p.XQ[i] = int8(r.IntN(256) - 128)
+	}
+	for i := range p.XScales {
+		p.XScales[i] = 0.1 + 100*r.Float32()
+	}
+	return p
+}
+
+// refClone runs a copy of p, with fresh outputs, on the reference.
+func refClone(t testing.TB, p *kernels.Problem) *kernels.Problem {
+	t.Helper()
+	c := *p
+	c.Y = make([]float32, len(p.Y))
+	c.YQ = make([]int8, len(p.YQ))
+	c.YScales = make([]float32, len(p.YScales))
+	if err := kernels.RunReference(&c); err != nil {
+		t.Fatal(err)
+	}
+	return &c
+}
+
+func exactF32(t testing.TB, what string, got, want []float32) {
+	t.Helper()
+	if len(got) < len(want) {
+		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
+	}
+	bad := 0
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			if bad < 5 {
+				t.Errorf("%s[%d] = %v (%#x), reference %v (%#x)", what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+			}
+			bad++
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%s: %d of %d values differ from the reference", what, bad, len(want))
+	}
+}
+
+// ulpDist is the number of float32 steps between a and b (finite, not
+// NaN); +0 and −0 are equal.
+func ulpDist(a, b float32) float64 {
+	if a == b {
+		return 0
+	}
+	key := func(f float32) int64 {
+		u := math.Float32bits(f)
+		if u>>31 != 0 {
+			return -int64(u &^ (1 << 31))
+		}
+		return int64(u)
+	}
+	return math.Abs(float64(key(a) - key(b)))
+}
+
+// sameSpecial reports whether got and want agree on NaN and on infinities
+// (which must match exactly); for finite values it is true.
+func sameSpecial(got, want float32) bool {
+	gn, wn := got != got, want != want
+	if gn || wn {
+		return gn && wn
+	}
+	if math.IsInf(float64(got), 0) || math.IsInf(float64(want), 0) {
+		return got == want
+	}
+	return true
+}
+
+// checkActivation holds got = op(x) to the reference within actBounds. A
+// GPU that flushes subnormals (ftz) may return 0 where the reference is
+// below 2^−126, and gets its input subnormals read as 0.
+func checkActivation(t testing.TB, op kernels.Op, x, got []float32, ftz bool) {
+	t.Helper()
+	f := kernels.ActivationFunc(op)
+	bound := float64(actBounds[op])
+	worst, at, bad := 0.0, float32(0), 0
+	for i, v := range x {
+		want := f(v)
+		if ftz && math.Abs(float64(v)) < 0x1p-126 {
+			want = f(0)
+		}
+		if !sameSpecial(got[i], want) {
+			if bad < 5 {
+				t.Errorf("%s(%v) = %v, reference %v", op, v, got[i], want)
+			}
+			bad++
+			continue
+		}
+		if got[i] != got[i] || math.IsInf(float64(got[i]), 0) {
+			continue // equal to the reference, by sameSpecial
+		}
+		if ftz && got[i] == 0 && math.Abs(float64(want)) < 0x1p-126 {
+			continue
+		}
+		d := ulpDist(got[i], want)
+		if op == kernels.OpReLU && math.Float32bits(got[i]) != math.Float32bits(want) {
+			d = math.Max(d, 1) // ReLU is exact, sign of zero included
+		}
+		if d > worst {
+			worst, at = d, v
+		}
+		if d > bound {
+			if bad < 5 {
+				t.Errorf("%s(%v) = %v, reference %v: %.0f ulp, bound %.0f", op, v, got[i], want, d, bound)
+			}
+			bad++
+		}
+	}
+	t.Logf("%s: %d inputs, worst %.0f ulp at x = %v (bound %.0f)", op, len(x), worst, at, bound)
+	if bad > 0 {
+		t.Errorf("%s: %d of %d values outside the bound", op, bad, len(x))
+	}
+}
+
+// activationInputs covers every binade of both signs, the ranges where the
+// formulas switch or underflow, and the special values.
+func activationInputs(r *rand.Rand) []float32 {
+	var x []float32
+	specials := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(),
+		0x1p-149, 0x1p-127, 0x1p-126, math.MaxFloat32, 1, 0.5, 0.5625, 2, 14.5, 14.35, 13.2,
+		80, 87.33, 88.72, 89, 100, 103.97, 104, 150, 1e10, 1e30}
+	for _, s := range specials {
+		for _, v := range []float32{float32(s), -float32(s)} {
+			x = append(x, v, math.Nextafter32(v, float32(math.Inf(1))), math.Nextafter32(v, float32(math.Inf(-1))))
+		}
+	}
+	for e := -149; e <= 127; e++ { // every binade, subnormals included
+		for range 600 {
+			v := float32(math.Ldexp(1+r.Float64(), e))
+			x = append(x, v, -v)
+		}
+	}
+	for range 300000 {
+		x = append(x, float32(40*r.Float64()-20))
+	}
+	for range 100000 {
+		x = append(x, float32(-15+10*r.Float64()), float32(-110+30*r.Float64()), float32(-0.6+1.2*r.Float64()))
+	}
+	for range 50000 { // arbitrary bit patterns: NaN payloads, infinities
+		x = append(x, math.Float32frombits(r.Uint32()))
+	}
+	return x
+}
