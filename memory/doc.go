@@ -28,13 +28,16 @@
 // stack (Go has no per-P storage for packages, and sync.Pool costs more than
 // the whole pair here), so goroutines mostly use different shards and never
 // share a cache line. Every slot has a 64-bit metadata word: generation |
-// home shard | next slot. Allocation pops with one CAS and copies the
-// generation into the handle; free checks the generation and bumps it with
-// one CAS on the metadata word, then pushes the slot back onto its home
-// shard with one CAS. That is O(1), and three atomic read-modify-writes per
-// allocate+free pair, none shared between goroutines on different shards.
-// An empty stack refills a batch of slots from the class's central pool
-// (a mutex, amortised over the batch).
+// hot bit | home shard | next slot. Each shard and class also names one hot
+// block, the one an allocate+free loop reuses: allocating it clears its
+// free bit with one CAS on its metadata word, and freeing it checks the
+// handle's generation, bumps it and sets the free bit with one CAS, so a
+// pair costs two atomic read-modify-writes. Other blocks pop from the stack
+// with one CAS and are freed with two (generation, then push); a free makes
+// its block the hot block when the shard has none or the hot block has long
+// been in use. That is O(1), and none of it is shared between goroutines on
+// different shards. An empty stack refills a batch of slots from the
+// class's central pool (a mutex, amortised over the batch).
 //
 // Large blocks (1 MiB and up) come from a binary buddy allocator over arenas
 // of ArenaSize (256 MiB by default) reserved from the device, aligned to
@@ -67,11 +70,12 @@
 // # Tracking
 //
 // SetTracking switches at run time between TrackNone (allocation counts per
-// class only: the stacks' ABA tags count pops), TrackBasic (frees, live and
-// peak bytes, live blocks per class; frees are counted next to the stack
-// head, in the same CMPXCHG16B as the push on amd64 or with one more atomic
-// add elsewhere, and the live-bytes estimate behind the peak is reported
-// per shard in granules) and
+// class only: the stacks' ABA tags count pops, and a hot block's generation
+// counts its frees, hence its allocations), TrackBasic (frees, live and
+// peak bytes, live blocks per class; stack frees are counted next to the
+// stack head, in the same CMPXCHG16B as the push on amd64 or with one more
+// atomic add elsewhere, and the live-bytes estimate behind the peak is
+// reported per shard in granules) and
 // TrackDetailed (a record per live allocation with its requested size, time
 // and call site, captured by walking frame pointers, plus an allocation
 // history). Stats returns the counters and the fragmentation ratios; Leaks

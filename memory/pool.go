@@ -353,34 +353,29 @@ func (p *Pool) AllocInt32(n int) (Int32Buf, error) {
 // AllocBytes allocates n bytes aligned to align, a power of two; zero means
 // the pool's default alignment.
 func (p *Pool) AllocBytes(n, align int) (ByteBuf, error) {
-	h, ptr, m, err := p.allocBytes(n, align)
-	return ByteBuf{(*byte)(ptr), m, h.p, h.w}, err
-}
-
-func (p *Pool) allocBytes(n, align int) (Handle, unsafe.Pointer, int, error) {
 	if n <= 0 {
-		return Handle{}, nil, 0, ErrBadSize
+		return ByteBuf{}, ErrBadSize
 	}
 	a := p.align
 	if align != 0 {
 		var err error
 		if a, err = p.alignArg(align); err != nil {
-			return Handle{}, nil, 0, err
+			return ByteBuf{}, err
 		}
 	}
 	if !p.host {
-		return Handle{}, nil, 0, ErrNotHostAccessible
+		return ByteBuf{}, ErrNotHostAccessible
 	}
 	if ci := classFor(uintptr(n), a); ci >= 0 {
 		if h, ptr, err := p.allocSmall(ci, uintptr(n)); err == nil {
-			return h, ptr, n, nil
+			return ByteBuf{(*byte)(ptr), n, h.p, h.w}, nil
 		}
 	}
 	h, ptr, err := p.alloc(uintptr(n), a)
 	if err != nil {
-		return Handle{}, nil, 0, err
+		return ByteBuf{}, err
 	}
-	return h, ptr, n, nil
+	return ByteBuf{(*byte)(ptr), n, h.p, h.w}, nil
 }
 
 // AllocBlock allocates size bytes aligned to align (zero: the default) and
@@ -615,7 +610,10 @@ func (p *Pool) validate(h Handle) error {
 			return ErrInvalidHandle
 		}
 		mp := p.classes[h.cls()].metaOf(h.id())
-		if mp == nil || uint32(mp.Load()>>32) != h.gen() {
+		if mp == nil {
+			return ErrDoubleFree
+		}
+		if m := mp.Load(); uint32(m>>genShift) != h.gen() || m&(metaHot|metaFree) == metaHot|metaFree {
 			return ErrDoubleFree
 		}
 		return nil

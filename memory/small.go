@@ -19,14 +19,40 @@ import (
 // cache lines. A slot remembers its home shard and goes back there when
 // freed, whoever frees it.
 //
-// Every slot has one 64-bit metadata word: generation (32 bits) | home shard
-// (8) | next slot on the stack (24). A stack head is pop count (40 bits, the
-// ABA tag) | top slot (24). Allocation pops with one CAS and reads the
-// generation into the handle; free checks the handle's generation and bumps
-// it with one CAS on the metadata word (so a double free or stale handle
-// fails without touching anything), then pushes with one CAS. Three atomic
-// read-modify-writes per allocate+free pair, none shared between goroutines
-// that use different shards.
+// Every slot has one 64-bit metadata word:
+//
+//	generation (31) | hot (1) | home shard (8) | next slot on the stack (24)
+//
+// and, while the hot bit is set, stamp (23) | free (1) in place of the next
+// slot. A stack head is pop count (40 bits, the ABA tag) | top slot (24).
+//
+// Besides its stack, each shard and class has a hot block: one slot named
+// by the shard's hot word, generation at the start of its turn (31) | slot
+// (24). The hot block is what an allocate+free loop reuses, and it costs
+// one CAS per operation on its metadata word: allocating clears the free
+// bit (and stamps the pop count), freeing checks the handle's generation,
+// bumps it and sets the free bit. That is two atomic read-modify-writes per
+// pair, on a cache line of the shard's own. Only the block's home shard
+// allocates it (the check covers the home field), so a goroutine that read
+// a hot word long ago cannot take another shard's block.
+//
+// Any other block is popped from the stack with one CAS; its free checks
+// and bumps the generation with one CAS and pushes with one CAS. Such a
+// free makes its block the hot block when the shard has none, or when the
+// hot block has been allocated while hotStale blocks were popped (the loop
+// moved on to other blocks).
+//
+// Only the hot bit protects a hot block: the party that takes a slot out
+// of a hot word (a replacing free, a drain, or an installer whose publish
+// lost a race) clears the bit with a CAS and so learns, atomically, whether
+// the block was free (then it owns the slot) or in use (then its next free
+// takes the stack path). Allocations and frees of hot blocks are counted
+// per turn from the generation: a turn that started at generation g0 and
+// ends at g had g-g0 frees and as many allocations, less one if the block
+// ended free.
+//
+// A double free or stale handle fails the generation check, or loses the
+// CAS to the free that won, without touching anything.
 
 const (
 	numClasses       = 27
@@ -34,6 +60,14 @@ const (
 	slotMask         = 1<<slotBits - 1
 	tagOne           = 1 << slotBits
 	homeShift        = 24
+	homeMask         = 0xff << homeShift
+	metaHot          = 1 << 32 // the slot is (or is leaving) its shard's hot block
+	metaFree         = 1       // with metaHot: the hot block is free
+	stampMask        = slotMask &^ metaFree
+	genShift         = 33
+	genOne           = 1 << genShift
+	genMask          = 1<<(64-genShift) - 1
+	hotStale         = 32 // stack pops after which an allocated hot block is replaced
 	maxShards        = 256
 	maxSlabsPerClass = 1024
 	smallMax         = 768 << 10 // largest small class
@@ -107,8 +141,8 @@ type slab struct {
 	num   uint32
 	base  unsafe.Pointer // host pointer, nil for device memory
 	addr  uintptr
-	meta  []atomic.Uint64
-	arena uint32 // backing buddy block
+	meta  []atomic.Uint64 // one word per slot, metaStride apart, from a 64-byte boundary
+	arena uint32          // backing buddy block
 	unit  uint32
 	bgen  uint32
 	order uint
@@ -122,6 +156,7 @@ type slab struct {
 type sizeClass struct {
 	size      uintptr
 	shift     uint8 // bits of the local slot index
+	metaShift uint8 // log2 of the bytes between two slots' metadata words
 	perSlab   uint32
 	slabOrder uint
 	batch     uint32
@@ -146,16 +181,26 @@ type classDir struct {
 	slab [maxSlabsPerClass]atomic.Pointer[slab]
 }
 
-// shardClass is one stack. head and frees must stay first and adjacent, 16
-// bytes aligned (the struct is 48 bytes): with CMPXCHG16B a free pushes and
-// counts itself in one atomic operation.
+// shardClass is one shard's state for one class. head and frees must stay
+// first and adjacent, 16 bytes aligned (the struct is 96 bytes): with
+// CMPXCHG16B a stack free pushes and counts itself in one atomic operation.
+//
+// Counts: allocations are pops-bumps+hotC plus those of the current hot
+// turn; frees (tracking ≥ Basic) are frees+hotF-hfSkip plus those of the
+// current turn; live blocks are pops-frees-off, less one while the hot
+// block is free.
 type shardClass struct {
-	head  atomic.Uint64 // pops (40) | top slot (24)
-	frees atomic.Uint64 // frees of slots homed here (tracking ≥ Basic)
-	bumps atomic.Uint64 // tag bumps by drains
-	rep   atomic.Int64  // live bytes last reported to the pool estimate
-	base  atomic.Int64  // pops-bumps-frees when tracking was last switched on
-	_     uint64
+	head   atomic.Uint64 // pops (40) | top slot (24)
+	frees  atomic.Uint64 // stack frees of slots homed here (tracking ≥ Basic)
+	hot    atomic.Uint64 // hot block: generation at the start of its turn (31) | slot (24); 0 when none
+	off    atomic.Int64  // tag bumps, hot turns that ended free, live blocks at switch-on
+	rep    atomic.Int64  // live bytes last reported to the pool estimate
+	bumps  atomic.Uint64 // tag bumps by drains
+	hotC   atomic.Uint64 // allocations of ended hot turns
+	hotF   atomic.Uint64 // frees of ended hot turns
+	hfSkip atomic.Uint64 // hot frees made while tracking was off
+	hfOff  atomic.Uint64 // hot frees when tracking was last switched off
+	_      [2]uint64
 }
 
 type shard struct {
@@ -171,7 +216,36 @@ func (c *sizeClass) init(ci int, minOrder uint) {
 	c.shift = uint8(bits.Len32(c.perSlab - 1))
 	c.maxSlabs = min(maxSlabsPerClass, uint32((slotMask-1)>>c.shift))
 	c.batch = uint32(max(1, min(32, (32<<10)/int(c.size))))
+	// Shards take slots in batches; two shards' slots should not share a
+	// cache line of metadata (every operation writes it). Batches of 8 or
+	// more are cut at multiples of 8 words; classes with smaller batches
+	// (above 4 KiB, at most 170 slots a slab) give each slot a line.
+	c.metaShift = 3
+	if c.batch >= 8 {
+		c.batch &^= 7
+	} else {
+		c.metaShift = 6
+	}
 }
+
+// split decodes a slot id (1-based) into its slab number and local index.
+func (c *sizeClass) split(id uint32) (num, k uint32) {
+	x, sh := id-1, c.shift&31
+	return x >> sh, x & (1<<sh - 1)
+}
+
+// metaPtr returns the metadata word of local slot k of the slab whose
+// metadata starts at mb.
+func (c *sizeClass) metaPtr(mb *atomic.Uint64, k uint32) *atomic.Uint64 {
+	return (*atomic.Uint64)(unsafe.Add(unsafe.Pointer(mb), uintptr(k)<<(c.metaShift&63)))
+}
+
+// word returns the metadata word of local slot k.
+func (s *slab) word(c *sizeClass, k uint32) *atomic.Uint64 {
+	return &s.meta[uintptr(k)<<c.metaShift/8]
+}
+
+func hotWord(id, gen uint32) uint64 { return uint64(gen)<<slotBits | uint64(id) }
 
 // shardHint hashes the address of a stack variable: goroutines have
 // different stacks, so they mostly land on different shards.
@@ -183,8 +257,7 @@ func shardHint() uint32 {
 
 // lookup decodes a slot id (1-based) into its slab and local index.
 func (c *sizeClass) lookup(id uint32) (*slab, uint32) {
-	x := id - 1
-	num, k := x>>c.shift, x&(1<<c.shift-1)
+	num, k := c.split(id)
 	d := c.dir.Load()
 	if d == nil || num >= maxSlabsPerClass || k >= c.perSlab {
 		return nil, 0
@@ -196,11 +269,9 @@ func (c *sizeClass) lookup(id uint32) (*slab, uint32) {
 	return s, k
 }
 
-// metaOf returns the metadata word of a slot id, or nil.
-func (c *sizeClass) metaOf(id uint32) *atomic.Uint64 {
-	x := id - 1
-	num, k := x>>c.shift, x&(1<<c.shift-1)
-	d := c.dir.Load()
+// metaIn returns the metadata word of a slot id in directory d, or nil.
+func (c *sizeClass) metaIn(d *classDir, id uint32) *atomic.Uint64 {
+	num, k := c.split(id)
 	if d == nil || num >= maxSlabsPerClass || k >= c.perSlab {
 		return nil
 	}
@@ -208,40 +279,129 @@ func (c *sizeClass) metaOf(id uint32) *atomic.Uint64 {
 	if mb == nil {
 		return nil
 	}
-	return (*atomic.Uint64)(unsafe.Add(unsafe.Pointer(mb), uintptr(k)*8))
+	return c.metaPtr(mb, k)
+}
+
+// metaOf returns the metadata word of a slot id, or nil.
+func (c *sizeClass) metaOf(id uint32) *atomic.Uint64 { return c.metaIn(c.dir.Load(), id) }
+
+// hotFree returns 1 when sc's hot block is free, else 0.
+func (c *sizeClass) hotFree(d *classDir, sc *shardClass) int64 {
+	w := sc.hot.Load()
+	if w == 0 {
+		return 0
+	}
+	if mp := c.metaIn(d, uint32(w&slotMask)); mp != nil && mp.Load()&(metaHot|metaFree) == metaHot|metaFree {
+		return 1
+	}
+	return 0
+}
+
+// hotCounts returns the frees and allocations of sc's hot blocks, ended
+// turns and the current one, and whether the current hot block is free.
+func (c *sizeClass) hotCounts(d *classDir, sc *shardClass) (frees, allocs uint64, free int64) {
+	frees, allocs = sc.hotF.Load(), sc.hotC.Load()
+	w := sc.hot.Load()
+	if w == 0 {
+		return
+	}
+	mp := c.metaIn(d, uint32(w&slotMask))
+	if mp == nil {
+		return
+	}
+	m := mp.Load()
+	if m&metaHot == 0 {
+		return // the turn is ending; its counts are on their way to hotF and hotC
+	}
+	n := uint64((uint32(m>>genShift) - uint32(w>>slotBits)) & genMask)
+	if m&metaFree != 0 {
+		if n == 0 {
+			return // a stale word
+		}
+		free = 1
+		allocs--
+	}
+	return frees + n, allocs + n, free
+}
+
+// live returns the live blocks of shard class sc since tracking was
+// switched on, given its pop count.
+func (c *sizeClass) live(d *classDir, sc *shardClass, pops uint64) int64 {
+	return int64(pops) - int64(sc.frees.Load()) - sc.off.Load() - c.hotFree(d, sc)
+}
+
+// hotStale reports whether the hot block of word w is allocated and was
+// allocated hotStale or more stack pops ago (hd is the stack head).
+func (c *sizeClass) hotStale(d *classDir, w, hd uint64) bool {
+	mp := c.metaIn(d, uint32(w&slotMask))
+	if mp == nil {
+		return false
+	}
+	m := mp.Load()
+	return m&(metaHot|metaFree) == metaHot && (uint32(hd>>slotBits)-uint32(m>>1))&(stampMask>>1) >= hotStale
 }
 
 var errClassFull = errors.New("memory: size class full")
 
-// allocSmall pops a slot of class ci (or a larger class when ci is full).
-// For host memory it returns the slot's pointer; device pools get the
-// address from addrOf.
+// testHookHotInstall, when set by a test, runs between a free's marking its
+// block hot and its publishing the block in the hot word.
+var testHookHotInstall func()
+
+// allocSmall allocates a slot of class ci (or a larger class when ci is
+// full). For host memory it returns the slot's pointer; device pools get
+// the address from addrOf.
 func (p *Pool) allocSmall(ci int, size uintptr) (Handle, unsafe.Pointer, error) {
-	// Fast path: one pop from this goroutine's shard; anything unusual
-	// (empty stack, contention, tracking) goes to allocSmallSlow.
 	si := shardHint() & p.shardMask
 	c := &p.classes[ci]
 	sc := &p.shards[si].c[ci]
-	h := sc.head.Load()
 	d := c.dir.Load()
-	if id := uint32(h & slotMask); id != 0 && d != nil {
-		x := id - 1
-		num, k := x>>c.shift, x&(1<<c.shift-1)
+	// Fast path: the shard's hot block, when it is free.
+	if w := sc.hot.Load(); w != 0 && d != nil {
+		num, k := c.split(uint32(w & slotMask))
 		if num < maxSlabsPerClass {
 			if mb := d.meta[num].Load(); mb != nil {
-				m := (*atomic.Uint64)(unsafe.Add(unsafe.Pointer(mb), uintptr(k)*8)).Load()
+				mp := c.metaPtr(mb, k)
+				m := mp.Load()
+				if m&(metaHot|homeMask|metaFree) == metaHot|uint64(si)<<homeShift|metaFree {
+					h := sc.head.Load()
+					if mp.CompareAndSwap(m, m&^slotMask|(h>>slotBits<<1)&stampMask) {
+						hd := Handle{p, m>>genShift<<32 | kindSmall<<30 | uint64(ci)<<24 | w&slotMask}
+						var ptr unsafe.Pointer
+						if base := d.data[num].Load(); base != nil {
+							ptr = unsafe.Add(unsafe.Pointer(base), uintptr(k)*c.size)
+						}
+						// No live-bytes check: hot-block operations
+						// alternate, see granule.
+						if p.level.Load() == int32(TrackDetailed) {
+							p.recordAlloc(hd, size, c.size)
+						}
+						return hd, ptr, nil
+					}
+				}
+			}
+		}
+	}
+	return p.allocStack(c, sc, d, ci, si, size)
+}
+
+// allocStack pops a slot from the stack of shard class sc; anything unusual
+// (empty stack, contention) goes to allocSmallSlow.
+func (p *Pool) allocStack(c *sizeClass, sc *shardClass, d *classDir, ci int, si uint32, size uintptr) (Handle, unsafe.Pointer, error) {
+	h := sc.head.Load()
+	if id := uint32(h & slotMask); id != 0 && d != nil {
+		num, k := c.split(id)
+		if num < maxSlabsPerClass {
+			if mb := d.meta[num].Load(); mb != nil {
+				m := c.metaPtr(mb, k).Load()
 				nh := (h&^slotMask + tagOne) | m&slotMask
 				if sc.head.CompareAndSwap(h, nh) {
-					hd := Handle{p, m&^(1<<32-1) | kindSmall<<30 | uint64(ci)<<24 | uint64(id)}
+					hd := Handle{p, m>>genShift<<32 | kindSmall<<30 | uint64(ci)<<24 | uint64(id)}
 					var ptr unsafe.Pointer
 					if base := d.data[num].Load(); base != nil {
 						ptr = unsafe.Add(unsafe.Pointer(base), uintptr(k)*c.size)
 					}
 					if lvl := p.level.Load(); lvl != int32(TrackNone) {
-						live := (int64(nh>>slotBits) - int64(sc.bumps.Load()) - int64(sc.frees.Load()) - sc.base.Load()) * int64(c.size)
-						if live-sc.rep.Load() >= granule(int64(c.size)) || lvl == int32(TrackDetailed) {
-							p.trackSmallAlloc(sc, ci, live, hd, size)
-						}
+						p.trackStackAlloc(c, d, sc, ci, nh, hd, size, lvl)
 					}
 					return hd, ptr, nil
 				}
@@ -249,6 +409,13 @@ func (p *Pool) allocSmall(ci int, size uintptr) (Handle, unsafe.Pointer, error) 
 		}
 	}
 	return p.allocSmallSlow(ci, size, si)
+}
+
+func (p *Pool) trackStackAlloc(c *sizeClass, d *classDir, sc *shardClass, ci int, nh uint64, hd Handle, size uintptr, lvl int32) {
+	live := c.live(d, sc, nh>>slotBits) * int64(c.size)
+	if live-sc.rep.Load() >= granule(int64(c.size)) || lvl == int32(TrackDetailed) {
+		p.trackSmallAlloc(sc, ci, live, hd, size)
+	}
 }
 
 func (p *Pool) allocSmallSlow(ci int, size uintptr, si uint32) (Handle, unsafe.Pointer, error) {
@@ -268,8 +435,7 @@ func (p *Pool) allocSmallSlow(ci int, size uintptr, si uint32) (Handle, unsafe.P
 				}
 				continue
 			}
-			x := id - 1
-			num, k := x>>c.shift, x&(1<<c.shift-1)
+			num, k := c.split(id)
 			if num >= maxSlabsPerClass {
 				continue // a stale read; the CAS would fail anyway
 			}
@@ -280,21 +446,18 @@ func (p *Pool) allocSmallSlow(ci int, size uintptr, si uint32) (Handle, unsafe.P
 				}
 				continue // the head moved under us; the CAS would fail anyway
 			}
-			m := (*atomic.Uint64)(unsafe.Add(unsafe.Pointer(mb), uintptr(k)*8)).Load()
+			m := c.metaPtr(mb, k).Load()
 			nh := (h&^slotMask + tagOne) | m&slotMask
 			if !sc.head.CompareAndSwap(h, nh) {
 				continue
 			}
-			hd := Handle{p, m&^(1<<32-1) | kindSmall<<30 | uint64(ci)<<24 | uint64(id)}
+			hd := Handle{p, m>>genShift<<32 | kindSmall<<30 | uint64(ci)<<24 | uint64(id)}
 			var ptr unsafe.Pointer
 			if base := d.data[num].Load(); base != nil {
 				ptr = unsafe.Add(unsafe.Pointer(base), uintptr(k)*c.size)
 			}
 			if lvl := p.level.Load(); lvl != int32(TrackNone) {
-				live := (int64(nh>>slotBits) - int64(sc.bumps.Load()) - int64(sc.frees.Load()) - sc.base.Load()) * int64(c.size)
-				if live-sc.rep.Load() >= granule(int64(c.size)) || lvl == int32(TrackDetailed) {
-					p.trackSmallAlloc(sc, ci, live, hd, size)
-				}
+				p.trackStackAlloc(c, d, sc, ci, nh, hd, size, lvl)
 			}
 			return hd, ptr, nil
 		}
@@ -318,14 +481,13 @@ func (p *Pool) freeSmall(h Handle) error {
 	if h.p != p || h.kind() != kindSmall {
 		return p.freeOther(h)
 	}
-	ci, id, gen := h.cls(), h.id(), h.gen()
+	ci, id := h.cls(), h.id()
 	if ci >= numClasses || id == 0 {
 		return ErrInvalidHandle
 	}
 	c := &p.classes[ci]
 	d := c.dir.Load()
-	x := id - 1
-	num, k := x>>c.shift, x&(1<<c.shift-1)
+	num, k := c.split(id)
 	if d == nil || num >= maxSlabsPerClass || k >= c.perSlab {
 		return p.freeErr()
 	}
@@ -333,46 +495,140 @@ func (p *Pool) freeSmall(h Handle) error {
 	if mb == nil {
 		return p.freeErr() // its slab went back to the large pool: freed before
 	}
-	mp := (*atomic.Uint64)(unsafe.Add(unsafe.Pointer(mb), uintptr(k)*8))
-	m := mp.Load()
-	if uint32(m>>32) != gen {
-		return p.freeErr()
-	}
-	home := uint32(m>>homeShift) & 0xff
-	sc := &p.shards[home].c[ci]
-	hd := sc.head.Load()
-	nm := uint64(gen+1)<<32 | uint64(home)<<homeShift | hd&slotMask
-	if !mp.CompareAndSwap(m, nm) {
-		return p.freeErr() // a concurrent free of the same handle won
-	}
-	lvl := p.level.Load()
-	var f uint64
-	if lvl == int32(TrackNone) || !p.cas16 {
-		for !sc.head.CompareAndSwap(hd, hd&^slotMask|uint64(id)) {
-			hd = sc.head.Load()
-			nm = nm&^slotMask | hd&slotMask
-			mp.Store(nm)
-		}
-		if lvl == int32(TrackNone) {
+	mp := c.metaPtr(mb, k)
+	// Fast path: an allocated hot block of this generation; one CAS bumps
+	// the generation and marks it free.
+	if m := mp.Load(); m&(genMask<<genShift|metaHot|metaFree) == uint64(h.gen())<<genShift|metaHot {
+		if mp.CompareAndSwap(m, m+genOne|metaFree) {
+			if p.level.Load() == int32(TrackDetailed) {
+				p.recordFree(h) // no live-bytes check: see granule
+			}
 			return nil
 		}
-		f = sc.frees.Add(1)
-	} else {
-		// Push and count the free in one 16-byte CAS.
-		f = sc.frees.Load()
-		for !cas128(&sc.head, hd, f, hd&^slotMask|uint64(id), f+1) {
-			hd = sc.head.Load()
-			f = sc.frees.Load()
-			nm = nm&^slotMask | hd&slotMask
-			mp.Store(nm)
+	}
+	return p.freeSlow(c, d, ci, mp, h)
+}
+
+func (p *Pool) freeSlow(c *sizeClass, d *classDir, ci uint32, mp *atomic.Uint64, h Handle) error {
+	gen, id := h.gen(), h.id()
+	for {
+		m := mp.Load()
+		if uint32(m>>genShift) != gen {
+			return p.freeErr()
 		}
-		f++
+		if m&metaHot != 0 {
+			if m&metaFree != 0 {
+				return p.freeErr()
+			}
+			if mp.CompareAndSwap(m, m+genOne|metaFree) {
+				if p.level.Load() == int32(TrackDetailed) {
+					p.recordFree(h)
+				}
+				return nil
+			}
+			continue // a concurrent free won, or the block stopped being hot
+		}
+		home := uint32(m>>homeShift) & 0xff
+		sc := &p.shards[home].c[ci]
+		hd := sc.head.Load()
+		if w := sc.hot.Load(); w == 0 || c.hotStale(d, w, hd) {
+			// Make this block the shard's hot block, free, replacing the
+			// old one (which its own next free pushes, if it is in use).
+			if !mp.CompareAndSwap(m, (m+genOne)&^slotMask|metaHot|metaFree) {
+				continue
+			}
+			if testHookHotInstall != nil {
+				testHookHotInstall()
+			}
+			if sc.hot.CompareAndSwap(w, hotWord(id, gen)) {
+				if w != 0 {
+					p.endHot(c, d, sc, w, true)
+				}
+			} else {
+				p.endHot(c, d, sc, hotWord(id, gen), true) // lost a race: push it
+			}
+			if lvl := p.level.Load(); lvl != int32(TrackNone) {
+				live := c.live(d, sc, sc.head.Load()>>slotBits) * int64(c.size)
+				if sc.rep.Load()-live >= granule(int64(c.size)) || lvl == int32(TrackDetailed) {
+					p.trackSmallFree(sc, int(ci), live, h)
+				}
+			}
+			return nil
+		}
+		nm := (m+genOne)&^slotMask | hd&slotMask
+		if !mp.CompareAndSwap(m, nm) {
+			continue // a concurrent free won
+		}
+		lvl := p.level.Load()
+		var f uint64
+		if lvl == int32(TrackNone) || !p.cas16 {
+			for !sc.head.CompareAndSwap(hd, hd&^slotMask|uint64(id)) {
+				hd = sc.head.Load()
+				nm = nm&^slotMask | hd&slotMask
+				mp.Store(nm)
+			}
+			if lvl == int32(TrackNone) {
+				return nil
+			}
+			f = sc.frees.Add(1)
+		} else {
+			// Push and count the free in one 16-byte CAS.
+			f = sc.frees.Load()
+			for !cas128(&sc.head, hd, f, hd&^slotMask|uint64(id), f+1) {
+				hd = sc.head.Load()
+				f = sc.frees.Load()
+				nm = nm&^slotMask | hd&slotMask
+				mp.Store(nm)
+			}
+			f++
+		}
+		live := (int64(hd>>slotBits) - int64(f) - sc.off.Load() - c.hotFree(d, sc)) * int64(c.size)
+		if sc.rep.Load()-live >= granule(int64(c.size)) || lvl == int32(TrackDetailed) {
+			p.trackSmallFree(sc, int(ci), live, h)
+		}
+		return nil
 	}
-	live := (int64(hd>>slotBits) - int64(sc.bumps.Load()) - int64(f) - sc.base.Load()) * int64(c.size)
-	if sc.rep.Load()-live >= granule(int64(c.size)) || lvl == int32(TrackDetailed) {
-		p.trackSmallFree(sc, int(ci), live, h)
+}
+
+// endHot ends hot turn w of shard class sc, which its hot word no longer
+// holds (or never held): it clears the block's hot bit, adds the turn's
+// counts, and reports whether the block was free. A free block is then the
+// caller's; with push it goes onto sc's stack.
+func (p *Pool) endHot(c *sizeClass, d *classDir, sc *shardClass, w uint64, push bool) bool {
+	id := uint32(w & slotMask)
+	mp := c.metaIn(d, id)
+	if mp == nil {
+		return false // not reached: a hot block is never central, so its slab stays
 	}
-	return nil
+	for {
+		m := mp.Load()
+		if m&metaHot == 0 {
+			return false // not reached: only the caller clears the bit
+		}
+		nm := m &^ (metaHot | slotMask)
+		if !mp.CompareAndSwap(m, nm) {
+			continue
+		}
+		frees := uint64((uint32(m>>genShift) - uint32(w>>slotBits)) & genMask)
+		allocs := frees
+		free := m&metaFree != 0
+		if free {
+			allocs--
+			sc.off.Add(1)
+		}
+		sc.hotF.Add(frees)
+		sc.hotC.Add(allocs)
+		if free && push {
+			for {
+				hd := sc.head.Load()
+				mp.Store(nm | hd&slotMask)
+				if sc.head.CompareAndSwap(hd, hd&^slotMask|uint64(id)) {
+					break
+				}
+			}
+		}
+		return free
+	}
 }
 
 // freeErr is the error for a handle that names no live block.
@@ -431,7 +687,7 @@ func (p *Pool) refill(c *sizeClass, ci int, si uint32) error {
 	var lastGen uint64
 	for i, id := range ids {
 		mp := c.metaOf(id)
-		gen := mp.Load() &^ (1<<32 - 1)
+		gen := mp.Load() &^ (genOne - 1)
 		var next uint64
 		if i+1 < len(ids) {
 			next = uint64(ids[i+1])
@@ -511,13 +767,18 @@ func (p *Pool) newSlab(c *sizeClass, ci int) (*slab, *PressureEvent, error) {
 		c.dir.Store(new(classDir))
 		c.genBase = make([]uint32, c.maxSlabs)
 	}
+	// The metadata starts on a 64-byte boundary, so that slots taken in
+	// batches of 8 (or one slot a line) share no line with another batch.
+	n := int(uintptr(c.perSlab) << c.metaShift / 8)
+	buf := make([]atomic.Uint64, n+7)
+	skip := (64 - int(uintptr(unsafe.Pointer(&buf[0]))%64)) % 64 / 8
 	s := &slab{
 		num: num, base: a.hostPtr(u, b.minOrder), addr: a.region.Addr + uintptr(u)<<b.minOrder,
-		meta: make([]atomic.Uint64, c.perSlab), arena: a.id, unit: u, bgen: a.gen[u], order: c.slabOrder,
+		meta: buf[skip : skip+n : skip+n], arena: a.id, unit: u, bgen: a.gen[u], order: c.slabOrder,
 	}
 	if g := c.genBase[num]; g != 0 {
 		for i := range s.meta {
-			s.meta[i].Store(uint64(g) << 32)
+			s.meta[i].Store(uint64(g) << genShift)
 		}
 	}
 	c.slabs = append(c.slabs, s)
@@ -530,18 +791,46 @@ func (p *Pool) newSlab(c *sizeClass, ci int) (*slab, *PressureEvent, error) {
 	return s, ev, nil
 }
 
-// drainShards detaches every shard's free stacks and hands their slots back
-// to the central pools. Slots in use are not affected. It returns the number
-// of slots moved.
+// toCentral hands free slot k of s back to the central pool. Called with
+// c.mu held.
+func (p *Pool) toCentral(c *sizeClass, s *slab, k uint32) {
+	s.free = append(s.free, k)
+	if !s.inPartial {
+		c.partial = append(c.partial, s)
+		s.inPartial = true
+	}
+	if uint32(len(s.free)) == s.carved {
+		// Cached free slots were free before this pass began.
+		s.emptyEpoch = p.epoch.Load() - 1
+	}
+}
+
+// drainShards takes every shard's hot block (when free) and detaches its
+// free stacks, and hands their slots back to the central pools. Slots in
+// use are not affected. It returns the number of slots moved.
 func (p *Pool) drainShards() int {
 	moved := 0
 	for ci := range p.classes {
 		c := &p.classes[ci]
-		if c.dir.Load() == nil {
+		d := c.dir.Load()
+		if d == nil {
 			continue
 		}
 		for si := range p.shards[:p.shardMask+1] {
 			sc := &p.shards[si].c[ci]
+			var hot uint32
+			for {
+				w := sc.hot.Load()
+				if w == 0 {
+					break
+				}
+				if sc.hot.CompareAndSwap(w, 0) {
+					if p.endHot(c, d, sc, w, false) {
+						hot = uint32(w & slotMask)
+					}
+					break
+				}
+			}
 			var top uint32
 			for {
 				h := sc.head.Load()
@@ -551,26 +840,24 @@ func (p *Pool) drainShards() int {
 				if sc.head.CompareAndSwap(h, h&^slotMask+tagOne) {
 					top = uint32(h & slotMask)
 					sc.bumps.Add(1)
+					sc.off.Add(1)
 					c.detached.Add(1)
 					break
 				}
 			}
-			if top == 0 {
+			if top == 0 && hot == 0 {
 				continue
 			}
 			c.mu.Lock()
+			if hot != 0 {
+				s, k := c.lookup(hot)
+				p.toCentral(c, s, k)
+				moved++
+			}
 			for id := top; id != 0; {
 				s, k := c.lookup(id)
-				next := uint32(s.meta[k].Load() & slotMask)
-				s.free = append(s.free, k)
-				if !s.inPartial {
-					c.partial = append(c.partial, s)
-					s.inPartial = true
-				}
-				if uint32(len(s.free)) == s.carved {
-					// Cached free slots were free before this pass began.
-					s.emptyEpoch = p.epoch.Load() - 1
-				}
+				next := uint32(s.word(c, k).Load() & slotMask)
+				p.toCentral(c, s, k)
 				moved++
 				id = next
 			}
@@ -601,13 +888,13 @@ func (p *Pool) releaseSlabs(beforeEpoch int64, keep int) (bytes uint64, n int, p
 			}
 			var maxGen uint32
 			for j := range s.meta {
-				maxGen = max(maxGen, uint32(s.meta[j].Load()>>32))
+				maxGen = max(maxGen, uint32(s.meta[j].Load()>>genShift))
 			}
 			d := c.dir.Load()
 			d.meta[s.num].Store(nil)
 			d.data[s.num].Store(nil)
 			d.slab[s.num].Store(nil)
-			c.genBase[s.num] = maxGen + 1
+			c.genBase[s.num] = (maxGen + 1) & genMask
 			c.nums = append(c.nums, s.num)
 			c.removePartial(s)
 			c.slabs = append(c.slabs[:i], c.slabs[i+1:]...)

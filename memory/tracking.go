@@ -25,17 +25,31 @@ func (p *Pool) SetTracking(l TrackingLevel) {
 	}
 	if old == TrackNone && l > TrackNone {
 		// Live counts start from zero for small blocks; large blocks are
-		// counted exactly at every level.
+		// counted exactly at every level. Hot blocks count their frees at
+		// every level (in their generations): skip those made meanwhile.
 		for si := range p.shards {
 			for ci := range p.shards[si].c {
+				c := &p.classes[ci]
 				sc := &p.shards[si].c[ci]
-				sc.base.Store(int64(sc.head.Load()>>slotBits) - int64(sc.bumps.Load()) - int64(sc.frees.Load()))
+				hf, _, free := c.hotCounts(c.dir.Load(), sc)
+				sc.hfSkip.Add(hf - sc.hfOff.Load())
+				sc.off.Add(int64(sc.head.Load()>>slotBits) - int64(sc.frees.Load()) - free - sc.off.Load())
 				sc.rep.Store(0)
 			}
 		}
 		p.buddy.mu.Lock()
 		p.est.Store(int64(p.buddy.liveLarge))
 		p.buddy.mu.Unlock()
+	}
+	if old > TrackNone && l == TrackNone {
+		for si := range p.shards {
+			for ci := range p.shards[si].c {
+				c := &p.classes[ci]
+				sc := &p.shards[si].c[ci]
+				hf, _, _ := c.hotCounts(c.dir.Load(), sc)
+				sc.hfOff.Store(hf)
+			}
+		}
 	}
 	if l == TrackDetailed && p.detail.Load() == nil {
 		p.detail.Store(newDetailState())
@@ -52,7 +66,12 @@ func (p *Pool) SetTracking(l TrackingLevel) {
 // Tracking returns the current tracking level.
 func (p *Pool) Tracking() TrackingLevel { return TrackingLevel(p.level.Load()) }
 
-func granule(size int64) int64 { return max(peakGranule, 2*size) }
+// granule is the step, in bytes, by which a shard and class's live bytes
+// move before they are reported to the pool's estimate (blocks of size
+// bytes). Allocations and frees of hot blocks move them by one block and
+// are not checked (they alternate), so the estimate stays within
+// max(peakGranule, 2 blocks) of the truth per shard and class.
+func granule(size int64) int64 { return max(peakGranule, 2*size) - size }
 
 func (p *Pool) raisePeak(v int64) {
 	for {
@@ -328,15 +347,18 @@ func (p *Pool) Stats() Stats {
 		}
 		cs := ClassStats{Size: uint64(c.size)}
 		var live int64
+		d := c.dir.Load()
 		for si := range p.shards {
 			sc := &p.shards[si].c[ci]
 			f := sc.frees.Load() // frees before pops: every counted free had its pop
+			hf, hc, free := c.hotCounts(d, sc)
+			off := sc.off.Load()
 			bumps := sc.bumps.Load()
-			pops := sc.head.Load()>>slotBits - bumps
-			cs.Allocs += pops
+			pops := sc.head.Load() >> slotBits
+			cs.Allocs += pops - bumps + hc
 			if tracked {
-				cs.Frees += f
-				live += max(0, int64(pops)-int64(f)-sc.base.Load())
+				cs.Frees += uint64(max(0, int64(f+hf)-int64(sc.hfSkip.Load())))
+				live += max(0, int64(pops)-int64(f)-off-free)
 			}
 		}
 		cs.Live = uint64(live)
