@@ -133,3 +133,23 @@ func BenchmarkInt8GEMV(b *testing.B) {
 		})
 	}
 }
+
+func TestSumInt8(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	for _, n := range []int{0, 1, 7, 8, 9, 2040, 2047, 2048, 2049, 4096, 6912, 70000} {
+		for _, fill := range []int{-128, 127, 0, 1} {
+			x := make([]int8, n)
+			var want int32
+			for i := range x {
+				x[i] = int8(fill)
+				if fill == 1 {
+					x[i] = int8(rng.Uint32())
+				}
+				want += int32(x[i])
+			}
+			if got := cpu.SumInt8(x); got != want {
+				t.Fatalf("n=%d fill %d: sum %d, want %d", n, fill, got, want)
+			}
+		}
+	}
+}
