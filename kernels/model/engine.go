@@ -408,14 +408,16 @@ func addInto(dst, src []float32) {
 	}
 }
 
-// reluSquaredGate writes relu(g)²·u.
+// reluSquaredGate writes relu(g)²·u. The ReLU clears negative values
+// with the sign as a mask, not a branch: gate signs are random, and a
+// mispredicted branch per element made this loop 10× slower (42 µs per
+// 2B4T layer against 4).
 func reluSquaredGate(dst, g, u []float32) {
 	u = u[:len(g)]
 	dst = dst[:len(g)]
 	for i, v := range g {
-		if v < 0 { // not max(): its NaN and -0 rules cost a branch ladder
-			v = 0
-		}
+		b := math.Float32bits(v)
+		v = math.Float32frombits(b &^ uint32(int32(b)>>31))
 		dst[i] = v * v * u[i]
 	}
 }
