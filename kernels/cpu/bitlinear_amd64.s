@@ -462,7 +462,10 @@ unpack_256_done:
 // 4·stride bytes apart); xu holds the activations offset to unsigned
 // (x+128) and blocks counts 256-byte steps of it. One VPDPBUSD per 64
 // weights and four rows × four steps in flight: the loop is bound by the
-// weight stream, so it is prefetched like the 2-bit one.
+// weight stream. Unlike the 2-bit loop it has no software prefetch: with
+// this little work per byte the hardware prefetcher keeps up, and
+// prefetching 4, 8 or 12 KiB ahead measured 84-90% of the read bandwidth
+// against 91-95% without (interleaved runs on the 2-core EPYC).
 TEXT ·dotRowsI8AVX512(SB), NOSPLIT, $0-48
 	MOVQ w+0(FP), SI
 	MOVQ stride+8(FP), DX
@@ -480,22 +483,6 @@ rowsi8_group:
 	JZ   rowsi8_reduce
 
 rowsi8_block:
-	PREFETCHT0 8192(SI)(AX*4)
-	PREFETCHT0 8256(SI)(AX*4)
-	PREFETCHT0 8320(SI)(AX*4)
-	PREFETCHT0 8384(SI)(AX*4)
-	PREFETCHT0 8448(SI)(AX*4)
-	PREFETCHT0 8512(SI)(AX*4)
-	PREFETCHT0 8576(SI)(AX*4)
-	PREFETCHT0 8640(SI)(AX*4)
-	PREFETCHT0 8704(SI)(AX*4)
-	PREFETCHT0 8768(SI)(AX*4)
-	PREFETCHT0 8832(SI)(AX*4)
-	PREFETCHT0 8896(SI)(AX*4)
-	PREFETCHT0 8960(SI)(AX*4)
-	PREFETCHT0 9024(SI)(AX*4)
-	PREFETCHT0 9088(SI)(AX*4)
-	PREFETCHT0 9152(SI)(AX*4)
 	VMOVDQU64 (DI), Z0
 	VMOVDQU64 64(DI), Z1
 	VMOVDQU64 128(DI), Z2
