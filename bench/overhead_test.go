@@ -101,3 +101,33 @@ func TestProbeCost(t *testing.T) {
 	}
 	t.Logf("a sampling pass over %d available sources takes %v", avail, per)
 }
+
+// deviceKernel reports a fixed device time per Run, like a CUDA kernel
+// timed with events.
+type deviceKernel struct{ spinKernel }
+
+func (k *deviceKernel) DeviceTime() time.Duration { return 1500 * time.Nanosecond }
+
+// TestRunnerRecordsDeviceTime: a kernel that times itself on the device
+// gets its device time and bandwidth in Extra, beside the wall-clock
+// samples; a kernel that does not gets neither.
+func TestRunnerRecordsDeviceTime(t *testing.T) {
+	cfg := QuickConfig()
+	cfg.Warmup, cfg.SampleTime, cfg.Samples = time.Millisecond, time.Millisecond, 10
+	r := Runner{Config: cfg}
+	for _, k := range []kernels.Kernel{&deviceKernel{spinKernel{n: 100}}, &spinKernel{n: 100}} {
+		c := Case{Name: "ReLU/1000/b1/f32/test", Op: kernels.OpReLU, Shape: results.Shape{M: 1, K: 1000}, Backend: fixedBackend{k: k}}
+		rc, err := r.RunCase(context.Background(), &c)
+		if err != nil || !rc.OK() {
+			t.Fatalf("%+v, %v", rc, err)
+		}
+		_, timed := k.(kernels.DeviceTimer)
+		got, ok := rc.Extra["device-ns/op"]
+		switch {
+		case timed && (!ok || got != 1500 || rc.Extra["device-GB/s"] != float64(rc.BytesPerOp)/1500):
+			t.Errorf("device-timed kernel: extra %v", rc.Extra)
+		case !timed && ok:
+			t.Errorf("wall-clock kernel reports a device time: %v", rc.Extra)
+		}
+	}
+}

@@ -157,18 +157,29 @@ func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 		memc = probe.NewMemCounter()
 		mem0 = memc.Read()
 	}
+	// A kernel that times itself on the device also reports that time,
+	// beside the wall time that every backend's samples share.
+	dt, timed := k.(kernels.DeviceTimer)
+	var deviceNs []float64
 	for s := 0; s < samples; s++ {
 		if err := ctx.Err(); err != nil {
 			return rc, err
 		}
+		var device time.Duration
 		t0 := time.Now()
 		for i := 0; i < iters; i++ {
 			if err := k.Run(); err != nil {
 				rc.SamplesNs, rc.Iterations = nil, 0
 				return fail(results.StatusError, err)
 			}
+			if timed {
+				device += dt.DeviceTime()
+			}
 		}
 		ns := float64(time.Since(t0).Nanoseconds()) / float64(iters)
+		if timed {
+			deviceNs = append(deviceNs, float64(device.Nanoseconds())/float64(iters))
+		}
 		rc.SamplesNs = append(rc.SamplesNs, max(ns, 1e-3)) // a zero reading would be below timer resolution
 	}
 	// Close the windows right after the timed samples, before any
@@ -190,6 +201,20 @@ func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 	if d, ok := k.(*decodeKernel); ok {
 		rc.Extra = d.partsNs()
 		rc.Extra["tokens/s"] = 1e9 / rc.MedianNs
+	}
+	if len(deviceNs) > 0 {
+		slices.Sort(deviceNs)
+		med := deviceNs[len(deviceNs)/2]
+		if len(deviceNs)%2 == 0 {
+			med = (med + deviceNs[len(deviceNs)/2-1]) / 2
+		}
+		if rc.Extra == nil {
+			rc.Extra = map[string]float64{}
+		}
+		rc.Extra["device-ns/op"] = med
+		if med > 0 && rc.BytesPerOp > 0 {
+			rc.Extra["device-GB/s"] = float64(rc.BytesPerOp) / med
+		}
 	}
 	ops := float64(iters * samples)
 	if r.Sampler != nil || r.TrackMemory || r.Pool != nil {

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 )
@@ -92,6 +93,13 @@ type Problem struct {
 }
 
 // Kernel is a problem bound to a backend, ready to run repeatedly.
+// DeviceTimer is implemented by kernels that time themselves on the
+// device (CUDA events, Metal command-buffer timestamps): the device time of
+// the last Run, without the launch and synchronization the wall clock sees.
+type DeviceTimer interface {
+	DeviceTime() time.Duration
+}
+
 type Kernel interface {
 	// Run executes the operation once. On an asynchronous device it waits
 	// for completion, so wall-clock timing of Run is honest.

@@ -10,8 +10,9 @@
 // the float64 reference on every value tested). Every other op reports
 // NotImplementedError.
 //
-// The kernels allocate with cuMemAlloc directly; NewBacking offers the same
-// memory to a memory.Pool.
+// The kernels' device buffers come from one memory.Pool per device over
+// cuMemAlloc (NewBacking), so reused blocks skip cuMemAlloc and the pool's
+// tracking covers GPU memory too.
 package cuda
 
 import (
@@ -21,6 +22,7 @@ import (
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
+	"github.com/bitnet-go/bitnet-bench/memory"
 )
 
 func init() { kernels.Register("cuda", func() kernels.Backend { return Backend{} }) }
@@ -104,7 +106,7 @@ func (b Backend) Prepare(p *kernels.Problem) (kernels.Kernel, error) {
 type kernel struct {
 	d        *device
 	p        *kernels.Problem
-	bufs     []uint64
+	bufs     []memory.Handle
 	launches []*launch
 	fetch    []func() error
 	start    uintptr
@@ -112,11 +114,21 @@ type kernel struct {
 	last     time.Duration
 }
 
+// buf allocates n zeroed device bytes from the device's pool: a block the
+// pool reuses holds an earlier kernel's data, and the zero-padded
+// activation rows rely on zeros.
 func (k *kernel) buf(n int) (uint64, error) {
-	p, err := k.d.alloc(n)
-	if err == nil {
-		k.bufs = append(k.bufs, p)
+	pool, err := k.d.memPool()
+	if err != nil {
+		return 0, err
 	}
+	b, err := pool.AllocBlock(max(n, 1), cuAlign)
+	if err != nil {
+		return 0, fmt.Errorf("cuda: device buffer of %d bytes: %w", n, err)
+	}
+	k.bufs = append(k.bufs, b.Handle)
+	p := uint64(b.Addr)
+	err = k.d.th.do(func() error { return k.d.drv.check("cuMemsetD8", k.d.drv.cuMemsetD8(p, 0, uint64(max(n, 1)))) })
 	return p, err
 }
 
@@ -356,9 +368,11 @@ func (k *kernel) Close() error {
 		l.release()
 	}
 	k.launches = nil
-	for _, b := range k.bufs {
-		if err := k.d.free(b); err != nil && first == nil {
-			first = err
+	if pool, err := k.d.memPool(); err == nil {
+		for _, h := range k.bufs {
+			if err := pool.Free(h); err != nil && first == nil {
+				first = err
+			}
 		}
 	}
 	k.bufs = nil

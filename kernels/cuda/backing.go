@@ -12,7 +12,7 @@ var memDevice memory.Device = memory.DeviceInfo{DeviceName: "cuda:0", DeviceKind
 // NewBacking returns a memory.Backing over cuMemAlloc on device 0, so a
 // memory.Pool can manage GPU memory (Region.Addr is the CUdeviceptr, Host
 // is nil). It fails when the backend is unavailable. The backend's own
-// kernels still allocate with cuMemAlloc directly.
+// kernels allocate from a pool over this backing (MemoryPool).
 func NewBacking() (memory.Backing, error) {
 	d, err := getDevice()
 	if err != nil {

@@ -2,6 +2,7 @@ package cuda
 
 import (
 	"errors"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/bitnet-go/bitnet-bench/memory"
@@ -84,5 +85,48 @@ func TestPoolOnDevice(t *testing.T) {
 		if err := p.Free(blk.Handle); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestKernelsAllocateFromPool: a prepared kernel's device buffers (small
+// and large) come from the device's pool and go back on Close, and a
+// kernel on reused, dirty blocks still matches the reference.
+func TestKernelsAllocateFromPool(t *testing.T) {
+	needGPU(t)
+	pool, err := MemoryPool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []int{64, 4096, 300 << 10} {
+		blk, err := pool.AllocBlock(size, 256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dirty := make([]byte, size)
+		for i := range dirty {
+			dirty[i] = 0xa5
+		}
+		d, _ := getDevice()
+		if err := uploadSlice(d, uint64(blk.Addr), dirty); err != nil {
+			t.Fatalf("small pool block of %d bytes is not writable on the device: %v", size, err)
+		}
+		if err := pool.Free(blk.Handle); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := pool.Stats()
+	r := rand.New(rand.NewPCG(41, 42))
+	for round := range 3 {
+		// K not a multiple of 256: the padding must read as zero on reused
+		// blocks that held the dirty bytes above or an earlier round's data.
+		gpu, ref := runBoth(t, bitLinearProblem(r, 8, 300, 1000+round, round%2 == 0))
+		exactF32(t, "Y", gpu.Y, ref.Y)
+	}
+	after := pool.Stats()
+	if after.Allocs == before.Allocs {
+		t.Fatal("the kernels allocated nothing from the device pool")
+	}
+	if after.Allocs-before.Allocs != after.Frees-before.Frees {
+		t.Fatalf("pool allocs %d, frees %d after Close", after.Allocs-before.Allocs, after.Frees-before.Frees)
 	}
 }

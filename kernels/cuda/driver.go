@@ -10,6 +10,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/bitnet-go/bitnet-bench/memory"
 	"github.com/bitnet-go/bitnet-bench/shaders"
 )
 
@@ -189,6 +190,31 @@ type device struct {
 
 	modMu   sync.Mutex
 	modules map[string]*module
+
+	poolOnce sync.Once
+	pool     *memory.Pool
+	poolErr  error
+}
+
+// memPool is the device's memory pool, made on first use.
+func (d *device) memPool() (*memory.Pool, error) {
+	d.poolOnce.Do(func() {
+		// Basic tracking: live bytes and frees are counted (TrackNone counts
+		// small-block frees only on the slow path), at no cost next to a
+		// device allocation.
+		d.pool, d.poolErr = memory.New(memory.Config{Name: "cuda:0", Backing: backing{d}, Tracking: memory.TrackBasic})
+	})
+	return d.pool, d.poolErr
+}
+
+// MemoryPool is the pool the backend's kernels allocate device memory from
+// (for its statistics), or why there is none.
+func MemoryPool() (*memory.Pool, error) {
+	d, err := getDevice()
+	if err != nil {
+		return nil, err
+	}
+	return d.memPool()
 }
 
 var (
