@@ -20,17 +20,15 @@ import (
 
 const decodeContext = 128 // positions in the KV cache when the timed token is decoded
 
-func modelConfig() (string, model.Config) {
+// modelName is the model the workload benchmarks build.
+func modelName() string {
 	if testing.Short() {
-		return "tiny", model.Tiny()
+		return "tiny"
 	}
-	return "2B4T", model.BitNet2B4T()
+	return "2B4T"
 }
 
-var modelWeights = sync.OnceValues(func() (*model.Weights, error) {
-	_, c := modelConfig()
-	return model.NewRandom(c, 2026)
-})
+func modelWeights() (*model.Weights, error) { return weightsOf(modelName(), 2026) }
 
 // modelBackends are the CPU backends whose level runs every part of the
 // model with its own code.
@@ -40,20 +38,10 @@ func modelBackends() []*cpu.Backend {
 		if l == cpu.LevelGeneric && !testing.Short() {
 			continue // minutes per 2B4T prefill; the portable path is checked on the tiny model
 		}
-		probe := cpu.New(l)
-		if _, err := probe.VecMat(); err != nil {
+		if model.Supported(cpu.New(l)) != nil {
 			continue
 		}
-		if _, err := probe.ExpShift(); err != nil {
-			continue
-		}
-		if _, err := probe.VecMat4(); err != nil {
-			continue
-		}
-		if _, err := probe.NewInt8GEMV([]int8{1}, []float32{1}, 1, 1); err != nil {
-			continue
-		}
-		bes = append(bes, probe)
+		bes = append(bes, cpu.New(l))
 		if n := runtime.NumCPU(); n > 1 {
 			bes = append(bes, cpu.NewWithOptions(cpu.Options{Level: l, Threads: n}))
 		}
@@ -62,7 +50,7 @@ func modelBackends() []*cpu.Backend {
 }
 
 func BenchmarkDecode(b *testing.B) {
-	name, _ := modelConfig()
+	name := modelName()
 	w, err := modelWeights()
 	if err != nil {
 		b.Fatal(err)
@@ -151,7 +139,7 @@ func pairedDecodeRatio(b *testing.B, be *cpu.Backend, e *model.Engine, w *model.
 }
 
 func BenchmarkPrefill(b *testing.B) {
-	name, _ := modelConfig()
+	name := modelName()
 	w, err := modelWeights()
 	if err != nil {
 		b.Fatal(err)
@@ -183,7 +171,11 @@ func BenchmarkPrefill(b *testing.B) {
 }
 
 func BenchmarkAttention(b *testing.B) {
-	name, c := modelConfig()
+	name := modelName()
+	c, err := modelNamed(name)
+	if err != nil {
+		b.Fatal(err)
+	}
 	seqs := []int{128, 512, 1024, 4096}
 	if testing.Short() {
 		seqs = []int{128}

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -63,11 +64,7 @@ func ParseWorkloads(s string) ([]string, error) {
 		if f == "all" {
 			return append([]string(nil), WorkloadNames...), nil
 		}
-		found := false
-		for _, n := range WorkloadNames {
-			found = found || n == f
-		}
-		if !found {
+		if !slices.Contains(WorkloadNames, f) {
 			return nil, fmt.Errorf("unknown workload %q (want %s or all)", f, strings.Join(WorkloadNames, ", "))
 		}
 		out = append(out, f)

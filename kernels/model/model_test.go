@@ -1,7 +1,6 @@
 package model
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -20,26 +19,18 @@ import (
 // there). A layout or indexing mistake moves logits by order 1, far above.
 const logitTolerance = 5e-3
 
+// enginesUnderTest are the levels that run every part of the model, one
+// thread and two.
 func enginesUnderTest(t *testing.T) []*cpu.Backend {
 	var bes []*cpu.Backend
 	for _, l := range cpu.Levels() {
 		be := cpu.New(l)
-		if _, err := be.VecMat(); err != nil {
-			continue
-		}
-		if _, err := be.ExpShift(); err != nil {
-			continue
-		}
-		if _, err := be.VecMat4(); err != nil {
-			continue
-		}
-		if _, err := be.NewInt8GEMV([]int8{1}, []float32{1}, 1, 1); err != nil {
-			var ni *kernels.NotImplementedError
-			if errors.As(err, &ni) {
-				t.Logf("%s: %v", l, err)
-				continue
+		if err := Supported(be); err != nil {
+			if !kernels.IsNotImplemented(err) {
+				t.Fatal(err)
 			}
-			t.Fatal(err)
+			t.Logf("%s: %v", l, err)
+			continue
 		}
 		bes = append(bes, be, cpu.NewWithOptions(cpu.Options{Level: l, Threads: 2}))
 	}
