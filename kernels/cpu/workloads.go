@@ -7,22 +7,36 @@ import (
 	"github.com/bitnet-go/bitnet-bench/kernels"
 )
 
+// workloadLoop is the type set of the loops the workloads take from a level.
+type workloadLoop interface {
+	~func(y, a, m []float32, stride int) |
+		~func(y, a *[4][]float32, m []float32, stride int) |
+		~func(dst, src []float32, m float32) float32
+}
+
+// levelLoop returns b's loop for op: the portable one at the generic level,
+// the level's own where it has one, else a *kernels.NotImplementedError,
+// never another level's loop.
+func levelLoop[F workloadLoop](b *Backend, op kernels.Op, generic, own F) (F, error) {
+	var none F
+	switch {
+	case b.unavailable != nil:
+		return none, b.unavailable
+	case b.level == LevelGeneric:
+		return generic, nil
+	case own != nil:
+		return own, nil
+	}
+	return none, fmt.Errorf("cpu: %w", &kernels.NotImplementedError{Op: op, Backend: "cpu/" + string(b.level)})
+}
+
 // VecMat returns the level's loop y[j] = Σ_i a[i]·m[i·stride+j] over j <
 // len(y) and i < len(a): attention's Q·Kᵀ over a transposed key cache and
 // P·V over the value cache, accumulated across rows in registers with no
 // horizontal sums. A SIMD level without it returns a
 // *kernels.NotImplementedError.
 func (b *Backend) VecMat() (func(y, a, m []float32, stride int), error) {
-	if b.unavailable != nil {
-		return nil, b.unavailable
-	}
-	if b.level == LevelGeneric {
-		return vecMatGeneric, nil
-	}
-	if f := vecKernelsFor(b.level).vecMat; f != nil {
-		return f, nil
-	}
-	return nil, fmt.Errorf("cpu: %w", &kernels.NotImplementedError{Op: "VecMat", Backend: "cpu/" + string(b.level)})
+	return levelLoop(b, "VecMat", vecMatGeneric, vecKernelsFor(b.level).vecMat)
 }
 
 func vecMatGeneric(y, a, m []float32, stride int) {
@@ -42,16 +56,7 @@ func vecMatGeneric(y, a, m []float32, stride int) {
 // float32, tested); the generic one rounds math.Exp. A SIMD level without
 // it returns a *kernels.NotImplementedError.
 func (b *Backend) ExpShift() (func(dst, src []float32, m float32) float32, error) {
-	if b.unavailable != nil {
-		return nil, b.unavailable
-	}
-	if b.level == LevelGeneric {
-		return expShiftGeneric, nil
-	}
-	if f := vecKernelsFor(b.level).expShift; f != nil {
-		return f, nil
-	}
-	return nil, fmt.Errorf("cpu: %w", &kernels.NotImplementedError{Op: "ExpShift", Backend: "cpu/" + string(b.level)})
+	return levelLoop(b, "ExpShift", expShiftGeneric, vecKernelsFor(b.level).expShift)
 }
 
 func expShiftGeneric(dst, src []float32, m float32) float32 {
@@ -71,16 +76,7 @@ func expShiftGeneric(dst, src []float32, m float32) float32 {
 // attention wants (the query heads of a group share their keys and
 // values). A level without it returns a *kernels.NotImplementedError.
 func (b *Backend) VecMat4() (func(y, a *[4][]float32, m []float32, stride int), error) {
-	if b.unavailable != nil {
-		return nil, b.unavailable
-	}
-	if b.level == LevelGeneric {
-		return vecMat4Generic, nil
-	}
-	if f := vecKernelsFor(b.level).vecMat4; f != nil {
-		return f, nil
-	}
-	return nil, fmt.Errorf("cpu: %w", &kernels.NotImplementedError{Op: "VecMat4", Backend: "cpu/" + string(b.level)})
+	return levelLoop(b, "VecMat4", vecMat4Generic, vecKernelsFor(b.level).vecMat4)
 }
 
 func vecMat4Generic(y, a *[4][]float32, m []float32, stride int) {
