@@ -30,14 +30,12 @@ func init() { kernels.Register("cuda", func() kernels.Backend { return Backend{}
 // Backend runs on CUDA device 0.
 type Backend struct{}
 
-// DeviceTimer is implemented by the kernels of this backend: the time of
+// The kernels of this backend implement kernels.DeviceTimer: the time of
 // the last Run between CUDA events recorded before the first launch and
 // after the last one. It leaves out the hand-off to the CUDA thread and the
 // wake-up after synchronisation that wall-clock includes, but not the
 // host's launch latency, which dominates kernels of a few microseconds.
-type DeviceTimer interface {
-	DeviceTime() time.Duration
-}
+var _ kernels.DeviceTimer = (*kernel)(nil)
 
 func (Backend) Name() string { return "cuda" }
 

@@ -381,7 +381,7 @@ func runKernel(b *testing.B, p *kernels.Problem) {
 		if err := k.Run(); err != nil {
 			b.Fatal(err)
 		}
-		gpu += k.(DeviceTimer).DeviceTime()
+		gpu += k.(kernels.DeviceTimer).DeviceTime()
 	}
 	b.ReportMetric(gpu.Seconds()*1e6/float64(b.N), "gpu-us/op")
 }

@@ -161,7 +161,7 @@ func runBoth(t *testing.T, p *kernels.Problem) (gpu, ref *kernels.Problem) {
 	if err := k.Fetch(); err != nil {
 		t.Fatal(err)
 	}
-	if dt := k.(DeviceTimer).DeviceTime(); dt <= 0 {
+	if dt := k.(kernels.DeviceTimer).DeviceTime(); dt <= 0 {
 		t.Errorf("DeviceTime() = %v after Run", dt)
 	}
 	return p, ref

@@ -21,7 +21,6 @@ package metal
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
 )
@@ -31,12 +30,9 @@ func init() { kernels.Register("metal", func() kernels.Backend { return Backend{
 // Backend runs on the system default Metal device.
 type Backend struct{}
 
-// DeviceTimer is implemented by the kernels of this backend: the GPU time
-// of the last Run's command buffer (GPUEndTime − GPUStartTime), without the
-// host's encoding, commit and wake-up that wall-clock includes.
-type DeviceTimer interface {
-	DeviceTime() time.Duration
-}
+// On macOS the kernels of this backend implement kernels.DeviceTimer: the
+// GPU time of the last Run's command buffer (GPUEndTime − GPUStartTime),
+// without the host's encoding, commit and wake-up that wall-clock includes.
 
 func (Backend) Name() string { return "metal" }
 

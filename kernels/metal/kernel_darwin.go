@@ -240,6 +240,8 @@ func (k *kernel) run() error {
 	return nil
 }
 
+var _ kernels.DeviceTimer = (*kernel)(nil)
+
 // DeviceTime is the GPU time of the last Run's command buffer.
 func (k *kernel) DeviceTime() time.Duration {
 	k.mu.Lock()

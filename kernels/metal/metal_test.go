@@ -231,7 +231,7 @@ func runGPU(t *testing.T, p *kernels.Problem) *kernels.Problem {
 	if err := k.Fetch(); err != nil {
 		t.Fatal(err)
 	}
-	if dt := k.(DeviceTimer).DeviceTime(); dt <= 0 {
+	if dt := k.(kernels.DeviceTimer).DeviceTime(); dt <= 0 {
 		t.Errorf("DeviceTime() = %v after Run", dt)
 	}
 	return ref
