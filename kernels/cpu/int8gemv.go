@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
@@ -50,14 +51,17 @@ func (b *Backend) NewInt8GEMV(q []int8, scales []float32, n, k int) (*Int8GEMV, 
 			return nil, fmt.Errorf("cpu: %w", &kernels.NotImplementedError{Op: OpInt8GEMV, Backend: "cpu/" + string(b.level)})
 		}
 		g.stride = (k + int8Block - 1) / int8Block * int8Block
-		padded := make([]byte, n*g.stride)
-		for r := 0; r < n; r++ {
-			for i, v := range q[r*k : (r+1)*k] {
-				padded[r*g.stride+i] = byte(v)
+		rows := unsafe.Slice((*byte)(unsafe.Pointer(&q[0])), len(q))
+		if g.stride != k { // pad each row with zeros to whole steps
+			rows = make([]byte, n*g.stride)
+			for r := 0; r < n; r++ {
+				for i, v := range q[r*k : (r+1)*k] {
+					rows[r*g.stride+i] = byte(v)
+				}
 			}
 		}
-		g.woven = make([]byte, len(padded))
-		if err := pack.WeaveRows(g.woven, padded, n, g.stride); err != nil {
+		g.woven = make([]byte, len(rows))
+		if err := pack.WeaveRows(g.woven, rows, n, g.stride); err != nil {
 			return nil, fmt.Errorf("cpu: %w", err)
 		}
 		g.xu = make([]byte, g.stride)
