@@ -244,10 +244,7 @@ func (e *Engine) embed(dst []float32, token int) {
 func (e *Engine) layer(p *pass, l int, pos0 int, t time.Time) (time.Time, error) {
 	c, lw, pl := e.c, &e.w.Layers[l], &p.layers[l]
 	hd, qd, kvd := c.HeadDim, c.qDim(), c.kvDim()
-	for i := range p.m {
-		rmsNorm(p.h[i*c.Hidden:(i+1)*c.Hidden], p.x[i*c.Hidden:(i+1)*c.Hidden], lw.AttnNorm, c.NormEps)
-	}
-	if err := p.hidQ.k.Run(); err != nil {
+	if err := e.normQuantize(p.hidQ, p.x, lw.AttnNorm); err != nil {
 		return t, err
 	}
 	t = e.tick(PartAttnNorm, t)
@@ -274,11 +271,7 @@ func (e *Engine) layer(p *pass, l int, pos0 int, t time.Time) (time.Time, error)
 		e.attend(p.att[i*qd:(i+1)*qd], p.qkvOut[i*c.qkvRows():i*c.qkvRows()+qd], l, pos0+i)
 	}
 	t = e.tick(PartAttention, t)
-	for i := range p.m {
-		a := p.att[i*qd : (i+1)*qd]
-		rmsNorm(a, a, lw.AttnSubNorm, c.NormEps)
-	}
-	if err := p.attQ.k.Run(); err != nil {
+	if err := e.normQuantize(p.attQ, p.att, lw.AttnSubNorm); err != nil {
 		return t, err
 	}
 	t = e.tick(PartAttnSubNorm, t)
@@ -287,10 +280,7 @@ func (e *Engine) layer(p *pass, l int, pos0 int, t time.Time) (time.Time, error)
 	}
 	addInto(p.x, p.oOut)
 	t = e.tick(PartO, t)
-	for i := range p.m {
-		rmsNorm(p.h[i*c.Hidden:(i+1)*c.Hidden], p.x[i*c.Hidden:(i+1)*c.Hidden], lw.FFNNorm, c.NormEps)
-	}
-	if err := p.hidQ.k.Run(); err != nil {
+	if err := e.normQuantize(p.hidQ, p.x, lw.FFNNorm); err != nil {
 		return t, err
 	}
 	t = e.tick(PartFFNNorm, t)
@@ -303,11 +293,7 @@ func (e *Engine) layer(p *pass, l int, pos0 int, t time.Time) (time.Time, error)
 		reluSquaredGate(p.act[i*c.FFN:(i+1)*c.FFN], gu[:c.FFN], gu[c.FFN:])
 	}
 	t = e.tick(PartReLU2, t)
-	for i := range p.m {
-		a := p.act[i*c.FFN : (i+1)*c.FFN]
-		rmsNorm(a, a, lw.FFNSubNorm, c.NormEps)
-	}
-	if err := p.ffnQ.k.Run(); err != nil {
+	if err := e.normQuantize(p.ffnQ, p.act, lw.FFNSubNorm); err != nil {
 		return t, err
 	}
 	t = e.tick(PartFFNSubNorm, t)
@@ -333,6 +319,16 @@ func (e *Engine) initAttention(be *cpu.Backend) error {
 	e.qScaled = make([]float32, 4*e.c.HeadDim)
 	e.probs4 = make([]float32, 4*e.capacity)
 	return nil
+}
+
+// normQuantize writes RMSNorm(row)·g of every row of src into q's input
+// (src may be that input: the sub-norms work in place) and quantizes it.
+func (e *Engine) normQuantize(q quantizer, src, g []float32) error {
+	w := len(g)
+	for i := range len(src) / w {
+		rmsNorm(q.x[i*w:(i+1)*w], src[i*w:(i+1)*w], g, e.c.NormEps)
+	}
+	return q.k.Run()
 }
 
 // attend writes the attention output of one token at pos (all query heads)
@@ -381,8 +377,7 @@ func (e *Engine) attend(out, q []float32, l, pos int) {
 func (e *Engine) logits(p *pass, i int, t time.Time) ([]float32, error) {
 	c := e.c
 	d := e.dec
-	rmsNorm(d.h, p.x[i*c.Hidden:(i+1)*c.Hidden], e.w.FinalNorm, c.NormEps)
-	if err := d.hidQ.k.Run(); err != nil {
+	if err := e.normQuantize(d.hidQ, p.x[i*c.Hidden:(i+1)*c.Hidden], e.w.FinalNorm); err != nil {
 		return nil, err
 	}
 	if err := e.lmHead.Run(d.logits, d.hidQ.q, d.hidQ.scales[0]); err != nil {
