@@ -42,7 +42,7 @@ var (
 )
 
 //go:noescape
-func dotRowsI8AVX512(w *byte, stride int, groups int, xu *byte, blocks int, out *int32)
+func dotRowsI8AVX512(w *byte, stride int, groups int, x *byte, blocks int, out *int32)
 
 // int8RowsFor returns the level's int8 × int8 row loop, or nil.
 func int8RowsFor(l Level) func(w []byte, stride int, xu []byte, out []int32) {

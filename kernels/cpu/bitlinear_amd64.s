@@ -97,121 +97,82 @@ GLOBL plane3<>(SB), RODATA|NOPTR, $8
 // at 256·b + 64·i; groups 4·stride bytes apart); the AVX2 kernel reads the
 // plain layout (rows stride bytes apart).
 
+// ROWGROUPS512 is the frame of the four-row AVX-512 kernels, whose
+// arguments are (w *byte, stride, groups int, x, blocks int, out *int32):
+// per group of four woven rows it zeroes sixteen accumulators, runs BLOCK
+// blocks times (BLOCK loads from (DI) and (SI)(AX*4) and advances AX and
+// DI), adds each row's four accumulators into out, and steps to the next
+// group, 4·stride bytes on.
+#define ROWGROUPS512(BLOCK, lgroup, lblock, lreduce, lend) \
+	MOVQ  w+0(FP), SI \
+	MOVQ  stride+8(FP), DX \
+	MOVQ  groups+16(FP), R12 \
+	MOVQ  out+40(FP), R8 \
+	TESTQ R12, R12 \
+	JZ    lend \
+lgroup: \
+	MOVQ  x+24(FP), DI \
+	MOVQ  blocks+32(FP), CX \
+	ZERO16 \
+	XORQ  AX, AX \
+	TESTQ CX, CX \
+	JZ    lreduce \
+lblock: \
+	BLOCK \
+	DECQ  CX \
+	JNZ   lblock \
+lreduce: \
+	AVX512_REDUCE(Z16, Z17, Z18, Z19, Y16, 0) \
+	AVX512_REDUCE(Z20, Z21, Z22, Z23, Y20, 4) \
+	AVX512_REDUCE(Z24, Z25, Z26, Z27, Y24, 8) \
+	AVX512_REDUCE(Z28, Z29, Z30, Z31, Y28, 12) \
+	ADDQ  $16, R8 \
+	LEAQ  (SI)(DX*4), SI \
+	DECQ  R12 \
+	JNZ   lgroup \
+lend: \
+	VZEROUPPER \
+	RET
+
+// One 256-code block of a group's four woven rows, planes extracted by ROW.
+// The weight stream is prefetched 6144 bytes ahead (4096-8192 measured
+// alike within noise; 16384 worse): the group's four rows are one
+// sequential stream consumed 256 bytes per block, and the hardware
+// prefetcher alone does not run far enough ahead to hide DRAM latency.
+#define TWOBIT_BLOCK(ROW) \
+	PREFETCHT0 6144(SI)(AX*4) \
+	PREFETCHT0 6208(SI)(AX*4) \
+	PREFETCHT0 6272(SI)(AX*4) \
+	PREFETCHT0 6336(SI)(AX*4) \
+	VMOVDQU64  (DI), Z0 \
+	VMOVDQU64  64(DI), Z1 \
+	VMOVDQU64  128(DI), Z2 \
+	VMOVDQU64  192(DI), Z3 \
+	ROW(0(SI)(AX*4), Z16, Z17, Z18, Z19) \
+	ROW(64(SI)(AX*4), Z20, Z21, Z22, Z23) \
+	ROW(128(SI)(AX*4), Z24, Z25, Z26, Z27) \
+	ROW(192(SI)(AX*4), Z28, Z29, Z30, Z31) \
+	ADDQ       $64, AX \
+	ADDQ       $256, DI
+
+#define SHIFT_BLOCK TWOBIT_BLOCK(AVX512_ROW)
+#define GFNI_BLOCK TWOBIT_BLOCK(GFNI_ROW)
+
+#define LOAD_PLANES \
+	VPBROADCASTD bytes03<>(SB), Z15 \
+	VPBROADCASTQ plane1<>(SB), Z12 \
+	VPBROADCASTQ plane2<>(SB), Z13 \
+	VPBROADCASTQ plane3<>(SB), Z14
+
 // func dotRowsAVX512(w *byte, stride int, groups int, x *int8, blocks int, out *int32)
 TEXT ·dotRowsAVX512(SB), NOSPLIT, $0-48
-	MOVQ w+0(FP), SI
-	MOVQ stride+8(FP), DX
-	MOVQ groups+16(FP), R12
-	MOVQ out+40(FP), R8
-	VPBROADCASTD bytes03<>(SB), Z15
-	VPBROADCASTQ plane1<>(SB), Z12
-	VPBROADCASTQ plane2<>(SB), Z13
-	VPBROADCASTQ plane3<>(SB), Z14
-	TESTQ R12, R12
-	JZ   rows512_end
-
-rows512_group:
-	MOVQ x+24(FP), DI
-	MOVQ blocks+32(FP), CX
-	ZERO16
-	XORQ AX, AX
-	TESTQ CX, CX
-	JZ   rows512_reduce
-
-rows512_block:
-	// Prefetch the weight stream 6144 bytes ahead (4096-8192 measured
-	// alike within noise; 16384 worse): the group's four rows
-	// are woven into one sequential stream (pack.InterleaveRowGroups)
-	// consumed 256 bytes per block, and the hardware prefetcher alone does
-	// not run far enough ahead to hide DRAM latency.
-	PREFETCHT0 6144(SI)(AX*4)
-	PREFETCHT0 6208(SI)(AX*4)
-	PREFETCHT0 6272(SI)(AX*4)
-	PREFETCHT0 6336(SI)(AX*4)
-	VMOVDQU64 (DI), Z0
-	VMOVDQU64 64(DI), Z1
-	VMOVDQU64 128(DI), Z2
-	VMOVDQU64 192(DI), Z3
-	AVX512_ROW(0(SI)(AX*4), Z16, Z17, Z18, Z19)
-	AVX512_ROW(64(SI)(AX*4), Z20, Z21, Z22, Z23)
-	AVX512_ROW(128(SI)(AX*4), Z24, Z25, Z26, Z27)
-	AVX512_ROW(192(SI)(AX*4), Z28, Z29, Z30, Z31)
-	ADDQ $64, AX
-	ADDQ $256, DI
-	DECQ CX
-	JNZ  rows512_block
-
-rows512_reduce:
-	AVX512_REDUCE(Z16, Z17, Z18, Z19, Y16, 0)
-	AVX512_REDUCE(Z20, Z21, Z22, Z23, Y20, 4)
-	AVX512_REDUCE(Z24, Z25, Z26, Z27, Y24, 8)
-	AVX512_REDUCE(Z28, Z29, Z30, Z31, Y28, 12)
-	ADDQ $16, R8
-	LEAQ (SI)(DX*4), SI
-	DECQ R12
-	JNZ  rows512_group
-
-rows512_end:
-	VZEROUPPER
-	RET
+	LOAD_PLANES
+	ROWGROUPS512(SHIFT_BLOCK, rows512_group, rows512_block, rows512_reduce, rows512_end)
 
 // func dotRowsGFNI(w *byte, stride int, groups int, x *int8, blocks int, out *int32)
 TEXT ·dotRowsGFNI(SB), NOSPLIT, $0-48
-	MOVQ w+0(FP), SI
-	MOVQ stride+8(FP), DX
-	MOVQ groups+16(FP), R12
-	MOVQ out+40(FP), R8
-	VPBROADCASTD bytes03<>(SB), Z15
-	VPBROADCASTQ plane1<>(SB), Z12
-	VPBROADCASTQ plane2<>(SB), Z13
-	VPBROADCASTQ plane3<>(SB), Z14
-	TESTQ R12, R12
-	JZ   rowsgfni_end
-
-rowsgfni_group:
-	MOVQ x+24(FP), DI
-	MOVQ blocks+32(FP), CX
-	ZERO16
-	XORQ AX, AX
-	TESTQ CX, CX
-	JZ   rowsgfni_reduce
-
-rowsgfni_block:
-	// Prefetch the weight stream 6144 bytes ahead (4096-8192 measured
-	// alike within noise; 16384 worse): the group's four rows
-	// are woven into one sequential stream (pack.InterleaveRowGroups)
-	// consumed 256 bytes per block, and the hardware prefetcher alone does
-	// not run far enough ahead to hide DRAM latency.
-	PREFETCHT0 6144(SI)(AX*4)
-	PREFETCHT0 6208(SI)(AX*4)
-	PREFETCHT0 6272(SI)(AX*4)
-	PREFETCHT0 6336(SI)(AX*4)
-	VMOVDQU64 (DI), Z0
-	VMOVDQU64 64(DI), Z1
-	VMOVDQU64 128(DI), Z2
-	VMOVDQU64 192(DI), Z3
-	GFNI_ROW(0(SI)(AX*4), Z16, Z17, Z18, Z19)
-	GFNI_ROW(64(SI)(AX*4), Z20, Z21, Z22, Z23)
-	GFNI_ROW(128(SI)(AX*4), Z24, Z25, Z26, Z27)
-	GFNI_ROW(192(SI)(AX*4), Z28, Z29, Z30, Z31)
-	ADDQ $64, AX
-	ADDQ $256, DI
-	DECQ CX
-	JNZ  rowsgfni_block
-
-rowsgfni_reduce:
-	AVX512_REDUCE(Z16, Z17, Z18, Z19, Y16, 0)
-	AVX512_REDUCE(Z20, Z21, Z22, Z23, Y20, 4)
-	AVX512_REDUCE(Z24, Z25, Z26, Z27, Y24, 8)
-	AVX512_REDUCE(Z28, Z29, Z30, Z31, Y28, 12)
-	ADDQ $16, R8
-	LEAQ (SI)(DX*4), SI
-	DECQ R12
-	JNZ  rowsgfni_group
-
-rowsgfni_end:
-	VZEROUPPER
-	RET
+	LOAD_PLANES
+	ROWGROUPS512(GFNI_BLOCK, rowsgfni_group, rowsgfni_block, rowsgfni_reduce, rowsgfni_end)
 
 // func dot1AVX512(w *byte, x *int8, blocks int) int32
 TEXT ·dot1AVX512(SB), NOSPLIT, $8-28
@@ -456,68 +417,39 @@ unpack_256_done:
 
 // ---------------------------------------------------- int8 × int8 rows
 
-// func dotRowsI8AVX512(w *byte, stride int, groups int, xu *byte, blocks int, out *int32)
-// out[4g+i] = Σ_k xu[k]·w[row 4g+i, k] for groups of four int8 rows woven by
+// func dotRowsI8AVX512(w *byte, stride int, groups int, x *byte, blocks int, out *int32)
+// out[4g+i] = Σ_k x[k]·w[row 4g+i, k] for groups of four int8 rows woven by
 // pack.WeaveRows (64-byte block b of row i at 256·b + 64·i, groups
-// 4·stride bytes apart); xu holds the activations offset to unsigned
-// (x+128) and blocks counts 256-byte steps of it. One VPDPBUSD per 64
+// 4·stride bytes apart); x holds the activations offset to unsigned
+// (+128) and blocks counts 256-byte steps of it. One VPDPBUSD per 64
 // weights and four rows × four steps in flight: the loop is bound by the
 // weight stream. Unlike the 2-bit loop it has no software prefetch: with
 // this little work per byte the hardware prefetcher keeps up, and
 // prefetching 4, 8 or 12 KiB ahead measured 84-90% of the read bandwidth
 // against 91-95% without (interleaved runs on the 2-core EPYC).
+#define I8_BLOCK \
+	VMOVDQU64  (DI), Z0 \
+	VMOVDQU64  64(DI), Z1 \
+	VMOVDQU64  128(DI), Z2 \
+	VMOVDQU64  192(DI), Z3 \
+	VPDPBUSD   0(SI)(AX*4), Z0, Z16 \
+	VPDPBUSD   64(SI)(AX*4), Z0, Z20 \
+	VPDPBUSD   128(SI)(AX*4), Z0, Z24 \
+	VPDPBUSD   192(SI)(AX*4), Z0, Z28 \
+	VPDPBUSD   256(SI)(AX*4), Z1, Z17 \
+	VPDPBUSD   320(SI)(AX*4), Z1, Z21 \
+	VPDPBUSD   384(SI)(AX*4), Z1, Z25 \
+	VPDPBUSD   448(SI)(AX*4), Z1, Z29 \
+	VPDPBUSD   512(SI)(AX*4), Z2, Z18 \
+	VPDPBUSD   576(SI)(AX*4), Z2, Z22 \
+	VPDPBUSD   640(SI)(AX*4), Z2, Z26 \
+	VPDPBUSD   704(SI)(AX*4), Z2, Z30 \
+	VPDPBUSD   768(SI)(AX*4), Z3, Z19 \
+	VPDPBUSD   832(SI)(AX*4), Z3, Z23 \
+	VPDPBUSD   896(SI)(AX*4), Z3, Z27 \
+	VPDPBUSD   960(SI)(AX*4), Z3, Z31 \
+	ADDQ       $256, AX \
+	ADDQ       $256, DI
+
 TEXT ·dotRowsI8AVX512(SB), NOSPLIT, $0-48
-	MOVQ w+0(FP), SI
-	MOVQ stride+8(FP), DX
-	MOVQ groups+16(FP), R12
-	MOVQ out+40(FP), R8
-	TESTQ R12, R12
-	JZ   rowsi8_end
-
-rowsi8_group:
-	MOVQ xu+24(FP), DI
-	MOVQ blocks+32(FP), CX
-	ZERO16
-	XORQ AX, AX
-	TESTQ CX, CX
-	JZ   rowsi8_reduce
-
-rowsi8_block:
-	VMOVDQU64 (DI), Z0
-	VMOVDQU64 64(DI), Z1
-	VMOVDQU64 128(DI), Z2
-	VMOVDQU64 192(DI), Z3
-	VPDPBUSD  0(SI)(AX*4), Z0, Z16
-	VPDPBUSD  64(SI)(AX*4), Z0, Z20
-	VPDPBUSD  128(SI)(AX*4), Z0, Z24
-	VPDPBUSD  192(SI)(AX*4), Z0, Z28
-	VPDPBUSD  256(SI)(AX*4), Z1, Z17
-	VPDPBUSD  320(SI)(AX*4), Z1, Z21
-	VPDPBUSD  384(SI)(AX*4), Z1, Z25
-	VPDPBUSD  448(SI)(AX*4), Z1, Z29
-	VPDPBUSD  512(SI)(AX*4), Z2, Z18
-	VPDPBUSD  576(SI)(AX*4), Z2, Z22
-	VPDPBUSD  640(SI)(AX*4), Z2, Z26
-	VPDPBUSD  704(SI)(AX*4), Z2, Z30
-	VPDPBUSD  768(SI)(AX*4), Z3, Z19
-	VPDPBUSD  832(SI)(AX*4), Z3, Z23
-	VPDPBUSD  896(SI)(AX*4), Z3, Z27
-	VPDPBUSD  960(SI)(AX*4), Z3, Z31
-	ADDQ $256, AX
-	ADDQ $256, DI
-	DECQ CX
-	JNZ  rowsi8_block
-
-rowsi8_reduce:
-	AVX512_REDUCE(Z16, Z17, Z18, Z19, Y16, 0)
-	AVX512_REDUCE(Z20, Z21, Z22, Z23, Y20, 4)
-	AVX512_REDUCE(Z24, Z25, Z26, Z27, Y24, 8)
-	AVX512_REDUCE(Z28, Z29, Z30, Z31, Y28, 12)
-	ADDQ $16, R8
-	LEAQ (SI)(DX*4), SI
-	DECQ R12
-	JNZ  rowsi8_group
-
-rowsi8_end:
-	VZEROUPPER
-	RET
+	ROWGROUPS512(I8_BLOCK, rowsi8_group, rowsi8_block, rowsi8_reduce, rowsi8_end)
