@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
 )
 
 // activationLevels lists the levels of this machine that have SIMD code for op.
@@ -25,22 +26,6 @@ func activationLevels(op kernels.Op) []Level {
 }
 
 func f32(b uint32) float32 { return math.Float32frombits(b) }
-
-// ulpDiff is the distance between a and b in float32 steps (a and b not NaN).
-func ulpDiff(a, b float32) uint64 {
-	ord := func(f float32) int64 {
-		v := int64(math.Float32bits(f) &^ (1 << 31))
-		if math.Float32bits(f)>>31 != 0 {
-			return -v
-		}
-		return v
-	}
-	d := ord(a) - ord(b)
-	if d < 0 {
-		d = -d
-	}
-	return uint64(d)
-}
 
 // actStats collects the error of y against ref.
 type actStats struct {
@@ -90,7 +75,7 @@ func (s *actStats) check(op kernels.Op, x, y, ref float32, rel, abs float64) str
 		return "wrong sign"
 	}
 	d := math.Abs(float64(y) - float64(ref))
-	if u := ulpDiff(y, ref); u > s.maxUlps {
+	if u := kerneltest.ULPs(y, ref); u > s.maxUlps {
 		s.maxUlps, s.ulpsAt = u, x
 	}
 	r := math.Abs(float64(ref))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
+	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 )
 
@@ -73,58 +74,6 @@ func allBackends() []kernels.Backend {
 	return bs
 }
 
-func ulps(a, b float32) uint64 {
-	if a != a || b != b {
-		if a != a && b != b {
-			return 0
-		}
-		return math.MaxUint64
-	}
-	ord := func(f float32) int64 {
-		b := int64(math.Float32bits(f) &^ (1 << 31))
-		if math.Signbit(float64(f)) {
-			return -b
-		}
-		return b
-	}
-	d := ord(a) - ord(b)
-	if d < 0 {
-		d = -d
-	}
-	return uint64(d)
-}
-
-// withFreshOutputs gives p fresh output buffers of the same lengths, filled with
-// garbage so that an output the kernel fails to write is noticed.
-func withFreshOutputs(p *kernels.Problem) *kernels.Problem {
-	q := *p
-	if p.Y != nil {
-		q.Y = make([]float32, len(p.Y))
-		for i := range q.Y {
-			q.Y[i] = float32(math.NaN())
-		}
-	}
-	if p.YQ != nil {
-		q.YQ = make([]int8, len(p.YQ))
-		for i := range q.YQ {
-			q.YQ[i] = 0x5a
-		}
-	}
-	if p.YScales != nil {
-		q.YScales = make([]float32, len(p.YScales))
-		for i := range q.YScales {
-			q.YScales[i] = -7
-		}
-	}
-	if p.YPacked != nil {
-		q.YPacked = make([]byte, len(p.YPacked))
-		for i := range q.YPacked {
-			q.YPacked[i] = 0xff
-		}
-	}
-	return &q
-}
-
 // run prepares p on b, runs it and fetches the outputs.
 func run(t testing.TB, b kernels.Backend, p *kernels.Problem) error {
 	t.Helper()
@@ -146,7 +95,7 @@ func run(t testing.TB, b kernels.Backend, p *kernels.Problem) error {
 // runBoth runs p on b and on the reference, each with its own outputs.
 func runBoth(t testing.TB, b kernels.Backend, p *kernels.Problem) (got, want *kernels.Problem) {
 	t.Helper()
-	got, want = withFreshOutputs(p), withFreshOutputs(p)
+	got, want = kerneltest.Fresh(p), kerneltest.Fresh(p)
 	if err := kernels.RunReference(want); err != nil {
 		t.Fatalf("reference: %v", err)
 	}
@@ -419,7 +368,7 @@ func TestActivations(t *testing.T) {
 				rel, abs := cpu.ActivationErrorBound(level, op)
 				for i := range x {
 					g, w := got.Y[i], want.Y[i]
-					d := ulps(g, w)
+					d := kerneltest.ULPs(g, w)
 					var ok bool
 					switch {
 					case op == kernels.OpReLU:
@@ -583,7 +532,7 @@ func TestPack2BitInvalidCode(t *testing.T) {
 					t.Fatalf("%s %dx%d bad %d at (%d,%d): error %v, want one containing %q",
 						b.Level(), tc.n, tc.k, bad, tc.row, tc.col, err, wantMsg)
 				}
-				ref := kernels.RunReference(withFreshOutputs(p))
+				ref := kernels.RunReference(kerneltest.Fresh(p))
 				if ref == nil || ref.Error() != err.Error() {
 					t.Fatalf("cpu error %q, reference %v", err, ref)
 				}

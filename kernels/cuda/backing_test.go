@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
 	"github.com/bitnet-go/bitnet-bench/memory"
 )
 
@@ -119,8 +120,8 @@ func TestKernelsAllocateFromPool(t *testing.T) {
 	for round := range 3 {
 		// K not a multiple of 256: the padding must read as zero on reused
 		// blocks that held the dirty bytes above or an earlier round's data.
-		gpu, ref := runBoth(t, bitLinearProblem(r, 8, 300, 1000+round, round%2 == 0))
-		exactF32(t, "Y", gpu.Y, ref.Y)
+		gpu, ref := kerneltest.RunBoth(t, Backend{}, kerneltest.BitLinearProblem(r, 8, 300, 1000+round, round%2 == 0))
+		kerneltest.ExactF32(t, "Y", gpu.Y, ref.Y)
 	}
 	after := pool.Stats()
 	if after.Allocs == before.Allocs {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 )
 
@@ -350,7 +351,7 @@ func BenchmarkRun(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 1))
 	for _, s := range shapes2B4T {
 		b.Run(fmt.Sprintf("BitLinear/1x%dx%d", s.n, s.k), func(b *testing.B) {
-			runKernel(b, bitLinearProblem(r, 1, s.n, s.k, false))
+			runKernel(b, kerneltest.BitLinearProblem(r, 1, s.n, s.k, false))
 		})
 	}
 	b.Run("QuantizeActivations/1x2560", func(b *testing.B) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 	"github.com/bitnet-go/bitnet-bench/shaders"
 )
@@ -71,7 +72,7 @@ func TestUnavailablePrepare(t *testing.T) {
 	if b.Level() != "none" {
 		t.Errorf("Level() = %q without a device, want none", b.Level())
 	}
-	p := bitLinearProblem(rand.New(rand.NewPCG(1, 2)), 1, 8, 256, false)
+	p := kerneltest.BitLinearProblem(rand.New(rand.NewPCG(1, 2)), 1, 8, 256, false)
 	k, err := b.Prepare(p)
 	if k != nil || err == nil || err.Error() != avail.Error() {
 		t.Fatalf("Prepare = %v, %v; want the availability error %v", k, err, avail)
@@ -104,91 +105,6 @@ func slicesContains(s []kernels.Op, op kernels.Op) bool {
 		}
 	}
 	return false
-}
-
-// bitLinearProblem makes random ternary weights (per-row scales if rows)
-// and int8 activations spanning the full range, -128 included.
-func bitLinearProblem(r *rand.Rand, m, n, k int, rows bool) *kernels.Problem {
-	codes := make([]int8, n*k)
-	for i := range codes {
-		codes[i] = int8(r.IntN(3)) - 1
-	}
-	packed, err := pack.Pack2Bit(codes, n, k)
-	if err != nil {
-		panic(err)
-	}
-	w := &kernels.Weights{Packed: packed, Scale: 0.01 + r.Float32()}
-	if rows {
-		w.RowScales = make([]float32, n)
-		for i := range w.RowScales {
-			w.RowScales[i] = 0.001 + r.Float32()
-		}
-	}
-	p := &kernels.Problem{Op: kernels.OpBitLinear, M: m, N: n, K: k, Weights: w,
-		XQ: make([]int8, m*k), XScales: make([]float32, m), Y: make([]float32, m*n)}
-	for i := range p.XQ {
-		p.XQ[i] = int8(r.IntN(256) - 128)
-	}
-	for i := range p.XScales {
-		p.XScales[i] = 0.1 + 100*r.Float32()
-	}
-	return p
-}
-
-// runBoth runs p on the GPU and a copy of it on the reference and returns
-// the two problems, outputs filled.
-func runBoth(t *testing.T, p *kernels.Problem) (gpu, ref *kernels.Problem) {
-	t.Helper()
-	ref = clone(p)
-	if err := kernels.RunReference(ref); err != nil {
-		t.Fatal(err)
-	}
-	k, err := Backend{}.Prepare(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := k.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
-	// Twice: a second Run must give the same result from the same inputs.
-	for range 2 {
-		if err := k.Run(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := k.Fetch(); err != nil {
-		t.Fatal(err)
-	}
-	if dt := k.(kernels.DeviceTimer).DeviceTime(); dt <= 0 {
-		t.Errorf("DeviceTime() = %v after Run", dt)
-	}
-	return p, ref
-}
-
-func clone(p *kernels.Problem) *kernels.Problem {
-	c := *p
-	c.Y = make([]float32, len(p.Y))
-	c.YQ = make([]int8, len(p.YQ))
-	c.YScales = make([]float32, len(p.YScales))
-	return &c
-}
-
-func exactF32(t *testing.T, what string, got, want []float32) {
-	t.Helper()
-	bad := 0
-	for i := range want {
-		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-			if bad < 5 {
-				t.Errorf("%s[%d] = %v (%#x), reference %v (%#x)", what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
-			}
-			bad++
-		}
-	}
-	if bad > 0 {
-		t.Errorf("%s: %d of %d values differ from the reference", what, bad, len(want))
-	}
 }
 
 // bitLinearKernels are the BitLinear kernels; tests and benchmarks run
@@ -239,8 +155,8 @@ func testBitLinear(t *testing.T) {
 	for _, s := range shapes {
 		for _, rows := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%dx%dx%d/rowscales=%v", s.m, s.n, s.k, rows), func(t *testing.T) {
-				gpu, ref := runBoth(t, bitLinearProblem(r, s.m, s.n, s.k, rows))
-				exactF32(t, "Y", gpu.Y, ref.Y)
+				gpu, ref := kerneltest.RunBoth(t, Backend{}, kerneltest.BitLinearProblem(r, s.m, s.n, s.k, rows))
+				kerneltest.ExactF32(t, "Y", gpu.Y, ref.Y)
 			})
 		}
 	}
@@ -259,7 +175,7 @@ func testBitLinear(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, n, k := 8, 64, 6912+100
-			p := bitLinearProblem(r, m, n, k, true)
+			p := kerneltest.BitLinearProblem(r, m, n, k, true)
 			codes := make([]int8, n*k)
 			for i := range codes {
 				codes[i] = tc.c
@@ -272,8 +188,8 @@ func testBitLinear(t *testing.T) {
 			for i := range p.XQ {
 				p.XQ[i] = tc.x(i)
 			}
-			gpu, ref := runBoth(t, p)
-			exactF32(t, "Y", gpu.Y, ref.Y)
+			gpu, ref := kerneltest.RunBoth(t, Backend{}, p)
+			kerneltest.ExactF32(t, "Y", gpu.Y, ref.Y)
 		})
 	}
 }
@@ -299,8 +215,8 @@ func TestQuantizeActivations(t *testing.T) {
 				}
 				p := &kernels.Problem{Op: kernels.OpQuantizeActivations, M: s.m, K: s.k, X: x,
 					YQ: make([]int8, s.m*s.k), YScales: make([]float32, s.m)}
-				gpu, ref := runBoth(t, p)
-				exactF32(t, "YScales", gpu.YScales, ref.YScales)
+				gpu, ref := kerneltest.RunBoth(t, Backend{}, p)
+				kerneltest.ExactF32(t, "YScales", gpu.YScales, ref.YScales)
 				bad := 0
 				for i := range ref.YQ {
 					if gpu.YQ[i] != ref.YQ[i] {
@@ -316,27 +232,6 @@ func TestQuantizeActivations(t *testing.T) {
 			})
 		}
 	}
-}
-
-// ulps is the distance between two floats in units in the last place.
-func ulps(a, b float32) int64 {
-	if a == b || a != a && b != b {
-		return 0
-	}
-	if a != a || b != b {
-		return math.MaxInt64
-	}
-	ia, ib := int64(int32(math.Float32bits(a))), int64(int32(math.Float32bits(b)))
-	if ia < 0 {
-		ia = math.MinInt32 - ia
-	}
-	if ib < 0 {
-		ib = math.MinInt32 - ib
-	}
-	if ia > ib {
-		return ia - ib
-	}
-	return ib - ia
 }
 
 // TestActivations: the GPU evaluates in double and rounds once, like the
@@ -355,11 +250,11 @@ func TestActivations(t *testing.T) {
 				x[i] = v
 			}
 			p := &kernels.Problem{Op: op, M: m, K: k, X: x, Y: make([]float32, m*k)}
-			gpu, ref := runBoth(t, p)
-			var worst int64
+			gpu, ref := kerneltest.RunBoth(t, Backend{}, p)
+			var worst uint64
 			off := 0
 			for i := range ref.Y {
-				d := ulps(gpu.Y[i], ref.Y[i])
+				d := kerneltest.ULPs(gpu.Y[i], ref.Y[i])
 				if d > 0 {
 					off++
 				}
@@ -387,7 +282,7 @@ func TestMatMul(t *testing.T) {
 		t.Run(fmt.Sprintf("%dx%dx%d", s.m, s.n, s.k), func(t *testing.T) {
 			p := &kernels.Problem{Op: kernels.OpMatMul, M: s.m, N: s.n, K: s.k,
 				X: floatInput(r, s.m*s.k, 1), W: floatInput(r, s.n*s.k, 1), Y: make([]float32, s.m*s.n)}
-			gpu, ref := runBoth(t, p)
+			gpu, ref := kerneltest.RunBoth(t, Backend{}, p)
 			for m := 0; m < s.m; m++ {
 				for n := 0; n < s.n; n++ {
 					var mag float64
@@ -418,8 +313,8 @@ func TestConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(uint64(g), 99))
-			p := bitLinearProblem(r, 1+g, 300+g, 1000+g, g%2 == 0)
-			ref := clone(p)
+			p := kerneltest.BitLinearProblem(r, 1+g, 300+g, 1000+g, g%2 == 0)
+			ref := kerneltest.Fresh(p)
 			if err := kernels.RunReference(ref); err != nil {
 				errs <- err
 				return

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 )
 
@@ -134,9 +135,9 @@ func testBodyBitLinear(t *testing.T, bin string) {
 	}
 	for _, s := range shapes {
 		for _, rows := range []bool{false, true} {
-			p := bitLinearProblem(r, s.m, s.n, s.k, rows)
-			want := refClone(t, p)
-			exactF32(t, "BitLinear "+shape(s.m, s.n, s.k), bodyBitLinear(t, bin, p), want.Y)
+			p := kerneltest.BitLinearProblem(r, s.m, s.n, s.k, rows)
+			want := kerneltest.Reference(t, p)
+			kerneltest.ExactF32(t, "BitLinear "+shape(s.m, s.n, s.k), bodyBitLinear(t, bin, p), want.Y)
 		}
 	}
 	// Extremes: every code −1 or +1 against −128 or 127, and all zeros.
@@ -146,7 +147,7 @@ func testBodyBitLinear(t *testing.T, bin string) {
 		x    int8
 	}{{"-1×-128", -1, -128}, {"+1×-128", 1, -128}, {"+1×127", 1, 127}, {"-1×127", -1, 127}, {"0×-128", 0, -128}, {"zeros", 0, 0}} {
 		for _, k := range []int{4096, 300} {
-			p := bitLinearProblem(r, 2, 3, k, false)
+			p := kerneltest.BitLinearProblem(r, 2, 3, k, false)
 			codes := make([]int8, 3*k)
 			for i := range codes {
 				codes[i] = e.code
@@ -164,8 +165,8 @@ func testBodyBitLinear(t *testing.T, bin string) {
 					p.XQ[i] = int8(r.IntN(256) - 128)
 				}
 			}
-			want := refClone(t, p)
-			exactF32(t, "BitLinear "+e.name+" "+shape(2, 3, k), bodyBitLinear(t, bin, p), want.Y)
+			want := kerneltest.Reference(t, p)
+			kerneltest.ExactF32(t, "BitLinear "+e.name+" "+shape(2, 3, k), bodyBitLinear(t, bin, p), want.Y)
 		}
 	}
 }
@@ -202,12 +203,12 @@ func testBodyQuantize(t *testing.T, bin string) {
 		p := &kernels.Problem{Op: kernels.OpQuantizeActivations, M: c.m, K: c.k, X: make([]float32, c.m*c.k),
 			YQ: make([]int8, c.m*c.k), YScales: make([]float32, c.m)}
 		c.fill(p.X)
-		want := refClone(t, p)
+		want := kerneltest.Reference(t, p)
 		var b bytes.Buffer
 		put(&b, int32(c.m), int32(c.k), p.X)
 		out := runHarness(t, bin, "quant", b.Bytes())
 		q, scales := out[:c.m*c.k], f32s(out[c.m*c.k:])
-		exactF32(t, "QuantizeActivations "+c.name+" scales", scales, want.YScales)
+		kerneltest.ExactF32(t, "QuantizeActivations "+c.name+" scales", scales, want.YScales)
 		bad := 0
 		for i := range want.YQ {
 			if int8(q[i]) != want.YQ[i] {
@@ -242,7 +243,7 @@ func testBodyActivations(t *testing.T, bin string) {
 			t.Errorf("exp(%v) = %v, reference %v", v, got[i], want)
 			continue
 		}
-		if d := ulpDist(got[i], want); d > worst {
+		if d := float64(kerneltest.ULPs(got[i], want)); d > worst {
 			worst, at = d, v
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
-	"github.com/bitnet-go/bitnet-bench/kernels/pack"
+	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
 )
 
 // Helpers shared by the body tests (C harness, any OS) and the GPU tests
@@ -27,83 +27,6 @@ var actBounds = map[kernels.Op]int{
 const expBound = 2
 
 func shape(m, n, k int) string { return fmt.Sprintf("M=%d N=%d K=%d", m, n, k) }
-
-// bitLinearProblem makes random ternary weights (per-row scales if rows)
-// and int8 activations spanning the full range, −128 included.
-func bitLinearProblem(r *rand.Rand, m, n, k int, rows bool) *kernels.Problem {
-	codes := make([]int8, n*k)
-	for i := range codes {
-		codes[i] = int8(r.IntN(3)) - 1
-	}
-	packed, err := pack.Pack2Bit(codes, n, k)
-	if err != nil {
-		panic(err)
-	}
-	w := &kernels.Weights{Packed: packed, Scale: 0.01 + r.Float32()}
-	if rows {
-		w.RowScales = make([]float32, n)
-		for i := range w.RowScales {
-			w.RowScales[i] = 0.001 + r.Float32()
-		}
-	}
-	p := &kernels.Problem{Op: kernels.OpBitLinear, M: m, N: n, K: k, Weights: w,
-		XQ: make([]int8, m*k), XScales: make([]float32, m), Y: make([]float32, m*n)}
-	for i := range p.XQ {
-		p.XQ[i] = int8(r.IntN(256) - 128)
-	}
-	for i := range p.XScales {
-		p.XScales[i] = 0.1 + 100*r.Float32()
-	}
-	return p
-}
-
-// refClone runs a copy of p, with fresh outputs, on the reference.
-func refClone(t testing.TB, p *kernels.Problem) *kernels.Problem {
-	t.Helper()
-	c := *p
-	c.Y = make([]float32, len(p.Y))
-	c.YQ = make([]int8, len(p.YQ))
-	c.YScales = make([]float32, len(p.YScales))
-	if err := kernels.RunReference(&c); err != nil {
-		t.Fatal(err)
-	}
-	return &c
-}
-
-func exactF32(t testing.TB, what string, got, want []float32) {
-	t.Helper()
-	if len(got) < len(want) {
-		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
-	}
-	bad := 0
-	for i := range want {
-		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-			if bad < 5 {
-				t.Errorf("%s[%d] = %v (%#x), reference %v (%#x)", what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
-			}
-			bad++
-		}
-	}
-	if bad > 0 {
-		t.Errorf("%s: %d of %d values differ from the reference", what, bad, len(want))
-	}
-}
-
-// ulpDist is the number of float32 steps between a and b (finite, not
-// NaN); +0 and −0 are equal.
-func ulpDist(a, b float32) float64 {
-	if a == b {
-		return 0
-	}
-	key := func(f float32) int64 {
-		u := math.Float32bits(f)
-		if u>>31 != 0 {
-			return -int64(u &^ (1 << 31))
-		}
-		return int64(u)
-	}
-	return math.Abs(float64(key(a) - key(b)))
-}
 
 // sameSpecial reports whether got and want agree on NaN and on infinities
 // (which must match exactly); for finite values it is true.
@@ -144,7 +67,7 @@ func checkActivation(t testing.TB, op kernels.Op, x, got []float32, ftz bool) {
 		if ftz && got[i] == 0 && math.Abs(float64(want)) < 0x1p-126 {
 			continue
 		}
-		d := ulpDist(got[i], want)
+		d := float64(kerneltest.ULPs(got[i], want))
 		if op == kernels.OpReLU && math.Float32bits(got[i]) != math.Float32bits(want) {
 			d = math.Max(d, 1) // ReLU is exact, sign of zero included
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 )
 
@@ -53,7 +54,7 @@ func TestUnavailablePrepare(t *testing.T) {
 	if _, err := Device(); err == nil || err.Error() != avail.Error() {
 		t.Errorf("Device() error = %v, want %v", err, avail)
 	}
-	p := bitLinearProblem(rand.New(rand.NewPCG(1, 2)), 1, 8, 256, false)
+	p := kerneltest.BitLinearProblem(rand.New(rand.NewPCG(1, 2)), 1, 8, 256, false)
 	k, err := b.Prepare(p)
 	if k != nil || err == nil || err.Error() != avail.Error() {
 		t.Fatalf("Prepare = %v, %v; want the availability error %v", k, err, avail)
@@ -92,7 +93,7 @@ func testProblems(r *rand.Rand, m, n, k int) []*kernels.Problem {
 		w[i] = float32(r.NormFloat64())
 	}
 	ps := []*kernels.Problem{
-		bitLinearProblem(r, m, n, k, m%2 == 0),
+		kerneltest.BitLinearProblem(r, m, n, k, m%2 == 0),
 		{Op: kernels.OpQuantizeActivations, M: m, K: k, X: x, YQ: make([]int8, m*k), YScales: make([]float32, m)},
 		{Op: kernels.OpMatMul, M: m, N: n, K: k, X: x, W: w, Y: make([]float32, m*n)},
 	}
@@ -209,34 +210,6 @@ func checkPlan(t *testing.T, p *kernels.Problem, pl *plan) {
 
 // --- On a Mac: the GPU against the reference. ---
 
-// runGPU prepares p, runs it twice (the second run must not depend on the
-// first), fetches and returns a reference copy of p.
-func runGPU(t *testing.T, p *kernels.Problem) *kernels.Problem {
-	t.Helper()
-	ref := refClone(t, p)
-	k, err := Backend{}.Prepare(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := k.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
-	for range 2 {
-		if err := k.Run(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := k.Fetch(); err != nil {
-		t.Fatal(err)
-	}
-	if dt := k.(kernels.DeviceTimer).DeviceTime(); dt <= 0 {
-		t.Errorf("DeviceTime() = %v after Run", dt)
-	}
-	return ref
-}
-
 func TestDevice(t *testing.T) {
 	needGPU(t)
 	s, err := Device()
@@ -251,13 +224,13 @@ func TestBitLinearGPU(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
 	for _, s := range []struct{ m, n, k int }{{1, 1, 1}, {1, 2560, 2560}, {1, 3, 257}, {8, 640, 2560}, {9, 33, 513}, {3, 6912, 2560}, {1, 2560, 6912}} {
 		for _, rows := range []bool{false, true} {
-			p := bitLinearProblem(r, s.m, s.n, s.k, rows)
-			ref := runGPU(t, p)
-			exactF32(t, "BitLinear "+shape(s.m, s.n, s.k), p.Y, ref.Y)
+			p := kerneltest.BitLinearProblem(r, s.m, s.n, s.k, rows)
+			_, ref := kerneltest.RunBoth(t, Backend{}, p)
+			kerneltest.ExactF32(t, "BitLinear "+shape(s.m, s.n, s.k), p.Y, ref.Y)
 		}
 	}
 	// Extremes: −1 codes against −128, the largest |Σ|.
-	p := bitLinearProblem(r, 2, 5, 4096, false)
+	p := kerneltest.BitLinearProblem(r, 2, 5, 4096, false)
 	codes := make([]int8, 5*4096)
 	for i := range codes {
 		codes[i] = -1
@@ -266,8 +239,8 @@ func TestBitLinearGPU(t *testing.T) {
 	for i := range p.XQ {
 		p.XQ[i] = -128
 	}
-	ref := runGPU(t, p)
-	exactF32(t, "BitLinear extremes", p.Y, ref.Y)
+	_, ref := kerneltest.RunBoth(t, Backend{}, p)
+	kerneltest.ExactF32(t, "BitLinear extremes", p.Y, ref.Y)
 }
 
 func TestQuantizeActivationsGPU(t *testing.T) {
@@ -276,8 +249,8 @@ func TestQuantizeActivationsGPU(t *testing.T) {
 	for _, s := range []struct{ m, k int }{{1, 1}, {1, 2560}, {4, 257}, {9, 6912}} {
 		p := testProblems(r, s.m, 1, s.k)[1]
 		p.X[0] = float32(math.NaN())
-		ref := runGPU(t, p)
-		exactF32(t, "QuantizeActivations scales "+shape(s.m, 0, s.k), p.YScales, ref.YScales)
+		_, ref := kerneltest.RunBoth(t, Backend{}, p)
+		kerneltest.ExactF32(t, "QuantizeActivations scales "+shape(s.m, 0, s.k), p.YScales, ref.YScales)
 		if !slices.Equal(p.YQ, ref.YQ) {
 			t.Errorf("QuantizeActivations %s: codes differ from the reference", shape(s.m, 0, s.k))
 		}
@@ -289,7 +262,7 @@ func TestMatMulGPU(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 9))
 	for _, s := range []struct{ m, n, k int }{{1, 1, 1}, {1, 640, 2560}, {3, 33, 300}} {
 		p := testProblems(r, s.m, s.n, s.k)[2]
-		ref := runGPU(t, p)
+		_, ref := kerneltest.RunBoth(t, Backend{}, p)
 		for m := 0; m < s.m; m++ {
 			for n := 0; n < s.n; n++ {
 				var abs float64
@@ -310,7 +283,7 @@ func TestActivationsGPU(t *testing.T) {
 	x := activationInputs(rand.New(rand.NewPCG(5, 6)))
 	for _, op := range kernels.ActivationOps {
 		p := &kernels.Problem{Op: op, M: 1, K: len(x), X: x, Y: make([]float32, len(x))}
-		runGPU(t, p)
+		kerneltest.RunBoth(t, Backend{}, p)
 		checkActivation(t, op, x, p.Y, true)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 )
 
@@ -18,7 +19,7 @@ func BenchmarkBitLinear(b *testing.B) {
 	defer func(v string) { bitLinearKernel = v }(bitLinearKernel)
 	for _, s := range [][2]int{{2560, 2560}, {6912, 2560}, {2560, 6912}} {
 		for _, m := range []int{1, 8} {
-			p := bitLinearProblem(rand.New(rand.NewPCG(1, 2)), m, s[0], s[1], false)
+			p := kerneltest.BitLinearProblem(rand.New(rand.NewPCG(1, 2)), m, s[0], s[1], false)
 			for _, kn := range []string{"qmm", "dense"} {
 				b.Run(fmt.Sprintf("%dx%d/b%d/%s", s[0], s[1], m, kn), func(b *testing.B) {
 					bitLinearKernel = kn

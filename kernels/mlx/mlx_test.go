@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 )
 
@@ -88,7 +89,7 @@ func TestUnavailablePrepare(t *testing.T) {
 	if _, err := Device(); err == nil || err.Error() != avail.Error() {
 		t.Errorf("Device() error = %v, want %v", err, avail)
 	}
-	p := bitLinearProblem(rand.New(rand.NewPCG(1, 2)), 1, 8, 256, false)
+	p := kerneltest.BitLinearProblem(rand.New(rand.NewPCG(1, 2)), 1, 8, 256, false)
 	k, err := b.Prepare(p)
 	if k != nil || err == nil || err.Error() != avail.Error() {
 		t.Fatalf("Prepare = %v, %v; want the availability error %v", k, err, avail)
@@ -156,29 +157,15 @@ func TestMLXError(t *testing.T) {
 	}
 	// A failed graph leaves nothing behind: the next op works.
 	p := matMulProblem(rand.New(rand.NewPCG(3, 4)), 2, 3, 5)
-	got, ref := runBoth(t, p)
+	got, ref := kerneltest.RunBoth(t, Backend{}, p)
 	checkMatMul(t, got, ref)
 	// Errors from Run itself come back the same way: an unknown variant.
 	defer func(v string) { bitLinearKernel = v }(bitLinearKernel)
 	bitLinearKernel = "nonesuch"
-	if _, err := (Backend{}).Prepare(bitLinearProblem(rand.New(rand.NewPCG(1, 1)), 1, 2, 3, false)); err == nil ||
+	if _, err := (Backend{}).Prepare(kerneltest.BitLinearProblem(rand.New(rand.NewPCG(1, 1)), 1, 2, 3, false)); err == nil ||
 		!strings.Contains(err.Error(), "nonesuch") {
 		t.Errorf("Prepare with an unknown BitLinear kernel: %v", err)
 	}
-}
-
-// bitLinearProblem makes random ternary weights (per-row scales if rows)
-// and int8 activations spanning the full range, -128 included.
-func bitLinearProblem(r *rand.Rand, m, n, k int, rows bool) *kernels.Problem {
-	codes := make([]int8, n*k)
-	for i := range codes {
-		codes[i] = int8(r.IntN(3)) - 1
-	}
-	xq := make([]int8, m*k)
-	for i := range xq {
-		xq[i] = int8(r.IntN(256) - 128)
-	}
-	return bitLinearFrom(r, m, n, k, codes, xq, rows)
 }
 
 func bitLinearFrom(r *rand.Rand, m, n, k int, codes, xq []int8, rows bool) *kernels.Problem {
@@ -201,61 +188,6 @@ func bitLinearFrom(r *rand.Rand, m, n, k int, codes, xq []int8, rows bool) *kern
 	return p
 }
 
-// runBoth runs p on MLX and a copy of it on the reference.
-func runBoth(t *testing.T, p *kernels.Problem) (got, ref *kernels.Problem) {
-	t.Helper()
-	ref = clone(p)
-	if err := kernels.RunReference(ref); err != nil {
-		t.Fatal(err)
-	}
-	k, err := Backend{}.Prepare(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := k.Close(); err != nil {
-			t.Error(err)
-		}
-		if err := k.Close(); err != nil {
-			t.Errorf("second Close: %v", err)
-		}
-	}()
-	// Twice: a second Run gives the same result from the same inputs.
-	for range 2 {
-		if err := k.Run(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := k.Fetch(); err != nil {
-		t.Fatal(err)
-	}
-	return p, ref
-}
-
-func clone(p *kernels.Problem) *kernels.Problem {
-	c := *p
-	c.Y = make([]float32, len(p.Y))
-	c.YQ = make([]int8, len(p.YQ))
-	c.YScales = make([]float32, len(p.YScales))
-	return &c
-}
-
-func exactF32(t *testing.T, what string, got, want []float32) {
-	t.Helper()
-	bad := 0
-	for i := range want {
-		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-			if bad < 5 {
-				t.Errorf("%s[%d] = %v (%#x), reference %v (%#x)", what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
-			}
-			bad++
-		}
-	}
-	if bad > 0 {
-		t.Errorf("%s: %d of %d values differ from the reference", what, bad, len(want))
-	}
-}
-
 var bitLinearKernels = []string{"qmm", "dense", "auto"}
 
 // TestBitLinear compares both variants bit for bit with the reference on
@@ -272,8 +204,8 @@ func TestBitLinear(t *testing.T) {
 			rows := i%2 == 1
 			t.Run(fmt.Sprintf("%s/%dx%dx%d/rows=%v", kn, s[0], s[1], s[2], rows), func(t *testing.T) {
 				r := rand.New(rand.NewPCG(uint64(i), 7))
-				got, ref := runBoth(t, bitLinearProblem(r, s[0], s[1], s[2], rows))
-				exactF32(t, "Y", got.Y, ref.Y)
+				got, ref := kerneltest.RunBoth(t, Backend{}, kerneltest.BitLinearProblem(r, s[0], s[1], s[2], rows))
+				kerneltest.ExactF32(t, "Y", got.Y, ref.Y)
 			})
 		}
 	}
@@ -307,8 +239,8 @@ func TestBitLinearExtremes(t *testing.T) {
 				for i := range xq {
 					xq[i] = tc.x(i)
 				}
-				got, ref := runBoth(t, bitLinearFrom(rand.New(rand.NewPCG(5, 5)), m, n, k, codes, xq, true))
-				exactF32(t, "Y", got.Y, ref.Y)
+				got, ref := kerneltest.RunBoth(t, Backend{}, bitLinearFrom(rand.New(rand.NewPCG(5, 5)), m, n, k, codes, xq, true))
+				kerneltest.ExactF32(t, "Y", got.Y, ref.Y)
 			})
 		}
 	}
@@ -325,8 +257,8 @@ func TestBitLinearSlices(t *testing.T) {
 		exactSlice = pack.BlockCodes
 		for i, s := range [][3]int{{1, 3, 1000}, {8, 5, 513}, {2, 4, 256}} {
 			t.Run(fmt.Sprintf("%s/slice=256/%dx%dx%d", kn, s[0], s[1], s[2]), func(t *testing.T) {
-				got, ref := runBoth(t, bitLinearProblem(rand.New(rand.NewPCG(uint64(i), 9)), s[0], s[1], s[2], i%2 == 0))
-				exactF32(t, "Y", got.Y, ref.Y)
+				got, ref := kerneltest.RunBoth(t, Backend{}, kerneltest.BitLinearProblem(rand.New(rand.NewPCG(uint64(i), 9)), s[0], s[1], s[2], i%2 == 0))
+				kerneltest.ExactF32(t, "Y", got.Y, ref.Y)
 			})
 		}
 		exactSlice = 1 << 17
@@ -341,8 +273,8 @@ func TestBitLinearSlices(t *testing.T) {
 				codes[i] = []int8{-1, 1, -1}[i/k]
 			}
 			codes[k+5] = 0
-			got, ref := runBoth(t, bitLinearFrom(rand.New(rand.NewPCG(1, 3)), m, n, k, codes, xq, false))
-			exactF32(t, "Y", got.Y, ref.Y)
+			got, ref := kerneltest.RunBoth(t, Backend{}, bitLinearFrom(rand.New(rand.NewPCG(1, 3)), m, n, k, codes, xq, false))
+			kerneltest.ExactF32(t, "Y", got.Y, ref.Y)
 		})
 	}
 }
@@ -390,7 +322,7 @@ func TestMatMul(t *testing.T) {
 	needMLX(t)
 	for i, s := range [][3]int{{1, 1, 1}, {1, 7, 300}, {8, 33, 257}, {8, 64, 2560}, {3, 1, 1000}, {16, 128, 512}} {
 		t.Run(fmt.Sprintf("%dx%dx%d", s[0], s[1], s[2]), func(t *testing.T) {
-			got, ref := runBoth(t, matMulProblem(rand.New(rand.NewPCG(uint64(i), 11)), s[0], s[1], s[2]))
+			got, ref := kerneltest.RunBoth(t, Backend{}, matMulProblem(rand.New(rand.NewPCG(uint64(i), 11)), s[0], s[1], s[2]))
 			checkMatMul(t, got, ref)
 		})
 	}
@@ -435,8 +367,8 @@ func TestQuantizeActivations(t *testing.T) {
 			for i := range m {
 				p.X = append(p.X, rows[(len(rows)-1-i)%len(rows)]...)
 			}
-			got, ref := runBoth(t, p)
-			exactF32(t, "YScales", got.YScales, ref.YScales)
+			got, ref := kerneltest.RunBoth(t, Backend{}, p)
+			kerneltest.ExactF32(t, "YScales", got.YScales, ref.YScales)
 			bad := 0
 			for i := range ref.YQ {
 				if got.YQ[i] != ref.YQ[i] {
@@ -499,7 +431,7 @@ func TestActivations(t *testing.T) {
 	for _, op := range kernels.ActivationOps {
 		t.Run(string(op), func(t *testing.T) {
 			p := &kernels.Problem{Op: op, M: m, K: len(xs) / m, X: xs, Y: make([]float32, len(xs))}
-			got, ref := runBoth(t, p)
+			got, ref := kerneltest.RunBoth(t, Backend{}, p)
 			tol := actTol[op]
 			bad, worst := 0, 0.0
 			for i, want := range ref.Y {
@@ -555,8 +487,8 @@ func TestConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range 3 {
-				p := bitLinearProblem(rand.New(rand.NewPCG(uint64(g), uint64(i))), 1+g, 16, 700, i%2 == 0)
-				ref := clone(p)
+				p := kerneltest.BitLinearProblem(rand.New(rand.NewPCG(uint64(g), uint64(i))), 1+g, 16, 700, i%2 == 0)
+				ref := kerneltest.Fresh(p)
 				kernels.RefBitLinear(ref)
 				k, err := Backend{}.Prepare(p)
 				if err != nil {
@@ -619,7 +551,7 @@ func TestNoLeak(t *testing.T) {
 	for _, kn := range bitLinearKernels {
 		bitLinearKernel = kn
 		for _, p := range []*kernels.Problem{
-			bitLinearProblem(rand.New(rand.NewPCG(1, 2)), 4, 64, 1000, true),
+			kerneltest.BitLinearProblem(rand.New(rand.NewPCG(1, 2)), 4, 64, 1000, true),
 			matMulProblem(rand.New(rand.NewPCG(1, 2)), 4, 64, 1000),
 			{Op: kernels.OpQuantizeActivations, M: 4, K: 1000, X: make([]float32, 4000), YQ: make([]int8, 4000), YScales: make([]float32, 4)},
 			{Op: kernels.OpGELU, M: 4, K: 1000, X: make([]float32, 4000), Y: make([]float32, 4000)},

@@ -1,0 +1,157 @@
+// Package kerneltest is what the backends' tests share: random problems
+// built to the kernel contracts, a run beside the pure-Go reference, and
+// bit-exact and ulp comparisons. Only tests import it. (The kernels
+// package's own tests cannot: kerneltest imports kernels.)
+package kerneltest
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/kernels/pack"
+)
+
+// BitLinearProblem makes random ternary weights (per-row scales if
+// rowScales) and int8 activations spanning the full range, -128 included.
+func BitLinearProblem(r *rand.Rand, m, n, k int, rowScales bool) *kernels.Problem {
+	codes := make([]int8, n*k)
+	for i := range codes {
+		codes[i] = int8(r.IntN(3)) - 1
+	}
+	packed, err := pack.Pack2Bit(codes, n, k)
+	if err != nil {
+		panic(err)
+	}
+	w := &kernels.Weights{Packed: packed, Scale: 0.01 + r.Float32()}
+	if rowScales {
+		w.RowScales = make([]float32, n)
+		for i := range w.RowScales {
+			w.RowScales[i] = 0.001 + r.Float32()
+		}
+	}
+	p := &kernels.Problem{Op: kernels.OpBitLinear, M: m, N: n, K: k, Weights: w,
+		XQ: make([]int8, m*k), XScales: make([]float32, m), Y: make([]float32, m*n)}
+	for i := range p.XQ {
+		p.XQ[i] = int8(r.IntN(256) - 128)
+	}
+	for i := range p.XScales {
+		p.XScales[i] = 0.1 + 100*r.Float32()
+	}
+	return p
+}
+
+// Fresh gives p fresh output buffers of the same lengths, filled with
+// garbage so that an output a kernel fails to write is noticed.
+func Fresh(p *kernels.Problem) *kernels.Problem {
+	q := *p
+	if p.Y != nil {
+		q.Y = filled(len(p.Y), float32(math.NaN()))
+	}
+	if p.YQ != nil {
+		q.YQ = filled(len(p.YQ), int8(0x5a))
+	}
+	if p.YScales != nil {
+		q.YScales = filled(len(p.YScales), float32(-7))
+	}
+	if p.YPacked != nil {
+		q.YPacked = filled(len(p.YPacked), byte(0xff))
+	}
+	return &q
+}
+
+func filled[T any](n int, v T) []T {
+	s := make([]T, n)
+	for i := range s {
+		s[i] = v
+	}
+	return s
+}
+
+// Reference runs a Fresh copy of p on the pure-Go reference.
+func Reference(t testing.TB, p *kernels.Problem) *kernels.Problem {
+	t.Helper()
+	ref := Fresh(p)
+	if err := kernels.RunReference(ref); err != nil {
+		t.Fatalf("reference: %v", err)
+	}
+	return ref
+}
+
+// RunBoth runs a copy of p on the reference, then p itself on be: Prepare,
+// Run twice (the second must not depend on the first), Fetch, and Close
+// twice (the second a no-op). A kernel that times itself on the device must
+// report a positive time.
+func RunBoth(t testing.TB, be kernels.Backend, p *kernels.Problem) (got, ref *kernels.Problem) {
+	t.Helper()
+	ref = Reference(t, p)
+	k, err := be.Prepare(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := k.Close(); err != nil {
+			t.Error(err)
+		}
+		if err := k.Close(); err != nil {
+			t.Errorf("second Close: %v", err)
+		}
+	}()
+	for range 2 {
+		if err := k.Run(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := k.Fetch(); err != nil {
+		t.Fatal(err)
+	}
+	if dt, ok := k.(kernels.DeviceTimer); ok && dt.DeviceTime() <= 0 {
+		t.Errorf("DeviceTime() = %v after Run", dt.DeviceTime())
+	}
+	return p, ref
+}
+
+// ExactF32 requires got to equal want bit for bit.
+func ExactF32(t testing.TB, what string, got, want []float32) {
+	t.Helper()
+	if len(got) < len(want) {
+		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
+	}
+	bad := 0
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			if bad < 5 {
+				t.Errorf("%s[%d] = %v (%#x), reference %v (%#x)", what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+			}
+			bad++
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%s: %d of %d values differ from the reference", what, bad, len(want))
+	}
+}
+
+// ULPs returns the distance between a and b in float32 units in the last
+// place: 0 for equal values (+0 and -0 included) and for two NaNs, the
+// maximum for a NaN against a number.
+func ULPs(a, b float32) uint64 {
+	if a != a || b != b {
+		if a != a && b != b {
+			return 0
+		}
+		return math.MaxUint64
+	}
+	ord := func(f float32) int64 {
+		b := int64(math.Float32bits(f) &^ (1 << 31))
+		if math.Signbit(float64(f)) {
+			return -b
+		}
+		return b
+	}
+	d := ord(a) - ord(b)
+	if d < 0 {
+		d = -d
+	}
+	return uint64(d)
+}
