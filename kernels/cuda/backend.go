@@ -126,7 +126,7 @@ func (k *kernel) buf(n int) (uint64, error) {
 	}
 	k.bufs = append(k.bufs, b.Handle)
 	p := uint64(b.Addr)
-	err = k.d.th.do(func() error { return k.d.drv.check("cuMemsetD8", k.d.drv.cuMemsetD8(p, 0, uint64(max(n, 1)))) })
+	err = k.d.th.Do(func() error { return k.d.drv.check("cuMemsetD8", k.d.drv.cuMemsetD8(p, 0, uint64(max(n, 1)))) })
 	return p, err
 }
 
@@ -173,7 +173,7 @@ const (
 func (k *kernel) prepare() error {
 	p, d := k.p, k.d
 	for _, ev := range []*uintptr{&k.start, &k.stop} {
-		if err := d.th.do(func() error { return d.drv.check("cuEventCreate", d.drv.cuEventCreate(ev, eventDefault)) }); err != nil {
+		if err := d.th.Do(func() error { return d.drv.check("cuEventCreate", d.drv.cuEventCreate(ev, eventDefault)) }); err != nil {
 			return err
 		}
 	}
@@ -322,7 +322,7 @@ func (d *device) bitLinearLaunch(w uint64, stride, n int, x uint64, kp, m int, x
 // has finished (and any kernel fault surfaces here).
 func (k *kernel) Run() error {
 	d := k.d
-	return d.th.do(func() error {
+	return d.th.Do(func() error {
 		if err := d.drv.check("cuEventRecord", d.drv.cuEventRecord(k.start, 0)); err != nil {
 			return err
 		}
@@ -377,7 +377,7 @@ func (k *kernel) Close() error {
 	for _, ev := range []*uintptr{&k.start, &k.stop} {
 		if *ev != 0 {
 			e := *ev
-			if err := k.d.th.do(func() error { return k.d.drv.check("cuEventDestroy", k.d.drv.cuEventDestroy(e)) }); err != nil && first == nil {
+			if err := k.d.th.Do(func() error { return k.d.drv.check("cuEventDestroy", k.d.drv.cuEventDestroy(e)) }); err != nil && first == nil {
 				first = err
 			}
 			*ev = 0

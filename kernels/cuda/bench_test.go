@@ -48,7 +48,7 @@ func benchDevice(b *testing.B) *device {
 func devFill(b *testing.B, d *device, n int, v byte) uint64 {
 	b.Helper()
 	var p uint64
-	err := d.th.do(func() error {
+	err := d.th.Do(func() error {
 		if err := d.drv.check("cuMemAlloc", d.drv.cuMemAlloc(&p, uint64(n))); err != nil {
 			return err
 		}
@@ -73,7 +73,7 @@ func newSeq(b *testing.B, d *device, ls []*launch, graph bool) *seq {
 	b.Helper()
 	s := &seq{d: d, ls: ls}
 	drv := d.drv
-	err := d.th.do(func() error {
+	err := d.th.Do(func() error {
 		if err := drv.check("cuStreamCreate", drv.cuStreamCreate(&s.stream, 1)); err != nil { // non-blocking
 			return err
 		}
@@ -102,7 +102,7 @@ func newSeq(b *testing.B, d *device, ls []*launch, graph bool) *seq {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() {
-		d.th.do(func() error {
+		d.th.Do(func() error {
 			if s.exec != 0 {
 				drv.cuGraphExecDestroy(s.exec)
 				drv.cuGraphDestroy(s.graph)
@@ -123,7 +123,7 @@ func newSeq(b *testing.B, d *device, ls []*launch, graph bool) *seq {
 func (s *seq) run(reps int) (time.Duration, error) {
 	d, drv := s.d, s.d.drv
 	var ms float32
-	err := d.th.do(func() error {
+	err := d.th.Do(func() error {
 		if err := drv.check("cuEventRecord", drv.cuEventRecord(s.start, s.stream)); err != nil {
 			return err
 		}
@@ -190,7 +190,7 @@ func readBandwidth(b *testing.B, d *device) float64 {
 	readBWOnce.Do(func() {
 		const n = 2 << 30
 		var p uint64
-		d.th.do(func() error {
+		d.th.Do(func() error {
 			if err := d.drv.check("cuMemAlloc", d.drv.cuMemAlloc(&p, n)); err != nil {
 				return err
 			}
@@ -240,7 +240,7 @@ func BenchmarkMemory(b *testing.B) {
 		for range b.N {
 			var ms float32
 			var start, end uintptr
-			err := d.th.do(func() error {
+			err := d.th.Do(func() error {
 				drv := d.drv
 				drv.cuEventCreate(&start, 0)
 				drv.cuEventCreate(&end, 0)

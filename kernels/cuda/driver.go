@@ -10,6 +10,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/bitnet-go/bitnet-bench/kernels/internal/native"
 	"github.com/bitnet-go/bitnet-bench/memory"
 	"github.com/bitnet-go/bitnet-bench/shaders"
 )
@@ -83,21 +84,6 @@ const (
 	eventDefault            = 0
 )
 
-// cString reads a NUL-terminated C string.
-func cString(p *byte) string {
-	if p == nil {
-		return ""
-	}
-	var b strings.Builder
-	for i := 0; ; i++ {
-		c := *(*byte)(unsafe.Add(unsafe.Pointer(p), i))
-		if c == 0 {
-			return b.String()
-		}
-		b.WriteByte(c)
-	}
-}
-
 // check turns a CUresult into an error naming the call.
 func (d *driver) check(call string, rc int32) error {
 	if rc == cudaSuccess {
@@ -106,80 +92,21 @@ func (d *driver) check(call string, rc int32) error {
 	var s *byte
 	msg := "unknown error"
 	if d.cuGetErrorString(rc, &s) == cudaSuccess && s != nil {
-		msg = cString(s)
+		msg = native.CString(s)
 	}
 	return fmt.Errorf("cuda: %s: %s (CUresult %d)", call, msg, rc)
 }
 
-// thread runs CUDA calls on one locked OS thread, so the context is current
-// for every call whichever goroutine asks; requests run in order.
-//
-// Both sides poll for a while before blocking: a Run takes a few
-// microseconds of GPU time, and parking either goroutine would cost a
-// futex wake and a thread switch each way, several times the kernel.
-type thread struct{ reqs chan func() }
-
-// spinFor is how long each side polls before it blocks.
+// spinFor is how long both sides of the CUDA thread (native.Thread) poll
+// before they block: a Run takes a few microseconds of GPU time, and
+// parking a goroutine costs several times that.
 const spinFor = 200 * time.Microsecond
-
-func newThread(setup func() error) (*thread, error) {
-	t := &thread{reqs: make(chan func(), 64)}
-	started := make(chan error)
-	go func() {
-		// Never unlocked: the goroutine lives as long as the process, and
-		// its thread keeps the context current.
-		runtime.LockOSThread()
-		if err := setup(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		for {
-			poll(t.reqs)()
-		}
-	}()
-	if err := <-started; err != nil {
-		return nil, err
-	}
-	return t, nil
-}
-
-// poll receives from c, polling for spinFor before blocking. With one P
-// there is no polling: the spinner would hold the P the sender needs.
-func poll[T any](c chan T) T {
-	if runtime.GOMAXPROCS(0) < 2 {
-		return <-c
-	}
-	var deadline time.Time
-	for i := 0; ; i++ {
-		select {
-		case v := <-c:
-			return v
-		default:
-		}
-		if i%64 == 0 { // reading the clock costs more than a poll
-			now := time.Now()
-			if deadline.IsZero() {
-				deadline = now.Add(spinFor)
-			} else if now.After(deadline) {
-				return <-c
-			}
-		}
-	}
-}
-
-// do runs f on the CUDA thread and waits for it.
-func (t *thread) do(f func() error) error {
-	done := make(chan error, 1)
-	t.reqs <- func() { done <- f() }
-	return poll(done)
-}
 
 // device is the process-wide CUDA device 0 with its primary context.
 type device struct {
 	drv                *driver
 	rtc                *nvrtc
-	th                 *thread
+	th                 *native.Thread
 	dev                int32
 	ctx                uintptr
 	name               string
@@ -235,7 +162,7 @@ func openDevice() (*device, error) {
 		return nil, err
 	}
 	d := &device{drv: drv, modules: map[string]*module{}}
-	d.th, err = newThread(func() error {
+	d.th, err = native.NewThread(spinFor, func() error {
 		if rc := drv.cuInit(0); rc != cudaSuccess {
 			switch rc {
 			case cudaNoDevice:
@@ -263,7 +190,7 @@ func openDevice() (*device, error) {
 		if err := drv.check("cuDeviceGetName", drv.cuDeviceGetName(&name[0], int32(len(name)), d.dev)); err != nil {
 			return err
 		}
-		d.name = cString(&name[0])
+		d.name = native.CString(&name[0])
 		var major, minor, sms int32
 		for _, a := range []struct {
 			v    *int32
@@ -349,7 +276,7 @@ func (d *device) buildModule(file string, names []string) (map[string]uintptr, e
 		return nil, err
 	}
 	fns := map[string]uintptr{}
-	err = d.th.do(func() error {
+	err = d.th.Do(func() error {
 		var mod uintptr
 		if err := d.drv.check("cuModuleLoadData "+file, d.drv.cuModuleLoadData(&mod, &cubin[0])); err != nil {
 			return err

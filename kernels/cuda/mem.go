@@ -11,7 +11,7 @@ import (
 
 func (d *device) alloc(n int) (uint64, error) {
 	var p uint64
-	err := d.th.do(func() error {
+	err := d.th.Do(func() error {
 		if err := d.drv.check(fmt.Sprintf("cuMemAlloc(%d bytes)", n), d.drv.cuMemAlloc(&p, uint64(max(n, 1)))); err != nil {
 			return err
 		}
@@ -26,7 +26,7 @@ func (d *device) free(p uint64) error {
 	if p == 0 {
 		return nil
 	}
-	return d.th.do(func() error { return d.drv.check("cuMemFree", d.drv.cuMemFree(p)) })
+	return d.th.Do(func() error { return d.drv.check("cuMemFree", d.drv.cuMemFree(p)) })
 }
 
 // upload copies n bytes at src (Go memory, kept alive by the caller) to dst.
@@ -34,14 +34,14 @@ func (d *device) upload(dst uint64, src unsafe.Pointer, n int) error {
 	if n == 0 {
 		return nil
 	}
-	return d.th.do(func() error { return d.drv.check("cuMemcpyHtoD", d.drv.cuMemcpyHtoD(dst, src, uint64(n))) })
+	return d.th.Do(func() error { return d.drv.check("cuMemcpyHtoD", d.drv.cuMemcpyHtoD(dst, src, uint64(n))) })
 }
 
 func (d *device) download(dst unsafe.Pointer, src uint64, n int) error {
 	if n == 0 {
 		return nil
 	}
-	return d.th.do(func() error { return d.drv.check("cuMemcpyDtoH", d.drv.cuMemcpyDtoH(dst, src, uint64(n))) })
+	return d.th.Do(func() error { return d.drv.check("cuMemcpyDtoH", d.drv.cuMemcpyDtoH(dst, src, uint64(n))) })
 }
 
 func uploadSlice[T any](d *device, dst uint64, s []T) error {

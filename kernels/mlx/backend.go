@@ -104,7 +104,7 @@ func (b Backend) Prepare(p *kernels.Problem) (kernels.Kernel, error) {
 		return nil, err
 	}
 	k := &kernel{rt: rt, p: p}
-	err = rt.th.do(func() error {
+	err = rt.th.Do(func() error {
 		g := &graph{rt: rt}
 		k.prepare(g)
 		if g.err == nil {
@@ -331,7 +331,7 @@ func (k *kernel) Run() error {
 	if k.build == nil {
 		return fmt.Errorf("mlx: %s: kernel is closed", k.p.Op)
 	}
-	return k.rt.th.do(func() error {
+	return k.rt.th.Do(func() error {
 		g := &graph{rt: k.rt}
 		outs := k.build(g)
 		g.eval(outs...)
@@ -349,7 +349,7 @@ func (k *kernel) Fetch() error {
 	if k.fetch == nil {
 		return fmt.Errorf("mlx: %s: kernel is closed", k.p.Op)
 	}
-	return k.rt.th.do(func() error {
+	return k.rt.th.Do(func() error {
 		if k.outs == nil {
 			return fmt.Errorf("mlx: %s: Fetch before a successful Run", k.p.Op)
 		}
@@ -363,7 +363,7 @@ func (k *kernel) Close() error {
 		return nil
 	}
 	k.build, k.fetch = nil, nil
-	return k.rt.th.do(func() error {
+	return k.rt.th.Do(func() error {
 		err := freeArrays(k.rt.l, append(k.inputs, k.outs...))
 		k.inputs, k.outs = nil, nil
 		return err

@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"strings"
 	"sync"
 	"unsafe"
+
+	"github.com/bitnet-go/bitnet-bench/kernels/internal/native"
 )
 
 // lib holds the mlx-c entry points used here (mlx/c/*.h). Every MLX handle
@@ -112,21 +113,6 @@ const (
 // passed in one integer register on amd64 and arm64, laid out as in memory.
 func optInt(v int) uint64 { return uint64(uint32(int32(v))) | 1<<32 }
 
-// cString reads a NUL-terminated C string.
-func cString(p *byte) string {
-	if p == nil {
-		return ""
-	}
-	var b strings.Builder
-	for i := 0; ; i++ {
-		c := *(*byte)(unsafe.Add(unsafe.Pointer(p), i))
-		if c == 0 {
-			return b.String()
-		}
-		b.WriteByte(c)
-	}
-}
-
 // The error handler. mlx-c calls it from the thread that made the failing
 // call, which is always the MLX thread below, before the call returns
 // non-zero; the message waits there for check.
@@ -136,7 +122,7 @@ var (
 )
 
 func onError(msg *byte, _ uintptr) {
-	s := cString(msg)
+	s := native.CString(msg)
 	errMu.Lock()
 	errMsg = s
 	errMu.Unlock()
@@ -172,35 +158,11 @@ func checkHandle(call string, h uintptr) error {
 	return check(call, 1)
 }
 
-// thread runs every MLX call on one locked OS thread, in order, so MLX's
-// per-thread state (the stream and its command encoder on Metal) stays with
-// one thread whichever goroutine asks.
-type thread struct{ reqs chan func() }
-
-func newThread() *thread {
-	t := &thread{reqs: make(chan func())}
-	go func() {
-		// Never unlocked: the goroutine lives as long as the process.
-		runtime.LockOSThread()
-		for f := range t.reqs {
-			f()
-		}
-	}()
-	return t
-}
-
-// do runs f on the MLX thread and waits for it.
-func (t *thread) do(f func() error) error {
-	done := make(chan error, 1)
-	t.reqs <- func() { done <- f() }
-	return <-done
-}
-
 // runtimeState is the process-wide MLX library with its thread, device
 // and stream.
 type runtimeState struct {
 	l       *lib
-	th      *thread
+	th      *native.Thread
 	dev     uintptr
 	stream  uintptr
 	devType int32
@@ -228,12 +190,18 @@ func openRuntime(paths []string) (*runtimeState, error) {
 	if err != nil {
 		return nil, err
 	}
-	rt := &runtimeState{l: l, th: newThread()}
-	err = rt.th.do(func() error {
+	// MLX's per-thread state (the stream and its command encoder on Metal)
+	// stays with one locked OS thread whichever goroutine asks.
+	th, err := native.NewThread(0, nil)
+	if err != nil {
+		return nil, err
+	}
+	rt := &runtimeState{l: l, th: th}
+	err = rt.th.Do(func() error {
 		l.setErrorHandler(errorCallback(), 0, 0)
 		s := l.stringNew()
 		if err := check("mlx_version", l.version(&s)); err == nil {
-			rt.version = cString(l.stringData(s))
+			rt.version = native.CString(l.stringData(s))
 		}
 		l.stringFree(s)
 

@@ -139,7 +139,7 @@ func TestMLXError(t *testing.T) {
 	needMLX(t)
 	rt, _ := getRuntime()
 	for range 2 {
-		err := rt.th.do(func() error {
+		err := rt.th.Do(func() error {
 			g := &graph{rt: rt}
 			a := upload(g, make([]float32, 6), 2, 3)
 			b := upload(g, make([]float32, 20), 4, 5)
@@ -540,7 +540,7 @@ func TestNoLeak(t *testing.T) {
 	rt, _ := getRuntime()
 	active := func() uint64 {
 		var n uint64
-		if err := rt.th.do(func() error { return check("mlx_get_active_memory", rt.l.activeMemory(&n)) }); err != nil {
+		if err := rt.th.Do(func() error { return check("mlx_get_active_memory", rt.l.activeMemory(&n)) }); err != nil {
 			t.Fatal(err)
 		}
 		return n
