@@ -233,34 +233,45 @@ func BenchmarkBitLinearDRAM(b *testing.B) {
 // returns the median of read time / GEMV time: the fraction of the
 // measured read bandwidth the GEMV streams at.
 func pairedReadRatio(b *testing.B, be kernels.Backend, ks []kernels.Kernel) float64 {
-	read := cpu.StreamRead(cpu.Level(be.Level()))
-	ws := dramWeights()
-	threads := threadsOf(be)
-	readPass := func() {
+	var bufs [][]byte
+	for _, w := range dramWeights() {
+		bufs = append(bufs, w.Packed.Data)
+	}
+	return readVersusWork(b, cpu.Level(be.Level()), threadsOf(be), bufs, func() error {
+		for _, k := range ks {
+			if err := k.Run(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// readVersusWork alternates a read pass over bufs (split over threads, with
+// the level's streaming loop) with one call of work, five times, and
+// returns the median of read time / work time.
+func readVersusWork(b *testing.B, level cpu.Level, threads int, bufs [][]byte, work func() error) float64 {
+	read := cpu.StreamRead(level)
+	var ratios []float64
+	for range 5 {
+		t0 := time.Now()
 		var wg sync.WaitGroup
-		for t := 0; t < threads; t++ {
+		for t := range threads {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				var sink uint64
-				for i := t; i < len(ws); i += threads {
-					sink ^= read(ws[i].Packed.Data)
+				for i := t; i < len(bufs); i += threads {
+					sink ^= read(bufs[i])
 				}
 				dramSink.Add(sink)
 			}()
 		}
 		wg.Wait()
-	}
-	var ratios []float64
-	for i := 0; i < 5; i++ {
-		t0 := time.Now()
-		readPass()
 		tr := time.Since(t0)
 		t0 = time.Now()
-		for _, k := range ks {
-			if err := k.Run(); err != nil {
-				b.Fatal(err)
-			}
+		if err := work(); err != nil {
+			b.Fatal(err)
 		}
 		ratios = append(ratios, tr.Seconds()/time.Since(t0).Seconds())
 	}

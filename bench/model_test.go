@@ -3,10 +3,7 @@ package bench
 import (
 	"fmt"
 	"runtime"
-	"slices"
-	"sync"
 	"testing"
-	"time"
 	"unsafe"
 
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
@@ -94,7 +91,6 @@ func BenchmarkDecode(b *testing.B) {
 // fraction of the memory-bandwidth bound the decode reaches, with the
 // bandwidth measured side by side with it.
 func pairedDecodeRatio(b *testing.B, be *cpu.Backend, e *model.Engine, w *model.Weights, pos int) float64 {
-	read := cpu.StreamRead(cpu.Level(be.Level()))
 	var bufs [][]byte
 	var readBytes int64
 	for _, l := range w.Layers {
@@ -109,33 +105,12 @@ func pairedDecodeRatio(b *testing.B, be *cpu.Backend, e *model.Engine, w *model.
 		bufs = append(bufs, emb[i:min(i+4<<20, len(emb))])
 	}
 	readBytes += int64(len(emb))
-	threads := be.Threads()
-	var ratios []float64
-	for range 5 {
-		t0 := time.Now()
-		var wg sync.WaitGroup
-		for t := range threads {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				var sink uint64
-				for i := t; i < len(bufs); i += threads {
-					sink ^= read(bufs[i])
-				}
-				dramSink.Add(sink)
-			}()
-		}
-		wg.Wait()
-		bw := float64(readBytes) / time.Since(t0).Seconds()
-		t0 = time.Now()
-		if _, err := e.Step(1, pos); err != nil {
-			b.Fatal(err)
-		}
-		step := time.Since(t0).Seconds()
-		ratios = append(ratios, float64(e.StepBytes(pos))/bw/step)
-	}
-	slices.Sort(ratios)
-	return ratios[len(ratios)/2]
+	// (StepBytes / bandwidth) / step time = StepBytes/readBytes · read/step.
+	r := readVersusWork(b, cpu.Level(be.Level()), be.Threads(), bufs, func() error {
+		_, err := e.Step(1, pos)
+		return err
+	})
+	return float64(e.StepBytes(pos)) / float64(readBytes) * r
 }
 
 func BenchmarkPrefill(b *testing.B) {
