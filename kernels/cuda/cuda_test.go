@@ -1,7 +1,6 @@
 package cuda
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -50,61 +49,14 @@ func TestSourceEmbedded(t *testing.T) {
 	}
 }
 
-func TestRegistered(t *testing.T) {
-	b, err := kernels.Lookup("cuda")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b.Name() != "cuda" {
-		t.Fatalf("Name() = %q", b.Name())
-	}
-}
+func TestRegistered(t *testing.T) { kerneltest.Registered(t, "cuda") }
 
-// TestUnavailablePrepare runs where there is no GPU: Prepare must return
-// the availability error itself, never a CPU result.
-func TestUnavailablePrepare(t *testing.T) {
-	b := Backend{}
-	avail := b.Available()
-	if avail == nil {
-		t.Skip("a CUDA device is available; the GPU tests cover Prepare")
-	}
-	t.Logf("Available: %v", avail)
-	if b.Level() != "none" {
-		t.Errorf("Level() = %q without a device, want none", b.Level())
-	}
-	p := kerneltest.BitLinearProblem(rand.New(rand.NewPCG(1, 2)), 1, 8, 256, false)
-	k, err := b.Prepare(p)
-	if k != nil || err == nil || err.Error() != avail.Error() {
-		t.Fatalf("Prepare = %v, %v; want the availability error %v", k, err, avail)
-	}
-}
+// TestUnavailablePrepare runs where there is no GPU.
+func TestUnavailablePrepare(t *testing.T) { kerneltest.UnavailablePrepare(t, Backend{}) }
 
 func TestNotImplemented(t *testing.T) {
-	b := Backend{}
-	for _, op := range kernels.Ops {
-		want := op == kernels.OpBitLinear || op == kernels.OpMatMul || op == kernels.OpQuantizeActivations ||
-			slicesContains(kernels.ActivationOps, op)
-		if b.Implements(op) != want {
-			t.Errorf("Implements(%s) = %v, want %v", op, !want, want)
-		}
-		if want {
-			continue
-		}
-		_, err := b.Prepare(&kernels.Problem{Op: op, M: 1, N: 1, K: 1})
-		var ni *kernels.NotImplementedError
-		if !errors.As(err, &ni) || ni.Backend != "cuda" || ni.Op != op {
-			t.Errorf("Prepare(%s) = %v, want a NotImplementedError", op, err)
-		}
-	}
-}
-
-func slicesContains(s []kernels.Op, op kernels.Op) bool {
-	for _, v := range s {
-		if v == op {
-			return true
-		}
-	}
-	return false
+	kerneltest.NotImplemented(t, Backend{}, append([]kernels.Op{kernels.OpBitLinear, kernels.OpMatMul, kernels.OpQuantizeActivations},
+		kernels.ActivationOps...))
 }
 
 // bitLinearKernels are the BitLinear kernels; tests and benchmarks run

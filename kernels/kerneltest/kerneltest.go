@@ -5,8 +5,10 @@
 package kerneltest
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
@@ -154,4 +156,58 @@ func ULPs(a, b float32) uint64 {
 		d = -d
 	}
 	return uint64(d)
+}
+
+// Registered requires the registry to hand out a backend named name.
+func Registered(t *testing.T, name string) {
+	t.Helper()
+	b, err := kernels.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Name() != name {
+		t.Fatalf("Name() = %q, want %q", b.Name(), name)
+	}
+}
+
+// UnavailablePrepare runs where be cannot run (it skips elsewhere): Level
+// must be "none" and Prepare must return the availability error itself,
+// never another backend's result. It returns that error for further checks.
+func UnavailablePrepare(t *testing.T, be kernels.Backend) error {
+	t.Helper()
+	avail := be.Available()
+	if avail == nil {
+		t.Skipf("%s is available here; its other tests cover Prepare", be.Name())
+	}
+	t.Logf("Available: %v", avail)
+	if be.Level() != "none" {
+		t.Errorf("Level() = %q where the backend cannot run, want none", be.Level())
+	}
+	p := BitLinearProblem(rand.New(rand.NewPCG(1, 2)), 1, 8, 256, false)
+	k, err := be.Prepare(p)
+	if k != nil || err == nil || err.Error() != avail.Error() {
+		t.Fatalf("Prepare = %v, %v; want the availability error %v", k, err, avail)
+	}
+	return avail
+}
+
+// NotImplemented requires Implements to be true exactly for the ops in
+// implemented, and Prepare of every other op to return a
+// *kernels.NotImplementedError naming the op and the backend.
+func NotImplemented(t *testing.T, be kernels.Backend, implemented []kernels.Op) {
+	t.Helper()
+	for _, op := range kernels.Ops {
+		want := slices.Contains(implemented, op)
+		if be.Implements(op) != want {
+			t.Errorf("Implements(%s) = %v, want %v", op, !want, want)
+		}
+		if want {
+			continue
+		}
+		_, err := be.Prepare(&kernels.Problem{Op: op, M: 1, N: 1, K: 1})
+		var ni *kernels.NotImplementedError
+		if !errors.As(err, &ni) || ni.Backend != be.Name() || ni.Op != op {
+			t.Errorf("Prepare(%s) = %v, want a NotImplementedError", op, err)
+		}
+	}
 }

@@ -1,7 +1,6 @@
 package metal
 
 import (
-	"errors"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -23,63 +22,26 @@ func needGPU(t testing.TB) {
 	}
 }
 
-func TestRegistered(t *testing.T) {
-	b, err := kernels.Lookup("metal")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b.Name() != "metal" {
-		t.Fatalf("Name() = %q", b.Name())
-	}
-}
+func TestRegistered(t *testing.T) { kerneltest.Registered(t, "metal") }
 
 // TestUnavailablePrepare runs where there is no Mac GPU: Prepare must
 // return the availability error itself, never a CPU result.
 func TestUnavailablePrepare(t *testing.T) {
-	b := Backend{}
-	avail := b.Available()
-	if avail == nil {
-		t.Skip("a Metal device is available; the GPU tests cover Prepare")
-	}
-	t.Logf("Available: %v", avail)
+	avail := kerneltest.UnavailablePrepare(t, Backend{})
 	if runtime.GOOS != "darwin" {
 		want := "Metal needs macOS (darwin); this is " + runtime.GOOS + "/" + runtime.GOARCH
 		if !strings.Contains(avail.Error(), want) {
 			t.Errorf("Available() = %q, want it to say %q", avail, want)
 		}
 	}
-	if b.Level() != "none" {
-		t.Errorf("Level() = %q without a device, want none", b.Level())
-	}
 	if _, err := Device(); err == nil || err.Error() != avail.Error() {
 		t.Errorf("Device() error = %v, want %v", err, avail)
 	}
-	p := kerneltest.BitLinearProblem(rand.New(rand.NewPCG(1, 2)), 1, 8, 256, false)
-	k, err := b.Prepare(p)
-	if k != nil || err == nil || err.Error() != avail.Error() {
-		t.Fatalf("Prepare = %v, %v; want the availability error %v", k, err, avail)
-	}
 }
 
-// TestNotImplemented holds on every machine: an op without a Metal kernel
-// is refused before the device is looked at.
 func TestNotImplemented(t *testing.T) {
-	b := Backend{}
-	for _, op := range kernels.Ops {
-		want := op == kernels.OpBitLinear || op == kernels.OpMatMul || op == kernels.OpQuantizeActivations ||
-			slices.Contains(kernels.ActivationOps, op)
-		if b.Implements(op) != want {
-			t.Errorf("Implements(%s) = %v, want %v", op, !want, want)
-		}
-		if want {
-			continue
-		}
-		_, err := b.Prepare(&kernels.Problem{Op: op, M: 1, N: 1, K: 1})
-		var ni *kernels.NotImplementedError
-		if !errors.As(err, &ni) || ni.Backend != "metal" || ni.Op != op {
-			t.Errorf("Prepare(%s) = %v, want a NotImplementedError", op, err)
-		}
-	}
+	kerneltest.NotImplemented(t, Backend{}, append([]kernels.Op{kernels.OpBitLinear, kernels.OpMatMul, kernels.OpQuantizeActivations},
+		kernels.ActivationOps...))
 }
 
 // testProblems returns one problem per implemented op, at the given shape.

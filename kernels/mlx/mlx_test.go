@@ -64,61 +64,21 @@ func TestDefaultPaths(t *testing.T) {
 	}
 }
 
-func TestRegistered(t *testing.T) {
-	b, err := kernels.Lookup("mlx")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b.Name() != "mlx" {
-		t.Fatalf("Name() = %q", b.Name())
-	}
-}
+func TestRegistered(t *testing.T) { kerneltest.Registered(t, "mlx") }
 
 // TestUnavailablePrepare runs where there is no libmlxc: Prepare returns
 // the availability error itself, never another backend's result.
 func TestUnavailablePrepare(t *testing.T) {
-	b := Backend{}
-	avail := b.Available()
-	if avail == nil {
-		t.Skip("MLX is available; the other tests cover Prepare")
-	}
-	t.Logf("Available: %v", avail)
-	if b.Level() != "none" {
-		t.Errorf("Level() = %q without MLX, want none", b.Level())
-	}
+	avail := kerneltest.UnavailablePrepare(t, Backend{})
 	if _, err := Device(); err == nil || err.Error() != avail.Error() {
 		t.Errorf("Device() error = %v, want %v", err, avail)
-	}
-	p := kerneltest.BitLinearProblem(rand.New(rand.NewPCG(1, 2)), 1, 8, 256, false)
-	k, err := b.Prepare(p)
-	if k != nil || err == nil || err.Error() != avail.Error() {
-		t.Fatalf("Prepare = %v, %v; want the availability error %v", k, err, avail)
 	}
 }
 
 var implemented = []kernels.Op{kernels.OpBitLinear, kernels.OpMatMul, kernels.OpQuantizeActivations,
 	kernels.OpReLU, kernels.OpGELU, kernels.OpSiLU, kernels.OpSigmoid, kernels.OpTanh}
 
-func TestNotImplemented(t *testing.T) {
-	b := Backend{}
-	for _, op := range kernels.Ops {
-		want := false
-		for _, o := range implemented {
-			want = want || o == op
-		}
-		if b.Implements(op) != want {
-			t.Errorf("Implements(%s) = %v, want %v", op, !want, want)
-		}
-		if want {
-			continue
-		}
-		_, err := b.Prepare(&kernels.Problem{Op: op, M: 1, N: 1, K: 1})
-		var ni *kernels.NotImplementedError
-		if !errors.As(err, &ni) || ni.Backend != "mlx" || ni.Op != op {
-			t.Errorf("Prepare(%s) = %v, want a NotImplementedError", op, err)
-		}
-	}
-}
+func TestNotImplemented(t *testing.T) { kerneltest.NotImplemented(t, Backend{}, implemented) }
 
 func TestDevice(t *testing.T) {
 	needMLX(t)
