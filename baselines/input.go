@@ -77,6 +77,19 @@ type CaseData struct {
 	NotMeasured string
 }
 
+// caseNamed returns the case called name, adding it after the others when
+// it is new: benchmark text repeats a name once per sample line, and merged
+// files repeat it once per file.
+func (in *Input) caseNamed(name string) *CaseData {
+	cd, ok := in.Cases[name]
+	if !ok {
+		cd = &CaseData{Samples: map[string][]float64{}}
+		in.Cases[name] = cd
+		in.Names = append(in.Names, name)
+	}
+	return cd
+}
+
 // HigherIsBetter reports whether higher values of the tidied unit are better.
 func (in *Input) HigherIsBetter(unit string) bool { return in.Better[unit] > 0 }
 
@@ -370,12 +383,7 @@ func parseText(data []byte, name string, looksLikeJSONArray bool) (*Input, error
 		if strip {
 			n, _ = splitProcs(n)
 		}
-		cd, ok := in.Cases[n]
-		if !ok {
-			cd = &CaseData{Samples: map[string][]float64{}}
-			in.Cases[n] = cd
-			in.Names = append(in.Names, n)
-		}
+		cd := in.caseNamed(n)
 		for _, v := range res.values {
 			cd.add(v.Unit, v.Value)
 			if _, ok := in.Better[v.Unit]; !ok {

@@ -82,12 +82,7 @@ func MergeInputs(ins ...*Input) (*Input, error) {
 		}
 		for _, n := range in.Names {
 			src := in.Cases[n]
-			cd, ok := out.Cases[n]
-			if !ok {
-				cd = &CaseData{Samples: map[string][]float64{}}
-				out.Cases[n] = cd
-				out.Names = append(out.Names, n)
-			}
+			cd := out.caseNamed(n)
 			for _, u := range src.Units {
 				for _, v := range src.Samples[u] {
 					cd.add(u, v)
