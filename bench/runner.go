@@ -198,9 +198,8 @@ func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 	}
 	rc.Status = results.StatusOK
 	Summarize(&rc, r.confidence())
-	if d, ok := k.(*decodeKernel); ok {
-		rc.Extra = d.partsNs()
-		rc.Extra["tokens/s"] = 1e9 / rc.MedianNs
+	if m, ok := k.(kernelMetrics); ok {
+		rc.Extra = m.metrics(rc.MedianNs)
 	}
 	if len(deviceNs) > 0 {
 		slices.Sort(deviceNs)
@@ -283,6 +282,13 @@ func Summarize(c *results.Case, confidence float64) {
 	if c.MACsPerOp > 0 {
 		c.GMACps = float64(c.MACsPerOp) / c.MedianNs
 	}
+}
+
+// kernelMetrics is implemented by kernels that measure more than their
+// time (a decode step: the time of each part); medianNs is the case's
+// median time per run.
+type kernelMetrics interface {
+	metrics(medianNs float64) map[string]float64
 }
 
 // prepare binds a case to its kernel: an op's Problem from tensors on the

@@ -222,9 +222,10 @@ func (d *decodeKernel) Run() error {
 func (d *decodeKernel) Fetch() error { return nil }
 func (d *decodeKernel) Close() error { return nil }
 
-// partsNs is the mean time of each part of a step, over every run so far.
-func (d *decodeKernel) partsNs() map[string]float64 {
-	out := map[string]float64{}
+// metrics are tokens per second at the median and the mean time of each
+// part of a step over every run so far.
+func (d *decodeKernel) metrics(medianNs float64) map[string]float64 {
+	out := map[string]float64{"tokens/s": 1e9 / medianNs}
 	for p := range model.NumParts {
 		out["ns/token-"+p.String()] = float64(d.e.Times[p].Nanoseconds()) / float64(max(d.runs, 1))
 	}
