@@ -38,28 +38,7 @@ var (
 		quantizeRow: quantizeRowWith(absmaxAVX512, 16, quantAVX512, 16),
 		matMulRows:  matMulRowsWith(dot4F32AVX512, 16),
 		vecMat:      vecMatWith(vecMatAVX512, 16),
-		vecMat4: func(y, a *[4][]float32, m []float32, stride int) {
-			cols, rows := len(y[0]), len(a[0])
-			for h := range 4 {
-				_, _ = y[h][cols-1], a[h][:rows]
-			}
-			if rows == 0 {
-				for h := range 4 {
-					clear(y[h][:cols])
-				}
-				return
-			}
-			_ = m[(rows-1)*stride+cols-1]
-			n := cols / 16
-			if n > 0 {
-				vecMat4AVX512(&y[0][0], &y[1][0], &y[2][0], &y[3][0], &a[0][0], &a[1][0], &a[2][0], &a[3][0], &m[0], rows, stride, n)
-			}
-			for h := range 4 {
-				if n*16 < cols {
-					vecMatGeneric(y[h][n*16:cols], a[h][:rows], m[n*16:], stride)
-				}
-			}
-		},
+		vecMat4:     vecMat4Checked,
 		expShift: func(dst, src []float32, m float32) float32 {
 			if len(src) == 0 {
 				return 0
@@ -171,6 +150,34 @@ func vecMatWith(body func(y, a, m *float32, rows, stride, n int), width int) fun
 		}
 		if n*width < len(y) {
 			vecMatGeneric(y[n*width:], a, m[n*width:], stride)
+		}
+	}
+}
+
+// vecMat4Checked checks the bounds vecMat4AVX512 relies on and runs the
+// last columns with the portable loop.
+func vecMat4Checked(y, a *[4][]float32, m []float32, stride int) {
+	cols, rows := len(y[0]), len(a[0])
+	if cols == 0 {
+		return
+	}
+	for h := range 4 {
+		_, _ = y[h][cols-1], a[h][:rows]
+	}
+	if rows == 0 {
+		for h := range 4 {
+			clear(y[h][:cols])
+		}
+		return
+	}
+	_ = m[(rows-1)*stride+cols-1]
+	n := cols / 16
+	if n > 0 {
+		vecMat4AVX512(&y[0][0], &y[1][0], &y[2][0], &y[3][0], &a[0][0], &a[1][0], &a[2][0], &a[3][0], &m[0], rows, stride, n)
+	}
+	if n*16 < cols {
+		for h := range 4 {
+			vecMatGeneric(y[h][n*16:cols], a[h][:rows], m[n*16:], stride)
 		}
 	}
 }

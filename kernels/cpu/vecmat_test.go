@@ -121,7 +121,7 @@ func TestVecMat4(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, rows := range []int{0, 1, 7, 128} {
-			for _, cols := range []int{1, 16, 17, 63, 64, 65, 128, 129, 300} {
+			for _, cols := range []int{0, 1, 16, 17, 63, 64, 65, 128, 129, 300} {
 				stride := cols + 3
 				m := make([]float32, max(rows, 1)*stride)
 				for i := range m {
