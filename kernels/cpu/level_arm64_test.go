@@ -10,7 +10,6 @@ import (
 
 	"github.com/klauspost/cpuid/v2"
 
-	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
 )
 
@@ -42,23 +41,6 @@ func TestARM64LevelsFollowCPUID(t *testing.T) {
 	}
 	if cpu.SIMDOps(cpu.LevelNEON) == nil {
 		t.Error("neon has no SIMD ops")
-	}
-	// A level this machine lacks, forced, makes the backend unavailable.
-	for _, l := range []cpu.Level{cpu.LevelSDOT, cpu.LevelAVX2, cpu.LevelAVX512} {
-		if cpu.Supported(l) {
-			continue
-		}
-		t.Setenv(cpu.EnvISA, string(l))
-		if _, err := cpu.DefaultLevel(); err == nil {
-			t.Errorf("BITNET_ISA=%s accepted on a machine without it", l)
-		}
-		b := cpu.New(l)
-		if b.Available() == nil {
-			t.Errorf("New(%s) available on a machine without it", l)
-		}
-		if _, err := b.Prepare(&kernels.Problem{Op: kernels.OpReLU, M: 1, K: 1, X: []float32{1}, Y: []float32{0}}); err == nil {
-			t.Errorf("New(%s).Prepare ran on a machine without it", l)
-		}
 	}
 }
 

@@ -41,7 +41,7 @@ func TestBITNETISAForcesTheLevel(t *testing.T) {
 	}
 	// A level this machine lacks makes the backend unavailable, never a
 	// silent fallback to another level.
-	for _, l := range []cpu.Level{cpu.LevelAVX2, cpu.LevelAVX512} {
+	for _, l := range []cpu.Level{cpu.LevelAVX2, cpu.LevelAVX512, cpu.LevelNEON, cpu.LevelSDOT} {
 		if cpu.Supported(l) {
 			continue
 		}
