@@ -10,7 +10,6 @@ import (
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
-	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 	"github.com/bitnet-go/bitnet-bench/shaders"
 )
 
@@ -127,19 +126,14 @@ func testBitLinear(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, n, k := 8, 64, 6912+100
-			p := kerneltest.BitLinearProblem(r, m, n, k, true)
-			codes := make([]int8, n*k)
+			codes, xq := make([]int8, n*k), make([]int8, m*k)
 			for i := range codes {
 				codes[i] = tc.c
 			}
-			packed, err := pack.Pack2Bit(codes, n, k)
-			if err != nil {
-				t.Fatal(err)
+			for i := range xq {
+				xq[i] = tc.x(i)
 			}
-			p.Weights.Packed = packed
-			for i := range p.XQ {
-				p.XQ[i] = tc.x(i)
-			}
+			p := kerneltest.BitLinearFrom(r, m, n, k, codes, xq, true)
 			gpu, ref := kerneltest.RunBoth(t, Backend{}, p)
 			kerneltest.ExactF32(t, "Y", gpu.Y, ref.Y)
 		})

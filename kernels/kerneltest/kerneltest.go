@@ -22,6 +22,16 @@ func BitLinearProblem(r *rand.Rand, m, n, k int, rowScales bool) *kernels.Proble
 	for i := range codes {
 		codes[i] = int8(r.IntN(3)) - 1
 	}
+	xq := make([]int8, m*k)
+	for i := range xq {
+		xq[i] = int8(r.IntN(256) - 128)
+	}
+	return BitLinearFrom(r, m, n, k, codes, xq, rowScales)
+}
+
+// BitLinearFrom makes an M×N×K BitLinear problem of the given codes (N×K)
+// and activations (M×K), with random weight and activation scales.
+func BitLinearFrom(r *rand.Rand, m, n, k int, codes, xq []int8, rowScales bool) *kernels.Problem {
 	packed, err := pack.Pack2Bit(codes, n, k)
 	if err != nil {
 		panic(err)
@@ -34,10 +44,7 @@ func BitLinearProblem(r *rand.Rand, m, n, k int, rowScales bool) *kernels.Proble
 		}
 	}
 	p := &kernels.Problem{Op: kernels.OpBitLinear, M: m, N: n, K: k, Weights: w,
-		XQ: make([]int8, m*k), XScales: make([]float32, m), Y: make([]float32, m*n)}
-	for i := range p.XQ {
-		p.XQ[i] = int8(r.IntN(256) - 128)
-	}
+		XQ: xq, XScales: make([]float32, m), Y: make([]float32, m*n)}
 	for i := range p.XScales {
 		p.XScales[i] = 0.1 + 100*r.Float32()
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
-	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 )
 
 // The GPU kernels' arithmetic lives in shaders/common/bitlinear_body.h,
@@ -147,24 +146,17 @@ func testBodyBitLinear(t *testing.T, bin string) {
 		x    int8
 	}{{"-1×-128", -1, -128}, {"+1×-128", 1, -128}, {"+1×127", 1, 127}, {"-1×127", -1, 127}, {"0×-128", 0, -128}, {"zeros", 0, 0}} {
 		for _, k := range []int{4096, 300} {
-			p := kerneltest.BitLinearProblem(r, 2, 3, k, false)
-			codes := make([]int8, 3*k)
+			codes, xq := make([]int8, 3*k), make([]int8, 2*k)
 			for i := range codes {
 				codes[i] = e.code
 			}
-			packed, err := pack.Pack2Bit(codes, 3, k)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p.Weights.Packed = packed
-			for i := range p.XQ {
-				p.XQ[i] = e.x
-			}
-			if e.name == "zeros" {
-				for i := range p.XQ {
-					p.XQ[i] = int8(r.IntN(256) - 128)
+			for i := range xq {
+				xq[i] = e.x
+				if e.name == "zeros" { // zero codes against any activations
+					xq[i] = int8(r.IntN(256) - 128)
 				}
 			}
+			p := kerneltest.BitLinearFrom(r, 2, 3, k, codes, xq, false)
 			want := kerneltest.Reference(t, p)
 			kerneltest.ExactF32(t, "BitLinear "+e.name+" "+shape(2, 3, k), bodyBitLinear(t, bin, p), want.Y)
 		}

@@ -128,26 +128,6 @@ func TestMLXError(t *testing.T) {
 	}
 }
 
-func bitLinearFrom(r *rand.Rand, m, n, k int, codes, xq []int8, rows bool) *kernels.Problem {
-	packed, err := pack.Pack2Bit(codes, n, k)
-	if err != nil {
-		panic(err)
-	}
-	w := &kernels.Weights{Packed: packed, Scale: 0.01 + r.Float32()}
-	if rows {
-		w.RowScales = make([]float32, n)
-		for i := range w.RowScales {
-			w.RowScales[i] = 0.001 + r.Float32()
-		}
-	}
-	p := &kernels.Problem{Op: kernels.OpBitLinear, M: m, N: n, K: k, Weights: w,
-		XQ: xq, XScales: make([]float32, m), Y: make([]float32, m*n)}
-	for i := range p.XScales {
-		p.XScales[i] = 0.1 + 100*r.Float32()
-	}
-	return p
-}
-
 var bitLinearKernels = []string{"qmm", "dense", "auto"}
 
 // TestBitLinear compares both variants bit for bit with the reference on
@@ -199,7 +179,7 @@ func TestBitLinearExtremes(t *testing.T) {
 				for i := range xq {
 					xq[i] = tc.x(i)
 				}
-				got, ref := kerneltest.RunBoth(t, Backend{}, bitLinearFrom(rand.New(rand.NewPCG(5, 5)), m, n, k, codes, xq, true))
+				got, ref := kerneltest.RunBoth(t, Backend{}, kerneltest.BitLinearFrom(rand.New(rand.NewPCG(5, 5)), m, n, k, codes, xq, true))
 				kerneltest.ExactF32(t, "Y", got.Y, ref.Y)
 			})
 		}
@@ -233,7 +213,7 @@ func TestBitLinearSlices(t *testing.T) {
 				codes[i] = []int8{-1, 1, -1}[i/k]
 			}
 			codes[k+5] = 0
-			got, ref := kerneltest.RunBoth(t, Backend{}, bitLinearFrom(rand.New(rand.NewPCG(1, 3)), m, n, k, codes, xq, false))
+			got, ref := kerneltest.RunBoth(t, Backend{}, kerneltest.BitLinearFrom(rand.New(rand.NewPCG(1, 3)), m, n, k, codes, xq, false))
 			kerneltest.ExactF32(t, "Y", got.Y, ref.Y)
 		})
 	}
