@@ -144,17 +144,8 @@ func MemoryPool() (*memory.Pool, error) {
 	return d.memPool()
 }
 
-var (
-	devOnce sync.Once
-	theDev  *device
-	devErr  error
-)
-
 // getDevice loads the libraries and opens device 0 once per process.
-func getDevice() (*device, error) {
-	devOnce.Do(func() { theDev, devErr = openDevice() })
-	return theDev, devErr
-}
+var getDevice = sync.OnceValues(openDevice)
 
 func openDevice() (*device, error) {
 	drv, err := loadDriver()

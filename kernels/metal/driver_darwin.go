@@ -105,17 +105,8 @@ type device struct {
 	pipes  map[string]*pipeline
 }
 
-var (
-	devOnce sync.Once
-	theDev  *device
-	devErr  error
-)
-
 // getDevice loads Metal and opens the default device once per process.
-func getDevice() (*device, error) {
-	devOnce.Do(func() { theDev, devErr = openDevice() })
-	return theDev, devErr
-}
+var getDevice = sync.OnceValues(openDevice)
 
 func openDevice() (*device, error) {
 	// Without CoreGraphics loaded, a command-line process gets no default

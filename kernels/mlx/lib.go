@@ -169,17 +169,8 @@ type runtimeState struct {
 	version string
 }
 
-var (
-	rtOnce sync.Once
-	theRT  *runtimeState
-	rtErr  error
-)
-
 // getRuntime loads libmlxc and opens its device once per process.
-func getRuntime() (*runtimeState, error) {
-	rtOnce.Do(func() { theRT, rtErr = openRuntime(libPaths()) })
-	return theRT, rtErr
-}
+var getRuntime = sync.OnceValues(func() (*runtimeState, error) { return openRuntime(libPaths()) })
 
 // deviceEnv picks the MLX device: "cpu", "gpu", or unset for MLX's default
 // (the GPU where MLX was built with one).
