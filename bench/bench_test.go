@@ -201,6 +201,7 @@ func BenchmarkBitLinearDRAM(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				defer kern.Close()
 				ks = append(ks, kern)
 				wk := WorkOf(kernels.OpBitLinear, results.Shape{M: 1, N: n, K: k})
 				bytes, macs = bytes+wk.Bytes, macs+wk.MACs
@@ -247,11 +248,26 @@ func pairedReadRatio(b *testing.B, be kernels.Backend, ks []kernels.Kernel) floa
 	})
 }
 
-// readVersusWork alternates a read pass over bufs (split over threads, with
-// the level's streaming loop) with one call of work, five times, and
-// returns the median of read time / work time.
+// readVersusWork alternates a read pass over copies of bufs (split over
+// threads, with the level's streaming loop) with one call of work, five
+// times, and returns the median of read time / work time. The copies are in
+// memory-pool blocks, the memory the CPU kernels stream their weights from
+// (huge pages where the OS offers them), so neither side gains from the
+// kind of page it reads.
 func readVersusWork(b *testing.B, level cpu.Level, threads int, bufs [][]byte, work func() error) float64 {
 	read := cpu.StreamRead(level)
+	pool := memory.Default()
+	copies := make([][]byte, len(bufs))
+	for i, src := range bufs {
+		buf, err := pool.AllocBytes(len(src), 64)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer buf.Free()
+		copies[i] = buf.Data()
+		copy(copies[i], src)
+	}
+	bufs = copies
 	var ratios []float64
 	for range 5 {
 		t0 := time.Now()

@@ -58,6 +58,7 @@ func BenchmarkDecode(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			defer e.Close()
 			// Fill the cache with the prompt, then time the last position.
 			for pos := range decodeContext - 1 {
 				if _, err := e.Step(pos%w.Vocab, pos); err != nil {
@@ -130,6 +131,7 @@ func BenchmarkPrefill(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				defer e.Close()
 				tokens := make([]int, n)
 				for i := range tokens {
 					tokens[i] = (7 * i) % w.Vocab

@@ -195,7 +195,7 @@ func prepareWorkload(w *Workload, be *cpu.Backend, seed uint64) (kernels.Kernel,
 		for i := range tokens {
 			tokens[i] = (7 * i) % mw.Vocab
 		}
-		return runFunc(func() error { _, err := e.Prefill(tokens); return err }),
+		return &prefillKernel{e: e, tokens: tokens},
 			Work{Bytes: mw.WeightBytes(), MACs: mw.Params() * int64(w.Arg)}, nil
 	}
 	return nil, Work{}, fmt.Errorf("unknown workload %q", w.Kind)
@@ -220,7 +220,17 @@ func (d *decodeKernel) Run() error {
 	return err
 }
 func (d *decodeKernel) Fetch() error { return nil }
-func (d *decodeKernel) Close() error { return nil }
+func (d *decodeKernel) Close() error { return d.e.Close() }
+
+// prefillKernel times one prefill of a batch of tokens.
+type prefillKernel struct {
+	e      *model.Engine
+	tokens []int
+}
+
+func (p *prefillKernel) Run() error   { _, err := p.e.Prefill(p.tokens); return err }
+func (p *prefillKernel) Fetch() error { return nil }
+func (p *prefillKernel) Close() error { return p.e.Close() }
 
 // metrics are tokens per second at the median and the mean time of each
 // part of a step over every run so far.

@@ -17,6 +17,11 @@ func reserveHost(size, align uintptr) (Region, error) {
 	if align < pageSize {
 		align = pageSize
 	}
+	if size >= hugePageSize && align < hugePageSize {
+		// Large regions start on a huge-page boundary so that adviseHuge
+		// can back all of them with huge pages.
+		align = hugePageSize
+	}
 	total := size + align - pageSize
 	if total < size {
 		return Region{}, ErrBadSize
@@ -39,6 +44,9 @@ func reserveHost(size, align uintptr) (Region, error) {
 		if err := unix.MunmapPtr(unsafe.Add(host, size), tail); err != nil {
 			return Region{}, fmt.Errorf("memory: munmap tail: %w", err)
 		}
+	}
+	if size >= hugePageSize {
+		adviseHuge(unsafe.Slice((*byte)(host), size))
 	}
 	return Region{Addr: aligned, Size: size, Host: host}, nil
 }

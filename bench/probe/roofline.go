@@ -7,6 +7,7 @@ import (
 
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
+	"github.com/bitnet-go/bitnet-bench/memory"
 )
 
 // RooflineBufferBytes is the read-bandwidth buffer: four times the last
@@ -19,6 +20,7 @@ func RooflineBufferBytes() int {
 // cpu.MeasureLimits). It takes about a second per level.
 func Roofline(levels []cpu.Level, bufBytes int) ([]results.Limit, error) {
 	var out []results.Limit
+	hugePages, _ := memory.HugePages()
 	for _, l := range levels {
 		lim, err := cpu.MeasureLimits(l, bufBytes)
 		if err != nil {
@@ -30,6 +32,7 @@ func Roofline(levels []cpu.Level, bufBytes int) ([]results.Limit, error) {
 			BufferBytes:     lim.BufferBytes,
 			Int8PeakGMACps:  lim.Int8MACsPerSec / 1e9,
 			Int8Unavailable: lim.Int8Unavailable,
+			HugePages:       hugePages,
 		})
 	}
 	return out, nil

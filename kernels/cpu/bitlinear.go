@@ -1,7 +1,9 @@
 package cpu
 
 import (
+	"errors"
 	"fmt"
+	"runtime"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
@@ -14,8 +16,9 @@ type bitLinearKernel struct {
 	p       *kernels.Problem
 	k       *blockKernels
 	pool    *workerPool
-	blocks  int     // 256-code blocks per row
-	rowData []byte  // the weights as k.dotRows reads them (woven or p's own)
+	blocks  int    // 256-code blocks per row
+	rowData []byte // the weights as k.dotRows reads them (woven or plain), in owned
+	owned   *poolBytes
 	xpad    []int8  // M tokens, each zero-padded to blocks·256
 	xsum    []int32 // Σ x per token
 	acc     []int32 // one accumulator per output row, so Run allocates nothing
@@ -25,14 +28,21 @@ type bitLinearKernel struct {
 func newBitLinearKernel(p *kernels.Problem, k *blockKernels, pool *workerPool) (*bitLinearKernel, error) {
 	blocks := (p.K + pack.BlockCodes - 1) / pack.BlockCodes
 	b := &bitLinearKernel{p: p, k: k, pool: pool, blocks: blocks, xsum: make([]int32, p.M), acc: make([]int32, p.N)}
-	b.rowData = p.Weights.Packed.Data
+	// Copied once here, outside the timed Run, into pool memory (see
+	// poolBytes), and woven for the levels that read four rows as one
+	// stream: the weight repacking inference engines do at load.
+	var err error
+	if b.owned, err = newPoolBytes(b, len(p.Weights.Packed.Data)); err != nil {
+		return nil, err
+	}
+	b.rowData = b.owned.bytes()
 	if k.wovenRows {
-		// Woven once here, outside the timed Run: a copy the size of the
-		// weights, like the weight repacking inference engines do at load.
-		b.rowData = make([]byte, len(p.Weights.Packed.Data))
 		if err := pack.InterleaveRowGroups(b.rowData, p.Weights.Packed); err != nil {
+			b.owned.free()
 			return nil, fmt.Errorf("cpu: %w", err)
 		}
+	} else {
+		copy(b.rowData, p.Weights.Packed.Data)
 	}
 	if blocks*pack.BlockCodes != p.K || p.M > 1 {
 		// Padding codes are stored as c+1 = 1, so they must meet zero
@@ -52,6 +62,9 @@ func (b *bitLinearKernel) token(m int) []int8 {
 }
 
 func (b *bitLinearKernel) Run() error {
+	if b.rowData == nil {
+		return errClosed
+	}
 	p := b.p
 	for m := 0; m < p.M; m++ {
 		if b.xpad != nil {
@@ -61,6 +74,7 @@ func (b *bitLinearKernel) Run() error {
 	}
 	// Rows are split in multiples of 4 so every worker uses dot4.
 	b.pool.run(p.N, 4, b.rows)
+	runtime.KeepAlive(b) // its cleanup frees rowData
 	return nil
 }
 
@@ -124,7 +138,16 @@ func (b *bitLinearKernel) scale(m, n int, acc []int32) {
 }
 
 func (b *bitLinearKernel) Fetch() error { return nil }
-func (b *bitLinearKernel) Close() error { return nil }
+
+// Close gives the weight copy back; Run after Close is an error.
+func (b *bitLinearKernel) Close() error {
+	b.rowData = nil
+	b.owned.free()
+	return nil
+}
+
+// errClosed is Run on a kernel after Close.
+var errClosed = errors.New("cpu: kernel used after Close")
 
 // unpackKernel decodes the packed weights into int8 codes.
 type unpackKernel struct {

@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"fmt"
+	"runtime"
 	"unsafe"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
@@ -20,7 +21,8 @@ const int8Block = 256
 // y[n] = (Σ_k q[n,k]·xq[k]) · scale[n] / xscale with exact int32 sums.
 type Int8GEMV struct {
 	n, k, stride int
-	woven        []byte    // rows padded to stride, four-row groups woven (pack.WeaveRows)
+	woven        []byte // rows padded to stride, four-row groups woven (pack.WeaveRows), in owned
+	owned        *poolBytes
 	plain        []int8    // the caller's rows, for the generic loop and the tail rows
 	bias         []int32   // 128·Σ_k q[n,k]: removes the +128 offset of xu
 	scales       []float32 // per row
@@ -32,6 +34,7 @@ type Int8GEMV struct {
 	y            []float32 // the current Run's arguments
 	xq           []int8
 	xscale       float32
+	closed       bool
 }
 
 // NewInt8GEMV prepares q (N×K, row-major) and its N row scales. Levels
@@ -60,8 +63,13 @@ func (b *Backend) NewInt8GEMV(q []int8, scales []float32, n, k int) (*Int8GEMV, 
 				}
 			}
 		}
-		g.woven = make([]byte, len(rows))
+		var err error
+		if g.owned, err = newPoolBytes(g, len(rows)); err != nil {
+			return nil, err
+		}
+		g.woven = g.owned.bytes()
 		if err := pack.WeaveRows(g.woven, rows, n, g.stride); err != nil {
+			g.owned.free()
 			return nil, fmt.Errorf("cpu: %w", err)
 		}
 		g.xu = make([]byte, g.stride)
@@ -91,6 +99,9 @@ func (g *Int8GEMV) Bytes() int64 {
 
 // Run computes y (N values) for one token xq (K values) of scale xscale.
 func (g *Int8GEMV) Run(y []float32, xq []int8, xscale float32) error {
+	if g.closed {
+		return errClosed
+	}
 	if len(y) != g.n || len(xq) != g.k {
 		return fmt.Errorf("cpu: Int8GEMV %d×%d: got %d outputs and %d activations", g.n, g.k, len(y), len(xq))
 	}
@@ -101,6 +112,16 @@ func (g *Int8GEMV) Run(y []float32, xq []int8, xscale float32) error {
 	}
 	g.y, g.xq, g.xscale = y, xq, xscale
 	g.pool.run(g.n, 4, g.rows)
+	runtime.KeepAlive(g) // its cleanup frees woven
+	return nil
+}
+
+// Close gives the woven copy back; Run after Close is an error.
+func (g *Int8GEMV) Close() error {
+	g.closed, g.woven = true, nil
+	if g.owned != nil {
+		g.owned.free()
+	}
 	return nil
 }
 

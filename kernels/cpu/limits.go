@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/bitnet-go/bitnet-bench/memory"
 )
 
 // Limits are this machine's own ceilings, measured in-process, that kernel
@@ -54,7 +56,14 @@ func MeasureReadBandwidth(level Level, bufBytes int) (float64, error) {
 	}
 	read := readerFor(level)
 	bufBytes &^= 255
-	buf := make([]byte, bufBytes)
+	// Pool memory, like the weights the kernels stream (see poolBytes), so
+	// the bound is what the machine reads at best.
+	mem, err := memory.Default().AllocBytes(bufBytes, 64)
+	if err != nil {
+		return 0, fmt.Errorf("cpu: read-bandwidth buffer: %w", err)
+	}
+	defer mem.Free()
+	buf := mem.Data()
 	for i := 0; i < len(buf); i += 4096 {
 		buf[i] = byte(i >> 12) // fault every page in before timing
 	}

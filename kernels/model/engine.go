@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -167,6 +168,27 @@ func newQuantizer(be *cpu.Backend, x []float32, m, k int) (quantizer, error) {
 		return q, fmt.Errorf("model: %w", err)
 	}
 	return q, nil
+}
+
+// Close gives back the memory the engine's kernels hold (their copies of
+// the weights); the engine must not be used afterwards. An engine dropped
+// without Close gives it back when the collector finds it unreachable.
+func (e *Engine) Close() error {
+	errs := []error{e.lmHead.Close()}
+	for _, p := range []*pass{e.dec, e.pre} {
+		if p == nil {
+			continue
+		}
+		for _, q := range []quantizer{p.hidQ, p.attQ, p.ffnQ} {
+			errs = append(errs, q.k.Close())
+		}
+		for _, l := range p.layers {
+			for _, k := range []kernels.Kernel{l.qkv, l.o, l.gateUp, l.down} {
+				errs = append(errs, k.Close())
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // ResetTimes zeroes Times.

@@ -62,6 +62,7 @@ func decodeMatchesReference(t *testing.T, c Config) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer e.Close()
 		for pos, tok := range tokens {
 			got, err := e.Step(tok, pos)
 			if err != nil {
@@ -102,6 +103,7 @@ func TestPrefillMatchesDecode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer e.Close()
 		var want []float32
 		for pos, tok := range tokens {
 			if want, err = e.Step(tok, pos); err != nil {
