@@ -51,6 +51,7 @@ type Engine struct {
 	rope     *ropeTable
 	kt       [][]float32 // per layer: KVHeads × HeadDim × capacity (keys transposed: Q·Kᵀ is a vector × matrix)
 	v        [][]float32 // per layer: KVHeads × capacity × HeadDim
+	closed   bool
 	dec, pre *pass
 	scores   []float32 // capacity
 	qScaled  []float32 // 4·HeadDim: query heads times 1/√HeadDim
@@ -174,6 +175,10 @@ func newQuantizer(be *cpu.Backend, x []float32, m, k int) (quantizer, error) {
 // the weights); the engine must not be used afterwards. An engine dropped
 // without Close gives it back when the collector finds it unreachable.
 func (e *Engine) Close() error {
+	if e.closed {
+		return nil
+	}
+	e.closed = true
 	errs := []error{e.lmHead.Close()}
 	for _, p := range []*pass{e.dec, e.pre} {
 		if p == nil {
@@ -191,6 +196,8 @@ func (e *Engine) Close() error {
 	return errors.Join(errs...)
 }
 
+var errClosed = errors.New("model: engine used after Close")
+
 // ResetTimes zeroes Times.
 func (e *Engine) ResetTimes() { e.Times = [NumParts]time.Duration{} }
 
@@ -201,6 +208,9 @@ func (e *Engine) Capacity() int { return e.capacity }
 // 0..pos-1 from earlier steps) and returns the logits, a slice the next
 // call overwrites.
 func (e *Engine) Step(token, pos int) ([]float32, error) {
+	if e.closed {
+		return nil, errClosed
+	}
 	if pos < 0 || pos >= e.capacity || token < 0 || token >= e.c.Vocab {
 		return nil, fmt.Errorf("model: token %d at position %d: want token < %d, position < %d", token, pos, e.c.Vocab, e.capacity)
 	}
@@ -220,6 +230,9 @@ func (e *Engine) Step(token, pos int) ([]float32, error) {
 // Prefill runs len(tokens) = batch tokens at positions 0.. in one pass (one
 // GEMM per projection) and returns the logits of the last one.
 func (e *Engine) Prefill(tokens []int) ([]float32, error) {
+	if e.closed {
+		return nil, errClosed
+	}
 	p := e.pre
 	if p == nil || len(tokens) != p.m {
 		return nil, fmt.Errorf("model: prefill of %d tokens: the engine was prepared for batches of %d", len(tokens), e.batch())

@@ -144,6 +144,18 @@ func TestBadInput(t *testing.T) {
 	if _, err := e.Prefill([]int{1, 2, 3}); err == nil {
 		t.Error("prefill of 3 tokens on an engine prepared for 2 accepted")
 	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Step(0, 0); err == nil {
+		t.Error("Step after Close accepted")
+	}
+	if _, err := e.Prefill([]int{1, 2}); err == nil {
+		t.Error("Prefill after Close accepted")
+	}
+	if err := e.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
 	if _, err := NewEngine(w, cpu.New(cpu.LevelGeneric), 2, 3); err == nil {
 		t.Error("batch larger than the capacity accepted")
 	}
