@@ -230,9 +230,9 @@ func BenchmarkBitLinearDRAM(b *testing.B) {
 }
 
 // pairedReadRatio alternates a read pass over the DRAM set (split over the
-// backend's threads, like the kernels) with a GEMV pass, five times, and
-// returns the median of read time / GEMV time: the fraction of the
-// measured read bandwidth the GEMV streams at.
+// backend's threads, like the kernels) with a GEMV pass, pairedRounds
+// times, and returns the median of read time / GEMV time: the fraction of
+// the measured read bandwidth the GEMV streams at.
 func pairedReadRatio(b *testing.B, be kernels.Backend, ks []kernels.Kernel) float64 {
 	var bufs [][]byte
 	for _, w := range dramWeights() {
@@ -248,12 +248,18 @@ func pairedReadRatio(b *testing.B, be kernels.Backend, ks []kernels.Kernel) floa
 	})
 }
 
+// pairedRounds is how many read/work pairs a paired ratio takes the median
+// of. The 2-core VM's read bandwidth swings by a quarter from one tenth of
+// a second to the next (other tenants); with five pairs the decode ratio
+// moved by ±15% between runs of the same binary.
+const pairedRounds = 15
+
 // readVersusWork alternates a read pass over copies of bufs (split over
-// threads, with the level's streaming loop) with one call of work, five
-// times, and returns the median of read time / work time. The copies are in
-// memory-pool blocks, the memory the CPU kernels stream their weights from
-// (huge pages where the OS offers them), so neither side gains from the
-// kind of page it reads.
+// threads, with the level's streaming loop) with one call of work,
+// pairedRounds times, and returns the median of read time / work time.
+// The copies are in memory-pool blocks, the memory the CPU kernels stream
+// their weights from (huge pages where the OS offers them), so neither
+// side gains from the kind of page it reads.
 func readVersusWork(b *testing.B, level cpu.Level, threads int, bufs [][]byte, work func() error) float64 {
 	read := cpu.StreamRead(level)
 	pool := memory.Default()
@@ -269,7 +275,7 @@ func readVersusWork(b *testing.B, level cpu.Level, threads int, bufs [][]byte, w
 	}
 	bufs = copies
 	var ratios []float64
-	for range 5 {
+	for range pairedRounds {
 		t0 := time.Now()
 		var wg sync.WaitGroup
 		for t := range threads {

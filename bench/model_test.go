@@ -87,10 +87,10 @@ func BenchmarkDecode(b *testing.B) {
 
 // pairedDecodeRatio alternates a read pass over the model's weights (the
 // same bytes a token streams, read with the level's streaming loop and
-// split over the backend's threads) with a decode step, five times, and
-// returns the median of (StepBytes / read bandwidth) / step time: the
-// fraction of the memory-bandwidth bound the decode reaches, with the
-// bandwidth measured side by side with it.
+// split over the backend's threads) with a decode step, pairedRounds
+// times, and returns the median of (StepBytes / read bandwidth) / step
+// time: the fraction of the memory-bandwidth bound the decode reaches, with
+// the bandwidth measured side by side with it.
 func pairedDecodeRatio(b *testing.B, be *cpu.Backend, e *model.Engine, w *model.Weights, pos int) float64 {
 	var bufs [][]byte
 	var readBytes int64
