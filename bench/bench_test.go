@@ -127,11 +127,58 @@ func benchOp(b *testing.B, op kernels.Op) {
 			}
 			if c.Op == kernels.OpBitLinear {
 				reportRoofline(b, c.Backend, w.Bytes, w.MACs)
+				if cb, ok := c.Backend.(*cpu.Backend); ok && cb.Threads() > 1 {
+					b.StopTimer()
+					b.ReportMetric(pairedSpeedup(b, cb, p, k), "speedup-vs-1-thread")
+				}
 			} else {
 				reportRoofline(b, c.Backend, w.Bytes, 0)
 			}
 		})
 	}
+}
+
+// pairedSpeedup times kernel k (prepared on the multi-threaded be) against
+// the same problem on one thread of the same level, in alternating blocks
+// of calls, and returns the median one-thread call time over the median
+// call time of k. Side by side, so the machine's drift between the two
+// benchmark cases cancels; per call and by the median, because on this VM
+// about one call in a hundred stalls for 50 µs (hypervisor), and a stall
+// on either core stalls a two-thread call: a mean charges that noise to
+// the threading twice.
+func pairedSpeedup(b *testing.B, be *cpu.Backend, p *kernels.Problem, k kernels.Kernel) float64 {
+	one, err := cpu.New(cpu.Level(be.Level())).Prepare(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer one.Close()
+	// Each block starts with untimed calls: they wake the pool's workers
+	// (parked during the other block) and bring the kernel's own copy of
+	// the weights back into the caches.
+	const warm, calls = 5, 50
+	block := func(k kernels.Kernel, into []float64) []float64 {
+		for i := range warm + calls {
+			t0 := time.Now()
+			if err := k.Run(); err != nil {
+				b.Fatal(err)
+			}
+			if i >= warm {
+				into = append(into, time.Since(t0).Seconds())
+			}
+		}
+		return into
+	}
+	var t1, tn []float64
+	for range pairedRounds {
+		t1 = block(one, t1)
+		tn = block(k, tn)
+	}
+	return medianOf(t1) / medianOf(tn)
+}
+
+func medianOf(xs []float64) float64 {
+	slices.Sort(xs)
+	return xs[len(xs)/2]
 }
 
 // dramLayers is how many 2B4T layers of projections the DRAM-resident set
