@@ -3,7 +3,7 @@
 // shaders/cuda compiled for the device found.
 //
 // Implemented ops: BitLinear (W2A8: dp4a straight from the block-
-// interleaved 2-bit layout, bit-identical to the reference; two kernels,
+// interleaved 2-bit layout, bit-identical to the reference; three kernels,
 // picked by shape), QuantizeActivations (bit-identical), MatMul (f32
 // inputs, f32 accumulation: a bandwidth baseline, not a tuned GEMM) and
 // the activation functions (evaluated in double and rounded once: equal to
@@ -273,25 +273,110 @@ func (k *kernel) prepareBitLinear() error {
 
 // bitLinearKernel selects the BitLinear kernel: "gemv" (gemv.cu: a warp
 // per 4 rows, loads batched per lane), "w2a8" (bitlinear.cu: 8 lanes per
-// row, blocks looping over rows) or "auto". Both kernels are exact; tests
+// row, blocks looping over rows), "wave" (wave.cu: every weight load of a
+// lane issued up front, the grid one wave) or "auto". All are exact; tests
 // and benchmarks run each.
 var bitLinearKernel = "auto"
 
-// autoKernelRows is where "auto" switches from gemv to w2a8. Measured on an
-// H100 (M = 1, cold L2, CUDA graph): gemv is faster up to 6912 rows (3.3 vs
-// 4.7 µs at 2560x2560, 5.0 vs 9.4 µs at 2560x6912), w2a8 from 13824 rows
-// (6.3 vs 7.4 µs) and on the 1.1 GB batched set (73.6% vs 68.4% of HBM).
+// autoKernelRows is where "auto" switches from gemv to w2a8 for several
+// tokens. Measured on an H100 (M = 1, cold L2, CUDA graph): gemv is faster
+// up to 6912 rows (3.3 vs 4.7 µs at 2560x2560, 5.0 vs 9.4 µs at
+// 2560x6912), w2a8 from 13824 rows (6.3 vs 7.4 µs) and on the 1.1 GB
+// batched set (73.6% vs 68.4% of HBM); at M = 8 on the batched set w2a8
+// still leads (14.3% vs 13.4%, wave 11.0%).
 const autoKernelRows = 8192
 
-// pickBitLinearKernel resolves bitLinearKernel for a matrix of n rows.
-func pickBitLinearKernel(n int) string {
+// pickBitLinearKernel resolves bitLinearKernel for a matrix of n rows and
+// m tokens. One token takes the wave kernel at every size: on an H100
+// (cold L2, CUDA graph, one run, medians of 3) it beats or ties the better
+// of gemv and w2a8 on each 2B4T shape (640x2560 2.47 vs 2.86 µs, 2560x2560
+// 3.09 vs 3.36, 6912x2560 4.40 vs 4.79, 13824x2560 6.37 vs 6.44, 2560x6912
+// 5.06 vs 5.04) and streams the 1.1 GB batched set at 88% of HBM (97% of
+// the measured read rate) against w2a8's 73%.
+func pickBitLinearKernel(n, m int) string {
 	if bitLinearKernel != "auto" {
 		return bitLinearKernel
+	}
+	if m == 1 {
+		return "wave"
 	}
 	if n >= autoKernelRows {
 		return "w2a8"
 	}
 	return "gemv"
+}
+
+// waveCaps lists, per lane group width G and rows a lane group R, the
+// capacities JC (chunks a lane holds a row) that wave.cu instantiates as
+// bitlinear_wave_g<G>_r<R>_c<JC>_t1; the kernel runs any J ≤ JC. Several
+// tokens use bitlinear_wave_g8_r1_c4_t8.
+var waveCaps = map[[2]int][]int{
+	{4, 1}: {4, 8, 12, 16}, {8, 1}: {2, 4, 6, 8, 12, 16}, {16, 1}: {2, 4, 8, 16}, {32, 1}: {2, 4, 8, 16},
+	{8, 2}: {2, 3, 4, 5, 7, 8}, {16, 2}: {2, 3, 4, 5, 7, 8}, {32, 2}: {2, 3, 4, 5, 7, 8},
+	{8, 4}: {2, 3, 4, 5}, {16, 4}: {2, 3, 4, 5}, {32, 4}: {2, 3, 4, 5},
+}
+
+// forceLanes and forceRows, when non-zero, override the lane group width
+// G and the rows a lane group R that waveGeometry picks for one token (the
+// benchmarks sweep them).
+var forceLanes, forceRows = 0, 0
+
+// waveThreads is the block size of the wave kernels.
+const waveThreads = 128
+
+// waveGeometry picks the wave kernel for n rows of `chunks` 16-byte chunks
+// and m tokens: G lanes a row, R rows a lane group, J chunks a lane a
+// round, and the instantiation's name.
+func waveGeometry(n, chunks, m int) (g, r, j int, name string) {
+	if m > 1 {
+		return 8, 1, min(ceilDiv(chunks, 8), 4), "bitlinear_wave_g8_r1_c4_t8"
+	}
+	// Measured on an H100 (cold L2, CUDA graph) over G in 4..32 and R in
+	// 1, 2, 4: 16 lanes and 2 rows are best or within noise (±0.1 µs) of it
+	// for K = 2560 from 2560 rows up (3.10 µs at 2560x2560, 4.35 at
+	// 6912x2560, 6.35 at 13824x2560, where R = 1 takes 7.0 µs: the
+	// activation loads through L1 halve); rows of more than 64 chunks
+	// (K > 4096) want 32 lanes (2560x6912: 5.05 vs 5.29 µs), and fewer than
+	// 2048 rows a lane group each, 32 lanes a row (640x2560: 2.47 vs 2.70).
+	g, r = 16, 2
+	if chunks > 64 {
+		g = 32
+	}
+	if n < 2048 {
+		g, r = 32, 1
+	}
+	if forceLanes != 0 {
+		g = forceLanes
+	}
+	if forceRows != 0 {
+		r = forceRows
+	}
+	caps := waveCaps[[2]int{g, r}]
+	if caps == nil { // G = 4 exists for R = 1 only
+		r, caps = 1, waveCaps[[2]int{g, 1}]
+	}
+	j = ceilDiv(chunks, g)
+	c := caps[len(caps)-1]
+	for _, v := range caps {
+		if v >= j {
+			c = v
+			break
+		}
+	}
+	return g, r, min(j, c), fmt.Sprintf("bitlinear_wave_g%d_r%d_c%d_t1", g, r, c)
+}
+
+// waveKernelNames are the entry points of wave.cu.
+func waveKernelNames() []string {
+	var names []string
+	for _, r := range []int{1, 2, 4} {
+		for _, g := range []int{4, 8, 16, 32} {
+			for _, c := range waveCaps[[2]int{g, r}] {
+				names = append(names, fmt.Sprintf("bitlinear_wave_g%d_r%d_c%d_t1", g, r, c))
+			}
+		}
+	}
+	return append(names, "bitlinear_wave_g8_r1_c4_t8")
 }
 
 // bitLinearLaunch binds the BitLinear kernel to device buffers: packed
@@ -303,9 +388,24 @@ func (d *device) bitLinearLaunch(w uint64, stride, n int, x uint64, kp, m int, x
 		rs = 1
 	}
 	args := []any{w, int32(stride), int32(n), x, int32(kp), int32(m), xs, ws, rs, y}
-	if pickBitLinearKernel(n) == "w2a8" {
+	switch pickBitLinearKernel(n, m) {
+	case "w2a8":
 		grid := [3]uint32{uint32(min(ceilDiv(n, blRowsPerBlock), d.sms*16)), uint32(ceilDiv(m, blTokens)), 1}
 		return d.newLaunch("bitlinear_w2a8", grid, [3]uint32{blThreads, 1, 1}, args...)
+	case "wave":
+		g, r, j, name := waveGeometry(n, stride/16, m)
+		tile := 1
+		if m > 1 {
+			tile = 8
+		}
+		grid := [3]uint32{uint32(ceilDiv(ceilDiv(n, r)*g, waveThreads)), uint32(ceilDiv(m, tile)), 1}
+		l, err := d.newLaunch(name, grid, [3]uint32{waveThreads, 1, 1}, append(args, int32(j))...)
+		if l != nil {
+			// It waits for the grid before it (griddepcontrol.wait) before it
+			// reads activations or writes outputs.
+			l.overlapOK = d.major >= 9
+		}
+		return l, err
 	}
 	// gemv.cu: 4 warps of 4 rows a block, one block per 16 rows; one
 	// token, or tiles of 8.

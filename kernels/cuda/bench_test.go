@@ -3,6 +3,7 @@ package cuda
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -69,7 +70,7 @@ type seq struct {
 	stream, graph, exec, start, end uintptr
 }
 
-func newSeq(b *testing.B, d *device, ls []*launch, graph bool) *seq {
+func newSeq(b testing.TB, d *device, ls []*launch, graph bool) *seq {
 	b.Helper()
 	s := &seq{d: d, ls: ls}
 	drv := d.drv
@@ -233,6 +234,41 @@ func BenchmarkMemory(b *testing.B) {
 		}
 		newSeq(b, d, []*launch{l}, false).measure(b, 1, n)
 	})
+	// read-cold: read_bw over copies of one matrix's bytes (≥ 256 MB in
+	// all, so each read misses L2), replayed as a graph: what a kernel that
+	// only streams the weights of one 2B4T GEMV takes, launch included.
+	for _, s := range shapes2B4T {
+		bytes := s.n * pack.Stride2Bit(s.k)
+		b.Run(fmt.Sprintf("read-cold/%dx%d", s.n, s.k), func(b *testing.B) {
+			out := devFill(b, d, 4, 0)
+			ls := make([]*launch, max(8, int(256e6/float64(bytes))+1))
+			for i := range ls {
+				p := devFill(b, d, bytes, 1)
+				l, err := d.newLaunch("read_bw", [3]uint32{uint32(d.sms * 8), 1, 1}, [3]uint32{256, 1, 1}, p, int64(bytes/16), out)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ls[i] = l
+			}
+			newSeq(b, d, ls, true).measure(b, 1, float64(bytes))
+		})
+	}
+	// launch: a graph of 1000 empty launches (read_bw of nothing), one
+	// block or a full wave of 128-thread blocks: the floor under any kernel.
+	for _, blocks := range []int{1, d.sms * 8} {
+		b.Run(fmt.Sprintf("launch/blocks=%d", blocks), func(b *testing.B) {
+			out := devFill(b, d, 4, 0)
+			l, err := d.newLaunch("read_bw", [3]uint32{uint32(blocks), 1, 1}, [3]uint32{128, 1, 1}, out, int64(0), out)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ls := make([]*launch, 1000)
+			for i := range ls {
+				ls[i] = l
+			}
+			newSeq(b, d, ls, true).measure(b, 1, 0)
+		})
+	}
 	b.Run("copy", func(b *testing.B) {
 		const n = 1 << 30
 		src, dst := devFill(b, d, n, 1), devFill(b, d, n, 0)
@@ -295,6 +331,12 @@ func BenchmarkGEMV2B4T(b *testing.B) {
 	}
 }
 
+// benchGEMV runs each shape in the modes of the file comment, and
+// graph-pdl: the same graph with each launch allowed to start while
+// the one before it finishes (programmatic dependent launch; only kernels
+// that wait with griddepcontrol.wait before reading activations, the wave
+// kernels on sm_90, and skipped for the others): the next matrix's weight
+// loads overlap the previous kernel's tail, as a model's layers may.
 func benchGEMV(b *testing.B, d *device) {
 	for _, s := range shapes2B4T {
 		bytes := float64(s.n * pack.Stride2Bit(s.k))
@@ -305,7 +347,7 @@ func benchGEMV(b *testing.B, d *device) {
 			graph        bool
 		}{
 			{"hot/eager", 1, 200, false}, {"hot/graph", 200, 1, true},
-			{"cold/eager", copies, 1, false}, {"cold/graph", copies, 1, true},
+			{"cold/eager", copies, 1, false}, {"cold/graph", copies, 1, true}, {"cold/graph-pdl", copies, 1, true},
 		} {
 			b.Run(fmt.Sprintf("%dx%d/%s", s.n, s.k, mode.name), func(b *testing.B) {
 				var ls []*launch
@@ -317,8 +359,50 @@ func benchGEMV(b *testing.B, d *device) {
 				} else {
 					ls = gemvLaunches(b, d, s.n, s.k, 1, mode.copies)
 				}
+				if strings.HasSuffix(mode.name, "-pdl") {
+					overlapAll(b, d, ls)
+				}
 				newSeq(b, d, ls, mode.graph).measure(b, mode.reps, bytes)
 			})
+		}
+	}
+}
+
+// overlapAll marks launches for programmatic dependent launch, or skips
+// the benchmark where they or the device cannot take it.
+func overlapAll(b *testing.B, d *device, ls []*launch) {
+	b.Helper()
+	for _, l := range ls {
+		if !l.overlapOK || d.drv.cuLaunchKernelEx == nil {
+			for _, l := range ls {
+				l.release() // no seq owns them yet
+			}
+			b.Skipf("%s cannot overlap the launch before it", l.name)
+		}
+		l.overlap = true
+	}
+}
+
+// BenchmarkWaveSweep: the wave kernel at M = 1 on the 2B4T shapes for
+// each lane group width G and rows a lane group R, cold, as a graph with
+// and without overlapped launches: the figures behind waveGeometry.
+func BenchmarkWaveSweep(b *testing.B) {
+	d := benchDevice(b)
+	for _, s := range shapes2B4T {
+		bytes := float64(s.n * pack.Stride2Bit(s.k))
+		copies := max(8, int(256e6/bytes)+1)
+		for _, gr := range [][2]int{{4, 1}, {8, 1}, {16, 1}, {32, 1}, {8, 2}, {16, 2}, {32, 2}, {8, 4}, {16, 4}, {32, 4}} {
+			for _, mode := range []string{"graph", "graph-pdl"} {
+				b.Run(fmt.Sprintf("%dx%d/G=%d/R=%d/cold/%s", s.n, s.k, gr[0], gr[1], mode), func(b *testing.B) {
+					withLanes("wave", gr[0], gr[1], func() {
+						ls := gemvLaunches(b, d, s.n, s.k, 1, copies)
+						if mode == "graph-pdl" {
+							overlapAll(b, d, ls)
+						}
+						newSeq(b, d, ls, true).measure(b, 1, bytes)
+					})
+				})
+			}
 		}
 	}
 }

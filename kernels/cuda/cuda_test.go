@@ -10,6 +10,7 @@ import (
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
+	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 	"github.com/bitnet-go/bitnet-bench/shaders"
 )
 
@@ -41,7 +42,8 @@ func TestSourceEmbedded(t *testing.T) {
 			t.Fatalf("%s is embedded empty", file)
 		}
 		for _, n := range names {
-			if !strings.Contains(src, n+"(") && !strings.Contains(src, "ACT("+n+",") {
+			// Defined directly, or by a macro taking the name first (ACT, WAVE, BULK).
+			if !strings.Contains(src, n+"(") && !strings.Contains(src, "("+n+",") {
 				t.Errorf("%s defines no kernel %s", file, n)
 			}
 		}
@@ -60,21 +62,22 @@ func TestNotImplemented(t *testing.T) {
 
 // bitLinearKernels are the BitLinear kernels; tests and benchmarks run
 // each, and "auto", which picks one of them by shape.
-var bitLinearKernels = []string{"gemv", "w2a8", "auto"}
+var bitLinearKernels = []string{"gemv", "w2a8", "wave", "auto"}
 
 func TestPickBitLinearKernel(t *testing.T) {
 	for _, tc := range []struct {
 		setting string
-		n       int
+		n, m    int
 		want    string
 	}{
-		{"auto", 640, "gemv"}, {"auto", 6912, "gemv"}, {"auto", 8191, "gemv"},
-		{"auto", 8192, "w2a8"}, {"auto", 13824, "w2a8"},
-		{"gemv", 1 << 20, "gemv"}, {"w2a8", 1, "w2a8"},
+		{"auto", 640, 1, "wave"}, {"auto", 13824, 1, "wave"}, {"auto", 1 << 20, 1, "wave"},
+		{"auto", 640, 2, "gemv"}, {"auto", 6912, 8, "gemv"}, {"auto", 8191, 8, "gemv"},
+		{"auto", 8192, 8, "w2a8"}, {"auto", 13824, 64, "w2a8"},
+		{"gemv", 1 << 20, 1, "gemv"}, {"w2a8", 1, 1, "w2a8"}, {"wave", 1, 8, "wave"},
 	} {
 		withKernel(tc.setting, func() {
-			if got := pickBitLinearKernel(tc.n); got != tc.want {
-				t.Errorf("%s with %d rows picks %s, want %s", tc.setting, tc.n, got, tc.want)
+			if got := pickBitLinearKernel(tc.n, tc.m); got != tc.want {
+				t.Errorf("%s with %d rows and %d tokens picks %s, want %s", tc.setting, tc.n, tc.m, got, tc.want)
 			}
 		})
 	}
@@ -136,6 +139,86 @@ func testBitLinear(t *testing.T) {
 			p := kerneltest.BitLinearFrom(r, m, n, k, codes, xq, true)
 			gpu, ref := kerneltest.RunBoth(t, Backend{}, p)
 			kerneltest.ExactF32(t, "Y", gpu.Y, ref.Y)
+		})
+	}
+}
+
+func TestWaveGeometry(t *testing.T) {
+	names := map[string]bool{}
+	for _, n := range waveKernelNames() {
+		names[n] = true
+	}
+	for _, tc := range []struct {
+		n, k, m int
+		g, r, j int
+	}{
+		{13824, 2560, 1, 16, 2, 3}, {6912, 2560, 1, 16, 2, 3}, {2560, 2560, 1, 16, 2, 3}, {2560, 6912, 1, 32, 2, 4},
+		{640, 2560, 1, 32, 1, 2}, {1 << 20, 1 << 20, 1, 32, 2, 8},
+		{13824, 2560, 8, 8, 1, 4}, {5, 100, 3, 8, 1, 1},
+	} {
+		g, r, j, name := waveGeometry(tc.n, pack.Stride2Bit(tc.k)/16, tc.m)
+		if g != tc.g || r != tc.r || j != tc.j || !names[name] {
+			t.Errorf("%dx%dx%d: G=%d R=%d J=%d %s, want G=%d R=%d J=%d and a kernel of wave.cu", tc.m, tc.n, tc.k, g, r, j, name, tc.g, tc.r, tc.j)
+		}
+	}
+}
+
+// TestWaveGeometries runs every instantiation of wave.cu, including rows
+// that take several rounds (J·G < chunks) and a last warp past N.
+func TestWaveGeometries(t *testing.T) {
+	needGPU(t)
+	r := rand.New(rand.NewPCG(11, 12))
+	for gr, caps := range waveCaps {
+		for _, c := range caps {
+			for _, s := range []struct{ n, k int }{{37, 1000}, {130, 256 * c * gr[0] / 4}, {5, 33000}} {
+				t.Run(fmt.Sprintf("g%d_r%d_c%d/%dx%d", gr[0], gr[1], c, s.n, s.k), func(t *testing.T) {
+					withLanes("wave", gr[0], gr[1], func() {
+						gpu, ref := kerneltest.RunBoth(t, Backend{}, kerneltest.BitLinearProblem(r, 1, s.n, s.k, true))
+						kerneltest.ExactF32(t, "Y", gpu.Y, ref.Y)
+					})
+				})
+			}
+		}
+	}
+}
+
+// withLanes runs f with a kernel forced, G lanes a row and R rows a lane
+// group.
+func withLanes(kern string, g, r int, f func()) {
+	og, or := forceLanes, forceRows
+	forceLanes, forceRows = g, r
+	defer func() { forceLanes, forceRows = og, or }()
+	withKernel(kern, f)
+}
+
+// TestWaveOverlap replays a graph of wave launches that overlap one
+// another (programmatic stream serialisation): the result must not change.
+func TestWaveOverlap(t *testing.T) {
+	needGPU(t)
+	d, _ := getDevice()
+	if d.major < 9 || d.drv.cuLaunchKernelEx == nil {
+		t.Skip("no programmatic dependent launch before sm_90 or without cuLaunchKernelEx")
+	}
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, gr := range [][2]int{{0, 0}, {8, 1}, {16, 4}} {
+		withLanes("wave", gr[0], gr[1], func() {
+			p := kerneltest.BitLinearProblem(r, 1, 13824, 2560, true)
+			ref := kerneltest.Reference(t, p)
+			k, err := Backend{}.Prepare(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer k.Close()
+			l := k.(*kernel).launches[0]
+			l.overlap = true
+			s := newSeq(t, d, []*launch{l, l, l, l}, true)
+			if _, err := s.run(3); err != nil {
+				t.Fatal(err)
+			}
+			if err := k.Fetch(); err != nil {
+				t.Fatal(err)
+			}
+			kerneltest.ExactF32(t, "Y", p.Y, ref.Y)
 		})
 	}
 }

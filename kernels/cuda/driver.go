@@ -56,6 +56,10 @@ type driver struct {
 	cuGraphLaunch               func(e uintptr, s uintptr) int32
 	cuGraphExecDestroy          func(e uintptr) int32
 	cuGraphDestroy              func(g uintptr) int32
+
+	// cuLaunchKernelEx (CUDA 12.0+), for launches that overlap the kernel
+	// before them; nil where the driver lacks it.
+	cuLaunchKernelEx func(cfg *cuLaunchConfig, fn uintptr, params *unsafe.Pointer, extra *unsafe.Pointer) int32
 }
 
 // nvrtc holds the NVRTC entry points (nvrtc.h).
@@ -224,6 +228,7 @@ var kernelFiles = map[string][]string{
 	"bitlinear.cu": {"bitlinear_w2a8", "quantize_act", "matmul_f32",
 		"act_relu", "act_gelu", "act_silu", "act_sigmoid", "act_tanh", "read_bw"},
 	"gemv.cu": {"bitlinear_gemv_t1", "bitlinear_gemv_t8"},
+	"wave.cu": waveKernelNames(),
 }
 
 // module is one compiled source file.

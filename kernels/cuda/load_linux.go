@@ -128,6 +128,9 @@ func loadDriver() (*driver, error) {
 	if err != nil {
 		return nil, err
 	}
+	if sym, err := purego.Dlsym(h, "cuLaunchKernelEx"); err == nil {
+		purego.RegisterFunc(&d.cuLaunchKernelEx, sym)
+	}
 	return d, nil
 }
 

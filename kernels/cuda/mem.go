@@ -69,9 +69,42 @@ type launch struct {
 	fn     uintptr
 	grid   [3]uint32
 	block  [3]uint32
+	shared uint32 // dynamic shared memory, bytes
 	params []unsafe.Pointer
 	pin    runtime.Pinner
+
+	// overlapOK: the kernel waits for the grid before it (on sm_90,
+	// griddepcontrol.wait) before reading anything but weights, so it may
+	// be launched with programmatic stream serialisation. overlap asks for
+	// that launch (the benchmarks' "pdl" modes); it needs cuLaunchKernelEx.
+	overlapOK, overlap bool
+	cfg                *cuLaunchConfig
 }
+
+// cuLaunchConfig and cuLaunchAttribute are CUlaunchConfig and
+// CUlaunchAttribute of cuda.h (x86-64 and arm64 layout).
+type cuLaunchConfig struct {
+	grid     [3]uint32
+	block    [3]uint32
+	shared   uint32
+	_        uint32
+	stream   uintptr
+	attrs    *cuLaunchAttribute
+	numAttrs uint32
+	_        uint32
+}
+
+type cuLaunchAttribute struct {
+	id    uint32
+	_     uint32
+	value [64]byte
+}
+
+// attrProgrammaticStreamSerialization is
+// CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION: the kernel may
+// start before the previous one in the stream has finished; it
+// synchronises with griddepcontrol.wait.
+const attrProgrammaticStreamSerialization = 6
 
 // newLaunch marshals args (int32, int64, uint64 device pointers, float32).
 func (d *device) newLaunch(name string, grid, block [3]uint32, args ...any) (*launch, error) {
@@ -112,8 +145,22 @@ func (d *device) enqueueOn(l *launch, stream uintptr) error {
 	if len(l.params) > 0 {
 		params = &l.params[0]
 	}
+	if l.overlap {
+		if !l.overlapOK || d.drv.cuLaunchKernelEx == nil {
+			return fmt.Errorf("cuda: %s: overlapped launch not supported here", l.name)
+		}
+		if l.cfg == nil {
+			attr := &cuLaunchAttribute{id: attrProgrammaticStreamSerialization}
+			attr.value[0] = 1 // programmaticStreamSerializationAllowed
+			l.cfg = &cuLaunchConfig{grid: l.grid, block: l.block, shared: l.shared, attrs: attr, numAttrs: 1}
+			l.pin.Pin(l.cfg)
+			l.pin.Pin(attr)
+		}
+		l.cfg.stream = stream
+		return d.drv.check("cuLaunchKernelEx "+l.name, d.drv.cuLaunchKernelEx(l.cfg, l.fn, params, nil))
+	}
 	return d.drv.check("cuLaunchKernel "+l.name, d.drv.cuLaunchKernel(l.fn,
-		l.grid[0], l.grid[1], l.grid[2], l.block[0], l.block[1], l.block[2], 0, stream, params, nil))
+		l.grid[0], l.grid[1], l.grid[2], l.block[0], l.block[1], l.block[2], l.shared, stream, params, nil))
 }
 
 func (l *launch) release() { l.pin.Unpin() }
