@@ -127,7 +127,7 @@ func benchOp(b *testing.B, op kernels.Op) {
 			}
 			if c.Op == kernels.OpBitLinear {
 				reportRoofline(b, c.Backend, w.Bytes, w.MACs)
-				if cb, ok := c.Backend.(*cpu.Backend); ok && cb.Threads() > 1 {
+				if cb, ok := c.Backend.(*cpu.Backend); ok && cb.Threads() > 1 && p.M == 1 {
 					b.StopTimer()
 					b.ReportMetric(pairedSpeedup(b, cb, p, k), "speedup-vs-1-thread")
 				}
@@ -138,10 +138,10 @@ func benchOp(b *testing.B, op kernels.Op) {
 	}
 }
 
-// pairedSpeedup times kernel k (prepared on the multi-threaded be) against
-// the same problem on one thread of the same level, in alternating blocks
-// of calls, and returns the median one-thread call time over the median
-// call time of k. Side by side, so the machine's drift between the two
+// pairedSpeedup times GEMV kernel k (prepared on the multi-threaded be)
+// against the same problem on one thread of the same level, in alternating
+// blocks of calls, and returns the median one-thread call time over the
+// median call time of k. Side by side, so the machine's drift between the two
 // benchmark cases cancels; per call and by the median, because on this VM
 // about one call in a hundred stalls for 50 µs (hypervisor), and a stall
 // on either core stalls a two-thread call: a mean charges that noise to
@@ -155,7 +155,10 @@ func pairedSpeedup(b *testing.B, be *cpu.Backend, p *kernels.Problem, k kernels.
 	// Each block starts with untimed calls: they wake the pool's workers
 	// (parked during the other block) and bring the kernel's own copy of
 	// the weights back into the caches.
-	const warm, calls = 5, 50
+	warm, calls, rounds := 5, 50, pairedRounds
+	if testing.Short() { // the smoke run: that it works, not a figure
+		warm, calls, rounds = 1, 2, 2
+	}
 	block := func(k kernels.Kernel, into []float64) []float64 {
 		for i := range warm + calls {
 			t0 := time.Now()
@@ -169,7 +172,7 @@ func pairedSpeedup(b *testing.B, be *cpu.Backend, p *kernels.Problem, k kernels.
 		return into
 	}
 	var t1, tn []float64
-	for range pairedRounds {
+	for range rounds {
 		t1 = block(one, t1)
 		tn = block(k, tn)
 	}
@@ -322,7 +325,11 @@ func readVersusWork(b *testing.B, level cpu.Level, threads int, bufs [][]byte, w
 	}
 	bufs = copies
 	var ratios []float64
-	for range pairedRounds {
+	rounds := pairedRounds
+	if testing.Short() {
+		rounds = 3
+	}
+	for range rounds {
 		t0 := time.Now()
 		var wg sync.WaitGroup
 		for t := range threads {
