@@ -111,6 +111,8 @@ GLOBL plane3<>(SB), RODATA|NOPTR, $8
 	TESTQ R12, R12 \
 	JZ    lend \
 lgroup: \
+	MOVQ  ·twoBitPrefetch(SB), R13 \
+	ADDQ  SI, R13 \
 	MOVQ  x+24(FP), DI \
 	MOVQ  blocks+32(FP), CX \
 	ZERO16 \
@@ -135,15 +137,17 @@ lend: \
 	RET
 
 // One 256-code block of a group's four woven rows, planes extracted by ROW.
-// The weight stream is prefetched 6144 bytes ahead (4096-8192 measured
-// alike within noise; 16384 worse): the group's four rows are one
-// sequential stream consumed 256 bytes per block, and the hardware
-// prefetcher alone does not run far enough ahead to hide DRAM latency.
+// The weight stream is prefetched twoBitPrefetch bytes ahead (R13 holds the
+// group's start plus that): the group's four rows are one sequential
+// stream consumed 256 bytes per block, and the hardware prefetcher alone
+// does not run far enough ahead to hide DRAM latency. The distance is a
+// variable so that BenchmarkTwoBitPrefetchSweep can compare distances in
+// one process.
 #define TWOBIT_BLOCK(ROW) \
-	PREFETCHT0 6144(SI)(AX*4) \
-	PREFETCHT0 6208(SI)(AX*4) \
-	PREFETCHT0 6272(SI)(AX*4) \
-	PREFETCHT0 6336(SI)(AX*4) \
+	PREFETCHT0 0(R13)(AX*4) \
+	PREFETCHT0 64(R13)(AX*4) \
+	PREFETCHT0 128(R13)(AX*4) \
+	PREFETCHT0 192(R13)(AX*4) \
 	VMOVDQU64  (DI), Z0 \
 	VMOVDQU64  64(DI), Z1 \
 	VMOVDQU64  128(DI), Z2 \

@@ -10,3 +10,11 @@ func UseAVX512ShiftKernels() (restore func()) {
 	avx512Kernels = avx512ShiftKernels
 	return func() { avx512Kernels = saved }
 }
+
+// SetTwoBitPrefetch sets the AVX-512 2-bit loop's prefetch distance and
+// returns the old one (benchmarks sweep it).
+func SetTwoBitPrefetch(n int) int {
+	old := twoBitPrefetch
+	twoBitPrefetch = n
+	return old
+}

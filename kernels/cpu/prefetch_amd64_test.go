@@ -1,0 +1,110 @@
+//go:build amd64 && !purego
+
+package cpu_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
+	"github.com/bitnet-go/bitnet-bench/kernels/pack"
+	"github.com/bitnet-go/bitnet-bench/memory"
+)
+
+// The prefetch distance changes no result: prefetches never fault, even
+// past the end of the weights.
+func TestTwoBitPrefetchDistances(t *testing.T) {
+	if !cpu.Supported(cpu.LevelAVX512) {
+		t.Skip("no AVX-512 VNNI here")
+	}
+	defer cpu.SetTwoBitPrefetch(cpu.SetTwoBitPrefetch(0))
+	for _, d := range []int{0, 64, 4096, 1 << 20} {
+		cpu.SetTwoBitPrefetch(d)
+		TestBitLinearRandom(t)
+	}
+}
+
+// BenchmarkTwoBitPrefetchSweep measures the AVX-512 GEMV over a DRAM-sized
+// set (the projections of 16 2B4T layers, 278 MB) at several prefetch
+// distances, alternating distances and read passes of the same size within
+// one process, and reports each distance's median fraction of the read
+// bandwidth: the machine's drift cancels, which separate runs do not
+// manage on a shared VM. It chose the distance in TWOBIT_BLOCK.
+func BenchmarkTwoBitPrefetchSweep(b *testing.B) {
+	if !cpu.Supported(cpu.LevelAVX512) {
+		b.Skip("no AVX-512 VNNI here")
+	}
+	layers, rounds := 16, 15
+	if testing.Short() {
+		layers, rounds = 1, 1
+	}
+	var valid []byte // bytes whose four 2-bit fields are all codes
+	for v := 0; v < 256; v++ {
+		if v&3 != 3 && v>>2&3 != 3 && v>>4&3 != 3 && v>>6 != 3 {
+			valid = append(valid, byte(v))
+		}
+	}
+	be := cpu.New(cpu.LevelAVX512)
+	xq := map[int][]int8{2560: make([]int8, 2560), 6912: make([]int8, 6912)}
+	rng := rand.New(rand.NewPCG(5, 6))
+	var ks []kernels.Kernel
+	bytes := 0
+	for range layers {
+		for _, s := range [][2]int{{3840, 2560}, {2560, 2560}, {13824, 2560}, {2560, 6912}} {
+			n, k := s[0], s[1]
+			data := make([]byte, n*pack.Stride2Bit(k))
+			for i := range data {
+				data[i] = valid[rng.IntN(len(valid))]
+			}
+			bytes += len(data)
+			w := &kernels.Weights{Scale: 0.02, Packed: &pack.Packed2Bit{Rows: n, Cols: k, Stride: pack.Stride2Bit(k), Data: data}}
+			kern, err := be.Prepare(&kernels.Problem{Op: kernels.OpBitLinear, M: 1, N: n, K: k, Weights: w,
+				XQ: xq[k], XScales: []float32{1}, Y: make([]float32, n)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer kern.Close()
+			ks = append(ks, kern)
+		}
+	}
+	// The read passes stream pool memory, like the kernels' weight copies.
+	rb, err := memory.Default().AllocBytes(bytes, 64)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rb.Free()
+	buf := rb.Data()
+	for i := range buf {
+		buf[i] = byte(i)
+	}
+	read := cpu.StreamRead(cpu.LevelAVX512)
+	defer cpu.SetTwoBitPrefetch(cpu.SetTwoBitPrefetch(0))
+	dists := []int{2048, 3072, 4096, 4608, 6144, 8192, 16384}
+	ratios := make([][]float64, len(dists))
+	b.ResetTimer()
+	for range b.N {
+		for range rounds {
+			for i, d := range dists {
+				cpu.SetTwoBitPrefetch(d)
+				t0 := time.Now()
+				read(buf)
+				tr := time.Since(t0)
+				t0 = time.Now()
+				for _, k := range ks {
+					if err := k.Run(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				ratios[i] = append(ratios[i], tr.Seconds()/time.Since(t0).Seconds())
+			}
+		}
+	}
+	for i, d := range dists {
+		slices.Sort(ratios[i])
+		b.ReportMetric(100*ratios[i][len(ratios[i])/2], fmt.Sprintf("pct-of-read-bw@%d", d))
+	}
+}
