@@ -18,3 +18,10 @@ func SetTwoBitPrefetch(n int) int {
 	twoBitPrefetch = n
 	return old
 }
+
+// SetInt8Prefetch is SetTwoBitPrefetch for the int8 loop.
+func SetInt8Prefetch(n int) int {
+	old := int8Prefetch
+	int8Prefetch = n
+	return old
+}

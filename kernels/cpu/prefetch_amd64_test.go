@@ -22,9 +22,12 @@ func TestTwoBitPrefetchDistances(t *testing.T) {
 		t.Skip("no AVX-512 VNNI here")
 	}
 	defer cpu.SetTwoBitPrefetch(cpu.SetTwoBitPrefetch(0))
+	defer cpu.SetInt8Prefetch(cpu.SetInt8Prefetch(0))
 	for _, d := range []int{0, 64, 4096, 1 << 20} {
 		cpu.SetTwoBitPrefetch(d)
+		cpu.SetInt8Prefetch(d)
 		TestBitLinearRandom(t)
+		TestInt8GEMV(t)
 	}
 }
 
@@ -98,6 +101,53 @@ func BenchmarkTwoBitPrefetchSweep(b *testing.B) {
 					if err := k.Run(); err != nil {
 						b.Fatal(err)
 					}
+				}
+				ratios[i] = append(ratios[i], tr.Seconds()/time.Since(t0).Seconds())
+			}
+		}
+	}
+	for i, d := range dists {
+		slices.Sort(ratios[i])
+		b.ReportMetric(100*ratios[i][len(ratios[i])/2], fmt.Sprintf("pct-of-read-bw@%d", d))
+	}
+}
+
+// BenchmarkInt8PrefetchSweep does the same for the int8 loop over the 2B4T
+// LM head (128256×2560, 328 MB).
+func BenchmarkInt8PrefetchSweep(b *testing.B) {
+	if !cpu.Supported(cpu.LevelAVX512) {
+		b.Skip("no AVX-512 VNNI here")
+	}
+	n, k, rounds := 128256, 2560, 9
+	if testing.Short() {
+		n, rounds = 4096, 1
+	}
+	q := make([]int8, n*k)
+	for i := range q {
+		q[i] = int8(i*7 + i>>9)
+	}
+	g, err := cpu.New(cpu.LevelAVX512).NewInt8GEMV(q, make([]float32, n), n, k)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer g.Close()
+	x, y := make([]int8, k), make([]float32, n)
+	w := cpu.Int8GEMVWoven(g)
+	read := cpu.StreamRead(cpu.LevelAVX512)
+	defer cpu.SetInt8Prefetch(cpu.SetInt8Prefetch(0))
+	dists := []int{0, 2048, 4096, 8192, 16384}
+	ratios := make([][]float64, len(dists))
+	b.ResetTimer()
+	for range b.N {
+		for range rounds {
+			for i, d := range dists {
+				cpu.SetInt8Prefetch(d)
+				t0 := time.Now()
+				read(w)
+				tr := time.Since(t0)
+				t0 = time.Now()
+				if err := g.Run(y, x, 1); err != nil {
+					b.Fatal(err)
 				}
 				ratios[i] = append(ratios[i], tr.Seconds()/time.Since(t0).Seconds())
 			}
