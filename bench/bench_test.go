@@ -16,9 +16,9 @@ import (
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
 	_ "github.com/bitnet-go/bitnet-bench/kernels/cuda"
+	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
 	_ "github.com/bitnet-go/bitnet-bench/kernels/metal"
 	_ "github.com/bitnet-go/bitnet-bench/kernels/mlx"
-	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 	"github.com/bitnet-go/bitnet-bench/memory"
 )
 
@@ -195,22 +195,11 @@ var layerShapes = []Size{{3840, 2560}, {2560, 2560}, {13824, 2560}, {2560, 6912}
 // dramWeights builds the set once: valid 2-bit bytes drawn at random (each
 // field in {0,1,2}), the same for every level.
 var dramWeights = sync.OnceValue(func() []*kernels.Weights {
-	var valid []byte
-	for v := 0; v < 256; v++ {
-		if v&3 != 3 && v>>2&3 != 3 && v>>4&3 != 3 && v>>6 != 3 {
-			valid = append(valid, byte(v))
-		}
-	}
 	rng := rand.New(rand.NewPCG(5, 6))
 	var ws []*kernels.Weights
 	for l := 0; l < dramLayers; l++ {
 		for _, s := range layerShapes {
-			data := make([]byte, s.N*pack.Stride2Bit(s.K))
-			for i := range data {
-				data[i] = valid[rng.Uint32()%uint32(len(valid))]
-			}
-			ws = append(ws, &kernels.Weights{Scale: 0.02,
-				Packed: &pack.Packed2Bit{Rows: s.N, Cols: s.K, Stride: pack.Stride2Bit(s.K), Data: data}})
+			ws = append(ws, kerneltest.RandomPacked2Bit(rng, s.N, s.K))
 		}
 	}
 	return ws
@@ -351,8 +340,7 @@ func readVersusWork(b *testing.B, level cpu.Level, threads int, bufs [][]byte, w
 		}
 		ratios = append(ratios, tr.Seconds()/time.Since(t0).Seconds())
 	}
-	slices.Sort(ratios)
-	return ratios[len(ratios)/2]
+	return medianOf(ratios)
 }
 
 var dramSink atomic.Uint64

@@ -51,6 +51,31 @@ func BitLinearFrom(r *rand.Rand, m, n, k int, codes, xq []int8, rowScales bool) 
 	return p
 }
 
+// validPacked are the bytes whose four 2-bit fields all hold a code + 1 in
+// {0, 1, 2}.
+var validPacked = func() []byte {
+	var valid []byte
+	for v := 0; v < 256; v++ {
+		if v&3 != 3 && v>>2&3 != 3 && v>>4&3 != 3 && v>>6 != 3 {
+			valid = append(valid, byte(v))
+		}
+	}
+	return valid
+}()
+
+// RandomPacked2Bit makes n×k packed ternary weights straight from random
+// valid bytes, scale 0.02: for the DRAM-sized sets of GEMV benchmarks,
+// where packing hundreds of MB of int8 codes would take longer than the
+// benchmark.
+func RandomPacked2Bit(r *rand.Rand, n, k int) *kernels.Weights {
+	stride := pack.Stride2Bit(k)
+	data := make([]byte, n*stride)
+	for i := range data {
+		data[i] = validPacked[r.IntN(len(validPacked))]
+	}
+	return &kernels.Weights{Scale: 0.02, Packed: &pack.Packed2Bit{Rows: n, Cols: k, Stride: stride, Data: data}}
+}
+
 // Fresh gives p fresh output buffers of the same lengths, filled with
 // garbage so that an output a kernel fails to write is noticed.
 func Fresh(p *kernels.Problem) *kernels.Problem {
