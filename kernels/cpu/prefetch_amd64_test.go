@@ -11,7 +11,7 @@ import (
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
-	"github.com/bitnet-go/bitnet-bench/kernels/pack"
+	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
 	"github.com/bitnet-go/bitnet-bench/memory"
 )
 
@@ -33,10 +33,7 @@ func TestTwoBitPrefetchDistances(t *testing.T) {
 
 // BenchmarkTwoBitPrefetchSweep measures the AVX-512 GEMV over a DRAM-sized
 // set (the projections of 16 2B4T layers, 278 MB) at several prefetch
-// distances, alternating distances and read passes of the same size within
-// one process, and reports each distance's median fraction of the read
-// bandwidth: the machine's drift cancels, which separate runs do not
-// manage on a shared VM. It chose the distance in TWOBIT_BLOCK.
+// distances (see sweepPrefetch). It chose the distance in TWOBIT_BLOCK.
 func BenchmarkTwoBitPrefetchSweep(b *testing.B) {
 	if !cpu.Supported(cpu.LevelAVX512) {
 		b.Skip("no AVX-512 VNNI here")
@@ -44,12 +41,6 @@ func BenchmarkTwoBitPrefetchSweep(b *testing.B) {
 	layers, rounds := 16, 15
 	if testing.Short() {
 		layers, rounds = 1, 1
-	}
-	var valid []byte // bytes whose four 2-bit fields are all codes
-	for v := 0; v < 256; v++ {
-		if v&3 != 3 && v>>2&3 != 3 && v>>4&3 != 3 && v>>6 != 3 {
-			valid = append(valid, byte(v))
-		}
 	}
 	be := cpu.New(cpu.LevelAVX512)
 	xq := map[int][]int8{2560: make([]int8, 2560), 6912: make([]int8, 6912)}
@@ -59,12 +50,8 @@ func BenchmarkTwoBitPrefetchSweep(b *testing.B) {
 	for range layers {
 		for _, s := range [][2]int{{3840, 2560}, {2560, 2560}, {13824, 2560}, {2560, 6912}} {
 			n, k := s[0], s[1]
-			data := make([]byte, n*pack.Stride2Bit(k))
-			for i := range data {
-				data[i] = valid[rng.IntN(len(valid))]
-			}
-			bytes += len(data)
-			w := &kernels.Weights{Scale: 0.02, Packed: &pack.Packed2Bit{Rows: n, Cols: k, Stride: pack.Stride2Bit(k), Data: data}}
+			w := kerneltest.RandomPacked2Bit(rng, n, k)
+			bytes += len(w.Packed.Data)
 			kern, err := be.Prepare(&kernels.Problem{Op: kernels.OpBitLinear, M: 1, N: n, K: k, Weights: w,
 				XQ: xq[k], XScales: []float32{1}, Y: make([]float32, n)})
 			if err != nil {
@@ -84,32 +71,14 @@ func BenchmarkTwoBitPrefetchSweep(b *testing.B) {
 	for i := range buf {
 		buf[i] = byte(i)
 	}
-	read := cpu.StreamRead(cpu.LevelAVX512)
-	defer cpu.SetTwoBitPrefetch(cpu.SetTwoBitPrefetch(0))
-	dists := []int{2048, 3072, 4096, 4608, 6144, 8192, 16384}
-	ratios := make([][]float64, len(dists))
-	b.ResetTimer()
-	for range b.N {
-		for range rounds {
-			for i, d := range dists {
-				cpu.SetTwoBitPrefetch(d)
-				t0 := time.Now()
-				read(buf)
-				tr := time.Since(t0)
-				t0 = time.Now()
-				for _, k := range ks {
-					if err := k.Run(); err != nil {
-						b.Fatal(err)
-					}
-				}
-				ratios[i] = append(ratios[i], tr.Seconds()/time.Since(t0).Seconds())
+	sweepPrefetch(b, cpu.SetTwoBitPrefetch, []int{2048, 3072, 4096, 4608, 6144, 8192, 16384}, rounds, buf, func() error {
+		for _, k := range ks {
+			if err := k.Run(); err != nil {
+				return err
 			}
 		}
-	}
-	for i, d := range dists {
-		slices.Sort(ratios[i])
-		b.ReportMetric(100*ratios[i][len(ratios[i])/2], fmt.Sprintf("pct-of-read-bw@%d", d))
-	}
+		return nil
+	})
 }
 
 // BenchmarkInt8PrefetchSweep does the same for the int8 loop over the 2B4T
@@ -132,21 +101,30 @@ func BenchmarkInt8PrefetchSweep(b *testing.B) {
 	}
 	defer g.Close()
 	x, y := make([]int8, k), make([]float32, n)
-	w := cpu.Int8GEMVWoven(g)
+	sweepPrefetch(b, cpu.SetInt8Prefetch, []int{0, 2048, 4096, 8192, 16384}, rounds, cpu.Int8GEMVWoven(g),
+		func() error { return g.Run(y, x, 1) })
+}
+
+// sweepPrefetch runs, rounds times per benchmark iteration, for each
+// distance in turn: set it, time a read pass over buf (the level's
+// streaming loop), time run. It reports each distance's median read time /
+// run time, its fraction of the read bandwidth. Alternating distances and
+// read passes in one process cancels the machine's drift, which separate
+// runs do not manage on a shared VM. set is restored at the end.
+func sweepPrefetch(b *testing.B, set func(int) int, dists []int, rounds int, buf []byte, run func() error) {
 	read := cpu.StreamRead(cpu.LevelAVX512)
-	defer cpu.SetInt8Prefetch(cpu.SetInt8Prefetch(0))
-	dists := []int{0, 2048, 4096, 8192, 16384}
+	defer set(set(0))
 	ratios := make([][]float64, len(dists))
 	b.ResetTimer()
 	for range b.N {
 		for range rounds {
 			for i, d := range dists {
-				cpu.SetInt8Prefetch(d)
+				set(d)
 				t0 := time.Now()
-				read(w)
+				read(buf)
 				tr := time.Since(t0)
 				t0 = time.Now()
-				if err := g.Run(y, x, 1); err != nil {
+				if err := run(); err != nil {
 					b.Fatal(err)
 				}
 				ratios[i] = append(ratios[i], tr.Seconds()/time.Since(t0).Seconds())
