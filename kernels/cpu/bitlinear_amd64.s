@@ -143,11 +143,16 @@ lend: \
 // does not run far enough ahead to hide DRAM latency. The distance is a
 // variable so that BenchmarkTwoBitPrefetchSweep can compare distances in
 // one process.
+// PREFETCH256 prefetches the four lines at off bytes past the block of the
+// rows' stream the loop is at (R13 + 4·AX: see ROWGROUPS512).
+#define PREFETCH256(off) \
+	PREFETCHT0 (off)(R13)(AX*4) \
+	PREFETCHT0 (off+64)(R13)(AX*4) \
+	PREFETCHT0 (off+128)(R13)(AX*4) \
+	PREFETCHT0 (off+192)(R13)(AX*4)
+
 #define TWOBIT_BLOCK(ROW) \
-	PREFETCHT0 0(R13)(AX*4) \
-	PREFETCHT0 64(R13)(AX*4) \
-	PREFETCHT0 128(R13)(AX*4) \
-	PREFETCHT0 192(R13)(AX*4) \
+	PREFETCH256(0) \
 	VMOVDQU64  (DI), Z0 \
 	VMOVDQU64  64(DI), Z1 \
 	VMOVDQU64  128(DI), Z2 \
@@ -429,22 +434,10 @@ unpack_256_done:
 // weights and four rows × four steps in flight: the loop is bound by the
 // weight stream, prefetched int8Prefetch bytes ahead (R13).
 #define I8_BLOCK \
-	PREFETCHT0 0(R13)(AX*4) \
-	PREFETCHT0 64(R13)(AX*4) \
-	PREFETCHT0 128(R13)(AX*4) \
-	PREFETCHT0 192(R13)(AX*4) \
-	PREFETCHT0 256(R13)(AX*4) \
-	PREFETCHT0 320(R13)(AX*4) \
-	PREFETCHT0 384(R13)(AX*4) \
-	PREFETCHT0 448(R13)(AX*4) \
-	PREFETCHT0 512(R13)(AX*4) \
-	PREFETCHT0 576(R13)(AX*4) \
-	PREFETCHT0 640(R13)(AX*4) \
-	PREFETCHT0 704(R13)(AX*4) \
-	PREFETCHT0 768(R13)(AX*4) \
-	PREFETCHT0 832(R13)(AX*4) \
-	PREFETCHT0 896(R13)(AX*4) \
-	PREFETCHT0 960(R13)(AX*4) \
+	PREFETCH256(0) \
+	PREFETCH256(256) \
+	PREFETCH256(512) \
+	PREFETCH256(768) \
 	VMOVDQU64  (DI), Z0 \
 	VMOVDQU64  64(DI), Z1 \
 	VMOVDQU64  128(DI), Z2 \
