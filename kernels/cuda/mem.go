@@ -69,7 +69,6 @@ type launch struct {
 	fn     uintptr
 	grid   [3]uint32
 	block  [3]uint32
-	shared uint32 // dynamic shared memory, bytes
 	params []unsafe.Pointer
 	pin    runtime.Pinner
 
@@ -152,7 +151,7 @@ func (d *device) enqueueOn(l *launch, stream uintptr) error {
 		if l.cfg == nil {
 			attr := &cuLaunchAttribute{id: attrProgrammaticStreamSerialization}
 			attr.value[0] = 1 // programmaticStreamSerializationAllowed
-			l.cfg = &cuLaunchConfig{grid: l.grid, block: l.block, shared: l.shared, attrs: attr, numAttrs: 1}
+			l.cfg = &cuLaunchConfig{grid: l.grid, block: l.block, attrs: attr, numAttrs: 1}
 			l.pin.Pin(l.cfg)
 			l.pin.Pin(attr)
 		}
@@ -160,7 +159,7 @@ func (d *device) enqueueOn(l *launch, stream uintptr) error {
 		return d.drv.check("cuLaunchKernelEx "+l.name, d.drv.cuLaunchKernelEx(l.cfg, l.fn, params, nil))
 	}
 	return d.drv.check("cuLaunchKernel "+l.name, d.drv.cuLaunchKernel(l.fn,
-		l.grid[0], l.grid[1], l.grid[2], l.block[0], l.block[1], l.block[2], l.shared, stream, params, nil))
+		l.grid[0], l.grid[1], l.grid[2], l.block[0], l.block[1], l.block[2], 0, stream, params, nil))
 }
 
 func (l *launch) release() { l.pin.Unpin() }
