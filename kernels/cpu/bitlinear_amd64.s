@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "avx512_amd64.h"
 
 // Kernels over the block-interleaved 2-bit layout (kernels/pack): a block is
 // 64 bytes holding 256 codes; byte j holds codes j, j+64, j+128, j+192 in
@@ -69,24 +70,6 @@ GLOBL plane3<>(SB), RODATA|NOPTR, $8
 	VPSHUFD       $0xb1, X9, X10 \
 	VPADDD        X10, X9, X9 \
 	MOVL          X9, off(R8)
-
-#define ZERO16 \
-	VPXORD Z16, Z16, Z16 \
-	VPXORD Z17, Z17, Z17 \
-	VPXORD Z18, Z18, Z18 \
-	VPXORD Z19, Z19, Z19 \
-	VPXORD Z20, Z20, Z20 \
-	VPXORD Z21, Z21, Z21 \
-	VPXORD Z22, Z22, Z22 \
-	VPXORD Z23, Z23, Z23 \
-	VPXORD Z24, Z24, Z24 \
-	VPXORD Z25, Z25, Z25 \
-	VPXORD Z26, Z26, Z26 \
-	VPXORD Z27, Z27, Z27 \
-	VPXORD Z28, Z28, Z28 \
-	VPXORD Z29, Z29, Z29 \
-	VPXORD Z30, Z30, Z30 \
-	VPXORD Z31, Z31, Z31
 
 // dotRows: groups of four rows, sixteen independent accumulators (row ×
 // plane) so the VPDPBUSD latency is hidden; the activations are loaded once

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "avx512_amd64.h"
 
 // func readAVX512(p *byte, n int) uint64
 // Streams n bytes (a multiple of 256) through four independent XOR chains
@@ -82,22 +83,7 @@ TEXT ·peakVNNI(SB), NOSPLIT, $0-16
 	MOVQ iters+0(FP), CX
 	VPTERNLOGD $0xff, Z0, Z0, Z0
 	VPTERNLOGD $0xff, Z1, Z1, Z1
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	VPXORD Z20, Z20, Z20
-	VPXORD Z21, Z21, Z21
-	VPXORD Z22, Z22, Z22
-	VPXORD Z23, Z23, Z23
-	VPXORD Z24, Z24, Z24
-	VPXORD Z25, Z25, Z25
-	VPXORD Z26, Z26, Z26
-	VPXORD Z27, Z27, Z27
-	VPXORD Z28, Z28, Z28
-	VPXORD Z29, Z29, Z29
-	VPXORD Z30, Z30, Z30
-	VPXORD Z31, Z31, Z31
+	ZERO16
 	TESTQ CX, CX
 	JZ   peak512_done
 

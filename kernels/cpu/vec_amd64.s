@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "avx512_amd64.h"
 
 DATA absmask<>+0(SB)/4, $0x7fffffff
 GLOBL absmask<>(SB), RODATA|NOPTR, $4
@@ -386,6 +387,15 @@ vecmat_done:
 	VZEROUPPER
 	RET
 
+// STORE4X16 stores four vectors, 64 floats, at column BX·4 bytes of the
+// output whose pointer is the argument y.
+#define STORE4X16(y, a, b, c, d) \
+	MOVQ    y, R9 \
+	VMOVUPS a, 0(R9)(BX*1) \
+	VMOVUPS b, 64(R9)(BX*1) \
+	VMOVUPS c, 128(R9)(BX*1) \
+	VMOVUPS d, 192(R9)(BX*1)
+
 // func vecMat4AVX512(y0, y1, y2, y3, a0, a1, a2, a3, m *float32, rows int, stride int, n16 int)
 // y_h[j] = Σ_i a_h[i]·m[i·stride+j] for four vectors a_h at once, j <
 // 16·n16: each row of m is loaded once for the four (the query heads that
@@ -406,22 +416,7 @@ TEXT ·vecMat4AVX512(SB), NOSPLIT, $0-96
 vecmat4_wide:
 	CMPQ CX, $4
 	JLT  vecmat4_narrow
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	VPXORD Z20, Z20, Z20
-	VPXORD Z21, Z21, Z21
-	VPXORD Z22, Z22, Z22
-	VPXORD Z23, Z23, Z23
-	VPXORD Z24, Z24, Z24
-	VPXORD Z25, Z25, Z25
-	VPXORD Z26, Z26, Z26
-	VPXORD Z27, Z27, Z27
-	VPXORD Z28, Z28, Z28
-	VPXORD Z29, Z29, Z29
-	VPXORD Z30, Z30, Z30
-	VPXORD Z31, Z31, Z31
+	ZERO16
 	LEAQ (SI)(BX*1), R10
 	XORQ R11, R11
 	TESTQ DI, DI
@@ -465,26 +460,10 @@ vecmat4_wide_row:
 	JLT  vecmat4_wide_row
 
 vecmat4_wide_store:
-	MOVQ    y0+0(FP), R9
-	VMOVUPS Z16, 0(R9)(BX*1)
-	VMOVUPS Z17, 64(R9)(BX*1)
-	VMOVUPS Z18, 128(R9)(BX*1)
-	VMOVUPS Z19, 192(R9)(BX*1)
-	MOVQ    y1+8(FP), R9
-	VMOVUPS Z20, 0(R9)(BX*1)
-	VMOVUPS Z21, 64(R9)(BX*1)
-	VMOVUPS Z22, 128(R9)(BX*1)
-	VMOVUPS Z23, 192(R9)(BX*1)
-	MOVQ    y2+16(FP), R9
-	VMOVUPS Z24, 0(R9)(BX*1)
-	VMOVUPS Z25, 64(R9)(BX*1)
-	VMOVUPS Z26, 128(R9)(BX*1)
-	VMOVUPS Z27, 192(R9)(BX*1)
-	MOVQ    y3+24(FP), R9
-	VMOVUPS Z28, 0(R9)(BX*1)
-	VMOVUPS Z29, 64(R9)(BX*1)
-	VMOVUPS Z30, 128(R9)(BX*1)
-	VMOVUPS Z31, 192(R9)(BX*1)
+	STORE4X16(y0+0(FP), Z16, Z17, Z18, Z19)
+	STORE4X16(y1+8(FP), Z20, Z21, Z22, Z23)
+	STORE4X16(y2+16(FP), Z24, Z25, Z26, Z27)
+	STORE4X16(y3+24(FP), Z28, Z29, Z30, Z31)
 	ADDQ $256, BX
 	SUBQ $4, CX
 	JMP  vecmat4_wide
