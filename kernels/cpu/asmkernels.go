@@ -8,12 +8,20 @@ import "github.com/bitnet-go/bitnet-bench/kernels/pack"
 // panics in Go instead of reading past the end of a buffer. One copy serves
 // every architecture with block-kernel assembly.
 
+// fourStreams lets the four-stream kernels run; tests and benchmarks turn
+// it off to check and time the one-stream kernels alone.
+var fourStreams = true
+
 type asmDotRows func(w *byte, stride int, groups int, x *int8, blocks int, out *int32)
 type asmDot1 func(w *byte, x *int8, blocks int) int32
 type asmUnpack func(dst *int8, src *byte, blocks int)
 
 // woven says dotRows reads row groups woven by pack.InterleaveRowGroups.
-func asmKernels(dotRows asmDotRows, dot1 asmDot1, unpack asmUnpack, woven bool) blockKernels {
+// streams, where not nil, is a kernel with dotRows's arguments that walks
+// four quarters of the groups side by side (see STREAMS4 in
+// bitlinear_amd64.s); it takes every whole four groups of a call, and
+// dotRows the 0-3 left.
+func asmKernels(dotRows, streams asmDotRows, dot1 asmDot1, unpack asmUnpack, woven bool) blockKernels {
 	return blockKernels{
 		wovenRows: woven,
 		dotRows: func(w []byte, stride int, x []int8, out []int32) {
@@ -33,7 +41,16 @@ func asmKernels(dotRows asmDotRows, dot1 asmDot1, unpack asmUnpack, woven bool) 
 				_ = w[(len(out)-1)*stride+blocks*pack.BlockBytes-1]
 			}
 			_ = out[4*groups-1]
-			dotRows(&w[0], stride, groups, &x[0], blocks, &out[0])
+			done := 0
+			if streams != nil && fourStreams {
+				done = groups &^ 3
+				if done > 0 {
+					streams(&w[0], stride, done, &x[0], blocks, &out[0])
+				}
+			}
+			if done < groups {
+				dotRows(&w[4*done*stride], stride, groups-done, &x[0], blocks, &out[4*done])
+			}
 		},
 		dot1: func(row []byte, x []int8) int32 {
 			blocks := len(x) / pack.BlockCodes

@@ -78,8 +78,9 @@ func (b *bitLinearKernel) Run() error {
 	return nil
 }
 
-// rowChunk is how many output rows are done per dotRows call: 64 rows of a
-// 2560-wide matrix are 40 KB, which stays in L1 while every token passes.
+// rowChunk is how many output rows are done per dotRows call when there
+// are several tokens: 64 rows of a 2560-wide matrix are 40 KB, which stays
+// in L1 while every token passes.
 const rowChunk = 64
 
 // runRows computes output rows [lo, hi) for every token, a chunk of rows at
@@ -93,8 +94,14 @@ func (b *bitLinearKernel) runRows(lo, hi int) {
 	// heap through the dotRows function value: an allocation per call.)
 	acc := b.acc
 	n := lo
-	for ; n+4 <= hi; n += rowChunk {
-		rows := min(rowChunk, (hi-n)&^3)
+	chunk := rowChunk
+	if p.M == 1 {
+		// One token reuses nothing: the range goes in one call, which the
+		// four-stream kernels split into four far-apart streams.
+		chunk = (hi - lo) &^ 3
+	}
+	for ; n+4 <= hi; n += chunk {
+		rows := min(chunk, (hi-n)&^3)
 		if rows == 0 {
 			break
 		}
@@ -103,7 +110,7 @@ func (b *bitLinearKernel) runRows(lo, hi int) {
 			b.k.dotRows(weights, stride, b.token(m), acc[n:n+rows])
 			b.scale(m, n, acc[n:n+rows])
 		}
-		if rows < rowChunk {
+		if rows < chunk {
 			n += rows
 			break
 		}

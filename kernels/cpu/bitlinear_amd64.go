@@ -7,7 +7,8 @@ import (
 )
 
 // twoBitPrefetch is how far ahead of the block it reads, in bytes of the
-// woven stream, the AVX-512 2-bit loop prefetches (see TWOBIT_BLOCK).
+// woven stream, the one-stream AVX-512 2-bit loop prefetches (see
+// TWOBIT_BLOCK; the four-stream loops do not prefetch).
 // BenchmarkTwoBitPrefetchSweep, weights in huge pages, 2-core EPYC VM,
 // four runs: 4608 gave 74.9-76.2% of the read bandwidth, 4096 70.6-76.6%,
 // 6144 (the choice with 4 KiB pages) 69.0-74.4%, 2048 and 16384 about 69%.
@@ -25,6 +26,12 @@ func dotRowsAVX512(w *byte, stride int, groups int, x *int8, blocks int, out *in
 
 //go:noescape
 func dotRowsGFNI(w *byte, stride int, groups int, x *int8, blocks int, out *int32)
+
+//go:noescape
+func dotStreamsAVX512(w *byte, stride int, groups int, x *int8, blocks int, out *int32)
+
+//go:noescape
+func dotStreamsGFNI(w *byte, stride int, groups int, x *int8, blocks int, out *int32)
 
 //go:noescape
 func dot1AVX512(w *byte, x *int8, blocks int) int32
@@ -47,16 +54,21 @@ var (
 	// cache-resident GEMV), else with shifts.
 	avx512Kernels = func() blockKernels {
 		if cpuid.CPU.Supports(cpuid.GFNI) {
-			return asmKernels(dotRowsGFNI, dot1AVX512, unpackAVX512, true)
+			return asmKernels(dotRowsGFNI, dotStreamsGFNI, dot1AVX512, unpackAVX512, true)
 		}
-		return asmKernels(dotRowsAVX512, dot1AVX512, unpackAVX512, true)
+		return asmKernels(dotRowsAVX512, dotStreamsAVX512, dot1AVX512, unpackAVX512, true)
 	}()
-	avx512ShiftKernels = asmKernels(dotRowsAVX512, dot1AVX512, unpackAVX512, true)
-	avx2Kernels        = asmKernels(dotRowsAVX2, dot1AVX2, unpackAVX2, false)
+	avx512ShiftKernels = asmKernels(dotRowsAVX512, dotStreamsAVX512, dot1AVX512, unpackAVX512, true)
+	// The AVX2 kernel reads four plain rows, stride bytes apart: four
+	// streams already.
+	avx2Kernels = asmKernels(dotRowsAVX2, nil, dot1AVX2, unpackAVX2, false)
 )
 
 //go:noescape
 func dotRowsI8AVX512(w *byte, stride int, groups int, x *byte, blocks int, out *int32)
+
+//go:noescape
+func dotStreamsI8AVX512(w *byte, stride int, groups int, x *byte, blocks int, out *int32)
 
 // int8RowsFor returns the level's int8 × int8 row loop, or nil.
 func int8RowsFor(l Level) func(w []byte, stride int, xu []byte, out []int32) {
@@ -71,6 +83,16 @@ func int8RowsFor(l Level) func(w []byte, stride int, xu []byte, out []int32) {
 		}
 		_ = w[4*groups*stride-1]
 		_ = xu[blocks*int8Block-1]
-		dotRowsI8AVX512(&w[0], stride, groups, &xu[0], blocks, &out[0])
+		_ = out[4*groups-1]
+		done := 0
+		if fourStreams {
+			done = groups &^ 3
+			if done > 0 {
+				dotStreamsI8AVX512(&w[0], stride, done, &xu[0], blocks, &out[0])
+			}
+		}
+		if done < groups {
+			dotRowsI8AVX512(&w[4*done*stride], stride, groups-done, &xu[0], blocks, &out[4*done])
+		}
 	}
 }

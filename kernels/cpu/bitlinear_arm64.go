@@ -24,6 +24,6 @@ func dot1NEON(w *byte, x *int8, blocks int) int32
 func unpackNEON(dst *int8, src *byte, blocks int)
 
 var (
-	sdotKernels = asmKernels(dotRowsSDOT, dot1SDOT, unpackNEON, false)
-	neonKernels = asmKernels(dotRowsNEON, dot1NEON, unpackNEON, false)
+	sdotKernels = asmKernels(dotRowsSDOT, nil, dot1SDOT, unpackNEON, false)
+	neonKernels = asmKernels(dotRowsNEON, nil, dot1NEON, unpackNEON, false)
 )

@@ -25,3 +25,11 @@ func SetInt8Prefetch(n int) int {
 	int8Prefetch = n
 	return old
 }
+
+// SetFourStreams turns the four-stream AVX-512 kernels on or off and
+// returns the old setting; off, the one-stream kernels take every group.
+func SetFourStreams(on bool) bool {
+	old := fourStreams
+	fourStreams = on
+	return old
+}

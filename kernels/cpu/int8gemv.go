@@ -127,19 +127,15 @@ func (g *Int8GEMV) Close() error {
 
 func (g *Int8GEMV) runRows(lo, hi int) {
 	n := lo
-	if g.simd != nil {
-		for ; n+4 <= hi; n += rowChunk {
-			rows := min(rowChunk, (hi-n)&^3)
-			g.simd(g.woven[n*g.stride:(n+rows)*g.stride], g.stride, g.xu, g.acc[n:n+rows])
-			for i := n; i < n+rows; i++ {
-				g.acc[i] -= g.bias[i]
-			}
-			g.scale(n, n+rows)
-			if rows < rowChunk {
-				n += rows
-				break
-			}
+	if rows := (hi - n) &^ 3; g.simd != nil && rows > 0 {
+		// One call over the range: one token reuses nothing, and the
+		// four-stream kernel splits the range into four far-apart streams.
+		g.simd(g.woven[n*g.stride:(n+rows)*g.stride], g.stride, g.xu, g.acc[n:n+rows])
+		for i := n; i < n+rows; i++ {
+			g.acc[i] -= g.bias[i]
 		}
+		g.scale(n, n+rows)
+		n += rows
 	}
 	for ; n < hi; n++ { // the generic level, and the last 1-3 rows
 		g.acc[n] = dotInt8(g.plain[n*g.k:(n+1)*g.k], g.xq)

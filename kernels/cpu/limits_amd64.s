@@ -76,6 +76,112 @@ read256_done:
 	VZEROUPPER
 	RET
 
+// func read4AVX512(p *byte, q int) uint64
+// Streams the four quarters p[0:q], p[q:2q], p[2q:3q], p[3q:4q] (q a
+// multiple of 256) side by side, 256 bytes of each per step: one core
+// reads DRAM faster from several sequential streams than from one (see
+// readerFor), and the four-stream GEMV kernels read this way.
+TEXT ·read4AVX512(SB), NOSPLIT, $0-24
+	MOVQ p+0(FP), SI
+	MOVQ q+8(FP), DX
+	MOVQ DX, CX
+	SHRQ $8, CX
+	LEAQ (SI)(DX*2), DI
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	TESTQ CX, CX
+	JZ   read4_512_done
+
+read4_512_loop:
+	VPXORQ (SI), Z0, Z0
+	VPXORQ 64(SI), Z1, Z1
+	VPXORQ 128(SI), Z2, Z2
+	VPXORQ 192(SI), Z3, Z3
+	VPXORQ (SI)(DX*1), Z0, Z0
+	VPXORQ 64(SI)(DX*1), Z1, Z1
+	VPXORQ 128(SI)(DX*1), Z2, Z2
+	VPXORQ 192(SI)(DX*1), Z3, Z3
+	VPXORQ (DI), Z0, Z0
+	VPXORQ 64(DI), Z1, Z1
+	VPXORQ 128(DI), Z2, Z2
+	VPXORQ 192(DI), Z3, Z3
+	VPXORQ (DI)(DX*1), Z0, Z0
+	VPXORQ 64(DI)(DX*1), Z1, Z1
+	VPXORQ 128(DI)(DX*1), Z2, Z2
+	VPXORQ 192(DI)(DX*1), Z3, Z3
+	ADDQ $256, SI
+	ADDQ $256, DI
+	DECQ CX
+	JNZ  read4_512_loop
+
+read4_512_done:
+	VPXORQ Z1, Z0, Z0
+	VPXORQ Z3, Z2, Z2
+	VPXORQ Z2, Z0, Z0
+	VEXTRACTI64X4 $1, Z0, Y1
+	VPXOR  Y1, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPXOR  X1, X0, X0
+	VPSHUFD $0x4e, X0, X1
+	VPXOR  X1, X0, X0
+	MOVQ   X0, AX
+	MOVQ   AX, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func read4AVX2(p *byte, q int) uint64
+// read4AVX512 with 256-bit loads, 128 bytes of each quarter per step (q a
+// multiple of 128).
+TEXT ·read4AVX2(SB), NOSPLIT, $0-24
+	MOVQ p+0(FP), SI
+	MOVQ q+8(FP), DX
+	MOVQ DX, CX
+	SHRQ $7, CX
+	LEAQ (SI)(DX*2), DI
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	TESTQ CX, CX
+	JZ   read4_256_done
+
+read4_256_loop:
+	VPXOR (SI), Y0, Y0
+	VPXOR 32(SI), Y1, Y1
+	VPXOR 64(SI), Y2, Y2
+	VPXOR 96(SI), Y3, Y3
+	VPXOR (SI)(DX*1), Y0, Y0
+	VPXOR 32(SI)(DX*1), Y1, Y1
+	VPXOR 64(SI)(DX*1), Y2, Y2
+	VPXOR 96(SI)(DX*1), Y3, Y3
+	VPXOR (DI), Y0, Y0
+	VPXOR 32(DI), Y1, Y1
+	VPXOR 64(DI), Y2, Y2
+	VPXOR 96(DI), Y3, Y3
+	VPXOR (DI)(DX*1), Y0, Y0
+	VPXOR 32(DI)(DX*1), Y1, Y1
+	VPXOR 64(DI)(DX*1), Y2, Y2
+	VPXOR 96(DI)(DX*1), Y3, Y3
+	ADDQ $128, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  read4_256_loop
+
+read4_256_done:
+	VPXOR Y1, Y0, Y0
+	VPXOR Y3, Y2, Y2
+	VPXOR Y2, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPXOR X1, X0, X0
+	VPSHUFD $0x4e, X0, X1
+	VPXOR X1, X0, X0
+	MOVQ  X0, AX
+	MOVQ  AX, ret+16(FP)
+	VZEROUPPER
+	RET
+
 // func peakVNNI(iters int) uint64
 // Each iteration issues 16 independent VPDPBUSD (16 × 64 = 1024 int8 MACs)
 // on registers only: the int8 dot-product peak of one core.
