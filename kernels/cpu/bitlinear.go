@@ -125,23 +125,19 @@ func (b *bitLinearKernel) runRows(lo, hi int) {
 }
 
 // scale turns Σ (c+1)·x into outputs n.. of token m:
-// (acc − Σx)·wscale/xscale, in the reference's order, so results are
-// bit-identical to it.
+// (acc − Σx)·wscale/xscale (see rowEpilogue).
 func (b *bitLinearKernel) scale(m, n int, acc []int32) {
 	p := b.p
-	xs, xsum := p.XScales[m], b.xsum[m]
 	y := p.Y[m*p.N+n : m*p.N+n+len(acc)]
-	if rs := p.Weights.RowScales; rs != nil {
-		rs = rs[n : n+len(acc)]
-		for i, a := range acc {
-			y[i] = float32(a-xsum) * rs[i] / xs
-		}
-		return
+	var rs []float32
+	if p.Weights.RowScales != nil {
+		rs = p.Weights.RowScales[n : n+len(acc)]
 	}
-	ws := p.Weights.Scale
-	for i, a := range acc {
-		y[i] = float32(a-xsum) * ws / xs
+	epilogue := b.k.epilogue
+	if epilogue == nil {
+		epilogue = epilogueGeneric
 	}
+	epilogue(y, acc, nil, rs, b.xsum[m], p.Weights.Scale, p.XScales[m])
 }
 
 func (b *bitLinearKernel) Fetch() error { return nil }

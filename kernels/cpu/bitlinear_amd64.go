@@ -53,12 +53,18 @@ var (
 	// (one VGF2P8AFFINEQB instead of a shift and a mask: ~14% faster on
 	// cache-resident GEMV), else with shifts.
 	avx512Kernels = func() blockKernels {
+		k := asmKernels(dotRowsAVX512, dotStreamsAVX512, dot1AVX512, unpackAVX512, true)
 		if cpuid.CPU.Supports(cpuid.GFNI) {
-			return asmKernels(dotRowsGFNI, dotStreamsGFNI, dot1AVX512, unpackAVX512, true)
+			k = asmKernels(dotRowsGFNI, dotStreamsGFNI, dot1AVX512, unpackAVX512, true)
 		}
-		return asmKernels(dotRowsAVX512, dotStreamsAVX512, dot1AVX512, unpackAVX512, true)
+		k.epilogue = epilogueSIMD
+		return k
 	}()
-	avx512ShiftKernels = asmKernels(dotRowsAVX512, dotStreamsAVX512, dot1AVX512, unpackAVX512, true)
+	avx512ShiftKernels = func() blockKernels {
+		k := asmKernels(dotRowsAVX512, dotStreamsAVX512, dot1AVX512, unpackAVX512, true)
+		k.epilogue = epilogueSIMD
+		return k
+	}()
 	// The AVX2 kernel reads four plain rows, stride bytes apart: four
 	// streams already.
 	avx2Kernels = asmKernels(dotRowsAVX2, nil, dot1AVX2, unpackAVX2, false)
@@ -69,6 +75,9 @@ func dotRowsI8AVX512(w *byte, stride int, groups int, x *byte, blocks int, out *
 
 //go:noescape
 func dotStreamsI8AVX512(w *byte, stride int, groups int, x *byte, blocks int, out *int32)
+
+// int8EpilogueFor returns the epilogue the level's int8 row loop goes with.
+func int8EpilogueFor(Level) rowEpilogue { return epilogueSIMD }
 
 // int8RowsFor returns the level's int8 × int8 row loop, or nil.
 func int8RowsFor(l Level) func(w []byte, stride int, xu []byte, out []int32) {

@@ -29,6 +29,7 @@ type Int8GEMV struct {
 	xu           []byte    // activations + 128, zero-padded to stride
 	acc          []int32
 	simd         func(w []byte, stride int, xu []byte, out []int32)
+	epilogue     rowEpilogue // simd's
 	pool         *workerPool
 	rows         func(lo, hi int)
 	y            []float32 // the current Run's arguments
@@ -50,6 +51,7 @@ func (b *Backend) NewInt8GEMV(q []int8, scales []float32, n, k int) (*Int8GEMV, 
 	g := &Int8GEMV{n: n, k: k, plain: q, scales: scales, acc: make([]int32, n), pool: poolFor(b.threads)}
 	if b.level != LevelGeneric {
 		g.simd = int8RowsFor(b.level)
+		g.epilogue = int8EpilogueFor(b.level)
 		if g.simd == nil {
 			return nil, fmt.Errorf("cpu: %w", &kernels.NotImplementedError{Op: OpInt8GEMV, Backend: "cpu/" + string(b.level)})
 		}
@@ -131,21 +133,12 @@ func (g *Int8GEMV) runRows(lo, hi int) {
 		// One call over the range: one token reuses nothing, and the
 		// four-stream kernel splits the range into four far-apart streams.
 		g.simd(g.woven[n*g.stride:(n+rows)*g.stride], g.stride, g.xu, g.acc[n:n+rows])
-		for i := n; i < n+rows; i++ {
-			g.acc[i] -= g.bias[i]
-		}
-		g.scale(n, n+rows)
+		g.epilogue(g.y[n:n+rows], g.acc[n:n+rows], g.bias[n:n+rows], g.scales[n:n+rows], 0, 0, g.xscale)
 		n += rows
 	}
 	for ; n < hi; n++ { // the generic level, and the last 1-3 rows
 		g.acc[n] = dotInt8(g.plain[n*g.k:(n+1)*g.k], g.xq)
-		g.scale(n, n+1)
-	}
-}
-
-func (g *Int8GEMV) scale(lo, hi int) {
-	for i := lo; i < hi; i++ {
-		g.y[i] = float32(g.acc[i]) * g.scales[i] / g.xscale
+		epilogueGeneric(g.y[n:n+1], g.acc[n:n+1], nil, g.scales[n:n+1], 0, 0, g.xscale)
 	}
 }
 

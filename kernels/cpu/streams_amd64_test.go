@@ -3,6 +3,7 @@
 package cpu
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -75,6 +76,44 @@ func TestFourStreamKernels(t *testing.T) {
 				}
 				if out[i] != want {
 					t.Fatalf("int8, %d groups, K %d: row %d = %d, want %d", groups, stride, i, out[i], want)
+				}
+			}
+		}
+	}
+}
+
+// TestEpilogueSIMD checks the AVX-512 epilogue bit for bit against the
+// generic loop, for every tail length and each mix of bias and row
+// scales, sums at the int32 extremes included (the subtraction wraps in
+// both).
+func TestEpilogueSIMD(t *testing.T) {
+	r := rand.New(rand.NewPCG(91, 92))
+	for n := 0; n <= 50; n++ {
+		acc, bias := make([]int32, n), make([]int32, n)
+		rs := make([]float32, n)
+		for i := range acc {
+			acc[i] = []int32{-1 << 31, 1<<31 - 1, int32(r.Uint32()), int32(r.IntN(1 << 20))}[r.IntN(4)]
+			bias[i] = int32(r.Uint32())
+			rs[i] = r.Float32() * 0.1
+		}
+		for _, withBias := range []bool{false, true} {
+			for _, withRS := range []bool{false, true} {
+				var b []int32
+				var s []float32
+				if withBias {
+					b = bias
+				}
+				if withRS {
+					s = rs
+				}
+				sub, ws, xs := int32(r.Uint32()), r.Float32(), 1+r.Float32()*100
+				got, want := make([]float32, n), make([]float32, n)
+				epilogueSIMD(got, acc, b, s, sub, ws, xs)
+				epilogueGeneric(want, acc, b, s, sub, ws, xs)
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("n %d, bias %v, rs %v: y[%d] = %g, want %g", n, withBias, withRS, i, got[i], want[i])
+					}
 				}
 			}
 		}
