@@ -14,11 +14,9 @@ import (
 // 6144 (the choice with 4 KiB pages) 69.0-74.4%, 2048 and 16384 about 69%.
 var twoBitPrefetch = 4608
 
-// int8Prefetch is the same for the int8 loop of Int8GEMV (the LM head).
-// With 4 KiB pages no prefetch was best (91-95% of the read bandwidth
-// against 84-90%); with the weights in huge pages, BenchmarkInt8PrefetchSweep
-// over six runs gave 4096 bytes 80-83% against 75-80% at distance 0 (the
-// prefetch of the lines being loaded, as good as none) and 75-84% at 8192.
+// int8Prefetch is the same for the int8 loops of Int8GEMV (the LM head),
+// four streams and one. BenchmarkInt8PrefetchSweep, four streams, weights
+// in huge pages: see I8_STREAMS_BLOCK.
 var int8Prefetch = 4096
 
 //go:noescape

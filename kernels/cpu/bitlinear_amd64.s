@@ -601,7 +601,12 @@ TEXT ·dotRowsI8AVX512(SB), NOSPLIT, $0-48
 
 // Four streams of int8 rows (see STREAMS4): per step 256 activations (Z0-Z3)
 // against 1024 bytes of each stream's group, row i of stream s into
-// Z(16+4s+i).
+// Z(16+4s+i). Unlike the 2-bit loop, this one does better with a software
+// prefetch, one line per 256 bytes of each stream int8Prefetch bytes ahead
+// (R14 = 4·AX + the distance): on the 2-core EPYC, 80-84% of the
+// four-stream read rate without it, 97-99% with it at 4096 bytes (the
+// 2-bit loop, with four times the instructions per byte, lost 15-20
+// points to any prefetch).
 #define I8_STREAM(p, a0, a1, a2, a3) \
 	VPDPBUSD 0(p)(AX*4), Z0, a0 \
 	VPDPBUSD 64(p)(AX*4), Z0, a1 \
@@ -620,7 +625,20 @@ TEXT ·dotRowsI8AVX512(SB), NOSPLIT, $0-48
 	VPDPBUSD 896(p)(AX*4), Z3, a2 \
 	VPDPBUSD 960(p)(AX*4), Z3, a3
 
+#define PREFETCH_STREAMS(off) \
+	PREFETCHT0 off(SI)(R14*1) \
+	PREFETCHT0 off(R9)(R14*1) \
+	PREFETCHT0 off(R10)(R14*1) \
+	PREFETCHT0 off(R11)(R14*1)
+
 #define I8_STREAMS_BLOCK \
+	MOVQ AX, R14 \
+	SHLQ $2, R14 \
+	ADDQ ·int8Prefetch(SB), R14 \
+	PREFETCH_STREAMS(0) \
+	PREFETCH_STREAMS(256) \
+	PREFETCH_STREAMS(512) \
+	PREFETCH_STREAMS(768) \
 	VMOVDQU64 (DI), Z0 \
 	VMOVDQU64 64(DI), Z1 \
 	VMOVDQU64 128(DI), Z2 \

@@ -118,10 +118,9 @@ func poolBuffer(b *testing.B, n int) []byte {
 	return buf
 }
 
-// BenchmarkInt8PrefetchSweep does the same for the one-stream int8 loop
+// BenchmarkInt8PrefetchSweep does the same for the int8 loop, four streams,
 // over the 2B4T LM head (128256×2560, 328 MB).
 func BenchmarkInt8PrefetchSweep(b *testing.B) {
-	defer cpu.SetFourStreams(cpu.SetFourStreams(false))
 	buf, rounds, run := lmHead(b)
 	sweep(b, "prefetch", cpu.SetInt8Prefetch, []int{0, 2048, 4096, 8192, 16384}, rounds, buf, run)
 }
