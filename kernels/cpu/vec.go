@@ -21,6 +21,8 @@ type vecKernels struct {
 	// vecMat4 is vecMat for four vectors a[h] against one matrix, into
 	// y[h] (all of len(y[0]) columns and len(a[0]) rows).
 	vecMat4 func(y, a *[4][]float32, m []float32, stride int)
+	// rmsNorm writes x / sqrt(mean(x²) + eps) · g into dst.
+	rmsNorm func(dst, x, g []float32, eps float32)
 	// expShift writes dst[i] = e^(src[i]−m) and returns their sum: the
 	// softmax numerators and denominator.
 	expShift func(dst, src []float32, m float32) float32

@@ -33,8 +33,42 @@ func vecMat4AVX512(y0, y1, y2, y3, a0, a1, a2, a3, m *float32, rows int, stride 
 //go:noescape
 func dot4F32AVX2(x *float32, w *float32, stride int, n8 int, out *[4]float32)
 
+//go:noescape
+func sumSquaresAVX512(x *float32, n64 int) float32
+
+//go:noescape
+func scaleMulAVX512(dst, x, gain *float32, n16 int, s float32)
+
+// rmsNormAVX512 is rmsNormGeneric with SIMD sums and products; the sum of
+// squares is taken in another order, so results may differ from the
+// generic loop's in the last bits.
+func rmsNormAVX512(dst, x, g []float32, eps float32) {
+	n := len(x)
+	if n == 0 {
+		return
+	}
+	g, dst = g[:n], dst[:n]
+	n64 := n &^ 63
+	var s float32
+	if n64 > 0 {
+		s = sumSquaresAVX512(&x[0], n64)
+	}
+	for _, v := range x[n64:] {
+		s += v * v
+	}
+	inv := rmsInverse(s, n, eps)
+	n16 := n &^ 15
+	if n16 > 0 {
+		scaleMulAVX512(&dst[0], &x[0], &g[0], n16, inv)
+	}
+	for i := n16; i < n; i++ {
+		dst[i] = x[i] * inv * g[i]
+	}
+}
+
 var (
 	vecAVX512 = vecKernels{
+		rmsNorm:     rmsNormAVX512,
 		quantizeRow: quantizeRowWith(absmaxAVX512, 16, quantAVX512, 16),
 		matMulRows:  matMulRowsWith(dot4F32AVX512, 16),
 		vecMat:      vecMatWith(vecMatAVX512, 16),

@@ -511,3 +511,72 @@ vecmat4_narrow_store:
 vecmat4_done:
 	VZEROUPPER
 	RET
+
+// func sumSquaresAVX512(x *float32, n64 int) float32
+// Σ x² over n64 values (a multiple of 64), in four 16-lane FMA chains.
+TEXT ·sumSquaresAVX512(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), SI
+	MOVQ n64+8(FP), CX
+	SHRQ $6, CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	TESTQ CX, CX
+	JZ   sumsq512_done
+
+sumsq512_loop:
+	VMOVUPS     (SI), Z4
+	VFMADD231PS Z4, Z4, Z0
+	VMOVUPS     64(SI), Z5
+	VFMADD231PS Z5, Z5, Z1
+	VMOVUPS     128(SI), Z6
+	VFMADD231PS Z6, Z6, Z2
+	VMOVUPS     192(SI), Z7
+	VFMADD231PS Z7, Z7, Z3
+	ADDQ $256, SI
+	DECQ CX
+	JNZ  sumsq512_loop
+
+sumsq512_done:
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
+	VEXTRACTF64X4 $1, Z0, Y1
+	VADDPS Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VPERMILPS $0x4e, X0, X1
+	VADDPS X1, X0, X0
+	VPERMILPS $0xb1, X0, X1
+	VADDPS X1, X0, X0
+	MOVSS X0, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func scaleMulAVX512(dst, x, gain *float32, n16 int, s float32)
+// dst[i] = x[i]·s·gain[i] for n16 values (a multiple of 16), multiplied in
+// that order, as the scalar loop does.
+TEXT ·scaleMulAVX512(SB), NOSPLIT, $0-36
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ gain+16(FP), DX
+	MOVQ n16+24(FP), CX
+	SHRQ $4, CX
+	MOVSS s+32(FP), X1
+	VBROADCASTSS X1, Z1
+	XORQ AX, AX
+	TESTQ CX, CX
+	JZ   scalemul512_done
+
+scalemul512_loop:
+	VMULPS (SI)(AX*4), Z1, Z0
+	VMULPS (DX)(AX*4), Z0, Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	DECQ CX
+	JNZ  scalemul512_loop
+
+scalemul512_done:
+	VZEROUPPER
+	RET

@@ -154,3 +154,46 @@ func TestVecMat4(t *testing.T) {
 		}
 	}
 }
+
+// TestRMSNorm checks every level's RMSNorm against a float64 evaluation,
+// within the float32 error bound of a sum of n squares over four or more
+// lanes (n/4 roundings, halved by the square root) plus three roundings,
+// and that nothing is written past len(x).
+func TestRMSNorm(t *testing.T) {
+	r := rand.New(rand.NewPCG(101, 102))
+	for _, l := range cpu.Levels() {
+		f, err := cpu.New(l).RMSNorm()
+		var ni *kernels.NotImplementedError
+		if errors.As(err, &ni) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{1, 15, 16, 17, 63, 64, 65, 127, 200, 2560, 6912} {
+			x, g := make([]float32, n), make([]float32, n)
+			for i := range x {
+				x[i] = float32(r.NormFloat64()) * 3
+				g[i] = 0.5 + r.Float32()
+			}
+			const eps = 1e-5
+			dst := make([]float32, n+1)
+			dst[n] = 42
+			f(dst[:n], x, g, eps)
+			var ss float64
+			for _, v := range x {
+				ss += float64(v) * float64(v)
+			}
+			inv := 1 / math.Sqrt(ss/float64(n)+eps)
+			for i, v := range x {
+				want := float64(v) * inv * float64(g[i])
+				if d := math.Abs(float64(dst[i]) - want); d > (3+float64(n)/8)*0x1p-24*math.Abs(want)+1e-30 {
+					t.Fatalf("%s n=%d: dst[%d] = %g, want %g", l, n, i, dst[i], want)
+				}
+			}
+			if dst[n] != 42 {
+				t.Fatalf("%s n=%d: wrote past the end", l, n)
+			}
+		}
+	}
+}

@@ -11,7 +11,8 @@ import (
 type workloadLoop interface {
 	~func(y, a, m []float32, stride int) |
 		~func(y, a *[4][]float32, m []float32, stride int) |
-		~func(dst, src []float32, m float32) float32
+		~func(dst, src []float32, m float32) float32 |
+		~func(dst, x, g []float32, eps float32)
 }
 
 // levelLoop returns b's loop for op: the portable one at the generic level,
@@ -47,6 +48,40 @@ func vecMatGeneric(y, a, m []float32, stride int) {
 			y[j] += ai * v
 		}
 	}
+}
+
+// RMSNorm returns the level's loop dst = x / sqrt(mean(x²) + eps) · g
+// (len(x) values; g and dst at least as long). The AVX-512 loop sums the
+// squares in 64 lanes, so it may differ from the generic loop in the last
+// bits (tested within 4 ulp). A SIMD level without it returns a
+// *kernels.NotImplementedError.
+func (b *Backend) RMSNorm() (func(dst, x, g []float32, eps float32), error) {
+	return levelLoop(b, "RMSNorm", rmsNormGeneric, vecKernelsFor(b.level).rmsNorm)
+}
+
+func rmsNormGeneric(dst, x, g []float32, eps float32) {
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i] * x[i]
+		s1 += x[i+1] * x[i+1]
+		s2 += x[i+2] * x[i+2]
+		s3 += x[i+3] * x[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i] * x[i]
+	}
+	inv := rmsInverse(s0+s1+s2+s3, len(x), eps)
+	g = g[:len(x)]
+	dst = dst[:len(x)]
+	for i, v := range x {
+		dst[i] = v * inv * g[i]
+	}
+}
+
+// rmsInverse is 1/sqrt(sum/n + eps), rounded from float64.
+func rmsInverse(sum float32, n int, eps float32) float32 {
+	return float32(1 / math.Sqrt(float64(sum/float32(n)+eps)))
 }
 
 // ExpShift returns the level's loop dst[i] = e^(src[i]−m) for i <

@@ -38,7 +38,8 @@ func (p Part) String() string { return partNames[p] }
 
 // Engine runs a model on a CPU backend: every projection is a BitLinear
 // kernel of the backend, every quantization its QuantizeActivations kernel,
-// the LM head its Int8GEMV and attention its VecMat loop. A backend level
+// the LM head its Int8GEMV, every RMSNorm its RMSNorm loop and attention
+// its VecMat loops. A backend level
 // that lacks one of them makes NewEngine fail; nothing is swapped in.
 type Engine struct {
 	w        *Weights
@@ -47,6 +48,7 @@ type Engine struct {
 	vecMat   func(y, a, m []float32, stride int)
 	vecMat4  func(y, a *[4][]float32, m []float32, stride int)
 	expShift func(dst, src []float32, m float32) float32
+	rmsNorm  func(dst, x, g []float32, eps float32)
 	lmHead   *cpu.Int8GEMV
 	rope     *ropeTable
 	kt       [][]float32 // per layer: KVHeads × HeadDim × capacity (keys transposed: Q·Kᵀ is a vector × matrix)
@@ -92,11 +94,15 @@ func NewEngine(w *Weights, be *cpu.Backend, capacity, batch int) (*Engine, error
 	if err != nil {
 		return nil, fmt.Errorf("model: attention: %w", err)
 	}
+	norm, err := be.RMSNorm()
+	if err != nil {
+		return nil, fmt.Errorf("model: norms: %w", err)
+	}
 	head, err := be.NewInt8GEMV(w.Embed, w.EmbedRows, c.Vocab, c.Hidden)
 	if err != nil {
 		return nil, fmt.Errorf("model: LM head: %w", err)
 	}
-	e := &Engine{w: w, c: c, capacity: capacity, vecMat: vecMat, lmHead: head,
+	e := &Engine{w: w, c: c, capacity: capacity, vecMat: vecMat, rmsNorm: norm, lmHead: head,
 		rope:   newRopeTable(c.HeadDim, capacity, c.RopeTheta),
 		scores: make([]float32, capacity)}
 	if err := e.initAttention(be); err != nil {
@@ -361,7 +367,7 @@ func (e *Engine) initAttention(be *cpu.Backend) error {
 func (e *Engine) normQuantize(q quantizer, src, g []float32) error {
 	w := len(g)
 	for i := range len(src) / w {
-		rmsNorm(q.x[i*w:(i+1)*w], src[i*w:(i+1)*w], g, e.c.NormEps)
+		e.rmsNorm(q.x[i*w:(i+1)*w], src[i*w:(i+1)*w], g, e.c.NormEps)
 	}
 	return q.k.Run()
 }

@@ -2,27 +2,6 @@ package model
 
 import "math"
 
-// rmsNorm writes x / sqrt(mean(x²) + eps) · g into dst.
-func rmsNorm(dst, x, g []float32, eps float32) {
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		s0 += x[i] * x[i]
-		s1 += x[i+1] * x[i+1]
-		s2 += x[i+2] * x[i+2]
-		s3 += x[i+3] * x[i+3]
-	}
-	for ; i < len(x); i++ {
-		s0 += x[i] * x[i]
-	}
-	inv := float32(1 / math.Sqrt(float64((s0+s1+s2+s3)/float32(len(x))+eps)))
-	g = g[:len(x)]
-	dst = dst[:len(x)]
-	for i, v := range x {
-		dst[i] = v * inv * g[i]
-	}
-}
-
 // ropeTable holds cos and sin of pos·θ^(-2i/d) for every position below
 // capacity, HeadDim/2 pairs per position (the rotate-half convention of
 // Llama and BitNet: element i pairs with element i + d/2).

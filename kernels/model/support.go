@@ -3,8 +3,8 @@ package model
 import "github.com/bitnet-go/bitnet-bench/kernels/cpu"
 
 // Supported returns nil when be has its own code for every part of the
-// model (BitLinear and quantization, the int8 LM head, VecMat and ExpShift
-// for attention), else the first part it lacks: a model run on such a
+// model (BitLinear and quantization, the int8 LM head, RMSNorm, VecMat and
+// ExpShift for attention), else the first part it lacks: a model run on such a
 // level would time another level's loops under its name.
 func Supported(be *cpu.Backend) error {
 	if err := be.Available(); err != nil {
@@ -17,6 +17,9 @@ func Supported(be *cpu.Backend) error {
 		return err
 	}
 	if _, err := be.VecMat4(); err != nil {
+		return err
+	}
+	if _, err := be.RMSNorm(); err != nil {
 		return err
 	}
 	_, err := be.NewInt8GEMV([]int8{1}, []float32{1}, 1, 1)
