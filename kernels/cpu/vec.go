@@ -23,6 +23,9 @@ type vecKernels struct {
 	vecMat4 func(y, a *[4][]float32, m []float32, stride int)
 	// rmsNorm writes x / sqrt(mean(x²) + eps) · g into dst.
 	rmsNorm func(dst, x, g []float32, eps float32)
+	// reluSquaredGate writes relu(g)²·u into dst (the ReLU² GLU of
+	// BitNet b1.58's FFN), bit-identical to reluSquaredGateGeneric.
+	reluSquaredGate func(dst, g, u []float32)
 	// expShift writes dst[i] = e^(src[i]−m) and returns their sum: the
 	// softmax numerators and denominator.
 	expShift func(dst, src []float32, m float32) float32

@@ -66,13 +66,30 @@ func rmsNormAVX512(dst, x, g []float32, eps float32) {
 	}
 }
 
+//go:noescape
+func reluSqGateAVX512(dst, gate, up *float32, n16 int)
+
+func reluSquaredGateAVX512(dst, g, u []float32) {
+	n := len(g)
+	if n == 0 {
+		return
+	}
+	u, dst = u[:n], dst[:n]
+	n16 := n &^ 15
+	if n16 > 0 {
+		reluSqGateAVX512(&dst[0], &g[0], &u[0], n16)
+	}
+	reluSquaredGateGeneric(dst[n16:], g[n16:], u[n16:])
+}
+
 var (
 	vecAVX512 = vecKernels{
-		rmsNorm:     rmsNormAVX512,
-		quantizeRow: quantizeRowWith(absmaxAVX512, 16, quantAVX512, 16),
-		matMulRows:  matMulRowsWith(dot4F32AVX512, 16),
-		vecMat:      vecMatWith(vecMatAVX512, 16),
-		vecMat4:     vecMat4Checked,
+		rmsNorm:         rmsNormAVX512,
+		reluSquaredGate: reluSquaredGateAVX512,
+		quantizeRow:     quantizeRowWith(absmaxAVX512, 16, quantAVX512, 16),
+		matMulRows:      matMulRowsWith(dot4F32AVX512, 16),
+		vecMat:          vecMatWith(vecMatAVX512, 16),
+		vecMat4:         vecMat4Checked,
 		expShift: func(dst, src []float32, m float32) float32 {
 			if len(src) == 0 {
 				return 0

@@ -580,3 +580,32 @@ scalemul512_loop:
 scalemul512_done:
 	VZEROUPPER
 	RET
+
+// func reluSqGateAVX512(dst, gate, up *float32, n16 int)
+// dst = relu(gate)²·up for n16 values (a multiple of 16). The ReLU clears
+// every value whose sign bit is set (the sign, shifted into a mask), as
+// the generic loop does, so results are bit-identical to it.
+TEXT ·reluSqGateAVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ gate+8(FP), SI
+	MOVQ up+16(FP), DX
+	MOVQ n16+24(FP), CX
+	SHRQ $4, CX
+	XORQ AX, AX
+	TESTQ CX, CX
+	JZ   relusq512_done
+
+relusq512_loop:
+	VMOVUPS (SI)(AX*4), Z0
+	VPSRAD  $31, Z0, Z1
+	VPANDND Z0, Z1, Z0
+	VMULPS  Z0, Z0, Z0
+	VMULPS  (DX)(AX*4), Z0, Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	DECQ CX
+	JNZ  relusq512_loop
+
+relusq512_done:
+	VZEROUPPER
+	RET

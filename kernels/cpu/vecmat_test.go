@@ -197,3 +197,47 @@ func TestRMSNorm(t *testing.T) {
 		}
 	}
 }
+
+// TestReLUSquaredGate checks every level's loop bit for bit against
+// relu(g)²·u computed here, on every tail length, with negative values, -0,
+// NaNs of both signs, infinities and subnormals in g.
+func TestReLUSquaredGate(t *testing.T) {
+	r := rand.New(rand.NewPCG(111, 112))
+	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), -float32(math.NaN()),
+		float32(math.Inf(1)), float32(math.Inf(-1)), 1e-40, -1e-40, 3e38, -3e38}
+	for _, l := range cpu.Levels() {
+		f, err := cpu.New(l).ReLUSquaredGate()
+		var ni *kernels.NotImplementedError
+		if errors.As(err, &ni) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for n := 0; n <= 70; n++ {
+			g, u := make([]float32, n), make([]float32, n)
+			for i := range g {
+				g[i] = float32(r.NormFloat64())
+				if r.IntN(4) == 0 {
+					g[i] = special[r.IntN(len(special))]
+				}
+				u[i] = float32(r.NormFloat64())
+			}
+			dst := make([]float32, n+1)
+			dst[n] = 42
+			f(dst[:n], g, u)
+			for i, v := range g {
+				if math.Signbit(float64(v)) {
+					v = 0
+				}
+				want := v * v * u[i]
+				if math.Float32bits(dst[i]) != math.Float32bits(want) && !(want != want && dst[i] != dst[i]) {
+					t.Fatalf("%s n=%d: relu(%g)²·%g = %g, want %g", l, n, g[i], u[i], dst[i], want)
+				}
+			}
+			if dst[n] != 42 {
+				t.Fatalf("%s n=%d: wrote past the end", l, n)
+			}
+		}
+	}
+}

@@ -12,7 +12,8 @@ type workloadLoop interface {
 	~func(y, a, m []float32, stride int) |
 		~func(y, a *[4][]float32, m []float32, stride int) |
 		~func(dst, src []float32, m float32) float32 |
-		~func(dst, x, g []float32, eps float32)
+		~func(dst, x, g []float32, eps float32) |
+		~func(dst, g, u []float32)
 }
 
 // levelLoop returns b's loop for op: the portable one at the generic level,
@@ -82,6 +83,27 @@ func rmsNormGeneric(dst, x, g []float32, eps float32) {
 // rmsInverse is 1/sqrt(sum/n + eps), rounded from float64.
 func rmsInverse(sum float32, n int, eps float32) float32 {
 	return float32(1 / math.Sqrt(float64(sum/float32(n)+eps)))
+}
+
+// ReLUSquaredGate returns the level's loop dst[i] = relu(g[i])²·u[i] for
+// i < len(g): the gated FFN activation of BitNet b1.58. A SIMD level
+// without it returns a *kernels.NotImplementedError.
+func (b *Backend) ReLUSquaredGate() (func(dst, g, u []float32), error) {
+	return levelLoop(b, "ReLUSquaredGate", reluSquaredGateGeneric, vecKernelsFor(b.level).reluSquaredGate)
+}
+
+// reluSquaredGateGeneric clears negative values with the sign as a mask,
+// not a branch: gate signs are random, and a mispredicted branch per
+// element made this loop 10× slower (42 µs per 2B4T layer against 4).
+// -0 and NaNs with the sign bit set become +0, like every other negative.
+func reluSquaredGateGeneric(dst, g, u []float32) {
+	u = u[:len(g)]
+	dst = dst[:len(g)]
+	for i, v := range g {
+		b := math.Float32bits(v)
+		v = math.Float32frombits(b &^ uint32(int32(b)>>31))
+		dst[i] = v * v * u[i]
+	}
 }
 
 // ExpShift returns the level's loop dst[i] = e^(src[i]−m) for i <

@@ -38,26 +38,27 @@ func (p Part) String() string { return partNames[p] }
 
 // Engine runs a model on a CPU backend: every projection is a BitLinear
 // kernel of the backend, every quantization its QuantizeActivations kernel,
-// the LM head its Int8GEMV, every RMSNorm its RMSNorm loop and attention
-// its VecMat loops. A backend level
+// the LM head its Int8GEMV, every RMSNorm and the FFN's ReLU² gate its
+// loops, and attention its VecMat loops. A backend level
 // that lacks one of them makes NewEngine fail; nothing is swapped in.
 type Engine struct {
-	w        *Weights
-	c        Config
-	capacity int
-	vecMat   func(y, a, m []float32, stride int)
-	vecMat4  func(y, a *[4][]float32, m []float32, stride int)
-	expShift func(dst, src []float32, m float32) float32
-	rmsNorm  func(dst, x, g []float32, eps float32)
-	lmHead   *cpu.Int8GEMV
-	rope     *ropeTable
-	kt       [][]float32 // per layer: KVHeads × HeadDim × capacity (keys transposed: Q·Kᵀ is a vector × matrix)
-	v        [][]float32 // per layer: KVHeads × capacity × HeadDim
-	closed   bool
-	dec, pre *pass
-	scores   []float32 // capacity
-	qScaled  []float32 // 4·HeadDim: query heads times 1/√HeadDim
-	probs4   []float32 // 4·capacity: the scores, then probabilities, of four heads
+	w               *Weights
+	c               Config
+	capacity        int
+	vecMat          func(y, a, m []float32, stride int)
+	vecMat4         func(y, a *[4][]float32, m []float32, stride int)
+	expShift        func(dst, src []float32, m float32) float32
+	rmsNorm         func(dst, x, g []float32, eps float32)
+	reluSquaredGate func(dst, g, u []float32)
+	lmHead          *cpu.Int8GEMV
+	rope            *ropeTable
+	kt              [][]float32 // per layer: KVHeads × HeadDim × capacity (keys transposed: Q·Kᵀ is a vector × matrix)
+	v               [][]float32 // per layer: KVHeads × capacity × HeadDim
+	closed          bool
+	dec, pre        *pass
+	scores          []float32 // capacity
+	qScaled         []float32 // 4·HeadDim: query heads times 1/√HeadDim
+	probs4          []float32 // 4·capacity: the scores, then probabilities, of four heads
 	// Times accumulates the wall time of each part over every Step and
 	// Prefill since the last ResetTimes.
 	Times [NumParts]time.Duration
@@ -98,11 +99,15 @@ func NewEngine(w *Weights, be *cpu.Backend, capacity, batch int) (*Engine, error
 	if err != nil {
 		return nil, fmt.Errorf("model: norms: %w", err)
 	}
+	relu2, err := be.ReLUSquaredGate()
+	if err != nil {
+		return nil, fmt.Errorf("model: FFN: %w", err)
+	}
 	head, err := be.NewInt8GEMV(w.Embed, w.EmbedRows, c.Vocab, c.Hidden)
 	if err != nil {
 		return nil, fmt.Errorf("model: LM head: %w", err)
 	}
-	e := &Engine{w: w, c: c, capacity: capacity, vecMat: vecMat, rmsNorm: norm, lmHead: head,
+	e := &Engine{w: w, c: c, capacity: capacity, vecMat: vecMat, rmsNorm: norm, reluSquaredGate: relu2, lmHead: head,
 		rope:   newRopeTable(c.HeadDim, capacity, c.RopeTheta),
 		scores: make([]float32, capacity)}
 	if err := e.initAttention(be); err != nil {
@@ -331,7 +336,7 @@ func (e *Engine) layer(p *pass, l int, pos0 int, t time.Time) (time.Time, error)
 	t = e.tick(PartGateUp, t)
 	for i := range p.m {
 		gu := p.guOut[i*2*c.FFN : (i+1)*2*c.FFN]
-		reluSquaredGate(p.act[i*c.FFN:(i+1)*c.FFN], gu[:c.FFN], gu[c.FFN:])
+		e.reluSquaredGate(p.act[i*c.FFN:(i+1)*c.FFN], gu[:c.FFN], gu[c.FFN:])
 	}
 	t = e.tick(PartReLU2, t)
 	if err := e.normQuantize(p.ffnQ, p.act, lw.FFNSubNorm); err != nil {
@@ -441,19 +446,5 @@ func addInto(dst, src []float32) {
 	src = src[:len(dst)]
 	for i := range dst {
 		dst[i] += src[i]
-	}
-}
-
-// reluSquaredGate writes relu(g)²·u. The ReLU clears negative values
-// with the sign as a mask, not a branch: gate signs are random, and a
-// mispredicted branch per element made this loop 10× slower (42 µs per
-// 2B4T layer against 4).
-func reluSquaredGate(dst, g, u []float32) {
-	u = u[:len(g)]
-	dst = dst[:len(g)]
-	for i, v := range g {
-		b := math.Float32bits(v)
-		v = math.Float32frombits(b &^ uint32(int32(b)>>31))
-		dst[i] = v * v * u[i]
 	}
 }
