@@ -56,20 +56,24 @@ GLOBL plane3<>(SB), RODATA|NOPTR, $8
 	VGF2P8AFFINEQB $0, Z14, Z4, Z8 \
 	VPDPBUSD       Z3, Z8, a3
 
-// Sum four int32 accumulators and store the total at off(R8).
-#define AVX512_REDUCE(a0, a1, a2, a3, y0, off) \
-	VPADDD        a1, a0, a0 \
-	VPADDD        a3, a2, a2 \
-	VPADDD        a2, a0, a0 \
-	VEXTRACTI64X4 $1, a0, Y9 \
-	VPADDD        Y9, y0, Y9 \
+// Sum accumulator a (y: its low 256 bits) and store the total at dst.
+#define REDUCE1(a, y, dst) \
+	VEXTRACTI64X4 $1, a, Y9 \
+	VPADDD        Y9, y, Y9 \
 	VEXTRACTI128  $1, Y9, X10 \
 	VPADDD        X10, X9, X9 \
 	VPSHUFD       $0x4e, X9, X10 \
 	VPADDD        X10, X9, X9 \
 	VPSHUFD       $0xb1, X9, X10 \
 	VPADDD        X10, X9, X9 \
-	MOVL          X9, off(R8)
+	MOVL          X9, dst
+
+// Sum four int32 accumulators and store the total at off(R8).
+#define AVX512_REDUCE(a0, a1, a2, a3, y0, off) \
+	VPADDD a1, a0, a0 \
+	VPADDD a3, a2, a2 \
+	VPADDD a2, a0, a0 \
+	REDUCE1(a0, y0, off(R8))
 
 // dotRows: groups of four rows, sixteen independent accumulators (row ×
 // plane) so the VPDPBUSD latency is hidden; the activations are loaded once
@@ -79,6 +83,22 @@ GLOBL plane3<>(SB), RODATA|NOPTR, $8
 // row groups woven by pack.InterleaveRowGroups (block b of row i of a group
 // at 256·b + 64·i; groups 4·stride bytes apart); the AVX2 kernel reads the
 // plain layout (rows stride bytes apart).
+
+// GROUP_BLOCKS is the inner loop of the row-group frames: zero Z16-Z31,
+// point DI at x and AX at the group's first block, run BLOCK blocks times,
+// and end at lreduce.
+#define GROUP_BLOCKS(BLOCK, lblock, lreduce) \
+	MOVQ  x+24(FP), DI \
+	MOVQ  blocks+32(FP), CX \
+	ZERO16 \
+	XORQ  AX, AX \
+	TESTQ CX, CX \
+	JZ    lreduce \
+lblock: \
+	BLOCK \
+	DECQ  CX \
+	JNZ   lblock \
+lreduce:
 
 // ROWGROUPS512 is the frame of the four-row AVX-512 kernels, whose
 // arguments are (w *byte, stride, groups int, x, blocks int, out *int32):
@@ -96,17 +116,7 @@ GLOBL plane3<>(SB), RODATA|NOPTR, $8
 lgroup: \
 	MOVQ  PREFETCH, R13 \
 	ADDQ  SI, R13 \
-	MOVQ  x+24(FP), DI \
-	MOVQ  blocks+32(FP), CX \
-	ZERO16 \
-	XORQ  AX, AX \
-	TESTQ CX, CX \
-	JZ    lreduce \
-lblock: \
-	BLOCK \
-	DECQ  CX \
-	JNZ   lblock \
-lreduce: \
+	GROUP_BLOCKS(BLOCK, lblock, lreduce) \
 	AVX512_REDUCE(Z16, Z17, Z18, Z19, Y16, 0) \
 	AVX512_REDUCE(Z20, Z21, Z22, Z23, Y20, 4) \
 	AVX512_REDUCE(Z24, Z25, Z26, Z27, Y24, 8) \
@@ -234,17 +244,6 @@ TEXT ·dotRowsGFNI(SB), NOSPLIT, $0-48
 #define SHIFT_STREAMS_BLOCK STREAMS_BLOCK(SHIFT_ROW1)
 #define GFNI_STREAMS_BLOCK STREAMS_BLOCK(GFNI_ROW1)
 
-// Sum accumulator a (y: its low 256 bits) and store the total at dst.
-#define REDUCE1(a, y, dst) \
-	VEXTRACTI64X4 $1, a, Y9 \
-	VPADDD        Y9, y, Y9 \
-	VEXTRACTI128  $1, Y9, X10 \
-	VPADDD        X10, X9, X9 \
-	VPSHUFD       $0x4e, X9, X10 \
-	VPADDD        X10, X9, X9 \
-	VPSHUFD       $0xb1, X9, X10 \
-	VPADDD        X10, X9, X9 \
-	MOVL          X9, dst
 
 // STREAMS4 is the frame of the four-stream kernels, whose arguments are
 // (w *byte, stride, groups int, x, blocks int, out *int32) like
@@ -270,17 +269,7 @@ TEXT ·dotRowsGFNI(SB), NOSPLIT, $0-48
 	SHLQ  $4, BX \
 	LEAQ  (BX)(BX*2), R13 \
 lgroup: \
-	MOVQ  x+24(FP), DI \
-	MOVQ  blocks+32(FP), CX \
-	ZERO16 \
-	XORQ  AX, AX \
-	TESTQ CX, CX \
-	JZ    lreduce \
-lblock: \
-	BLOCK \
-	DECQ  CX \
-	JNZ   lblock \
-lreduce: \
+	GROUP_BLOCKS(BLOCK, lblock, lreduce) \
 	REDUCE1(Z16, Y16, 0(R8)) \
 	REDUCE1(Z17, Y17, 4(R8)) \
 	REDUCE1(Z18, Y18, 8(R8)) \
