@@ -160,3 +160,32 @@ func TestBadInput(t *testing.T) {
 		t.Error("batch larger than the capacity accepted")
 	}
 }
+
+// TestStepAllocatesNothing: a decode step on one thread reuses the
+// engine's buffers, so timing it measures no allocation or garbage
+// collection. (On more threads each kernel call allocates its worker-pool
+// job record, 48 bytes.)
+func TestStepAllocatesNothing(t *testing.T) {
+	w, err := NewRandom(Tiny(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, be := range enginesUnderTest(t) {
+		if be.Threads() != 1 {
+			continue
+		}
+		e, err := NewEngine(w, be, 8, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close()
+		for pos := range 4 {
+			if _, err := e.Step(pos, pos); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := testing.AllocsPerRun(10, func() { e.Step(1, 4) }); n != 0 {
+			t.Errorf("%s/t%d: %v allocations a step", be.Level(), be.Threads(), n)
+		}
+	}
+}
