@@ -27,10 +27,11 @@ func NewAttention(c Config, be *cpu.Backend, seq int, seed uint64) (*Attention, 
 		return nil, fmt.Errorf("model: attention over %d positions", seq)
 	}
 	c.Layers = 1
-	e := &Engine{c: c, capacity: seq, scores: make([]float32, seq)}
-	if err := e.initAttention(be); err != nil {
+	lp, err := loopsOf(be)
+	if err != nil {
 		return nil, err
 	}
+	e := newAttending(c, seq, lp)
 	rng := rand.New(rand.NewPCG(seed, 7))
 	fill := func(n int) []float32 {
 		x := make([]float32, n)

@@ -42,24 +42,20 @@ func (p Part) String() string { return partNames[p] }
 // loops, and attention its VecMat loops. A backend level
 // that lacks one of them makes NewEngine fail; nothing is swapped in.
 type Engine struct {
-	w               *Weights
-	c               Config
-	capacity        int
-	vecMat          func(y, a, m []float32, stride int)
-	vecMat4         func(y, a *[4][]float32, m []float32, stride int)
-	expShift        func(dst, src []float32, m float32) float32
-	rmsNorm         func(dst, x, g []float32, eps float32)
-	reluSquaredGate func(dst, g, u []float32)
-	lmHead          *cpu.Int8GEMV
-	rope            *ropeTable
-	kt              [][]float32 // per layer: KVHeads × HeadDim × capacity (keys transposed: Q·Kᵀ is a vector × matrix)
-	v               [][]float32 // per layer: KVHeads × capacity × HeadDim
-	closed          bool
-	dec, pre        *pass
-	scores          []float32                      // capacity
-	qScaled         []float32                      // 4·HeadDim: query heads times 1/√HeadDim
-	probs4          []float32                      // 4·capacity: the scores, then probabilities, of four heads
-	heads4          struct{ q, p, o [4][]float32 } // attend's views of four heads
+	w        *Weights
+	c        Config
+	capacity int
+	loops
+	lmHead   *cpu.Int8GEMV
+	rope     *ropeTable
+	kt       [][]float32 // per layer: KVHeads × HeadDim × capacity (keys transposed: Q·Kᵀ is a vector × matrix)
+	v        [][]float32 // per layer: KVHeads × capacity × HeadDim
+	closed   bool
+	dec, pre *pass
+	scores   []float32                      // capacity
+	qScaled  []float32                      // 4·HeadDim: query heads times 1/√HeadDim
+	probs4   []float32                      // 4·capacity: the scores, then probabilities, of four heads
+	heads4   struct{ q, p, o [4][]float32 } // attend's views of four heads
 	// Times accumulates the wall time of each part over every Step and
 	// Prefill since the last ResetTimes.
 	Times [NumParts]time.Duration
@@ -92,28 +88,16 @@ func NewEngine(w *Weights, be *cpu.Backend, capacity, batch int) (*Engine, error
 	if capacity <= 0 || batch <= 0 || batch > capacity {
 		return nil, fmt.Errorf("model: capacity %d and batch %d: want 0 < batch ≤ capacity", capacity, batch)
 	}
-	vecMat, err := be.VecMat()
+	lp, err := loopsOf(be)
 	if err != nil {
-		return nil, fmt.Errorf("model: attention: %w", err)
-	}
-	norm, err := be.RMSNorm()
-	if err != nil {
-		return nil, fmt.Errorf("model: norms: %w", err)
-	}
-	relu2, err := be.ReLUSquaredGate()
-	if err != nil {
-		return nil, fmt.Errorf("model: FFN: %w", err)
+		return nil, err
 	}
 	head, err := be.NewInt8GEMV(w.Embed, w.EmbedRows, c.Vocab, c.Hidden)
 	if err != nil {
 		return nil, fmt.Errorf("model: LM head: %w", err)
 	}
-	e := &Engine{w: w, c: c, capacity: capacity, vecMat: vecMat, rmsNorm: norm, reluSquaredGate: relu2, lmHead: head,
-		rope:   newRopeTable(c.HeadDim, capacity, c.RopeTheta),
-		scores: make([]float32, capacity)}
-	if err := e.initAttention(be); err != nil {
-		return nil, err
-	}
+	e := newAttending(c, capacity, lp)
+	e.w, e.lmHead, e.rope = w, head, newRopeTable(c.HeadDim, capacity, c.RopeTheta)
 	for range c.Layers {
 		e.kt = append(e.kt, make([]float32, c.KVHeads*c.HeadDim*capacity))
 		e.v = append(e.v, make([]float32, c.KVHeads*capacity*c.HeadDim))
@@ -351,23 +335,6 @@ func (e *Engine) layer(p *pass, l int, pos0 int, t time.Time) (time.Time, error)
 	return e.tick(PartDown, t), nil
 }
 
-// initAttention binds the backend's attention loops and buffers.
-func (e *Engine) initAttention(be *cpu.Backend) error {
-	var err error
-	if e.vecMat, err = be.VecMat(); err != nil {
-		return fmt.Errorf("model: attention: %w", err)
-	}
-	if e.vecMat4, err = be.VecMat4(); err != nil {
-		return fmt.Errorf("model: attention: %w", err)
-	}
-	if e.expShift, err = be.ExpShift(); err != nil {
-		return fmt.Errorf("model: attention: %w", err)
-	}
-	e.qScaled = make([]float32, 4*e.c.HeadDim)
-	e.probs4 = make([]float32, 4*e.capacity)
-	return nil
-}
-
 // normQuantize writes RMSNorm(row)·g of every row of src into q's input
 // (src may be that input: the sub-norms work in place) and quantizes it.
 func (e *Engine) normQuantize(q quantizer, src, g []float32) error {
@@ -376,6 +343,15 @@ func (e *Engine) normQuantize(q quantizer, src, g []float32) error {
 		e.rmsNorm(q.x[i*w:(i+1)*w], src[i*w:(i+1)*w], g, e.c.NormEps)
 	}
 	return q.k.Run()
+}
+
+// newAttending returns an Engine with the loops and buffers attend needs
+// for capacity positions (no weights or cache yet).
+func newAttending(c Config, capacity int, lp loops) *Engine {
+	return &Engine{c: c, capacity: capacity, loops: lp,
+		scores:  make([]float32, capacity),
+		qScaled: make([]float32, 4*c.HeadDim),
+		probs4:  make([]float32, 4*capacity)}
 }
 
 // attend writes the attention output of one token at pos (all query heads)
