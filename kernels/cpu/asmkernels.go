@@ -12,6 +12,16 @@ import "github.com/bitnet-go/bitnet-bench/kernels/pack"
 // it off to check and time the one-stream kernels alone.
 var fourStreams = true
 
+// streamedGroups is how many of a call's row groups go to a four-stream
+// kernel: the whole fours, while fourStreams is on; a one-stream kernel
+// takes the rest.
+func streamedGroups(groups int) int {
+	if !fourStreams {
+		return 0
+	}
+	return groups &^ 3
+}
+
 type asmDotRows func(w *byte, stride int, groups int, x *int8, blocks int, out *int32)
 type asmDot1 func(w *byte, x *int8, blocks int) int32
 type asmUnpack func(dst *int8, src *byte, blocks int)
@@ -42,11 +52,11 @@ func asmKernels(dotRows, streams asmDotRows, dot1 asmDot1, unpack asmUnpack, wov
 			}
 			_ = out[4*groups-1]
 			done := 0
-			if streams != nil && fourStreams {
-				done = groups &^ 3
-				if done > 0 {
-					streams(&w[0], stride, done, &x[0], blocks, &out[0])
-				}
+			if streams != nil {
+				done = streamedGroups(groups)
+			}
+			if done > 0 {
+				streams(&w[0], stride, done, &x[0], blocks, &out[0])
 			}
 			if done < groups {
 				dotRows(&w[4*done*stride], stride, groups-done, &x[0], blocks, &out[4*done])

@@ -13,21 +13,22 @@ import (
 // (Σ_k c[n,k]·xq[m,k])·wscale(n)/xscale[m]. The ISA level only supplies the
 // block dot products; padding, Σ x, scaling and threading live here once.
 type bitLinearKernel struct {
-	p       *kernels.Problem
-	k       *blockKernels
-	pool    *workerPool
-	blocks  int    // 256-code blocks per row
-	rowData []byte // the weights as k.dotRows reads them (woven or plain), in owned
-	owned   *poolBytes
-	xpad    []int8  // M tokens, each zero-padded to blocks·256
-	xsum    []int32 // Σ x per token
-	acc     []int32 // one accumulator per output row, so Run allocates nothing
-	rows    func(lo, hi int)
+	p        *kernels.Problem
+	k        *blockKernels
+	epilogue rowEpilogue // the level's
+	pool     *workerPool
+	blocks   int    // 256-code blocks per row
+	rowData  []byte // the weights as k.dotRows reads them (woven or plain), in owned
+	owned    *poolBytes
+	xpad     []int8  // M tokens, each zero-padded to blocks·256
+	xsum     []int32 // Σ x per token
+	acc      []int32 // one accumulator per output row, so Run allocates nothing
+	rows     func(lo, hi int)
 }
 
-func newBitLinearKernel(p *kernels.Problem, k *blockKernels, pool *workerPool) (*bitLinearKernel, error) {
+func newBitLinearKernel(p *kernels.Problem, k *blockKernels, epilogue rowEpilogue, pool *workerPool) (*bitLinearKernel, error) {
 	blocks := (p.K + pack.BlockCodes - 1) / pack.BlockCodes
-	b := &bitLinearKernel{p: p, k: k, pool: pool, blocks: blocks, xsum: make([]int32, p.M), acc: make([]int32, p.N)}
+	b := &bitLinearKernel{p: p, k: k, epilogue: epilogue, pool: pool, blocks: blocks, xsum: make([]int32, p.M), acc: make([]int32, p.N)}
 	// Copied once here, outside the timed Run, into pool memory (see
 	// poolBytes), and woven for the levels that read four rows as one
 	// stream: the weight repacking inference engines do at load.
@@ -133,11 +134,7 @@ func (b *bitLinearKernel) scale(m, n int, acc []int32) {
 	if p.Weights.RowScales != nil {
 		rs = p.Weights.RowScales[n : n+len(acc)]
 	}
-	epilogue := b.k.epilogue
-	if epilogue == nil {
-		epilogue = epilogueGeneric
-	}
-	epilogue(y, acc, nil, rs, b.xsum[m], p.Weights.Scale, p.XScales[m])
+	b.epilogue(y, acc, nil, rs, b.xsum[m], p.Weights.Scale, p.XScales[m])
 }
 
 func (b *bitLinearKernel) Fetch() error { return nil }

@@ -51,18 +51,12 @@ var (
 	// (one VGF2P8AFFINEQB instead of a shift and a mask: ~14% faster on
 	// cache-resident GEMV), else with shifts.
 	avx512Kernels = func() blockKernels {
-		k := asmKernels(dotRowsAVX512, dotStreamsAVX512, dot1AVX512, unpackAVX512, true)
 		if cpuid.CPU.Supports(cpuid.GFNI) {
-			k = asmKernels(dotRowsGFNI, dotStreamsGFNI, dot1AVX512, unpackAVX512, true)
+			return asmKernels(dotRowsGFNI, dotStreamsGFNI, dot1AVX512, unpackAVX512, true)
 		}
-		k.epilogue = epilogueSIMD
-		return k
+		return asmKernels(dotRowsAVX512, dotStreamsAVX512, dot1AVX512, unpackAVX512, true)
 	}()
-	avx512ShiftKernels = func() blockKernels {
-		k := asmKernels(dotRowsAVX512, dotStreamsAVX512, dot1AVX512, unpackAVX512, true)
-		k.epilogue = epilogueSIMD
-		return k
-	}()
+	avx512ShiftKernels = asmKernels(dotRowsAVX512, dotStreamsAVX512, dot1AVX512, unpackAVX512, true)
 	// The AVX2 kernel reads four plain rows, stride bytes apart: four
 	// streams already.
 	avx2Kernels = asmKernels(dotRowsAVX2, nil, dot1AVX2, unpackAVX2, false)
@@ -73,9 +67,6 @@ func dotRowsI8AVX512(w *byte, stride int, groups int, x *byte, blocks int, out *
 
 //go:noescape
 func dotStreamsI8AVX512(w *byte, stride int, groups int, x *byte, blocks int, out *int32)
-
-// int8EpilogueFor returns the epilogue the level's int8 row loop goes with.
-func int8EpilogueFor(Level) rowEpilogue { return epilogueSIMD }
 
 // int8RowsFor returns the level's int8 × int8 row loop, or nil.
 func int8RowsFor(l Level) func(w []byte, stride int, xu []byte, out []int32) {
@@ -91,12 +82,9 @@ func int8RowsFor(l Level) func(w []byte, stride int, xu []byte, out []int32) {
 		_ = w[4*groups*stride-1]
 		_ = xu[blocks*int8Block-1]
 		_ = out[4*groups-1]
-		done := 0
-		if fourStreams {
-			done = groups &^ 3
-			if done > 0 {
-				dotStreamsI8AVX512(&w[0], stride, done, &xu[0], blocks, &out[0])
-			}
+		done := streamedGroups(groups)
+		if done > 0 {
+			dotStreamsI8AVX512(&w[0], stride, done, &xu[0], blocks, &out[0])
 		}
 		if done < groups {
 			dotRowsI8AVX512(&w[4*done*stride], stride, groups-done, &xu[0], blocks, &out[4*done])

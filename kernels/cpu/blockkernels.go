@@ -17,8 +17,6 @@ type blockKernels struct {
 	dot1 func(row []byte, x []int8) int32
 	// unpack decodes len(dst)/256 whole blocks of src into codes in {-1,0,1}.
 	unpack func(dst []int8, src []byte)
-	// epilogue scales the row sums into outputs; nil: epilogueGeneric.
-	epilogue rowEpilogue
 }
 
 var genericKernels = blockKernels{

@@ -112,7 +112,7 @@ func (b *Backend) Prepare(p *kernels.Problem) (kernels.Kernel, error) {
 	var run func() error
 	switch p.Op {
 	case kernels.OpBitLinear:
-		k, err := newBitLinearKernel(p, bk, pool)
+		k, err := newBitLinearKernel(p, bk, epilogueFor(b.level), pool)
 		if err != nil {
 			return nil, err // not a typed nil inside the interface
 		}

@@ -10,6 +10,15 @@ package cpu
 //go:noescape
 func epilogueAVX512(y *float32, acc, bias *int32, rs *float32, n16 int, sub int32, ws, xs float32)
 
+// epilogueFor returns the level's epilogue: AVX-512's loop, or the
+// generic one.
+func epilogueFor(l Level) rowEpilogue {
+	if l == LevelAVX512 {
+		return epilogueSIMD
+	}
+	return epilogueGeneric
+}
+
 func epilogueSIMD(y []float32, acc, bias []int32, rs []float32, sub int32, ws, xs float32) {
 	n := len(acc)
 	n16 := n &^ 15

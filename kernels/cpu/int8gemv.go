@@ -29,7 +29,7 @@ type Int8GEMV struct {
 	xu           []byte    // activations + 128, zero-padded to stride
 	acc          []int32
 	simd         func(w []byte, stride int, xu []byte, out []int32)
-	epilogue     rowEpilogue // simd's
+	epilogue     rowEpilogue // the level's, for simd's sums
 	pool         *workerPool
 	rows         func(lo, hi int)
 	y            []float32 // the current Run's arguments
@@ -51,7 +51,7 @@ func (b *Backend) NewInt8GEMV(q []int8, scales []float32, n, k int) (*Int8GEMV, 
 	g := &Int8GEMV{n: n, k: k, plain: q, scales: scales, acc: make([]int32, n), pool: poolFor(b.threads)}
 	if b.level != LevelGeneric {
 		g.simd = int8RowsFor(b.level)
-		g.epilogue = int8EpilogueFor(b.level)
+		g.epilogue = epilogueFor(b.level)
 		if g.simd == nil {
 			return nil, fmt.Errorf("cpu: %w", &kernels.NotImplementedError{Op: OpInt8GEMV, Backend: "cpu/" + string(b.level)})
 		}
