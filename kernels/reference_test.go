@@ -7,31 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bitnet-go/bitnet-bench/kernels/internal/ulp"
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 )
-
-// ulps returns the distance between a and b in float32 units in the last
-// place (0 for equal values, including +0 and -0, and for two NaNs).
-func ulps(a, b float32) uint64 {
-	if a != a || b != b {
-		if a != a && b != b {
-			return 0
-		}
-		return math.MaxUint64
-	}
-	ord := func(f float32) int64 {
-		b := int64(math.Float32bits(f) &^ (1 << 31))
-		if math.Signbit(float64(f)) {
-			return -b
-		}
-		return b
-	}
-	d := ord(a) - ord(b)
-	if d < 0 {
-		d = -d
-	}
-	return uint64(d)
-}
 
 func mustPack(t testing.TB, codes []int8, n, k int) *pack.Packed2Bit {
 	t.Helper()
@@ -257,7 +235,7 @@ func TestActivationFuncKnownPoints(t *testing.T) {
 		op      Op
 		x, want float32
 	}{{OpGELU, 1, 0.8413447}, {OpSiLU, 1, 0.7310586}, {OpSigmoid, 0, 0.5}, {OpTanh, 0.5, 0.46211716}} {
-		if got := ActivationFunc(tc.op)(tc.x); ulps(got, tc.want) > 1 {
+		if got := ActivationFunc(tc.op)(tc.x); ulp.Distance(got, tc.want) > 1 {
 			t.Errorf("%s(%v) = %v, want %v", tc.op, tc.x, got, tc.want)
 		}
 	}

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
-	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
+	"github.com/bitnet-go/bitnet-bench/kernels/internal/ulp"
 )
 
 // activationLevels lists the levels of this machine that have SIMD code for op.
@@ -75,7 +75,7 @@ func (s *actStats) check(op kernels.Op, x, y, ref float32, rel, abs float64) str
 		return "wrong sign"
 	}
 	d := math.Abs(float64(y) - float64(ref))
-	if u := kerneltest.ULPs(y, ref); u > s.maxUlps {
+	if u := ulp.Distance(y, ref); u > s.maxUlps {
 		s.maxUlps, s.ulpsAt = u, x
 	}
 	r := math.Abs(float64(ref))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
+	"github.com/bitnet-go/bitnet-bench/kernels/internal/ulp"
 	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 )
@@ -368,7 +369,7 @@ func TestActivations(t *testing.T) {
 				rel, abs := cpu.ActivationErrorBound(level, op)
 				for i := range x {
 					g, w := got.Y[i], want.Y[i]
-					d := kerneltest.ULPs(g, w)
+					d := ulp.Distance(g, w)
 					var ok bool
 					switch {
 					case op == kernels.OpReLU:

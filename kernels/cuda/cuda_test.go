@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/kernels/internal/ulp"
 	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 	"github.com/bitnet-go/bitnet-bench/shaders"
@@ -283,7 +284,7 @@ func TestActivations(t *testing.T) {
 			var worst uint64
 			off := 0
 			for i := range ref.Y {
-				d := kerneltest.ULPs(gpu.Y[i], ref.Y[i])
+				d := ulp.Distance(gpu.Y[i], ref.Y[i])
 				if d > 0 {
 					off++
 				}

@@ -166,30 +166,6 @@ func ExactF32(t testing.TB, what string, got, want []float32) {
 	}
 }
 
-// ULPs returns the distance between a and b in float32 units in the last
-// place: 0 for equal values (+0 and -0 included) and for two NaNs, the
-// maximum for a NaN against a number.
-func ULPs(a, b float32) uint64 {
-	if a != a || b != b {
-		if a != a && b != b {
-			return 0
-		}
-		return math.MaxUint64
-	}
-	ord := func(f float32) int64 {
-		b := int64(math.Float32bits(f) &^ (1 << 31))
-		if math.Signbit(float64(f)) {
-			return -b
-		}
-		return b
-	}
-	d := ord(a) - ord(b)
-	if d < 0 {
-		d = -d
-	}
-	return uint64(d)
-}
-
 // Registered requires the registry to hand out a backend named name.
 func Registered(t *testing.T, name string) {
 	t.Helper()

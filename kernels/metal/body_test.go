@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/kernels/internal/ulp"
 	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
 )
 
@@ -235,7 +236,7 @@ func testBodyActivations(t *testing.T, bin string) {
 			t.Errorf("exp(%v) = %v, reference %v", v, got[i], want)
 			continue
 		}
-		if d := float64(kerneltest.ULPs(got[i], want)); d > worst {
+		if d := float64(ulp.Distance(got[i], want)); d > worst {
 			worst, at = d, v
 		}
 	}

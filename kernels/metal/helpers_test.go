@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
-	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
+	"github.com/bitnet-go/bitnet-bench/kernels/internal/ulp"
 )
 
 // Helpers shared by the body tests (C harness, any OS) and the GPU tests
@@ -67,7 +67,7 @@ func checkActivation(t testing.TB, op kernels.Op, x, got []float32, ftz bool) {
 		if ftz && got[i] == 0 && math.Abs(float64(want)) < 0x1p-126 {
 			continue
 		}
-		d := float64(kerneltest.ULPs(got[i], want))
+		d := float64(ulp.Distance(got[i], want))
 		if op == kernels.OpReLU && math.Float32bits(got[i]) != math.Float32bits(want) {
 			d = math.Max(d, 1) // ReLU is exact, sign of zero included
 		}
