@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/bitnet-go/bitnet-bench/kernels/internal/native"
 	"github.com/ebitengine/purego"
 )
 
@@ -71,31 +72,16 @@ func nvrtcPaths() []string {
 }
 
 func dlopenFirst(what, env string, paths []string) (uintptr, string, error) {
-	var first string
-	for _, p := range paths {
-		h, err := purego.Dlopen(p, purego.RTLD_NOW|purego.RTLD_GLOBAL)
-		if err == nil {
-			return h, p, nil
-		}
-		if first == "" {
-			first = err.Error()
-		}
+	h, path, err := native.OpenFirst(paths)
+	if path == "" {
+		return 0, "", fmt.Errorf("cuda: %s not found (tried %s; set %s to its path): %v", what, strings.Join(paths, ", "), env, err)
 	}
-	return 0, "", fmt.Errorf("cuda: %s not found (tried %s; set %s to its path): %s", what, strings.Join(paths, ", "), env, first)
+	return h, path, nil
 }
 
-type symbol struct {
-	fn   any
-	name string
-}
-
-func bind(h uintptr, lib string, syms []symbol) error {
-	for _, s := range syms {
-		sym, err := purego.Dlsym(h, s.name)
-		if err != nil {
-			return fmt.Errorf("%s lacks %s (too old?): %v", lib, s.name, err)
-		}
-		purego.RegisterFunc(s.fn, sym)
+func bind(h uintptr, lib string, syms []native.Symbol) error {
+	if name, err := native.Bind(h, syms); err != nil {
+		return fmt.Errorf("%s lacks %s (too old?): %v", lib, name, err)
 	}
 	return nil
 }
@@ -106,24 +92,24 @@ func loadDriver() (*driver, error) {
 		return nil, err
 	}
 	d := &driver{path: path}
-	err = bind(h, path, []symbol{
-		{&d.cuInit, "cuInit"}, {&d.cuDriverGetVersion, "cuDriverGetVersion"},
-		{&d.cuDeviceGetCount, "cuDeviceGetCount"}, {&d.cuDeviceGet, "cuDeviceGet"},
-		{&d.cuDeviceGetName, "cuDeviceGetName"}, {&d.cuDeviceGetAttribute, "cuDeviceGetAttribute"},
-		{&d.cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain"}, {&d.cuCtxSetCurrent, "cuCtxSetCurrent"},
-		{&d.cuModuleLoadData, "cuModuleLoadData"}, {&d.cuModuleGetFunction, "cuModuleGetFunction"},
-		{&d.cuMemAlloc, "cuMemAlloc_v2"}, {&d.cuMemFree, "cuMemFree_v2"},
-		{&d.cuMemcpyHtoD, "cuMemcpyHtoD_v2"}, {&d.cuMemcpyDtoH, "cuMemcpyDtoH_v2"},
-		{&d.cuMemcpyDtoD, "cuMemcpyDtoD_v2"}, {&d.cuMemsetD8, "cuMemsetD8_v2"},
-		{&d.cuLaunchKernel, "cuLaunchKernel"}, {&d.cuCtxSynchronize, "cuCtxSynchronize"},
-		{&d.cuEventCreate, "cuEventCreate"}, {&d.cuEventRecord, "cuEventRecord"},
-		{&d.cuEventSynchronize, "cuEventSynchronize"}, {&d.cuEventElapsedTime, "cuEventElapsedTime"},
-		{&d.cuEventDestroy, "cuEventDestroy_v2"}, {&d.cuGetErrorString, "cuGetErrorString"},
-		{&d.cuStreamCreate, "cuStreamCreate"}, {&d.cuStreamDestroy, "cuStreamDestroy_v2"},
-		{&d.cuStreamSynchronize, "cuStreamSynchronize"}, {&d.cuStreamBeginCapture, "cuStreamBeginCapture_v2"},
-		{&d.cuStreamEndCapture, "cuStreamEndCapture"}, {&d.cuGraphInstantiateWithFlags, "cuGraphInstantiateWithFlags"},
-		{&d.cuGraphLaunch, "cuGraphLaunch"}, {&d.cuGraphExecDestroy, "cuGraphExecDestroy"},
-		{&d.cuGraphDestroy, "cuGraphDestroy"},
+	err = bind(h, path, []native.Symbol{
+		{Fn: &d.cuInit, Name: "cuInit"}, {Fn: &d.cuDriverGetVersion, Name: "cuDriverGetVersion"},
+		{Fn: &d.cuDeviceGetCount, Name: "cuDeviceGetCount"}, {Fn: &d.cuDeviceGet, Name: "cuDeviceGet"},
+		{Fn: &d.cuDeviceGetName, Name: "cuDeviceGetName"}, {Fn: &d.cuDeviceGetAttribute, Name: "cuDeviceGetAttribute"},
+		{Fn: &d.cuDevicePrimaryCtxRetain, Name: "cuDevicePrimaryCtxRetain"}, {Fn: &d.cuCtxSetCurrent, Name: "cuCtxSetCurrent"},
+		{Fn: &d.cuModuleLoadData, Name: "cuModuleLoadData"}, {Fn: &d.cuModuleGetFunction, Name: "cuModuleGetFunction"},
+		{Fn: &d.cuMemAlloc, Name: "cuMemAlloc_v2"}, {Fn: &d.cuMemFree, Name: "cuMemFree_v2"},
+		{Fn: &d.cuMemcpyHtoD, Name: "cuMemcpyHtoD_v2"}, {Fn: &d.cuMemcpyDtoH, Name: "cuMemcpyDtoH_v2"},
+		{Fn: &d.cuMemcpyDtoD, Name: "cuMemcpyDtoD_v2"}, {Fn: &d.cuMemsetD8, Name: "cuMemsetD8_v2"},
+		{Fn: &d.cuLaunchKernel, Name: "cuLaunchKernel"}, {Fn: &d.cuCtxSynchronize, Name: "cuCtxSynchronize"},
+		{Fn: &d.cuEventCreate, Name: "cuEventCreate"}, {Fn: &d.cuEventRecord, Name: "cuEventRecord"},
+		{Fn: &d.cuEventSynchronize, Name: "cuEventSynchronize"}, {Fn: &d.cuEventElapsedTime, Name: "cuEventElapsedTime"},
+		{Fn: &d.cuEventDestroy, Name: "cuEventDestroy_v2"}, {Fn: &d.cuGetErrorString, Name: "cuGetErrorString"},
+		{Fn: &d.cuStreamCreate, Name: "cuStreamCreate"}, {Fn: &d.cuStreamDestroy, Name: "cuStreamDestroy_v2"},
+		{Fn: &d.cuStreamSynchronize, Name: "cuStreamSynchronize"}, {Fn: &d.cuStreamBeginCapture, Name: "cuStreamBeginCapture_v2"},
+		{Fn: &d.cuStreamEndCapture, Name: "cuStreamEndCapture"}, {Fn: &d.cuGraphInstantiateWithFlags, Name: "cuGraphInstantiateWithFlags"},
+		{Fn: &d.cuGraphLaunch, Name: "cuGraphLaunch"}, {Fn: &d.cuGraphExecDestroy, Name: "cuGraphExecDestroy"},
+		{Fn: &d.cuGraphDestroy, Name: "cuGraphDestroy"},
 	})
 	if err != nil {
 		return nil, err
@@ -140,12 +126,12 @@ func loadNVRTC() (*nvrtc, error) {
 		return nil, err
 	}
 	r := &nvrtc{path: path}
-	err = bind(h, path, []symbol{
-		{&r.nvrtcVersion, "nvrtcVersion"}, {&r.nvrtcGetErrorString, "nvrtcGetErrorString"},
-		{&r.nvrtcCreateProgram, "nvrtcCreateProgram"}, {&r.nvrtcCompileProgram, "nvrtcCompileProgram"},
-		{&r.nvrtcDestroyProgram, "nvrtcDestroyProgram"},
-		{&r.nvrtcGetProgramLogSize, "nvrtcGetProgramLogSize"}, {&r.nvrtcGetProgramLog, "nvrtcGetProgramLog"},
-		{&r.nvrtcGetCUBINSize, "nvrtcGetCUBINSize"}, {&r.nvrtcGetCUBIN, "nvrtcGetCUBIN"},
+	err = bind(h, path, []native.Symbol{
+		{Fn: &r.nvrtcVersion, Name: "nvrtcVersion"}, {Fn: &r.nvrtcGetErrorString, Name: "nvrtcGetErrorString"},
+		{Fn: &r.nvrtcCreateProgram, Name: "nvrtcCreateProgram"}, {Fn: &r.nvrtcCompileProgram, Name: "nvrtcCompileProgram"},
+		{Fn: &r.nvrtcDestroyProgram, Name: "nvrtcDestroyProgram"}, {Fn: &r.nvrtcGetProgramLogSize, Name: "nvrtcGetProgramLogSize"},
+		{Fn: &r.nvrtcGetProgramLog, Name: "nvrtcGetProgramLog"}, {Fn: &r.nvrtcGetCUBINSize, Name: "nvrtcGetCUBINSize"},
+		{Fn: &r.nvrtcGetCUBIN, Name: "nvrtcGetCUBIN"},
 	})
 	if err != nil {
 		return nil, err

@@ -70,32 +70,30 @@ type lib struct {
 
 // symbols lists every entry point bound at load; a library that lacks one
 // is reported as too old rather than failing later.
-func (l *lib) symbols() []symbol {
-	return []symbol{
-		{&l.setErrorHandler, "mlx_set_error_handler"}, {&l.version, "mlx_version"},
-		{&l.stringNew, "mlx_string_new"}, {&l.stringData, "mlx_string_data"}, {&l.stringFree, "mlx_string_free"},
-		{&l.arrayNew, "mlx_array_new"}, {&l.arrayNewData, "mlx_array_new_data"},
-		{&l.arrayNewFloat32, "mlx_array_new_float32"}, {&l.arrayFree, "mlx_array_free"},
-		{&l.arrayEval, "mlx_array_eval"}, {&l.arraySize, "mlx_array_size"}, {&l.arrayDtype, "mlx_array_dtype"},
-		{&l.arrayDataFloat32, "mlx_array_data_float32"}, {&l.arrayDataInt8, "mlx_array_data_int8"},
-		{&l.getDefaultDevice, "mlx_get_default_device"}, {&l.deviceNew, "mlx_device_new"},
-		{&l.deviceNewType, "mlx_device_new_type"}, {&l.deviceGetType, "mlx_device_get_type"},
-		{&l.deviceCount, "mlx_device_count"}, {&l.deviceFree, "mlx_device_free"},
-		{&l.streamNewDevice, "mlx_stream_new_device"}, {&l.streamFree, "mlx_stream_free"},
-		{&l.synchronize, "mlx_synchronize"}, {&l.activeMemory, "mlx_get_active_memory"},
-		{&l.matmul, "mlx_matmul"}, {&l.quantizedMatmul, "mlx_quantized_matmul"},
-		{&l.transpose, "mlx_transpose"}, {&l.astype, "mlx_astype"},
-		{&l.add, "mlx_add"}, {&l.multiply, "mlx_multiply"}, {&l.divide, "mlx_divide"},
-		{&l.maximum, "mlx_maximum"}, {&l.greater, "mlx_greater"}, {&l.where, "mlx_where"},
-		{&l.isnan, "mlx_isnan"}, {&l.abs, "mlx_abs"}, {&l.maxAxis, "mlx_max_axis"},
-		{&l.round, "mlx_round"}, {&l.clip, "mlx_clip"}, {&l.erf, "mlx_erf"},
-		{&l.sigmoid, "mlx_sigmoid"}, {&l.tanh, "mlx_tanh"},
+func (l *lib) symbols() []native.Symbol {
+	return []native.Symbol{
+		{Fn: &l.setErrorHandler, Name: "mlx_set_error_handler"}, {Fn: &l.version, Name: "mlx_version"},
+		{Fn: &l.stringNew, Name: "mlx_string_new"}, {Fn: &l.stringData, Name: "mlx_string_data"},
+		{Fn: &l.stringFree, Name: "mlx_string_free"}, {Fn: &l.arrayNew, Name: "mlx_array_new"},
+		{Fn: &l.arrayNewData, Name: "mlx_array_new_data"}, {Fn: &l.arrayNewFloat32, Name: "mlx_array_new_float32"},
+		{Fn: &l.arrayFree, Name: "mlx_array_free"}, {Fn: &l.arrayEval, Name: "mlx_array_eval"},
+		{Fn: &l.arraySize, Name: "mlx_array_size"}, {Fn: &l.arrayDtype, Name: "mlx_array_dtype"},
+		{Fn: &l.arrayDataFloat32, Name: "mlx_array_data_float32"}, {Fn: &l.arrayDataInt8, Name: "mlx_array_data_int8"},
+		{Fn: &l.getDefaultDevice, Name: "mlx_get_default_device"}, {Fn: &l.deviceNew, Name: "mlx_device_new"},
+		{Fn: &l.deviceNewType, Name: "mlx_device_new_type"}, {Fn: &l.deviceGetType, Name: "mlx_device_get_type"},
+		{Fn: &l.deviceCount, Name: "mlx_device_count"}, {Fn: &l.deviceFree, Name: "mlx_device_free"},
+		{Fn: &l.streamNewDevice, Name: "mlx_stream_new_device"}, {Fn: &l.streamFree, Name: "mlx_stream_free"},
+		{Fn: &l.synchronize, Name: "mlx_synchronize"}, {Fn: &l.activeMemory, Name: "mlx_get_active_memory"},
+		{Fn: &l.matmul, Name: "mlx_matmul"}, {Fn: &l.quantizedMatmul, Name: "mlx_quantized_matmul"},
+		{Fn: &l.transpose, Name: "mlx_transpose"}, {Fn: &l.astype, Name: "mlx_astype"},
+		{Fn: &l.add, Name: "mlx_add"}, {Fn: &l.multiply, Name: "mlx_multiply"},
+		{Fn: &l.divide, Name: "mlx_divide"}, {Fn: &l.maximum, Name: "mlx_maximum"},
+		{Fn: &l.greater, Name: "mlx_greater"}, {Fn: &l.where, Name: "mlx_where"},
+		{Fn: &l.isnan, Name: "mlx_isnan"}, {Fn: &l.abs, Name: "mlx_abs"},
+		{Fn: &l.maxAxis, Name: "mlx_max_axis"}, {Fn: &l.round, Name: "mlx_round"},
+		{Fn: &l.clip, Name: "mlx_clip"}, {Fn: &l.erf, Name: "mlx_erf"},
+		{Fn: &l.sigmoid, Name: "mlx_sigmoid"}, {Fn: &l.tanh, Name: "mlx_tanh"},
 	}
-}
-
-type symbol struct {
-	fn   any
-	name string
 }
 
 // mlx_dtype and mlx_device_type values (mlx/c/array.h, device.h).

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/bitnet-go/bitnet-bench/kernels/internal/native"
 	"github.com/ebitengine/purego"
 )
 
@@ -36,29 +37,14 @@ func libPaths() []string {
 
 // loadLib opens the first of paths that loads and binds the entry points.
 func loadLib(paths []string) (*lib, error) {
-	var h uintptr
-	var path, first string
-	for _, p := range paths {
-		var err error
-		if h, err = purego.Dlopen(p, purego.RTLD_NOW|purego.RTLD_GLOBAL); err == nil {
-			path = p
-			break
-		}
-		if first == "" {
-			first = err.Error()
-		}
-	}
+	h, path, err := native.OpenFirst(paths)
 	if path == "" {
-		return nil, fmt.Errorf("mlx: libmlxc (the MLX C API, github.com/ml-explore/mlx-c) not found; tried %s (set %s to its full path): %s",
-			strings.Join(paths, ", "), libEnv, first)
+		return nil, fmt.Errorf("mlx: libmlxc (the MLX C API, github.com/ml-explore/mlx-c) not found; tried %s (set %s to its full path): %v",
+			strings.Join(paths, ", "), libEnv, err)
 	}
 	l := &lib{path: path}
-	for _, s := range l.symbols() {
-		sym, err := purego.Dlsym(h, s.name)
-		if err != nil {
-			return nil, fmt.Errorf("mlx: %s lacks %s (mlx-c older than 0.4?): %v", path, s.name, err)
-		}
-		purego.RegisterFunc(s.fn, sym)
+	if name, err := native.Bind(h, l.symbols()); err != nil {
+		return nil, fmt.Errorf("mlx: %s lacks %s (mlx-c older than 0.4?): %v", path, name, err)
 	}
 	return l, nil
 }

@@ -11,6 +11,13 @@ import (
 	"unsafe"
 )
 
+// Symbol is a C entry point to bind (see Bind): Fn points at the Go func
+// variable that will call it.
+type Symbol struct {
+	Fn   any
+	Name string
+}
+
 // Thread runs functions on one locked OS thread, in the order asked,
 // whichever goroutine asks.
 //
