@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 )
 
@@ -20,15 +21,11 @@ func TestFourStreamKernels(t *testing.T) {
 		t.Skip("no AVX-512 VNNI here")
 	}
 	r := rand.New(rand.NewPCG(81, 82))
-	valid := []byte{0, 1, 2}
 	for _, blocks := range []int{1, 2, 3, 4, 8, 10} {
 		stride := blocks * pack.BlockBytes
 		for groups := 0; groups <= 21; groups++ {
 			rows := 4 * groups
-			plain := make([]byte, rows*stride)
-			for i := range plain {
-				plain[i] = valid[r.IntN(3)] | valid[r.IntN(3)]<<2 | valid[r.IntN(3)]<<4 | valid[r.IntN(3)]<<6
-			}
+			plain := kerneltest.RandomPacked2Bit(r, rows, blocks*pack.BlockCodes).Packed.Data
 			x := make([]int8, blocks*pack.BlockCodes)
 			for i := range x {
 				x[i] = []int8{-128, 127, int8(r.Uint32())}[r.IntN(3)]
