@@ -9,7 +9,7 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/bitnet-go/bitnet-bench/kernels/internal/native"
+	"github.com/bitnet-go/bitnet-bench/kernels/internal/dl"
 	"github.com/ebitengine/purego"
 )
 
@@ -72,15 +72,15 @@ func nvrtcPaths() []string {
 }
 
 func dlopenFirst(what, env string, paths []string) (uintptr, string, error) {
-	h, path, err := native.OpenFirst(paths)
+	h, path, err := dl.OpenFirst(paths)
 	if path == "" {
 		return 0, "", fmt.Errorf("cuda: %s not found (tried %s; set %s to its path): %v", what, strings.Join(paths, ", "), env, err)
 	}
 	return h, path, nil
 }
 
-func bind(h uintptr, lib string, syms []native.Symbol) error {
-	if name, err := native.Bind(h, syms); err != nil {
+func bind(h uintptr, lib string, syms []dl.Symbol) error {
+	if name, err := dl.Bind(h, syms); err != nil {
 		return fmt.Errorf("%s lacks %s (too old?): %v", lib, name, err)
 	}
 	return nil
@@ -92,7 +92,7 @@ func loadDriver() (*driver, error) {
 		return nil, err
 	}
 	d := &driver{path: path}
-	err = bind(h, path, []native.Symbol{
+	err = bind(h, path, []dl.Symbol{
 		{Fn: &d.cuInit, Name: "cuInit"}, {Fn: &d.cuDriverGetVersion, Name: "cuDriverGetVersion"},
 		{Fn: &d.cuDeviceGetCount, Name: "cuDeviceGetCount"}, {Fn: &d.cuDeviceGet, Name: "cuDeviceGet"},
 		{Fn: &d.cuDeviceGetName, Name: "cuDeviceGetName"}, {Fn: &d.cuDeviceGetAttribute, Name: "cuDeviceGetAttribute"},
@@ -126,7 +126,7 @@ func loadNVRTC() (*nvrtc, error) {
 		return nil, err
 	}
 	r := &nvrtc{path: path}
-	err = bind(h, path, []native.Symbol{
+	err = bind(h, path, []dl.Symbol{
 		{Fn: &r.nvrtcVersion, Name: "nvrtcVersion"}, {Fn: &r.nvrtcGetErrorString, Name: "nvrtcGetErrorString"},
 		{Fn: &r.nvrtcCreateProgram, Name: "nvrtcCreateProgram"}, {Fn: &r.nvrtcCompileProgram, Name: "nvrtcCompileProgram"},
 		{Fn: &r.nvrtcDestroyProgram, Name: "nvrtcDestroyProgram"}, {Fn: &r.nvrtcGetProgramLogSize, Name: "nvrtcGetProgramLogSize"},

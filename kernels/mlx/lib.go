@@ -8,6 +8,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/bitnet-go/bitnet-bench/kernels/internal/dl"
 	"github.com/bitnet-go/bitnet-bench/kernels/internal/native"
 )
 
@@ -70,8 +71,8 @@ type lib struct {
 
 // symbols lists every entry point bound at load; a library that lacks one
 // is reported as too old rather than failing later.
-func (l *lib) symbols() []native.Symbol {
-	return []native.Symbol{
+func (l *lib) symbols() []dl.Symbol {
+	return []dl.Symbol{
 		{Fn: &l.setErrorHandler, Name: "mlx_set_error_handler"}, {Fn: &l.version, Name: "mlx_version"},
 		{Fn: &l.stringNew, Name: "mlx_string_new"}, {Fn: &l.stringData, Name: "mlx_string_data"},
 		{Fn: &l.stringFree, Name: "mlx_string_free"}, {Fn: &l.arrayNew, Name: "mlx_array_new"},

@@ -9,7 +9,7 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/bitnet-go/bitnet-bench/kernels/internal/native"
+	"github.com/bitnet-go/bitnet-bench/kernels/internal/dl"
 	"github.com/ebitengine/purego"
 )
 
@@ -37,13 +37,13 @@ func libPaths() []string {
 
 // loadLib opens the first of paths that loads and binds the entry points.
 func loadLib(paths []string) (*lib, error) {
-	h, path, err := native.OpenFirst(paths)
+	h, path, err := dl.OpenFirst(paths)
 	if path == "" {
 		return nil, fmt.Errorf("mlx: libmlxc (the MLX C API, github.com/ml-explore/mlx-c) not found; tried %s (set %s to its full path): %v",
 			strings.Join(paths, ", "), libEnv, err)
 	}
 	l := &lib{path: path}
-	if name, err := native.Bind(h, l.symbols()); err != nil {
+	if name, err := dl.Bind(h, l.symbols()); err != nil {
 		return nil, fmt.Errorf("mlx: %s lacks %s (mlx-c older than 0.4?): %v", path, name, err)
 	}
 	return l, nil

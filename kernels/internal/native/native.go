@@ -11,13 +11,6 @@ import (
 	"unsafe"
 )
 
-// Symbol is a C entry point to bind (see Bind): Fn points at the Go func
-// variable that will call it.
-type Symbol struct {
-	Fn   any
-	Name string
-}
-
 // Thread runs functions on one locked OS thread, in the order asked,
 // whichever goroutine asks.
 //

@@ -1,6 +1,6 @@
 //go:build darwin || linux
 
-package native
+package dl
 
 import "github.com/ebitengine/purego"
 
