@@ -34,7 +34,7 @@ func TestCatalogueNamesAndShapes(t *testing.T) {
 			t.Errorf("case name %q does not follow Op/shape[/bM]/dtype/target", c.Name)
 		}
 	}
-	// Every 2B4T GEMV shape is a BitLinear case at batch 1 (DESIGN.md).
+	// Every 2B4T GEMV shape is a BitLinear case at batch 1 (docs/DESIGN.md).
 	for _, s := range Model2B4T {
 		for _, l := range cpu.Levels() {
 			for _, suffix := range []string{"", "/t2"} {

@@ -16,7 +16,7 @@ type Size struct{ N, K int }
 func (s Size) String() string { return fmt.Sprintf("%dx%d", s.N, s.K) }
 
 // Model2B4T lists the GEMV shapes of BitNet b1.58 2B4T (hidden 2560,
-// FFN 6912, 20 heads, 5 KV heads, head dim 128), from DESIGN.md.
+// FFN 6912, 20 heads, 5 KV heads, head dim 128), from docs/DESIGN.md.
 var Model2B4T = []Size{
 	{2560, 2560},  // Q, O
 	{640, 2560},   // K, V

@@ -2,7 +2,7 @@
 // reference implementations (the oracle every fast path is tested against),
 // and the registry of backends that implement them.
 //
-// Layout and contracts follow DESIGN.md:
+// Layout and contracts follow docs/DESIGN.md:
 //   - ternary weights: codes in {-1, 0, +1}, absmean scale per tensor or per row;
 //   - activations: per-token absmax int8, scale 127/max|x|;
 //   - BitLinear: y[m,n] = (Σ_k w[n,k]·xq[m,k]) · wscale(n) / xscale[m],

@@ -24,7 +24,7 @@ import (
 )
 
 // minSamples is the fewest samples that give the median a 95% interval
-// (DESIGN.md asks for at least 10 after warm-up).
+// (docs/DESIGN.md asks for at least 10 after warm-up).
 const minSamples = 10
 
 func runCompare(ctx context.Context, e *env, args []string) int {
