@@ -72,9 +72,12 @@ func ParseWorkloads(s string) ([]string, error) {
 	return out, nil
 }
 
-// workloadCases expands cfg.Workloads over the CPU levels and threads. The
-// results' shape records M = the context, batch or sequence, N = the model
-// width and K = the FFN width.
+// workloadCases expands cfg.Workloads over the devices and, on the CPU,
+// over the levels and threads. A workload case is named after, and runs
+// on, the backend of its device alone: a backend that cannot run the model
+// is recorded as not implemented (or unavailable), never replaced by
+// another. The results' shape records M = the context, batch or sequence,
+// N = the model width and K = the FFN width.
 func workloadCases(cfg Config) ([]Case, error) {
 	if len(cfg.Workloads) == 0 {
 		return nil, nil
@@ -83,6 +86,58 @@ func workloadCases(cfg Config) ([]Case, error) {
 	if err != nil {
 		return nil, err
 	}
+	devices := cfg.Devices
+	if len(devices) == 0 {
+		devices = []string{"cpu"}
+	}
+	var backends []kernels.Backend
+	for _, d := range devices {
+		if d != "cpu" {
+			b, err := kernels.Lookup(d)
+			if err != nil {
+				return nil, err
+			}
+			backends = append(backends, b)
+			continue
+		}
+		for _, be := range cpuModelBackends(cfg) {
+			backends = append(backends, be)
+		}
+	}
+	var cases []Case
+	for _, kind := range cfg.Workloads {
+		var w []Workload
+		switch kind {
+		case "decode":
+			w = []Workload{{WorkloadDecode, cfg.Model, 128}}
+		case "prefill":
+			w = []Workload{{WorkloadPrefill, cfg.Model, 128}, {WorkloadPrefill, cfg.Model, 512}}
+		case "attention":
+			for _, s := range []int{128, 512, 1024, 4096} {
+				w = append(w, Workload{WorkloadAttention, cfg.Model, s})
+			}
+		}
+		for _, wl := range w {
+			for _, be := range backends {
+				if wl.Kind == WorkloadAttention && threadsOf(be) > 1 {
+					continue // one layer's attention runs on one thread
+				}
+				wl := wl
+				cs := Case{Name: wl.name(be), Op: kernels.Op(wl.Kind), DType: "i2", Backend: be, Workload: &wl,
+					Shape: results.Shape{M: wl.Arg, N: c.Hidden, K: c.FFN}}
+				if err := be.Available(); err != nil {
+					cs.Unavailable = err.Error()
+				}
+				cases = append(cases, cs)
+			}
+		}
+	}
+	return cases, nil
+}
+
+// cpuModelBackends are the CPU levels (cfg.Levels, else the fastest level
+// that runs every part of the model) times cfg.Threads.
+func cpuModelBackends(cfg Config) []*cpu.Backend {
 	var levels []cpu.Level
 	switch {
 	case len(cfg.Levels) == 1 && cfg.Levels[0] == "all":
@@ -104,38 +159,13 @@ func workloadCases(cfg Config) ([]Case, error) {
 	if len(threads) == 0 {
 		threads = []int{1}
 	}
-	var cases []Case
-	for _, kind := range cfg.Workloads {
-		var w []Workload
-		switch kind {
-		case "decode":
-			w = []Workload{{WorkloadDecode, cfg.Model, 128}}
-		case "prefill":
-			w = []Workload{{WorkloadPrefill, cfg.Model, 128}, {WorkloadPrefill, cfg.Model, 512}}
-		case "attention":
-			for _, s := range []int{128, 512, 1024, 4096} {
-				w = append(w, Workload{WorkloadAttention, cfg.Model, s})
-			}
-		}
-		for _, wl := range w {
-			for _, l := range levels {
-				for _, t := range threads {
-					if wl.Kind == WorkloadAttention && t > 1 {
-						continue // one layer's attention runs on one thread
-					}
-					be := cpu.NewWithOptions(cpu.Options{Level: l, Threads: t})
-					wl := wl
-					cs := Case{Name: wl.name(be), Op: kernels.Op(wl.Kind), DType: "i2", Backend: be, Workload: &wl,
-						Shape: results.Shape{M: wl.Arg, N: c.Hidden, K: c.FFN}}
-					if err := be.Available(); err != nil {
-						cs.Unavailable = err.Error()
-					}
-					cases = append(cases, cs)
-				}
-			}
+	var bes []*cpu.Backend
+	for _, l := range levels {
+		for _, t := range threads {
+			bes = append(bes, cpu.NewWithOptions(cpu.Options{Level: l, Threads: t}))
 		}
 	}
-	return cases, nil
+	return bes
 }
 
 // models caches built weights: a 2B4T model takes seconds to build and

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bitnet-go/bitnet-bench/bench/results"
+	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
 	"github.com/bitnet-go/bitnet-bench/kernels/model"
 )
@@ -74,5 +75,74 @@ func TestWorkloadCases(t *testing.T) {
 	}
 	if decodes == 0 {
 		t.Error("no decode case ran")
+	}
+}
+
+// modelLessBackend is an available backend that implements no op and no
+// model: a workload on it must be reported not implemented, never run on
+// the CPU.
+type modelLessBackend struct{}
+
+func (modelLessBackend) Name() string               { return "modelless" }
+func (modelLessBackend) Level() string              { return "none" }
+func (modelLessBackend) Available() error           { return nil }
+func (modelLessBackend) Implements(kernels.Op) bool { return false }
+func (modelLessBackend) Prepare(p *kernels.Problem) (kernels.Kernel, error) {
+	return nil, &kernels.NotImplementedError{Op: p.Op, Backend: "modelless"}
+}
+
+func init() { kernels.Register("modelless", func() kernels.Backend { return modelLessBackend{} }) }
+
+// TestWorkloadsStayOnTheirDevice: `compare --devices X --workloads ...`
+// names and runs every workload case on X. It was a bug that they ran on
+// the CPU under a CPU level's name whatever the devices said.
+func TestWorkloadsStayOnTheirDevice(t *testing.T) {
+	cfg := QuickConfig()
+	cfg.Ops, cfg.Workloads, cfg.Model = nil, []string{"decode", "prefill"}, "tiny"
+	cfg.Samples, cfg.Warmup, cfg.SampleTime = 10, time.Millisecond, time.Millisecond
+	for _, dev := range []string{"modelless", "cuda"} {
+		cfg.Devices = []string{dev}
+		cases, err := Catalogue(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cases) != 3 {
+			t.Fatalf("%s: %d cases, want decode and two prefills", dev, len(cases))
+		}
+		for _, c := range cases {
+			if c.Backend.Name() != dev || !strings.HasSuffix(c.Name, "/"+dev) {
+				t.Errorf("--devices %s: case %s on backend %s", dev, c.Name, c.Backend.Name())
+			}
+		}
+		if dev != "modelless" {
+			continue
+		}
+		out, err := (&Runner{Config: cfg}).Run(context.Background(), cases)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rc := range out {
+			if rc.Status != results.StatusNotImplemented || rc.Backend != dev {
+				t.Errorf("%s: status %q on %q (%s), want not-implemented on %s", rc.Name, rc.Status, rc.Backend, rc.Error, dev)
+			}
+		}
+	}
+	// Both devices: the CPU's cases and the other's, each on its own.
+	cfg.Devices = []string{"cpu", "modelless"}
+	cases, err := Catalogue(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cpuCases, other int
+	for _, c := range cases {
+		switch c.Backend.Name() {
+		case "cpu":
+			cpuCases++
+		case "modelless":
+			other++
+		}
+	}
+	if cpuCases != 3 || other != 3 {
+		t.Errorf("cpu,modelless: %d CPU and %d other cases, want 3 and 3", cpuCases, other)
 	}
 }

@@ -50,7 +50,7 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 		warmup     = fs.Duration("warmup", 0, "warm-up time per case; default 200ms (50ms with --quick)")
 		sampleTime = fs.Duration("sample-time", 0, "target duration of one sample; default 100ms (20ms with --quick)")
 		seed       = fs.Uint64("seed", 1, "seed of the random operands")
-		workloads  = fs.String("workloads", "", "whole-model cases to add: decode, prefill, attention, or all (BitNet b1.58 on the CPU backend, tokens/s and time per part)")
+		workloads  = fs.String("workloads", "", "whole-model cases to add: decode, prefill, attention, or all (BitNet b1.58 on each --devices backend, tokens/s and time per part; a backend without the model reports not implemented)")
 		modelName  = fs.String("model", "2B4T", "model shape of --workloads: 2B4T or tiny")
 		quick      = fs.Bool("quick", false, "short run: 3 shapes, short samples (under 2 minutes on 2 cores)")
 		output     = fs.String("output", "", "output directory, or the path of results.json (required)")
