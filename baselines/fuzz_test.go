@@ -1,4 +1,4 @@
-package baselines
+package baselines_test
 
 import (
 	"bytes"
@@ -9,16 +9,23 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/bitnet-go/bitnet-bench/baselines/ciout"
+	"github.com/bitnet-go/bitnet-bench/baselines/input"
+	"github.com/bitnet-go/bitnet-bench/baselines/internal/fixture"
+	"github.com/bitnet-go/bitnet-bench/baselines/machine"
+	"github.com/bitnet-go/bitnet-bench/baselines/stats"
+	"github.com/bitnet-go/bitnet-bench/baselines/store"
 )
 
 // FuzzParseInput checks that no input panics, that every failure is an
-// *InputError naming the file, and that whatever parses compares with
+// *input.InputError naming the file, and that whatever parses compares with
 // itself as unchanged and renders as a table and as valid JSON.
 func FuzzParseInput(f *testing.F) {
-	bf, cf := scenario()
-	f.Add(jsonBytes(f, bf))
-	f.Add(textBytes(f, cf))
-	for _, name := range []string{"testdata/gotest.txt", "testdata/malformed.txt"} {
+	bf, cf := fixture.Scenario()
+	f.Add(fixture.JSONBytes(f, bf))
+	f.Add(fixture.TextBytes(f, cf))
+	for _, name := range []string{"input/testdata/gotest.txt", "input/testdata/malformed.txt"} {
 		data, err := os.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)
@@ -26,7 +33,7 @@ func FuzzParseInput(f *testing.F) {
 		f.Add(data)
 	}
 	for _, s := range []string{
-		"", " \n", "{", "[", "{}", jsonHead + jsonCaseA + "\n  ]\n}\n",
+		"", " \n", "{", "[", "{}", "{\n  \"schema\": \"bitnet-bench/results/v1\",\n  \"complete\": true,\n  \"cases\": [\n    {\"name\": \"A\", \"status\": \"ok\", \"iterations\": 10, \"samples_ns\": [100, 101]}\n  ]\n}\n",
 		"BenchmarkA-2 1 1 ns/op\nBenchmarkA-4 1 1 ns/op\n",
 		"Unit x/op better=higher\nBenchmarkA 10 0 x/op 0 allocs/op\n",
 		"BenchmarkA 1 1e-320 ns/op\n", "Benchmark 1 1 ns/op\n", "BenchmarkA 1 NaN ns/op\n",
@@ -34,11 +41,11 @@ func FuzzParseInput(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		in, err := ParseInput(data, "fuzz.in")
+		in, err := input.ParseInput(data, "fuzz.in")
 		if err != nil {
-			var ie *InputError
+			var ie *input.InputError
 			if !errors.As(err, &ie) || ie.File != "fuzz.in" || ie.Line < 0 || ie.Msg == "" {
-				t.Fatalf("error %v (%T) is not an *InputError naming fuzz.in", err, err)
+				t.Fatalf("error %v (%T) is not an *input.InputError naming fuzz.in", err, err)
 			}
 			return
 		}
@@ -61,35 +68,35 @@ func FuzzParseInput(f *testing.F) {
 				}
 			}
 		}
-		cmp, err := Compare(in, in, Options{Resamples: 200}) // fewer resamples: faster fuzzing
+		cmp, err := stats.Compare(in, in, stats.Options{Resamples: 200}) // fewer resamples: faster fuzzing
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, r := range cmp.Rows {
-			if r.Verdict != NoChange {
+			if r.Verdict != stats.NoChange {
 				t.Fatalf("%s %s: %q comparing a file with itself", r.Name, r.Unit, r.Verdict)
 			}
 		}
 		var buf bytes.Buffer
-		if err := cmp.WriteTable(&buf); err != nil {
+		if err := ciout.Table(&buf, cmp); err != nil {
 			t.Fatal(err)
 		}
 		buf.Reset()
-		if err := cmp.WriteJSON(&buf); err != nil {
+		if err := ciout.JSON(&buf, cmp); err != nil {
 			t.Fatal(err)
 		}
 		if !json.Valid(buf.Bytes()) {
 			t.Fatalf("invalid JSON:\n%s", buf.Bytes())
 		}
 		buf.Reset()
-		if err := cmp.WriteMarkdown(&buf); err != nil {
+		if err := ciout.Markdown(&buf, cmp); err != nil {
 			t.Fatal(err)
 		}
 		buf.Reset()
-		if err := cmp.WriteJUnit(&buf); err != nil {
+		if err := ciout.JUnit(&buf, cmp); err != nil {
 			t.Fatal(err)
 		}
-		var doc junitSuites
+		var doc junitDoc
 		if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil || doc.Failures != 0 {
 			t.Fatalf("JUnit: %v, %d failures comparing a file with itself\n%s", err, doc.Failures, buf.Bytes())
 		}
@@ -101,29 +108,29 @@ func FuzzParseInput(f *testing.F) {
 // holds exactly the samples of its parts and compares as unchanged with
 // itself, in every output format.
 func FuzzMergeInputs(f *testing.F) {
-	bf, cf := scenario()
-	f.Add(jsonBytes(f, bf), textBytes(f, cf))
-	f.Add(textBytes(f, bf), textBytes(f, cf))
+	bf, cf := fixture.Scenario()
+	f.Add(fixture.JSONBytes(f, bf), fixture.TextBytes(f, cf))
+	f.Add(fixture.TextBytes(f, bf), fixture.TextBytes(f, cf))
 	f.Add([]byte("cpu: X\nBenchmarkA-2 1 1 ns/op\n"), []byte("cpu: Y\nBenchmarkA-2 1 1 ns/op\n"))
 	f.Add([]byte("BenchmarkA-2 1 1 ns/op\n"), []byte("BenchmarkA-4 1 1 ns/op\n"))
 	f.Add([]byte("Unit s better=higher\nBenchmarkA 1 1 s\n"), []byte("Unit s better=lower\nBenchmarkA 1 1 s\n"))
 	f.Add([]byte("BenchmarkA 1 1 ns/op\n"), []byte("BenchmarkA 1 1 ms/op\n"))
 	f.Add([]byte("BenchmarkA 1 1 ns/op\n"), []byte("{}"))
 	f.Fuzz(func(t *testing.T, d1, d2 []byte) {
-		a, err1 := ParseInput(d1, "a.txt")
-		b, err2 := ParseInput(d2, "b.txt")
+		a, err1 := input.ParseInput(d1, "a.txt")
+		b, err2 := input.ParseInput(d2, "b.txt")
 		if err1 != nil || err2 != nil {
 			return // FuzzParseInput covers single files
 		}
-		m, err := MergeInputs(a, b)
+		m, err := input.MergeInputs(a, b)
 		if err != nil {
-			var ie *InputError
+			var ie *input.InputError
 			if !errors.As(err, &ie) || (ie.File != "a.txt" && ie.File != "b.txt") || ie.Msg == "" {
-				t.Fatalf("error %v (%T) is not an *InputError naming a file", err, err)
+				t.Fatalf("error %v (%T) is not an *input.InputError naming a file", err, err)
 			}
 			return
 		}
-		total := func(in *Input) int {
+		total := func(in *input.Input) int {
 			n := 0
 			for _, cd := range in.Cases {
 				for _, v := range cd.Samples {
@@ -138,38 +145,38 @@ func FuzzMergeInputs(f *testing.F) {
 		if len(m.Names) != len(m.Cases) {
 			t.Fatalf("%d names for %d cases", len(m.Names), len(m.Cases))
 		}
-		cmp, err := Compare(m, m, Options{Resamples: 200})
+		cmp, err := stats.Compare(m, m, stats.Options{Resamples: 200})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, r := range cmp.Rows {
-			if r.Verdict != NoChange {
+			if r.Verdict != stats.NoChange {
 				t.Fatalf("%s %s: %q comparing a merged side with itself", r.Name, r.Unit, r.Verdict)
 			}
 		}
 		// Both sides against each other: never a silent pass on a case
 		// that one side lacks.
-		cmp, err = Compare(a, b, Options{Resamples: 200})
+		cmp, err = stats.Compare(a, b, stats.Options{Resamples: 200})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, r := range cmp.Rows {
-			if (r.Baseline == nil || r.Current == nil) && r.Verdict != MissingBaseline && r.Verdict != MissingCurrent {
+			if (r.Baseline == nil || r.Current == nil) && r.Verdict != stats.MissingBaseline && r.Verdict != stats.MissingCurrent {
 				t.Fatalf("%s %s: one side missing, verdict %q", r.Name, r.Unit, r.Verdict)
 			}
 		}
 		var buf bytes.Buffer
 		for _, w := range []func(*bytes.Buffer) error{
-			func(b *bytes.Buffer) error { return cmp.WriteTable(b) },
-			func(b *bytes.Buffer) error { return cmp.WriteMarkdown(b) },
-			func(b *bytes.Buffer) error { return cmp.WriteJUnit(b) },
+			func(b *bytes.Buffer) error { return ciout.Table(b, cmp) },
+			func(b *bytes.Buffer) error { return ciout.Markdown(b, cmp) },
+			func(b *bytes.Buffer) error { return ciout.JUnit(b, cmp) },
 		} {
 			buf.Reset()
 			if err := w(&buf); err != nil {
 				t.Fatal(err)
 			}
 		}
-		var doc junitSuites
+		var doc junitDoc
 		if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
 			t.Fatalf("invalid JUnit XML: %v\n%s", err, buf.Bytes())
 		}
@@ -188,11 +195,11 @@ func FuzzParseConfig(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := ParseConfig(data, "fuzz.json")
+		c, err := stats.ParseConfig(data, "fuzz.json")
 		if err != nil {
-			var ie *InputError
+			var ie *input.InputError
 			if !errors.As(err, &ie) || ie.File != "fuzz.json" || ie.Msg == "" || ie.Line < 0 {
-				t.Fatalf("error %v (%T) is not an *InputError naming fuzz.json", err, err)
+				t.Fatalf("error %v (%T) is not an *input.InputError naming fuzz.json", err, err)
 			}
 			return
 		}
@@ -208,7 +215,7 @@ func FuzzParseConfig(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		back, err := ParseConfig(out, "back.json")
+		back, err := stats.ParseConfig(out, "back.json")
 		if err != nil {
 			t.Fatalf("round trip: %v\n%s", err, out)
 		}
@@ -219,11 +226,11 @@ func FuzzParseConfig(f *testing.F) {
 }
 
 // FuzzParseBaseline: a stored baseline file, however damaged, is read or
-// refused with an *InputError, never a panic; one that is read parses.
+// refused with an *input.InputError, never a panic; one that is read parses.
 func FuzzParseBaseline(f *testing.F) {
-	bf, _ := scenario()
-	b := &Baseline{Schema: BaselineSchema, Name: "main", Fingerprint: Fingerprint{OS: "linux", CPU: "X"},
-		Sources: []Source{{File: "r.json", Kind: KindResultsJSON, Data: string(jsonBytes(f, bf))}}}
+	bf, _ := fixture.Scenario()
+	b := &store.Baseline{Schema: store.Schema, Name: "main", Fingerprint: machine.Fingerprint{OS: "linux", CPU: "X"},
+		Sources: []store.Source{{File: "r.json", Kind: input.KindResultsJSON, Data: string(fixture.JSONBytes(f, bf))}}}
 	b.Key = b.Fingerprint.Key()
 	good, err := json.Marshal(b)
 	if err != nil {
@@ -233,19 +240,24 @@ func FuzzParseBaseline(f *testing.F) {
 	f.Add([]byte(`{"schema": "bitnet-bench/baseline/v1"}`))
 	f.Add([]byte(`{}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		b, err := ParseBaseline(data, "store.json")
+		b, err := store.ParseBaseline(data, "store.json")
 		if err != nil {
-			var ie *InputError
+			var ie *input.InputError
 			if !errors.As(err, &ie) || ie.File != "store.json" {
-				t.Fatalf("error %v (%T) is not an *InputError naming store.json", err, err)
+				t.Fatalf("error %v (%T) is not an *input.InputError naming store.json", err, err)
 			}
 			return
 		}
 		if _, err := b.Input("store.json"); err != nil {
-			var ie *InputError
+			var ie *input.InputError
 			if !errors.As(err, &ie) || !strings.HasPrefix(ie.File, "store.json[") {
 				t.Fatalf("source error %v (%T) does not name the store file", err, err)
 			}
 		}
 	})
+}
+
+// junitDoc is the part of ciout's JUnit XML the fuzz targets check.
+type junitDoc struct {
+	Failures int `xml:"failures,attr"`
 }

@@ -11,7 +11,8 @@ import (
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
 
-	"github.com/bitnet-go/bitnet-bench/baselines"
+	"github.com/bitnet-go/bitnet-bench/baselines/input"
+	"github.com/bitnet-go/bitnet-bench/baselines/stats"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 )
 
@@ -76,15 +77,15 @@ func (p palette) add(v string) string {
 }
 
 // Verdict colours; report.css uses the same ones for the table badges.
-var verdictColors = map[baselines.Verdict]string{
-	baselines.Regression:  "#d64545",
-	baselines.Improvement: "#2f9e55",
-	baselines.NoChange:    "#8d99ae",
+var verdictColors = map[stats.Verdict]string{
+	stats.Regression:  "#d64545",
+	stats.Improvement: "#2f9e55",
+	stats.NoChange:    "#8d99ae",
 }
 
 const missingColor = "#e09f3e"
 
-func verdictColor(v baselines.Verdict) string {
+func verdictColor(v stats.Verdict) string {
 	if c, ok := verdictColors[v]; ok {
 		return c
 	}
@@ -612,10 +613,10 @@ func samplesChart(id, op string, cs []*results.Case, pal palette) (chartSpec, Ch
 // a slowdown and a speedup point different ways. Bar values are ratio-1; the
 // page script labels the axis back in ratios. Only one unit is drawn: time
 // per op when the comparison has it, since other units mostly restate it.
-func ratioChart(id string, c *baselines.Comparison, rows []baselines.Row) (chartSpec, Chart, bool) {
+func ratioChart(id string, c *stats.Comparison, rows []stats.Row) (chartSpec, Chart, bool) {
 	unit := ""
 	for _, r := range rows {
-		if r.Ratio > 0 && !math.IsInf(r.Ratio, 0) && (unit == "" || r.Unit == baselines.UnitSecPerOp) {
+		if r.Ratio > 0 && !math.IsInf(r.Ratio, 0) && (unit == "" || r.Unit == input.UnitSecPerOp) {
 			unit = r.Unit
 		}
 	}

@@ -8,7 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bitnet-go/bitnet-bench/baselines"
+	"github.com/bitnet-go/bitnet-bench/baselines/input"
+	"github.com/bitnet-go/bitnet-bench/baselines/stats"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 )
 
@@ -338,21 +339,21 @@ func TestLargeInput(t *testing.T) {
 // bigComparison is a comparison of f with a run in which every tenth case
 // is 20% slower: one row per case in time per op, built directly (the
 // statistics are baselines' business, and slow under -race).
-func bigComparison(f *results.File) *baselines.Comparison {
-	cmp := &baselines.Comparison{Baseline: "base.json", Current: "results.json", Threshold: 0.05, Alpha: 0.05, Confidence: 0.95, GeomeanRatio: 1.02}
+func bigComparison(f *results.File) *stats.Comparison {
+	cmp := &stats.Comparison{Baseline: "base.json", Current: "results.json", Threshold: 0.05, Alpha: 0.05, Confidence: 0.95, GeomeanRatio: 1.02}
 	for i := range f.Cases {
 		c := &f.Cases[i]
 		if !c.OK() {
 			continue
 		}
-		k, v := 1.0, baselines.NoChange
+		k, v := 1.0, stats.NoChange
 		if i%10 == 0 {
-			k, v = 1.2, baselines.Regression
+			k, v = 1.2, stats.Regression
 		}
-		sum := func(x float64) *baselines.Summary {
-			return &baselines.Summary{Center: c.MedianNs * x / 1e9, Lo: c.CILowNs * x / 1e9, Hi: c.CIHighNs * x / 1e9, N: len(c.SamplesNs)}
+		sum := func(x float64) *stats.Summary {
+			return &stats.Summary{Center: c.MedianNs * x / 1e9, Lo: c.CILowNs * x / 1e9, Hi: c.CIHighNs * x / 1e9, N: len(c.SamplesNs)}
 		}
-		cmp.Rows = append(cmp.Rows, baselines.Row{Name: c.Name, Unit: baselines.UnitSecPerOp, Baseline: sum(1), Current: sum(k),
+		cmp.Rows = append(cmp.Rows, stats.Row{Name: c.Name, Unit: input.UnitSecPerOp, Baseline: sum(1), Current: sum(k),
 			Ratio: k, RatioLo: k * 0.98, RatioHi: k * 1.02, P: 0.01, Verdict: v})
 	}
 	return cmp

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/bitnet-go/bitnet-bench/baselines"
+	"github.com/bitnet-go/bitnet-bench/baselines/stats"
 )
 
 // ComparisonView is the regression section.
@@ -35,34 +35,34 @@ type ComparisonRow struct {
 }
 
 // verdictOrder puts what needs attention first in the regression table.
-var verdictOrder = map[baselines.Verdict]int{
-	baselines.Regression:      0,
-	baselines.Improvement:     1,
-	baselines.MissingCurrent:  2,
-	baselines.MissingBaseline: 3,
-	baselines.NoChange:        4,
+var verdictOrder = map[stats.Verdict]int{
+	stats.Regression:      0,
+	stats.Improvement:     1,
+	stats.MissingCurrent:  2,
+	stats.MissingBaseline: 3,
+	stats.NoChange:        4,
 }
 
-func verdictClass(v baselines.Verdict) string {
+func verdictClass(v stats.Verdict) string {
 	switch v {
-	case baselines.Regression:
+	case stats.Regression:
 		return "v-regression"
-	case baselines.Improvement:
+	case stats.Improvement:
 		return "v-improvement"
-	case baselines.NoChange:
+	case stats.NoChange:
 		return "v-same"
 	}
 	return "v-missing"
 }
 
-func verdictLabel(v baselines.Verdict) string {
-	if v == baselines.NoChange {
+func verdictLabel(v stats.Verdict) string {
+	if v == stats.NoChange {
 		return "no change"
 	}
 	return string(v)
 }
 
-func (p *Page) buildComparison(c *baselines.Comparison) *ComparisonView {
+func (p *Page) buildComparison(c *stats.Comparison) *ComparisonView {
 	n := c.Counts()
 	v := &ComparisonView{
 		Baseline:     c.Baseline,
@@ -84,7 +84,7 @@ func (p *Page) buildComparison(c *baselines.Comparison) *ComparisonView {
 	if c.GeomeanRatio > 0 {
 		v.Geomean = fmt.Sprintf("%.3f× (%s)", c.GeomeanRatio, change(c.GeomeanRatio))
 	}
-	rows := append([]baselines.Row(nil), c.Rows...)
+	rows := append([]stats.Row(nil), c.Rows...)
 	sort.SliceStable(rows, func(a, b int) bool {
 		return rank(verdictOrder, rows[a].Verdict) < rank(verdictOrder, rows[b].Verdict)
 	})
@@ -98,7 +98,7 @@ func (p *Page) buildComparison(c *baselines.Comparison) *ComparisonView {
 	return v
 }
 
-func comparisonRow(r baselines.Row) ComparisonRow {
+func comparisonRow(r stats.Row) ComparisonRow {
 	cr := ComparisonRow{
 		Name:          r.Name,
 		Unit:          r.Unit,
@@ -125,7 +125,7 @@ func comparisonRow(r baselines.Row) ComparisonRow {
 	return cr
 }
 
-func rank(m map[baselines.Verdict]int, v baselines.Verdict) int {
+func rank(m map[stats.Verdict]int, v stats.Verdict) int {
 	if r, ok := m[v]; ok {
 		return r
 	}
@@ -137,7 +137,7 @@ func change(ratio float64) string {
 	return fmt.Sprintf("%+.1f%%", (ratio-1)*100)
 }
 
-func summaryString(s *baselines.Summary, unit string) string {
+func summaryString(s *stats.Summary, unit string) string {
 	if s == nil {
 		return dash
 	}
@@ -150,7 +150,7 @@ func summaryString(s *baselines.Summary, unit string) string {
 	return out
 }
 
-func summaryTitle(s *baselines.Summary, unit string) string {
+func summaryTitle(s *stats.Summary, unit string) string {
 	if s == nil {
 		return ""
 	}

@@ -17,7 +17,8 @@ import (
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
 
-	"github.com/bitnet-go/bitnet-bench/baselines"
+	"github.com/bitnet-go/bitnet-bench/baselines/input"
+	"github.com/bitnet-go/bitnet-bench/baselines/stats"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/templates"
 )
@@ -36,7 +37,7 @@ type HistoryInput struct {
 	Assets string
 	// Options are the regression rules applied between consecutive runs,
 	// as regression-check applies them; zero fields take its defaults.
-	Options baselines.Options
+	Options stats.Options
 	// Warnings are shown on the page (files skipped while loading, ...).
 	Warnings []string
 }
@@ -213,7 +214,7 @@ func BuildHistory(in HistoryInput) (*HistoryPage, error) {
 	} else {
 		opt := in.Options
 		if opt.Threshold == 0 {
-			opt.Threshold = baselines.DefaultThreshold
+			opt.Threshold = stats.DefaultThreshold
 		}
 		p.Threshold = fmtPct(opt.Threshold)
 	}
@@ -253,7 +254,7 @@ func BuildHistory(in HistoryInput) (*HistoryPage, error) {
 	var regs []HistoryRegression
 	for i := len(runs) - 1; i >= 1; i-- {
 		for _, r := range cmps[i-1].Rows {
-			if r.Verdict != baselines.Regression {
+			if r.Verdict != stats.Regression {
 				continue
 			}
 			regs = append(regs, HistoryRegression{
@@ -275,7 +276,7 @@ func BuildHistory(in HistoryInput) (*HistoryPage, error) {
 	return p, nil
 }
 
-func ratioInterval(r baselines.Row) string {
+func ratioInterval(r stats.Row) string {
 	switch {
 	case math.IsInf(r.RatioHi, 0):
 		return "unbounded"
@@ -300,9 +301,9 @@ func runLabel(i int, f *results.File) string {
 }
 
 // compareRuns compares each run with the one before it in time per op, by
-// baselines.Compare, and returns per run index and case name the row.
-func compareRuns(runs []Run, opt baselines.Options) ([]map[string]baselines.Row, []*baselines.Comparison, error) {
-	inputs := make([]*baselines.Input, len(runs))
+// stats.Compare, and returns per run index and case name the row.
+func compareRuns(runs []Run, opt stats.Options) ([]map[string]stats.Row, []*stats.Comparison, error) {
+	inputs := make([]*input.Input, len(runs))
 	for i, r := range runs {
 		in, err := timeInput(r)
 		if err != nil {
@@ -310,8 +311,8 @@ func compareRuns(runs []Run, opt baselines.Options) ([]map[string]baselines.Row,
 		}
 		inputs[i] = in
 	}
-	verdicts := make([]map[string]baselines.Row, len(runs))
-	cmps := make([]*baselines.Comparison, max(len(runs)-1, 0))
+	verdicts := make([]map[string]stats.Row, len(runs))
+	cmps := make([]*stats.Comparison, max(len(runs)-1, 0))
 	errs := make([]error, len(cmps))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, max(runtime.GOMAXPROCS(0), 1))
@@ -321,7 +322,7 @@ func compareRuns(runs []Run, opt baselines.Options) ([]map[string]baselines.Row,
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			cmps[i-1], errs[i-1] = baselines.Compare(inputs[i-1], inputs[i], opt)
+			cmps[i-1], errs[i-1] = stats.Compare(inputs[i-1], inputs[i], opt)
 		}(i)
 	}
 	wg.Wait()
@@ -331,9 +332,9 @@ func compareRuns(runs []Run, opt baselines.Options) ([]map[string]baselines.Row,
 		}
 	}
 	for i := 1; i < len(runs); i++ {
-		verdicts[i] = map[string]baselines.Row{}
+		verdicts[i] = map[string]stats.Row{}
 		for _, r := range cmps[i-1].Rows {
-			if r.Unit == baselines.UnitSecPerOp {
+			if r.Unit == input.UnitSecPerOp {
 				verdicts[i][r.Name] = r
 			}
 		}
@@ -343,19 +344,19 @@ func compareRuns(runs []Run, opt baselines.Options) ([]map[string]baselines.Row,
 
 // timeInput reads a run as regression-check reads a results file, keeping
 // time per op only: throughput restates it, and the trend is drawn in it.
-func timeInput(r Run) (*baselines.Input, error) {
+func timeInput(r Run) (*input.Input, error) {
 	data, err := r.File.Encode()
 	if err != nil {
 		return nil, fmt.Errorf("report: %s: %w", r.Name, err)
 	}
-	in, err := baselines.ParseInput(data, r.Name)
+	in, err := input.ParseInput(data, r.Name)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	for _, cd := range in.Cases {
-		if s, ok := cd.Samples[baselines.UnitSecPerOp]; ok {
-			cd.Samples = map[string][]float64{baselines.UnitSecPerOp: s}
-			cd.Units = []string{baselines.UnitSecPerOp}
+		if s, ok := cd.Samples[input.UnitSecPerOp]; ok {
+			cd.Samples = map[string][]float64{input.UnitSecPerOp: s}
+			cd.Units = []string{input.UnitSecPerOp}
 		}
 	}
 	return in, nil
@@ -368,7 +369,7 @@ type trendCase struct {
 	regressed        bool
 }
 
-func (p *HistoryPage) buildTrends(runs []Run, verdicts []map[string]baselines.Row) {
+func (p *HistoryPage) buildTrends(runs []Run, verdicts []map[string]stats.Row) {
 	var order []*trendCase
 	byName := map[string]*trendCase{}
 	for i, r := range runs {
@@ -385,7 +386,7 @@ func (p *HistoryPage) buildTrends(runs []Run, verdicts []map[string]baselines.Ro
 			}
 			tc.family, tc.op = familyName(c.Family), opName(c)
 			tc.points[i] = c
-			if v, ok := verdicts[i][c.Name]; ok && v.Verdict == baselines.Regression {
+			if v, ok := verdicts[i][c.Name]; ok && v.Verdict == stats.Regression {
 				tc.regressed = true
 			}
 		}
@@ -460,7 +461,7 @@ func (p *HistoryPage) buildTrends(runs []Run, verdicts []map[string]baselines.Ro
 // the interval's width, both named as the case so the legend switches the
 // three together), and the runs where the change from the run before is a
 // regression as red triangles, improvements as green diamonds.
-func trendChart(id, title string, labels []string, cs []*trendCase, verdicts []map[string]baselines.Row) (chartSpec, Chart) {
+func trendChart(id, title string, labels []string, cs []*trendCase, verdicts []map[string]stats.Row) (chartSpec, Chart) {
 	maxNs, minNs := 0.0, math.Inf(1)
 	for _, tc := range cs {
 		for _, c := range tc.points {
@@ -517,12 +518,12 @@ func trendChart(id, title string, labels []string, cs []*trendCase, verdicts []m
 				desc += ", p = " + fmtP(r.P) + ")"
 				lines = append(lines, desc)
 				switch r.Verdict {
-				case baselines.Regression:
+				case stats.Regression:
 					item["symbol"], item["symbolSize"] = "triangle", 14
-					item["itemStyle"] = map[string]any{"color": verdictColors[baselines.Regression], "borderColor": "#ffffff", "borderWidth": 1}
-				case baselines.Improvement:
+					item["itemStyle"] = map[string]any{"color": verdictColors[stats.Regression], "borderColor": "#ffffff", "borderWidth": 1}
+				case stats.Improvement:
 					item["symbol"], item["symbolSize"] = "diamond", 11
-					item["itemStyle"] = map[string]any{"color": verdictColors[baselines.Improvement]}
+					item["itemStyle"] = map[string]any{"color": verdictColors[stats.Improvement]}
 				}
 			}
 			med[i] = item

@@ -22,7 +22,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/bitnet-go/bitnet-bench/baselines"
+	"github.com/bitnet-go/bitnet-bench/baselines/stats"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/templates"
 )
@@ -31,7 +31,7 @@ import (
 type Input struct {
 	Results *results.File // required
 	// Comparison adds the regression section; nil leaves it out.
-	Comparison *baselines.Comparison
+	Comparison *stats.Comparison
 	Title      string // "" gives DefaultTitle
 	Theme      string // "light" (also for "") or "dark"
 	// Assets is how the page gets ECharts: AssetsInline (also for "")

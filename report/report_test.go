@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bitnet-go/bitnet-bench/baselines"
+	"github.com/bitnet-go/bitnet-bench/baselines/stats"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 )
 
@@ -69,23 +69,23 @@ func synthetic() *results.File {
 	return f
 }
 
-func syntheticComparison() *baselines.Comparison {
-	sum := func(c float64) *baselines.Summary {
-		return &baselines.Summary{Center: c, Lo: c * 0.98, Hi: c * 1.02, N: 7}
+func syntheticComparison() *stats.Comparison {
+	sum := func(c float64) *stats.Summary {
+		return &stats.Summary{Center: c, Lo: c * 0.98, Hi: c * 1.02, N: 7}
 	}
-	return &baselines.Comparison{
+	return &stats.Comparison{
 		Baseline: "base.json", Current: "results.json", Threshold: 0.05, Alpha: 0.05, Confidence: 0.95,
 		GeomeanRatio: 1.01, Warnings: []string{"different CPU model"},
-		Rows: []baselines.Row{
+		Rows: []stats.Row{
 			{Name: "BitLinear/2560x2560/b1/i2/avx2", Unit: "sec/op", Baseline: sum(6.2e-4), Current: sum(7.4e-4),
-				Ratio: 1.19, RatioLo: 1.15, RatioHi: 1.23, P: 0.0002, Verdict: baselines.Regression},
+				Ratio: 1.19, RatioLo: 1.15, RatioHi: 1.23, P: 0.0002, Verdict: stats.Regression},
 			{Name: "MatMul/2560x2560/b1/i2/avx2", Unit: "sec/op", Baseline: sum(9e-4), Current: sum(8.1e-4),
-				Ratio: 0.9, RatioLo: 0.88, RatioHi: 0.92, P: 0.0004, Verdict: baselines.Improvement},
+				Ratio: 0.9, RatioLo: 0.88, RatioHi: 0.92, P: 0.0004, Verdict: stats.Improvement},
 			{Name: "Pack2Bit/4096/avx2", Unit: "sec/op", Baseline: sum(2.04e-7), Current: sum(2.05e-7),
-				Ratio: 1.005, RatioLo: 0.99, RatioHi: 1.02, P: 0.6, Verdict: baselines.NoChange},
+				Ratio: 1.005, RatioLo: 0.99, RatioHi: 1.02, P: 0.6, Verdict: stats.NoChange},
 			{Name: "Pack2Bit/4096/avx2", Unit: "B/s", HigherIsBetter: true, Baseline: sum(2.5e10), Current: sum(2.49e10),
-				Ratio: 0.996, RatioLo: 0.98, RatioHi: 1.01, P: 0.6, Verdict: baselines.NoChange},
-			{Name: "GELU/4096/f32/generic", Unit: "sec/op", Current: sum(8.6e-6), Verdict: baselines.MissingBaseline, Note: "new case"},
+				Ratio: 0.996, RatioLo: 0.98, RatioHi: 1.01, P: 0.6, Verdict: stats.NoChange},
+			{Name: "GELU/4096/f32/generic", Unit: "sec/op", Current: sum(8.6e-6), Verdict: stats.MissingBaseline, Note: "new case"},
 		},
 	}
 }

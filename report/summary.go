@@ -5,7 +5,8 @@ import (
 	"math"
 	"sort"
 
-	"github.com/bitnet-go/bitnet-bench/baselines"
+	"github.com/bitnet-go/bitnet-bench/baselines/input"
+	"github.com/bitnet-go/bitnet-bench/baselines/stats"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 )
 
@@ -55,7 +56,7 @@ type RegressedCase struct {
 // maxRegressedListed caps the summary's list; the table has them all.
 const maxRegressedListed = 10
 
-func (p *Page) summarize(f *results.File, fams []familyGroup, cmp *baselines.Comparison) {
+func (p *Page) summarize(f *results.File, fams []familyGroup, cmp *stats.Comparison) {
 	s := &p.Summary
 	anchors := opAnchors(p.Families)
 	for _, fg := range fams {
@@ -103,11 +104,11 @@ func (p *Page) summarize(f *results.File, fams []familyGroup, cmp *baselines.Com
 
 // regressed lists the cases that regressed, worst change first, one line
 // per case (its primary unit when it has it).
-func regressed(cmp *baselines.Comparison) ([]RegressedCase, int) {
+func regressed(cmp *stats.Comparison) ([]RegressedCase, int) {
 	seen := map[string]int{}
 	var out []RegressedCase
 	for _, r := range cmp.Rows {
-		if r.Verdict != baselines.Regression || r.Ratio <= 0 || math.IsInf(r.Ratio, 0) {
+		if r.Verdict != stats.Regression || r.Ratio <= 0 || math.IsInf(r.Ratio, 0) {
 			continue
 		}
 		sev := r.Ratio - 1
@@ -119,7 +120,7 @@ func regressed(cmp *baselines.Comparison) ([]RegressedCase, int) {
 			rc.Interval = fmt.Sprintf("[%.3f, %.3f]", r.RatioLo, r.RatioHi)
 		}
 		if i, ok := seen[r.Name]; ok {
-			if r.Unit == baselines.UnitSecPerOp {
+			if r.Unit == input.UnitSecPerOp {
 				out[i] = rc
 			}
 			continue

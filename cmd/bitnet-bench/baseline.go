@@ -12,7 +12,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/bitnet-go/bitnet-bench/baselines"
+	"github.com/bitnet-go/bitnet-bench/baselines/input"
+	"github.com/bitnet-go/bitnet-bench/baselines/machine"
+	"github.com/bitnet-go/bitnet-bench/baselines/stats"
+	"github.com/bitnet-go/bitnet-bench/baselines/store"
 	"github.com/bitnet-go/bitnet-bench/bench/probe"
 	"golang.org/x/perf/benchunit"
 )
@@ -36,12 +39,12 @@ func (l *fileList) Set(s string) error {
 }
 
 // liveFingerprint is this machine's fingerprint.
-var liveFingerprint = func() baselines.Fingerprint { return baselines.FingerprintOf(probe.Machine()) }
+var liveFingerprint = func() machine.Fingerprint { return machine.Of(probe.Machine()) }
 
 // lookupFingerprint is the machine a baseline is looked up for: the current
 // run's, filled in from this machine where the files do not say (Go
 // benchmark text names no ISA level or core count) and agree with it.
-func lookupFingerprint(cur *baselines.Input) baselines.Fingerprint {
+func lookupFingerprint(cur *input.Input) machine.Fingerprint {
 	live := liveFingerprint()
 	if cur == nil || cur.Machine.IsZero() {
 		return live
@@ -53,14 +56,14 @@ func lookupFingerprint(cur *baselines.Input) baselines.Fingerprint {
 }
 
 func storeFlag(fs *flag.FlagSet) *string {
-	return fs.String("store", "", "baseline store directory (default $"+baselines.StoreEnv+", else $XDG_DATA_HOME/bitnet-bench/baselines, else .bitnet-bench/baselines)")
+	return fs.String("store", "", "baseline store directory (default $"+store.Env+", else $XDG_DATA_HOME/bitnet-bench/baselines, else .bitnet-bench/baselines)")
 }
 
-func storeOf(dir string) baselines.Store {
+func storeOf(dir string) store.Store {
 	if dir == "" {
-		dir = baselines.DefaultStoreDir()
+		dir = store.DefaultDir()
 	}
-	return baselines.Store{Dir: dir}
+	return store.Store{Dir: dir}
 }
 
 func runBaseline(ctx context.Context, e *env, args []string) int {
@@ -132,7 +135,7 @@ comes from the files; what Go benchmark text does not name (ISA level, core
 count) is taken from this machine when the files agree with it.`, `  bitnet-bench baseline save --name main out/results.json
   bitnet-bench baseline save --name v1.2 --store ci-baselines run1.txt run2.txt`)
 	name := fs.String("name", "", "baseline name: letters, digits, '.', '_', '-' (required)")
-	store := storeFlag(fs)
+	storeDir := storeFlag(fs)
 	commit := fs.String("commit", "", "commit to record (default: the files', else git HEAD here)")
 	var inputs fileList
 	fs.Var(&inputs, "input", "input file (repeatable, or comma-separated; files may also follow the flags)")
@@ -145,8 +148,8 @@ count) is taken from this machine when the files agree with it.`, `  bitnet-benc
 		return fail(e, "baseline save", exitBadInput, "--name and at least one input file are required")
 	}
 	tool := probe.Tool(version)
-	meta := baselines.Meta{Created: time.Now(), Commit: *commit, Command: e.argv}
-	b, in, err := baselines.NewBaseline(*name, files, meta, liveFingerprint())
+	meta := store.Meta{Created: time.Now(), Commit: *commit, Command: e.argv}
+	b, in, err := store.NewBaseline(*name, files, meta, liveFingerprint())
 	if err != nil {
 		return inputFailure(e, "baseline save", "input", err)
 	}
@@ -156,7 +159,7 @@ count) is taken from this machine when the files agree with it.`, `  bitnet-benc
 	if b.Commit == "" {
 		b.Commit, b.Dirty = tool.Commit, tool.Dirty
 	}
-	path, err := storeOf(*store).Save(b)
+	path, err := storeOf(*storeDir).Save(b)
 	if err != nil {
 		return fail(e, "baseline save", exitFailure, "%v", err)
 	}
@@ -176,12 +179,12 @@ func runBaselineList(_ context.Context, e *env, args []string) int {
 Lists the stored baselines, newest first within a name. A * marks those
 saved on a machine compatible with this one.`, `  bitnet-bench baseline list
   bitnet-bench baseline list --store ci-baselines --json`)
-	store := storeFlag(fs)
+	storeDir := storeFlag(fs)
 	jsonOut := fs.Bool("json", false, "print JSON")
 	if code, stop := parseFlags(e, fs, args); stop {
 		return code
 	}
-	st := storeOf(*store)
+	st := storeOf(*storeDir)
 	entries, err := st.List()
 	if err != nil {
 		return fail(e, "baseline list", exitFailure, "%v", err)
@@ -189,14 +192,14 @@ saved on a machine compatible with this one.`, `  bitnet-bench baseline list
 	live := liveFingerprint()
 	if *jsonOut {
 		type item struct {
-			Name        string                `json:"name,omitempty"`
-			Path        string                `json:"path"`
-			Created     time.Time             `json:"created,omitzero"`
-			Commit      string                `json:"commit,omitempty"`
-			Fingerprint baselines.Fingerprint `json:"fingerprint,omitzero"`
-			Key         string                `json:"key,omitempty"`
-			ThisMachine bool                  `json:"this_machine"`
-			Error       string                `json:"error,omitempty"`
+			Name        string              `json:"name,omitempty"`
+			Path        string              `json:"path"`
+			Created     time.Time           `json:"created,omitzero"`
+			Commit      string              `json:"commit,omitempty"`
+			Fingerprint machine.Fingerprint `json:"fingerprint,omitzero"`
+			Key         string              `json:"key,omitempty"`
+			ThisMachine bool                `json:"this_machine"`
+			Error       string              `json:"error,omitempty"`
 		}
 		items := []item{}
 		for _, en := range entries {
@@ -256,7 +259,7 @@ the median with its 95% interval. It shows the baseline saved for this
 machine, else the closest one (saying so); --key picks a machine's by its
 key (see "baseline list").`, `  bitnet-bench baseline show main
   bitnet-bench baseline show main --key linux-amd64-avx2-8c-0123456789ab`)
-	store := storeFlag(fs)
+	storeDir := storeFlag(fs)
 	key := fs.String("key", "", "fingerprint key of the machine whose baseline to show")
 	jsonOut := fs.Bool("json", false, "print the stored baseline's metadata as JSON")
 	names, code, stop := parseWithFiles(e, fs, args)
@@ -266,8 +269,8 @@ key (see "baseline list").`, `  bitnet-bench baseline show main
 	if len(names) != 1 {
 		return fail(e, "baseline show", exitBadInput, "want exactly one baseline name, got %d", len(names))
 	}
-	st := storeOf(*store)
-	var entry baselines.Entry
+	st := storeOf(*storeDir)
+	var entry store.Entry
 	var mismatch []string
 	if *key != "" {
 		p := st.Path(*key, names[0])
@@ -275,11 +278,11 @@ key (see "baseline list").`, `  bitnet-bench baseline show main
 		if err != nil {
 			return fail(e, "baseline show", exitBadInput, "no baseline %q for machine %s: %v", names[0], *key, err)
 		}
-		b, err := baselines.ParseBaseline(data, p)
+		b, err := store.ParseBaseline(data, p)
 		if err != nil {
 			return fail(e, "baseline show", exitBadInput, "%v", err)
 		}
-		entry = baselines.Entry{Path: p, Baseline: b}
+		entry = store.Entry{Path: p, Baseline: b}
 	} else {
 		found, err := st.Find(names[0], liveFingerprint())
 		if err != nil {
@@ -296,7 +299,7 @@ key (see "baseline list").`, `  bitnet-bench baseline show main
 		meta := *b
 		meta.Sources = nil
 		out := struct {
-			baselines.Baseline
+			store.Baseline
 			Path    string   `json:"path"`
 			Files   []string `json:"files"`
 			Cases   []string `json:"cases"`
@@ -339,7 +342,7 @@ key (see "baseline list").`, `  bitnet-bench baseline show main
 			continue
 		}
 		for _, u := range cd.Units {
-			s := baselines.Summarize(cd.Samples[u])
+			s := stats.Summarize(cd.Samples[u])
 			sc := benchunit.CommonScale([]float64{s.Center}, benchunit.ClassOf(u))
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t[%s, %s]\n", n, u, s.N, sc.Format(s.Center), sc.Format(s.Lo), sc.Format(s.Hi))
 		}

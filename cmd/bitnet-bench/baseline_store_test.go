@@ -7,21 +7,21 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bitnet-go/bitnet-bench/baselines"
+	"github.com/bitnet-go/bitnet-bench/baselines/machine"
 )
 
 // fakeMachine makes this process look like the given machine.
-func fakeMachine(t *testing.T, fp baselines.Fingerprint) {
+func fakeMachine(t *testing.T, fp machine.Fingerprint) {
 	t.Helper()
 	old := liveFingerprint
-	liveFingerprint = func() baselines.Fingerprint { return fp }
+	liveFingerprint = func() machine.Fingerprint { return fp }
 	t.Cleanup(func() { liveFingerprint = old })
 }
 
 func TestBaselineStoreFlow(t *testing.T) {
 	dir := t.TempDir()
 	store := filepath.Join(dir, "store")
-	here := baselines.Fingerprint{OS: "linux", Arch: "amd64", CPU: "CPU X", ISA: "avx2", Cores: 2, GOMAXPROCS: 2}
+	here := machine.Fingerprint{OS: "linux", Arch: "amd64", CPU: "CPU X", ISA: "avx2", Cores: 2, GOMAXPROCS: 2}
 	fakeMachine(t, here)
 	base := writeTemp(t, dir, "base.txt", benchText("CPU X", map[string]float64{"A": 1000, "B": 2000}, "A", "B"))
 	slow := writeTemp(t, dir, "slow.txt", benchText("CPU X", map[string]float64{"A": 1300, "B": 2000}, "A", "B"))

@@ -11,7 +11,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bitnet-go/bitnet-bench/baselines"
+	"github.com/bitnet-go/bitnet-bench/baselines/abrun"
+	"github.com/bitnet-go/bitnet-bench/baselines/ciout"
+	"github.com/bitnet-go/bitnet-bench/baselines/input"
+	"github.com/bitnet-go/bitnet-bench/baselines/stats"
+	"github.com/bitnet-go/bitnet-bench/baselines/store"
+	"github.com/bitnet-go/bitnet-bench/baselines/validate"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 )
 
@@ -91,18 +96,18 @@ func runRegressionCheck(ctx context.Context, e *env, args []string) int {
 	fs.Var(&f.base, "baseline", "baseline results: results.json or Go benchmark text; several files comma-separated or repeated")
 	fs.Var(&f.cur, "current", "current results, as --baseline")
 	fs.StringVar(&f.baseName, "baseline-name", "", "compare against the stored baseline NAME for this machine (see \"bitnet-bench baseline\")")
-	fs.StringVar(&f.store, "store", "", "baseline store directory for --baseline-name (default $"+baselines.StoreEnv+", else $XDG_DATA_HOME/bitnet-bench/baselines, else .bitnet-bench/baselines)")
+	fs.StringVar(&f.store, "store", "", "baseline store directory for --baseline-name (default $"+store.Env+", else $XDG_DATA_HOME/bitnet-bench/baselines, else .bitnet-bench/baselines)")
 	fs.StringVar(&f.against, "against", "", "git ref to build and run as the baseline, against the working tree")
 	fs.StringVar(&f.pkg, "package", "./bench/", "with --against/--calibrate: the package whose benchmarks run")
 	fs.StringVar(&f.bench, "bench", ".", "with --against/--calibrate: -test.bench regular expression")
 	fs.StringVar(&f.benchtime, "benchtime", "100ms", "with --against/--calibrate: -test.benchtime, the length of one sample (as compare's --sample-time)")
 	fs.BoolVar(&f.short, "short", false, "with --against/--calibrate: pass -test.short (the quick catalogue of ./bench/)")
-	fs.IntVar(&f.samples, "samples", baselines.DefaultSamples, "with --against/--calibrate/--validate: samples per side (rounds)")
+	fs.IntVar(&f.samples, "samples", stats.DefaultSamples, "with --against/--calibrate/--validate: samples per side (rounds)")
 	fs.StringVar(&f.raw, "raw", "", "with --against/--calibrate: write each side's Go benchmark text into this directory")
 	fs.StringVar(&f.threshold, "threshold", "5%", "smallest change that counts, as a fraction (0.05) or a percentage (5%); overrides the config's default")
 	fs.StringVar(&f.config, "config", "", "JSON file of per-case thresholds by regular expression")
 	fs.Float64Var(&f.alpha, "alpha", 0.05, "significance level of the Mann-Whitney U test")
-	fs.Uint64Var(&f.seed, "seed", baselines.DefaultSeed, "seed of the bootstrap (results are reproducible for a given seed)")
+	fs.Uint64Var(&f.seed, "seed", stats.DefaultSeed, "seed of the bootstrap (results are reproducible for a given seed)")
 	fs.BoolVar(&f.strict, "strict", false, "refuse (exit 2) to compare runs from different machines")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the comparison as JSON instead of a table (the verdict line then goes to stderr)")
 	fs.StringVar(&f.markdown, "markdown", "", "also write a Markdown summary to FILE")
@@ -112,7 +117,7 @@ func runRegressionCheck(ctx context.Context, e *env, args []string) int {
 	fs.BoolVar(&f.validate, "validate", false, "measure false-positive and detection rates on a synthetic workload")
 	fs.IntVar(&f.trials, "trials", 100, "with --validate: comparisons per arm (A/A, +5%, +10%)")
 	fs.DurationVar(&f.opCost, "op-cost", 2*time.Microsecond, "with --validate: cost of one op of the synthetic workload")
-	fs.DurationVar(&f.sampleTime, "sample-time", baselines.DefaultSampleTime, "with --validate: length of one timed batch")
+	fs.DurationVar(&f.sampleTime, "sample-time", validate.DefaultSampleTime, "with --validate: length of one timed batch")
 	if code, stop := parseFlags(e, fs, args); stop {
 		return code
 	}
@@ -126,7 +131,7 @@ func runRegressionCheck(ctx context.Context, e *env, args []string) int {
 			f.samplesSet = true
 		}
 	})
-	th, err := baselines.ParseThreshold(f.threshold)
+	th, err := stats.ParseThreshold(f.threshold)
 	if err != nil {
 		return fail(e, cmd, exitBadInput, "--threshold: %v", err)
 	}
@@ -134,11 +139,11 @@ func runRegressionCheck(ctx context.Context, e *env, args []string) int {
 		return fail(e, cmd, exitBadInput, "--alpha %v: want a value between 0 and 1", f.alpha)
 	}
 	if f.samples < 2 {
-		return fail(e, cmd, exitBadInput, "--samples %d: want at least 2 (the default, %d, detects a 10%% change on a quiet machine)", f.samples, baselines.DefaultSamples)
+		return fail(e, cmd, exitBadInput, "--samples %d: want at least 2 (the default, %d, detects a 10%% change on a quiet machine)", f.samples, stats.DefaultSamples)
 	}
-	opt := baselines.Options{Threshold: th, Alpha: f.alpha, Seed: f.seed}
+	opt := stats.Options{Threshold: th, Alpha: f.alpha, Seed: f.seed}
 	if f.config != "" {
-		cfg, err := baselines.ReadConfig(f.config)
+		cfg, err := stats.ReadConfig(f.config)
 		if err != nil {
 			return inputFailure(e, cmd, "config", err)
 		}
@@ -168,7 +173,7 @@ func runRegressionCheck(ctx context.Context, e *env, args []string) int {
 		return fail(e, cmd, exitBadInput, "--write-config goes with --calibrate")
 	}
 
-	var base, cur *baselines.Input
+	var base, cur *input.Input
 	var storeMismatch []string
 	switch {
 	case f.against != "":
@@ -184,7 +189,7 @@ func runRegressionCheck(ctx context.Context, e *env, args []string) int {
 		if len(f.cur) == 0 {
 			return fail(e, cmd, exitBadInput, "--current is required with --baseline and --baseline-name")
 		}
-		if cur, err = baselines.ReadInputs(f.cur); err != nil {
+		if cur, err = input.ReadInputs(f.cur); err != nil {
 			return inputFailure(e, cmd, "current", err)
 		}
 		if f.baseName != "" {
@@ -193,13 +198,13 @@ func runRegressionCheck(ctx context.Context, e *env, args []string) int {
 			if base == nil {
 				return code
 			}
-		} else if base, err = baselines.ReadInputs(f.base); err != nil {
+		} else if base, err = input.ReadInputs(f.base); err != nil {
 			return inputFailure(e, cmd, "baseline", err)
 		}
 	}
 	// An A/B run takes the i-th sample of each side in the same round.
 	opt.Paired = f.against != ""
-	cmp, err := baselines.Compare(base, cur, opt)
+	cmp, err := stats.Compare(base, cur, opt)
 	if err != nil {
 		return inputFailure(e, cmd, "comparison", err)
 	}
@@ -219,11 +224,11 @@ func runRegressionCheck(ctx context.Context, e *env, args []string) int {
 
 // writeComparison writes the requested outputs and returns the exit status:
 // 1 on a regression, 0 otherwise.
-func writeComparison(e *env, f regressFlags, cmp *baselines.Comparison) int {
+func writeComparison(e *env, f regressFlags, cmp *stats.Comparison) int {
 	const cmd = "regression-check"
 	if f.markdown != "" {
 		var buf bytes.Buffer
-		if err := cmp.WriteMarkdown(&buf); err != nil {
+		if err := ciout.Markdown(&buf, cmp); err != nil {
 			return fail(e, cmd, exitFailure, "%v", err)
 		}
 		if err := writeSummary(f.markdown, buf.Bytes()); err != nil {
@@ -232,7 +237,7 @@ func writeComparison(e *env, f regressFlags, cmp *baselines.Comparison) int {
 	}
 	if f.junit != "" {
 		var buf bytes.Buffer
-		if err := cmp.WriteJUnit(&buf); err != nil {
+		if err := ciout.JUnit(&buf, cmp); err != nil {
 			return fail(e, cmd, exitFailure, "%v", err)
 		}
 		if err := results.WriteFileAtomic(f.junit, buf.Bytes(), 0o644); err != nil {
@@ -241,10 +246,10 @@ func writeComparison(e *env, f regressFlags, cmp *baselines.Comparison) int {
 	}
 	var err error
 	if f.jsonOut {
-		err = cmp.WriteJSON(e.stdout)
+		err = ciout.JSON(e.stdout, cmp)
 		fmt.Fprintln(e.stderr, cmp.VerdictLine())
 	} else {
-		err = cmp.WriteTable(e.stdout)
+		err = ciout.Table(e.stdout, cmp)
 	}
 	if err != nil {
 		return fail(e, cmd, exitFailure, "%v", err)
@@ -273,7 +278,7 @@ func writeSummary(path string, data []byte) error {
 }
 
 // loadStored reads the baseline NAME saved for the current run's machine.
-func loadStored(e *env, f regressFlags, cur *baselines.Input) (*baselines.Input, []string, int) {
+func loadStored(e *env, f regressFlags, cur *input.Input) (*input.Input, []string, int) {
 	const cmd = "regression-check"
 	st := storeOf(f.store)
 	fp := lookupFingerprint(cur)
@@ -297,16 +302,16 @@ func loadStored(e *env, f regressFlags, cur *baselines.Input) (*baselines.Input,
 	return in, found.Mismatch, exitOK
 }
 
-func abConfig(e *env, f regressFlags) baselines.ABConfig {
-	return baselines.ABConfig{
+func abConfig(e *env, f regressFlags) abrun.Config {
+	return abrun.Config{
 		Ref: f.against, Package: f.pkg, Bench: f.bench, BenchTime: f.benchtime,
 		Rounds: f.samples, Short: f.short, Log: e.stderr,
 	}
 }
 
-func runAgainst(ctx context.Context, e *env, f regressFlags) (*baselines.ABResult, int) {
+func runAgainst(ctx context.Context, e *env, f regressFlags) (*abrun.Result, int) {
 	const cmd = "regression-check"
-	res, err := baselines.RunAB(ctx, abConfig(e, f))
+	res, err := abrun.Run(ctx, abConfig(e, f))
 	if err != nil {
 		return nil, abFailure(ctx, e, fmt.Sprintf("--against %s", f.against), err)
 	}
@@ -324,7 +329,7 @@ func abFailure(ctx context.Context, e *env, what string, err error) int {
 		fmt.Fprintf(e.stderr, "bitnet-bench %s: interrupted; the temporary worktree was removed\n", cmd)
 		return exitInterrupted
 	}
-	var ie *baselines.InputError
+	var ie *input.InputError
 	if errors.As(err, &ie) {
 		return fail(e, cmd, exitBadInput, "%s: the benchmark output could not be read: %v", what, err)
 	}
@@ -345,31 +350,31 @@ func writeRaw(dir string, files map[string][]byte) error {
 
 func runCalibrate(ctx context.Context, e *env, f regressFlags) int {
 	const cmd = "regression-check"
-	var a, b *baselines.Input
+	var a, b *input.Input
 	n, paired := 0, false
 	if f.samplesSet {
 		n = f.samples
 	}
 	if len(f.cur) > 0 {
-		in, err := baselines.ReadInputs(f.cur)
+		in, err := input.ReadInputs(f.cur)
 		if err != nil {
 			return inputFailure(e, cmd, "current", err)
 		}
-		a, b = baselines.SplitAlternate(in)
+		a, b = validate.SplitAlternate(in)
 	} else {
 		cfg := abConfig(e, f)
 		var err error
-		if a, b, err = baselines.RunAA(ctx, cfg); err != nil {
+		if a, b, err = abrun.RunAA(ctx, cfg); err != nil {
 			return abFailure(ctx, e, "--calibrate", err)
 		}
 		n, paired = f.samples, true
 	}
-	cal, err := baselines.Calibrate(a, b, n, paired)
+	cal, err := validate.Calibrate(a, b, n, paired)
 	if err != nil {
 		return inputFailure(e, cmd, "calibration", err)
 	}
 	if f.writeConfig != "" {
-		th, _ := baselines.ParseThreshold(f.threshold)
+		th, _ := stats.ParseThreshold(f.threshold)
 		data, err := cal.Config(th).MarshalJSON()
 		if err != nil {
 			return fail(e, cmd, exitFailure, "%v", err)
@@ -389,12 +394,12 @@ func runCalibrate(ctx context.Context, e *env, f regressFlags) int {
 	return exitOK
 }
 
-func runValidate(ctx context.Context, e *env, f regressFlags, opt baselines.Options) int {
+func runValidate(ctx context.Context, e *env, f regressFlags, opt stats.Options) int {
 	const cmd = "regression-check"
 	if f.trials < 1 {
 		return fail(e, cmd, exitBadInput, "--trials %d: want at least 1", f.trials)
 	}
-	rep, err := baselines.Validate(ctx, baselines.ValidateConfig{
+	rep, err := validate.Validate(ctx, validate.ValidateConfig{
 		Trials: f.trials, Samples: f.samples, OpCost: f.opCost, SampleTime: f.sampleTime,
 		Options: opt, Progress: e.stderr,
 	})
@@ -419,7 +424,7 @@ func runValidate(ctx context.Context, e *env, f regressFlags, opt baselines.Opti
 }
 
 func inputFailure(e *env, cmd, side string, err error) int {
-	var ie *baselines.InputError
+	var ie *input.InputError
 	if errors.As(err, &ie) {
 		return fail(e, cmd, exitBadInput, "bad %s input: %v", side, err)
 	}
@@ -428,16 +433,16 @@ func inputFailure(e *env, cmd, side string, err error) int {
 
 // compareFiles reads both inputs and compares them; on bad input it prints
 // the error and returns a nil comparison with exit code 2.
-func compareFiles(e *env, cmd, basePath, curPath string, opt baselines.Options) (*baselines.Comparison, int) {
-	base, err := baselines.ReadInput(basePath)
+func compareFiles(e *env, cmd, basePath, curPath string, opt stats.Options) (*stats.Comparison, int) {
+	base, err := input.ReadInput(basePath)
 	if err != nil {
 		return nil, inputFailure(e, cmd, "baseline", err)
 	}
-	cur, err := baselines.ReadInput(curPath)
+	cur, err := input.ReadInput(curPath)
 	if err != nil {
 		return nil, inputFailure(e, cmd, "current", err)
 	}
-	cmp, err := baselines.Compare(base, cur, opt)
+	cmp, err := stats.Compare(base, cur, opt)
 	if err != nil {
 		return nil, inputFailure(e, cmd, "comparison", err)
 	}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/bitnet-go/bitnet-bench/baselines"
+	"github.com/bitnet-go/bitnet-bench/baselines/stats"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/report"
 )
@@ -63,11 +63,11 @@ ECharts is inlined by default, so the page opens without a network;
 	}
 	in := report.Input{Results: f, Title: *title, Theme: *theme, Assets: mode}
 	if *basePath != "" {
-		th, err := baselines.ParseThreshold(*threshold)
+		th, err := stats.ParseThreshold(*threshold)
 		if err != nil {
 			return fail(e, "report", exitBadInput, "--threshold: %v", err)
 		}
-		cmp, code := compareFiles(e, "report", *basePath, *input, baselines.Options{Threshold: th})
+		cmp, code := compareFiles(e, "report", *basePath, *input, stats.Options{Threshold: th})
 		if cmp == nil {
 			return code
 		}
@@ -85,7 +85,7 @@ func runHistory(e *env, paths, output, threshold, title, theme, assets string) i
 	if output == "" {
 		return fail(e, "report", exitBadInput, "--output is required")
 	}
-	th, err := baselines.ParseThreshold(threshold)
+	th, err := stats.ParseThreshold(threshold)
 	if err != nil {
 		return fail(e, "report", exitBadInput, "--threshold: %v", err)
 	}
@@ -97,7 +97,7 @@ func runHistory(e *env, paths, output, threshold, title, theme, assets string) i
 		fmt.Fprintf(e.stderr, "bitnet-bench report: %s\n", w)
 	}
 	in := report.HistoryInput{Runs: runs, Title: title, Theme: theme, Assets: assets,
-		Options: baselines.Options{Threshold: th}, Warnings: warnings}
+		Options: stats.Options{Threshold: th}, Warnings: warnings}
 	if err := report.WriteHistoryFile(output, in); err != nil {
 		return fail(e, "report", exitFailure, "writing %s: %v", output, err)
 	}

@@ -1,0 +1,519 @@
+// Package input reads the results a comparison compares: bitnet-bench
+// results.json and Go benchmark text (go test -bench output from any Go
+// project), one file or several merged as one side, with the machine each
+// was measured on. Values are kept in benchfmt's tidied units.
+package input
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/bitnet-go/bitnet-bench/baselines/machine"
+	"github.com/bitnet-go/bitnet-bench/bench/results"
+	"golang.org/x/perf/benchfmt"
+	"golang.org/x/perf/benchunit"
+)
+
+// Kind is the format an input was read from.
+type Kind string
+
+const (
+	KindResultsJSON Kind = "results-json" // bitnet-bench results.json
+	KindBenchText   Kind = "bench-text"   // Go benchmark text (go test -bench, WriteBenchText)
+)
+
+// Tidied units this package knows by name. Units are stored tidied as
+// benchfmt does, so "ns/op" from either format becomes UnitSecPerOp.
+const (
+	UnitSecPerOp = "sec/op" // time per op, the primary unit
+	UnitBps      = "B/s"
+	UnitGMACps   = results.UnitGMACps
+)
+
+// Input is one side of a comparison: every measured case of one file.
+//
+// Values are stored in tidied units, as benchfmt reads them: "ns/op" becomes
+// "sec/op" in seconds and "MB/s" becomes "B/s". From results.json it takes
+// the time samples and derives B/s and GMAC/s per sample exactly as
+// results.File.WriteBenchText does; per-case Extra metrics are single values,
+// not samples, and are left out.
+type Input struct {
+	File string
+	Kind Kind
+	// Names lists the cases in file order, including those without samples.
+	Names []string
+	Cases map[string]*CaseData
+	// Better maps each tidied unit seen to +1 when higher values are better
+	// and -1 when lower values are better.
+	Better map[string]int
+	// GOMAXPROCS the benchmarks ran with; 0 when unknown or not uniform.
+	GOMAXPROCS int
+	// CPU is the processor model the file names, "" when it names none.
+	CPU string
+	// Machine is the fingerprint of the machine the file was measured on,
+	// as far as the file tells.
+	Machine machine.Fingerprint
+	// Sources are the files read, in order; one unless inputs were merged.
+	Sources []string
+	// Commit is the commit of the code measured, when the file records it
+	// (results.json's tool.commit, a "commit:" line in benchmark text).
+	Commit string
+	// Warnings are facts about the file a reader should see (an
+	// interrupted run, ...) that do not make it unusable.
+	Warnings []string
+}
+
+// CaseData is the samples of one case in one file.
+type CaseData struct {
+	// Units lists the tidied units in order of first appearance.
+	Units []string
+	// Samples maps a tidied unit to its values, one per sample.
+	Samples map[string][]float64
+	// NotMeasured is why a results.json case has no samples (its status and
+	// error); "" for measured cases.
+	NotMeasured string
+}
+
+// caseNamed returns the case called name, adding it after the others when
+// it is new: benchmark text repeats a name once per sample line, and merged
+// files repeat it once per file.
+func (in *Input) caseNamed(name string) *CaseData {
+	cd, ok := in.Cases[name]
+	if !ok {
+		cd = &CaseData{Samples: map[string][]float64{}}
+		in.Cases[name] = cd
+		in.Names = append(in.Names, name)
+	}
+	return cd
+}
+
+// HigherIsBetter reports whether higher values of the tidied unit are better.
+func (in *Input) HigherIsBetter(unit string) bool { return in.Better[unit] > 0 }
+
+// InputError is an input file that cannot be used: missing, empty or
+// malformed. The CLI maps it to exit status 2.
+type InputError struct {
+	File string
+	Line int // 1-based; 0 when no line applies
+	Col  int // 1-based; 0 when unknown
+	Msg  string
+	Err  error // underlying error, if any
+}
+
+func (e *InputError) Error() string {
+	switch {
+	case e.Line > 0 && e.Col > 0:
+		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+	case e.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+// ReadInput reads the results JSON or Go benchmark text file at path.
+func ReadInput(path string) (*Input, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		var pe *fs.PathError
+		msg := err.Error()
+		if errors.As(err, &pe) {
+			msg = pe.Err.Error() // the path is already in InputError.File
+		}
+		return nil, &InputError{File: path, Msg: "cannot read file: " + msg, Err: err}
+	}
+	return ParseInput(data, path)
+}
+
+// ParseInput reads data in either format; name is used in errors. A file
+// whose first non-space byte is '{' is results JSON, anything else is Go
+// benchmark text.
+func ParseInput(data []byte, name string) (*Input, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // editors add a BOM; neither parser accepts one
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return nil, &InputError{File: name, Msg: "empty file: want results JSON or Go benchmark text"}
+	}
+	if trimmed[0] == '{' {
+		return parseJSON(data, name)
+	}
+	return parseText(data, name, trimmed[0] == '[')
+}
+
+// New returns an empty input read from the file name in format kind,
+// for callers that build one side themselves (a synthetic workload).
+func New(name string, kind Kind) *Input {
+	return &Input{File: name, Kind: kind, Cases: map[string]*CaseData{}, Better: map[string]int{}, Sources: []string{name}}
+}
+
+// Add appends a sample in the tidied unit.
+func (cd *CaseData) Add(unit string, v float64) {
+	if _, ok := cd.Samples[unit]; !ok {
+		cd.Units = append(cd.Units, unit)
+	}
+	cd.Samples[unit] = append(cd.Samples[unit], v)
+}
+
+// --- results.json ---
+
+var (
+	// results.Parse errors look like "name:line:col: msg" or "name: msg".
+	posPrefix = regexp.MustCompile(`^: ?(\d+):(\d+): `)
+	// results.File.Validate names the offending case by index.
+	caseIndex = regexp.MustCompile(`^cases\[(\d+)\]`)
+)
+
+func parseJSON(data []byte, name string) (*Input, error) {
+	f, err := results.Parse(data, name)
+	if err != nil {
+		return nil, jsonError(data, name, err)
+	}
+	in := New(name, KindResultsJSON)
+	in.GOMAXPROCS = f.Machine.GOMAXPROCS
+	in.CPU = f.Machine.CPUModel
+	in.Machine = machine.Of(f.Machine)
+	in.Commit = f.Tool.Commit
+	// results.json holds time samples; throughput is derived per sample the
+	// same way WriteBenchText derives it, so a JSON side and a text side
+	// carry the same units.
+	in.Better[UnitSecPerOp] = -1
+	for i := range f.Cases {
+		c := &f.Cases[i]
+		cd := &CaseData{Samples: map[string][]float64{}}
+		in.Names = append(in.Names, c.Name)
+		in.Cases[c.Name] = cd
+		if !c.OK() {
+			cd.NotMeasured = c.Status
+			if c.Error != "" {
+				cd.NotMeasured += ": " + c.Error
+			}
+			continue
+		}
+		for j, ns := range c.SamplesNs {
+			vals := []benchfmt.Value{{Unit: "ns/op", Value: ns}}
+			if c.BytesPerOp > 0 {
+				vals = append(vals, benchfmt.Value{Unit: results.UnitMBps, Value: float64(c.BytesPerOp) / ns * 1e3})
+			}
+			if c.MACsPerOp > 0 {
+				vals = append(vals, benchfmt.Value{Unit: UnitGMACps, Value: float64(c.MACsPerOp) / ns})
+			}
+			for _, v := range vals {
+				t, u := benchunit.Tidy(v.Value, v.Unit)
+				// Extreme samples can underflow or overflow once scaled.
+				if t <= 0 || math.IsInf(t, 0) {
+					return nil, &InputError{File: name, Line: jsonCaseLine(data, i),
+						Msg: fmt.Sprintf("cases[%d] %q: samples_ns[%d] = %v gives %v %s: out of range", i, c.Name, j, ns, t, u)}
+				}
+				cd.Add(u, t)
+				if u != UnitSecPerOp {
+					in.Better[u] = 1
+				}
+			}
+		}
+	}
+	if !f.Complete {
+		in.Warnings = append(in.Warnings, fmt.Sprintf("%s: the run was interrupted; it holds only the %d cases that finished", name, len(f.Cases)))
+	}
+	return in, nil
+}
+
+// jsonError turns a results.Parse error into an *InputError, keeping the
+// position it names or, for a bad case, finding the line where it starts.
+func jsonError(data []byte, name string, err error) *InputError {
+	ie := &InputError{File: name, Err: err}
+	rest, ok := strings.CutPrefix(err.Error(), name)
+	if !ok {
+		ie.Msg = err.Error()
+		return ie
+	}
+	if m := posPrefix.FindStringSubmatch(rest); m != nil {
+		ie.Line, _ = strconv.Atoi(m[1])
+		ie.Col, _ = strconv.Atoi(m[2])
+		ie.Msg = rest[len(m[0]):]
+		return ie
+	}
+	ie.Msg = strings.TrimPrefix(rest, ": ")
+	if m := caseIndex.FindStringSubmatch(ie.Msg); m != nil {
+		if i, err := strconv.Atoi(m[1]); err == nil {
+			ie.Line = jsonCaseLine(data, i)
+		}
+	}
+	return ie
+}
+
+// jsonCaseLine returns the line where cases[idx] starts in a syntactically
+// valid results file, or 0.
+func jsonCaseLine(data []byte, idx int) int {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return 0
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return 0
+		}
+		if key != "cases" {
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				return 0
+			}
+			continue
+		}
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+			return 0
+		}
+		for i := 0; dec.More(); i++ {
+			// InputOffset is just past the previous token; the element
+			// starts after the separating comma and space.
+			off := dec.InputOffset()
+			for off < int64(len(data)) && bytes.IndexByte([]byte(" \t\r\n,"), data[off]) >= 0 {
+				off++
+			}
+			if i == idx {
+				return 1 + bytes.Count(data[:off], []byte{'\n'})
+			}
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				return 0
+			}
+		}
+		return 0
+	}
+	return 0
+}
+
+// --- Go benchmark text ---
+
+const wantBenchLine = `want "BenchmarkName iterations value unit [value unit...]"`
+
+type textResult struct {
+	name   string
+	line   int
+	values []benchfmt.Value
+}
+
+func parseText(data []byte, name string, looksLikeJSONArray bool) (*Input, error) {
+	r := benchfmt.NewReader(bytes.NewReader(data), name)
+	var recs []textResult
+	pkgOf := map[string]string{} // full name → pkg, to refuse silent merges
+	pkgLine := map[string]int{}
+	in := New(name, KindBenchText)
+	for r.Scan() {
+		switch rec := r.Result().(type) {
+		case *benchfmt.SyntaxError:
+			return nil, textSyntaxError(data, name, rec)
+		case *benchfmt.Result:
+			res := textResult{name: string(rec.Name), values: make([]benchfmt.Value, len(rec.Values))}
+			for i, v := range rec.Values {
+				// benchfmt tidies only when the value changes, so 0 ns/op
+				// would stay "ns/op"; tidy every value to keep one unit.
+				if v.OrigUnit == "" {
+					v.OrigValue, v.OrigUnit = v.Value, v.Unit
+					v.Value, v.Unit = benchunit.Tidy(v.Value, v.Unit)
+				}
+				res.values[i] = v
+			}
+			_, res.line = rec.Pos()
+			if res.name == "" {
+				return nil, &InputError{File: name, Line: res.line, Msg: "malformed benchmark line: missing benchmark name after \"Benchmark\""}
+			}
+			if rec.Iters <= 0 {
+				return nil, &InputError{File: name, Line: res.line, Msg: fmt.Sprintf("benchmark %s: iteration count %d: want > 0", res.name, rec.Iters)}
+			}
+			for _, v := range res.values {
+				if err := checkValue(v, r.Units()); err != "" {
+					return nil, &InputError{File: name, Line: res.line, Msg: fmt.Sprintf("benchmark %s: %s", res.name, err)}
+				}
+			}
+			// The same name in two packages would merge two different
+			// benchmarks into one sample.
+			pkg := rec.GetConfig("pkg")
+			if have, ok := pkgOf[res.name]; ok && have != pkg {
+				return nil, &InputError{File: name, Line: res.line, Msg: fmt.Sprintf("benchmark %s appears in pkg %q (line %d) and pkg %q: compare one package per file", res.name, have, pkgLine[res.name], pkg)}
+			} else if !ok {
+				pkgOf[res.name] = pkg
+				pkgLine[res.name] = res.line
+			}
+			fp := machine.Fingerprint{OS: rec.GetConfig("goos"), Arch: rec.GetConfig("goarch"), CPU: machine.NormalizeCPU(rec.GetConfig("cpu"))}
+			if d := in.Machine.Diff(fp); len(d) > 0 {
+				return nil, &InputError{File: name, Line: res.line, Msg: fmt.Sprintf("benchmark %s was measured on another machine than the lines before it (%s): compare one machine per file", res.name, strings.Join(d, ", "))}
+			}
+			in.Machine = in.Machine.Merge(fp)
+			if in.CPU == "" {
+				in.CPU = in.Machine.CPU
+			}
+			if in.Commit == "" {
+				in.Commit = rec.GetConfig("commit")
+			}
+			recs = append(recs, res)
+		}
+	}
+	if err := r.Err(); err != nil {
+		ie := &InputError{File: name, Msg: "reading Go benchmark text: " + err.Error(), Err: err}
+		if rest, ok := strings.CutPrefix(err.Error(), name+":"); ok {
+			// benchfmt counts the lines it read; the failing one is next.
+			if i := strings.IndexByte(rest, ':'); i > 0 {
+				if n, convErr := strconv.Atoi(rest[:i]); convErr == nil {
+					ie.Line = n + 1
+					ie.Msg = "reading Go benchmark text:" + rest[i+1:]
+				}
+			}
+		}
+		return nil, ie
+	}
+	if len(recs) == 0 {
+		msg := `no benchmark results: want Go benchmark text with lines like "BenchmarkName-8  1000  1234 ns/op", or a results JSON object`
+		if looksLikeJSONArray {
+			msg += ` (this looks like a JSON array; results.json is an object starting with "{")`
+		}
+		return nil, &InputError{File: name, Msg: msg}
+	}
+
+	strip, procs := procsSuffix(recs)
+	in.GOMAXPROCS = procs
+	in.Machine.GOMAXPROCS = procs
+	if !strip && procs == 0 {
+		in.Warnings = append(in.Warnings, fmt.Sprintf("%s: benchmark names end in different -N (GOMAXPROCS) suffixes; the suffixes are kept as part of the names", name))
+	}
+	units := r.Units()
+	for _, res := range recs {
+		n := res.name
+		if strip {
+			n, _ = splitProcs(n)
+		}
+		cd := in.caseNamed(n)
+		for _, v := range res.values {
+			cd.Add(v.Unit, v.Value)
+			if _, ok := in.Better[v.Unit]; !ok {
+				in.Better[v.Unit] = better(units, v.Unit)
+			}
+		}
+	}
+	return in, nil
+}
+
+// procsSuffix decides whether to strip the -N suffix `go test` appends when
+// GOMAXPROCS is not 1. Only a suffix shared by every line is one: with
+// GOMAXPROCS=1 there is none, and a name such as "Pack/k-64" keeps its
+// digits. procs is 1 when some line has no suffix and no name appears with
+// two suffixes, 0 when that cannot be told (go test -cpu 1,2,4, or files
+// from several runs joined).
+func procsSuffix(recs []textResult) (strip bool, procs int) {
+	seen := map[string]int{} // name without suffix → its procs (0: none)
+	uniform, bare, repeated := true, false, false
+	first := -1
+	for _, r := range recs {
+		base, p := splitProcs(r.name)
+		if first < 0 {
+			first = p
+		}
+		uniform = uniform && p == first && p > 0
+		bare = bare || p == 0
+		if have, ok := seen[base]; ok && have != p {
+			repeated = true
+		}
+		seen[base] = p
+	}
+	switch {
+	case uniform:
+		return true, first
+	case bare && !repeated:
+		return false, 1
+	}
+	return false, 0
+}
+
+// splitProcs splits "Name-8" into "Name" and 8; procs is 0 without a suffix.
+func splitProcs(name string) (base string, procs int) {
+	i := strings.LastIndexByte(name, '-')
+	if i <= 0 || i == len(name)-1 {
+		return name, 0
+	}
+	for _, c := range name[i+1:] {
+		if c < '0' || c > '9' {
+			return name, 0
+		}
+	}
+	p, err := strconv.Atoi(name[i+1:])
+	if err != nil || p <= 0 {
+		return name, 0
+	}
+	return name[:i], p
+}
+
+// better resolves the direction of a tidied unit: explicit better= metadata,
+// then benchfmt's defaults, then names: a rate (…/s), work per energy or
+// power (ops/J, GMAC/J, …/W) and a share of a machine limit (pct-of-peak,
+// pct-of-read-bw) are higher-is-better; anything else (a cost per op, such
+// as sec/op, B/op, J/op) is lower-is-better.
+func better(units benchfmt.UnitMetadataMap, unit string) int {
+	if b := units.GetBetter(unit); b != 0 {
+		return b
+	}
+	switch {
+	case unit == UnitGMACps, strings.HasPrefix(unit, "pct-of-"):
+		return 1
+	}
+	for _, per := range []string{"/s", "/J", "/W", "/Wh", "/kWh"} {
+		if strings.HasSuffix(unit, per) {
+			return 1
+		}
+	}
+	return -1
+}
+
+// checkValue refuses values no comparison can use. Zero is allowed only for
+// counts such as allocs/op; a zero time or rate is a broken measurement.
+func checkValue(v benchfmt.Value, units benchfmt.UnitMetadataMap) string {
+	orig, unit := v.Value, v.Unit
+	if v.OrigUnit != "" {
+		orig, unit = v.OrigValue, v.OrigUnit
+	}
+	switch {
+	case math.IsNaN(v.Value) || math.IsInf(v.Value, 0):
+		return fmt.Sprintf("%v %s: want a finite number", orig, unit)
+	case v.Value < 0:
+		return fmt.Sprintf("%v %s: want a value >= 0", orig, unit)
+	case v.Value == 0 && (v.Unit == UnitSecPerOp || better(units, v.Unit) > 0):
+		return fmt.Sprintf("%v %s: want a time or rate > 0", orig, unit)
+	}
+	return ""
+}
+
+// textSyntaxError reports a benchfmt syntax error with what the line should
+// have looked like.
+func textSyntaxError(data []byte, name string, e *benchfmt.SyntaxError) *InputError {
+	line := textLine(data, e.Line)
+	var msg string
+	switch {
+	case strings.HasPrefix(line, "Benchmark"):
+		msg = "malformed benchmark line: " + wantBenchLine + ": " + e.Msg
+	case strings.HasPrefix(line, "Unit"):
+		msg = `malformed unit metadata line: want "Unit unit key=value [key=value...]": ` + e.Msg
+	default:
+		msg = e.Msg
+	}
+	return &InputError{File: name, Line: e.Line, Msg: msg, Err: e}
+}
+
+// textLine returns 1-based line n of data as bufio.ScanLines splits it.
+func textLine(data []byte, n int) string {
+	for i := 1; len(data) > 0; i++ {
+		line, rest, _ := bytes.Cut(data, []byte{'\n'})
+		if i == n {
+			return string(bytes.TrimSuffix(line, []byte{'\r'}))
+		}
+		data = rest
+	}
+	return ""
+}
