@@ -5,10 +5,12 @@ import (
 
 	"github.com/bitnet-go/bitnet-bench/baselines/input"
 	"github.com/bitnet-go/bitnet-bench/baselines/internal/fixture"
+	"github.com/bitnet-go/bitnet-bench/baselines/internal/inputtest"
 	"github.com/bitnet-go/bitnet-bench/baselines/stats"
 )
 
 var (
+	mustParse   = inputtest.MustParse
 	noisy       = fixture.Noisy
 	okCase      = fixture.OKCase
 	resultsFile = fixture.ResultsFile
@@ -17,15 +19,6 @@ var (
 	benchLines  = fixture.BenchLines
 	scenario    = fixture.Scenario
 )
-
-func mustParse(t testing.TB, data []byte, name string) *input.Input {
-	t.Helper()
-	in, err := input.ParseInput(data, name)
-	if err != nil {
-		t.Fatalf("ParseInput(%s): %v\n%s", name, err, data)
-	}
-	return in
-}
 
 func mustCompare(t testing.TB, b, c *input.Input, opt stats.Options) *stats.Comparison {
 	t.Helper()

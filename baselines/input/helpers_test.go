@@ -8,6 +8,7 @@ import (
 )
 
 var (
+	closeTo     = fixture.CloseTo
 	noisy       = fixture.Noisy
 	okCase      = fixture.OKCase
 	resultsFile = fixture.ResultsFile

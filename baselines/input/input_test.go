@@ -2,7 +2,6 @@ package input
 
 import (
 	"errors"
-	"github.com/bitnet-go/bitnet-bench/baselines/machine"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -10,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/bitnet-go/bitnet-bench/baselines/machine"
 
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 )
@@ -213,17 +214,6 @@ func TestJSONAndTextAgree(t *testing.T) {
 			t.Errorf("%s: directions %v", in.File, in.Better)
 		}
 	}
-}
-
-func closeTo(got, want, rel float64) bool {
-	d := got - want
-	if d < 0 {
-		d = -d
-	}
-	if want < 0 {
-		want = -want
-	}
-	return d <= rel*want
 }
 
 func TestProcsSuffix(t *testing.T) {
