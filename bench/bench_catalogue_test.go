@@ -291,3 +291,18 @@ func TestRunnerMemoryTelemetry(t *testing.T) {
 		t.Errorf("telemetry %+v: want 0 allocations per op for a kernel that allocates nothing", rc.Telemetry)
 	}
 }
+
+// TestCatalogueRefusesHugeShapes: a Config built in code goes through the
+// same size check as --sizes instead of panicking in makeslice.
+func TestCatalogueRefusesHugeShapes(t *testing.T) {
+	cfg := QuickConfig()
+	cfg.Sizes = []Size{{99999999, 99999999}}
+	if _, err := Catalogue(cfg); err == nil || !strings.Contains(err.Error(), "2^31") {
+		t.Fatalf("Catalogue(99999999x99999999) = %v, want the size refused", err)
+	}
+	cfg = QuickConfig()
+	cfg.Batches = []int{0}
+	if _, err := Catalogue(cfg); err == nil {
+		t.Fatal("Catalogue(batch 0) succeeded, want an error")
+	}
+}

@@ -159,6 +159,16 @@ func Catalogue(cfg Config) ([]Case, error) {
 		return nil, fmt.Errorf("catalogue: empty selection (ops %d, sizes %d, batches %d, devices %d)",
 			len(cfg.Ops), len(cfg.Sizes), len(cfg.Batches), len(cfg.Devices))
 	}
+	for _, s := range cfg.Sizes {
+		if err := s.Validate(); err != nil {
+			return nil, fmt.Errorf("catalogue: size %s: %v", s, err)
+		}
+	}
+	for _, b := range cfg.Batches {
+		if err := ValidateBatch(b); err != nil {
+			return nil, fmt.Errorf("catalogue: batch %d: %v", b, err)
+		}
+	}
 	var backends []kernels.Backend
 	for _, d := range cfg.Devices {
 		b, err := kernels.Lookup(d)

@@ -15,6 +15,35 @@ type Size struct{ N, K int }
 
 func (s Size) String() string { return fmt.Sprintf("%dx%d", s.N, s.K) }
 
+// MaxWeights is the most weights (N·K) one shape may have: the catalogue
+// allocates N·K-element operands, and beyond 2^31 they no longer fit an
+// int32 index or a reasonable amount of memory.
+const MaxWeights = 1 << 31
+
+// MaxBatch is the largest batch (tokens) a case may have.
+const MaxBatch = 1 << 16
+
+// Validate is the one check of a weight shape, whether it came from
+// --sizes, a --config file's tensor_sizes or a caller's Config.
+func (s Size) Validate() error {
+	if s.N <= 0 || s.K <= 0 {
+		return fmt.Errorf("want two positive integers N and K, e.g. 2560x6912")
+	}
+	if int64(s.N)*int64(s.K) > MaxWeights {
+		return fmt.Errorf("%d weights is more than this tool handles (2^31)", int64(s.N)*int64(s.K))
+	}
+	return nil
+}
+
+// ValidateBatch is the one check of a batch size, whether it came from
+// --batch, a --config file's batch_sizes or a caller's Config.
+func ValidateBatch(b int) error {
+	if b <= 0 || b > MaxBatch {
+		return fmt.Errorf("want a positive integer up to %d", MaxBatch)
+	}
+	return nil
+}
+
 // Model2B4T lists the GEMV shapes of BitNet b1.58 2B4T (hidden 2560,
 // FFN 6912, 20 heads, 5 KV heads, head dim 128), from docs/DESIGN.md.
 var Model2B4T = []Size{
@@ -163,13 +192,14 @@ func ParseSizes(list string) ([]Size, error) {
 		}
 		nv, err1 := strconv.Atoi(n)
 		kv, err2 := strconv.Atoi(k)
-		if err1 != nil || err2 != nil || nv <= 0 || kv <= 0 {
+		if err1 != nil || err2 != nil {
 			return nil, fmt.Errorf("size %q: want two positive integers NxK, e.g. 2560x6912", item)
 		}
-		if int64(nv)*int64(kv) > 1<<31 {
-			return nil, fmt.Errorf("size %q: %d weights is more than this tool handles (2^31)", item, int64(nv)*int64(kv))
+		s := Size{nv, kv}
+		if err := s.Validate(); err != nil {
+			return nil, fmt.Errorf("size %q: %v", item, err)
 		}
-		sizes = append(sizes, Size{nv, kv})
+		sizes = append(sizes, s)
 	}
 	if len(sizes) == 0 {
 		return nil, fmt.Errorf("no sizes given")
@@ -208,8 +238,11 @@ func ParseBatches(list string) ([]int, error) {
 	var bs []int
 	for _, item := range splitList(list) {
 		v, err := strconv.Atoi(item)
-		if err != nil || v <= 0 || v > 1<<16 {
-			return nil, fmt.Errorf("batch %q: want a positive integer up to 65536", item)
+		if err == nil {
+			err = ValidateBatch(v)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("batch %q: want a positive integer up to %d", item, MaxBatch)
 		}
 		bs = append(bs, v)
 	}

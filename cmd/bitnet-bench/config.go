@@ -85,13 +85,16 @@ func loadConfig(path string) (*fileConfig, error) {
 func (c *fileConfig) validate(file string) error {
 	bad := func(key string, v any, want string) error { return &configError{file, key, v, want} }
 	for i, s := range c.TensorSizes {
-		if len(s) != 2 || s[0] <= 0 || s[1] <= 0 {
+		if len(s) != 2 {
 			return bad(fmt.Sprintf("tensor_sizes[%d]", i), s, "want [N, K] with two positive integers")
+		}
+		if err := (bench.Size{N: s[0], K: s[1]}).Validate(); err != nil {
+			return bad(fmt.Sprintf("tensor_sizes[%d]", i), s, err.Error())
 		}
 	}
 	for i, b := range c.BatchSizes {
-		if b <= 0 || b > 1<<16 {
-			return bad(fmt.Sprintf("batch_sizes[%d]", i), b, "want a positive integer up to 65536")
+		if err := bench.ValidateBatch(b); err != nil {
+			return bad(fmt.Sprintf("batch_sizes[%d]", i), b, err.Error())
 		}
 	}
 	if len(c.Operations) > 0 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,7 +23,9 @@ func TestConfigFileErrorsNameTheKey(t *testing.T) {
 	for _, tc := range []struct{ body, want string }{
 		{`{"tensor_sizes": [[512]]}`, "tensor_sizes[0] = [512]"},
 		{`{"tensor_sizes": [[512, -1]]}`, "tensor_sizes[0] = [512,-1]"},
+		{`{"tensor_sizes": [[99999999, 99999999]]}`, "tensor_sizes[0] = [99999999,99999999]: 9999999800000001 weights is more than this tool handles"},
 		{`{"batch_sizes": [1, 0]}`, "batch_sizes[1] = 0"},
+		{`{"batch_sizes": [70000]}`, "batch_sizes[0] = 70000: want a positive integer up to 65536"},
 		{`{"operations": ["matmul", "softmax"]}`, `operations = ["matmul","softmax"]`},
 		{`{"measurement_iterations": 5}`, "measurement_iterations = 5"},
 		{`{"warmup_iterations": -1}`, "warmup_iterations = -1"},
@@ -117,6 +120,28 @@ func TestInfoAndEnergyAnalysis(t *testing.T) {
 	} {
 		if code, _, _ := runCLI(t, bad...); code != exitBadInput {
 			t.Errorf("%v: exit %d, want %d", bad, code, exitBadInput)
+		}
+	}
+}
+
+// TestSizesFlagAndConfigAgree: --sizes and a --config file's tensor_sizes
+// go through one validation, so a shape one refuses the other refuses with
+// the same reason (tensor_sizes once reached the catalogue and panicked).
+func TestSizesFlagAndConfigAgree(t *testing.T) {
+	for _, tc := range []struct {
+		n, k int
+		ok   bool
+	}{{99999999, 99999999, false}, {1 << 16, 1<<15 + 1, false}, {1 << 16, 1 << 15, true}} {
+		flagCode, _, flagErr := runCLI(t, "compare", "--sizes", fmt.Sprintf("%dx%d", tc.n, tc.k), "--batch", "0", "--output", t.TempDir())
+		p := writeConfig(t, fmt.Sprintf(`{"tensor_sizes": [[%d, %d]], "batch_sizes": [0]}`, tc.n, tc.k))
+		cfgCode, _, cfgErr := runCLI(t, "compare", "--config", p, "--output", t.TempDir())
+		if flagCode != exitBadInput || cfgCode != exitBadInput {
+			t.Fatalf("%dx%d: exits %d (--sizes) and %d (--config), want 2 and 2\n%s\n%s", tc.n, tc.k, flagCode, cfgCode, flagErr, cfgErr)
+		}
+		// A shape both accept fails later, on batch 0.
+		tooBig := "more than this tool handles"
+		if strings.Contains(flagErr, tooBig) == tc.ok || strings.Contains(cfgErr, tooBig) == tc.ok {
+			t.Errorf("%dx%d: want both refused on size = %v:\n%s\n%s", tc.n, tc.k, !tc.ok, flagErr, cfgErr)
 		}
 	}
 }
