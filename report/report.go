@@ -81,6 +81,9 @@ type Head struct {
 	Title string
 	Theme string // "light" or "dark"
 	Tool  string // name and version
+	// RunID names the run the page shows, as results.json and results.txt
+	// do; "" for pages of several runs.
+	RunID string
 
 	CSS     template.CSS
 	Script  template.JS
@@ -248,6 +251,7 @@ func Build(in Input) (*Page, error) {
 		Quick:     f.Config.Quick,
 		Command:   shellQuote(f.Command),
 	}
+	p.RunID = f.RunID
 	p.Tool = strings.TrimSpace(f.Tool.Name + " " + f.Tool.Version)
 	if p.Title == "" {
 		p.Title = DefaultTitle
@@ -313,14 +317,27 @@ func (p *Page) Render(w io.Writer) error {
 	return templates.Report.Execute(w, p)
 }
 
+// Render builds the page and returns its HTML.
+func Render(in Input) ([]byte, error) {
+	p, err := Build(in)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := p.Render(&buf); err != nil {
+		return nil, fmt.Errorf("report: render: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
 // WriteFile builds the page and writes it to path atomically: a reader sees
 // the old file or the whole new one, never half a page.
 func WriteFile(path string, in Input) error {
-	p, err := Build(in)
+	html, err := Render(in)
 	if err != nil {
 		return err
 	}
-	return writeRendered(path, p.Render)
+	return results.WriteFileAtomic(path, html, 0o644)
 }
 
 // writeRendered renders a whole page into memory, then writes it

@@ -15,6 +15,9 @@ const (
 	UnitMBps   = "MB/s"
 )
 
+// RunLinePrefix starts the line of results.txt that names the run.
+const RunLinePrefix = "bitnet-bench run "
+
 // BenchName returns the Go benchmark name of a case as `go test` prints it:
 // "Benchmark" + name, with the -GOMAXPROCS suffix when it is above one.
 func BenchName(name string, gomaxprocs int) string {
@@ -29,6 +32,12 @@ func BenchName(name string, gomaxprocs int) string {
 // samples are written as comments, which benchfmt skips.
 func (f *File) WriteBenchText(w io.Writer) error {
 	var buf bytes.Buffer
+	if f.RunID != "" {
+		// Not a "key: value" line, which benchstat would take as
+		// configuration and so split a comparison of two runs: benchfmt
+		// readers skip it.
+		fmt.Fprintf(&buf, "%s%s\n", RunLinePrefix, f.RunID)
+	}
 	bw := benchfmt.NewWriter(&buf)
 	cfg := []benchfmt.Config{
 		{Key: "goos", Value: []byte(f.Machine.OS), File: true},

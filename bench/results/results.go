@@ -13,8 +13,9 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/bitnet-go/bitnet-bench/internal/fileset"
 )
 
 // Schema is the version string written into every results file.
@@ -25,6 +26,10 @@ type File struct {
 	Schema  string    `json:"schema"`
 	Tool    Tool      `json:"tool"`
 	Created time.Time `json:"created"`
+	// RunID names the run; compare writes it into results.json,
+	// results.txt and report.html alike, so the three can be told to be
+	// one run's.
+	RunID string `json:"run_id,omitempty"`
 	// Command is the command line that produced the file, argv[0] first.
 	Command []string `json:"command"`
 	Machine Machine  `json:"machine"`
@@ -320,34 +325,7 @@ func lineCol(data []byte, off int64) (line, col int) {
 // directory and a rename, so a reader never sees a half-written file and an
 // interrupted write leaves the old file in place.
 func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	cleanup := func() { tmp.Close(); os.Remove(name) }
-	if _, err := tmp.Write(data); err != nil {
-		cleanup()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		cleanup()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(name)
-		return err
-	}
-	if err := os.Chmod(name, perm); err != nil {
-		os.Remove(name)
-		return err
-	}
-	if err := os.Rename(name, path); err != nil {
-		os.Remove(name)
-		return err
-	}
-	return nil
+	return fileset.WriteFile(path, data, perm)
 }
 
 // Encode returns the indented JSON of f.

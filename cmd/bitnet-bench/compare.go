@@ -3,17 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/bitnet-go/bitnet-bench/bench"
 	"github.com/bitnet-go/bitnet-bench/bench/probe"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
+	"github.com/bitnet-go/bitnet-bench/internal/fileset"
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
 	_ "github.com/bitnet-go/bitnet-bench/kernels/cuda"
@@ -160,15 +163,19 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 	if err != nil {
 		return fail(e, "compare", exitBadInput, "%v", err)
 	}
-	jsonPath, txtPath, htmlPath := outputPaths(*output)
-	if err := os.MkdirAll(filepath.Dir(jsonPath), 0o755); err != nil {
-		return fail(e, "compare", exitBadInput, "--output: %v", err)
+	// The output is checked, and its staging directory made, before
+	// anything runs: a run is never measured only to be lost.
+	out, code := prepareOutput(e, *output, *quiet)
+	if out == nil {
+		return code
 	}
+	defer out.w.Abort()
 
 	f := &results.File{
 		Schema:  results.Schema,
 		Tool:    probe.Tool(version),
 		Created: time.Now().UTC(),
+		RunID:   newRunID(),
 		Command: e.argv,
 		Machine: probe.Machine(),
 		Config:  resultsConfig(cfg),
@@ -224,7 +231,7 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 			probe.ApplyRoofline(f)
 		}
 	}
-	if code := writeOutputs(e, f, jsonPath, txtPath, htmlPath, *quiet); code != exitOK {
+	if code := out.write(e, f, *quiet); code != exitOK {
 		return code
 	}
 	if interrupted {
@@ -260,35 +267,102 @@ func cpuLevelsOf(cases []results.Case) []cpu.Level {
 	return out
 }
 
-// outputPaths maps --output to the three files: a directory gets
-// results.json, results.txt and report.html; a .json path gets its .txt
-// and .html siblings.
-func outputPaths(out string) (jsonPath, txtPath, htmlPath string) {
-	if strings.EqualFold(filepath.Ext(out), ".json") {
-		stem := strings.TrimSuffix(out, filepath.Ext(out))
-		return out, stem + ".txt", stem + ".html"
-	}
-	return filepath.Join(out, "results.json"), filepath.Join(out, "results.txt"), filepath.Join(out, "report.html")
+// output is where compare writes its three files.
+type output struct {
+	w                         *fileset.Writer
+	jsonName, txtName, htName string // base names inside w.Dir
 }
 
-func writeOutputs(e *env, f *results.File, jsonPath, txtPath, htmlPath string, quiet bool) int {
-	if err := f.WriteFile(jsonPath); err != nil {
-		return fail(e, "compare", exitFailure, "writing %s: %v", jsonPath, err)
+// prepareOutput maps --output to the three files and checks that they can
+// be written: a directory gets results.json, results.txt and report.html,
+// replaced as one unit; a .json path gets its .txt and .html siblings,
+// each replaced on its own. It returns nil and the exit code when the
+// output is unusable.
+func prepareOutput(e *env, path string, quiet bool) (*output, int) {
+	var (
+		o   output
+		err error
+	)
+	if strings.EqualFold(filepath.Ext(path), ".json") {
+		stem := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+		o.jsonName, o.txtName, o.htName = filepath.Base(path), stem+".txt", stem+".html"
+		o.w, err = fileset.PrepareFiles(filepath.Dir(path), []string{o.jsonName, o.txtName, o.htName})
+	} else {
+		o.jsonName, o.txtName, o.htName = "results.json", "results.txt", "report.html"
+		o.w, err = fileset.Prepare(path, []string{o.jsonName, o.txtName, o.htName})
+		if err == nil && !o.w.Atomic && !quiet {
+			fmt.Fprintf(e.stderr, "bitnet-bench compare: note: the three files in %s are replaced one by one, not as one unit: %s\n", path, o.w.Reason)
+		}
+	}
+	switch {
+	case errors.Is(err, fileset.ErrNotDir) || errors.Is(err, syscall.ENOTDIR):
+		return nil, fail(e, "compare", exitBadInput, "--output %s: %v", path, err)
+	case err != nil:
+		return nil, fail(e, "compare", exitIO, "--output %s cannot be written, so nothing was run: %v", path, err)
+	}
+	return &o, exitOK
+}
+
+// newRunID names a run by its start time and a random suffix, so that two
+// runs started in the same second still differ.
+func newRunID() string {
+	var b [4]byte
+	rand.Read(b[:])
+	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// commitOutput writes the set; tests replace it to make the write fail.
+var commitOutput = (*fileset.Writer).Commit
+
+// write renders the three files in memory and writes them as one set. If
+// that fails, they are saved in a temporary directory, which the error
+// names, so the run is not lost (exit 3).
+func (o *output) write(e *env, f *results.File, quiet bool) int {
+	var files []fileset.File
+	var errs []string
+	if err := f.Validate(); err != nil {
+		// A bug: the runner wrote a case the file's invariants refuse.
+		errs = append(errs, fmt.Sprintf("%s: %v", o.jsonName, err))
+	}
+	if data, err := f.Encode(); err != nil {
+		errs = append(errs, fmt.Sprintf("%s: %v", o.jsonName, err))
+	} else {
+		files = append(files, fileset.File{Name: o.jsonName, Data: data})
 	}
 	var txt bytes.Buffer
 	if err := f.WriteBenchText(&txt); err != nil {
-		return fail(e, "compare", exitFailure, "writing %s: %v", txtPath, err)
+		errs = append(errs, fmt.Sprintf("%s: %v", o.txtName, err))
+	} else {
+		files = append(files, fileset.File{Name: o.txtName, Data: txt.Bytes()})
 	}
-	if err := results.WriteFileAtomic(txtPath, txt.Bytes(), 0o644); err != nil {
-		return fail(e, "compare", exitFailure, "writing %s: %v", txtPath, err)
+	if html, err := report.Render(report.Input{Results: f}); err != nil {
+		errs = append(errs, fmt.Sprintf("%s: %v", o.htName, err))
+	} else {
+		files = append(files, fileset.File{Name: o.htName, Data: html})
 	}
-	if err := report.WriteFile(htmlPath, report.Input{Results: f}); err != nil {
-		return fail(e, "compare", exitFailure, "writing %s: %v", htmlPath, err)
+	code := exitFailure // a file could not be rendered
+	if len(errs) == 0 {
+		err := commitOutput(o.w, files)
+		if err == nil {
+			if !quiet {
+				fmt.Fprintf(e.stderr, "wrote %s, %s and %s in %s\n", o.jsonName, o.txtName, o.htName, o.w.Dir)
+			}
+			return exitOK
+		}
+		errs = append(errs, fmt.Sprintf("writing %s: %v", o.w.Dir, err))
+		code = exitIO
 	}
-	if !quiet {
-		fmt.Fprintf(e.stderr, "wrote %s, %s and %s\n", jsonPath, txtPath, htmlPath)
+	o.w.Abort()
+	dir, err := fileset.SaveAside(files)
+	if err != nil {
+		// The last place left: the results on stdout.
+		fmt.Fprintf(e.stderr, "bitnet-bench compare: %s; saving them in a temporary directory failed too (%v): results.json follows on stdout\n", strings.Join(errs, "; "), err)
+		if data, err := f.Encode(); err == nil {
+			e.stdout.Write(data)
+		}
+		return code
 	}
-	return exitOK
+	return fail(e, "compare", code, "%s; the run was saved in %s instead", strings.Join(errs, "; "), dir)
 }
 
 func resultsConfig(c bench.Config) results.Config {

@@ -67,6 +67,9 @@ are missing (in the file and on stderr) and exits 0.`, `  bitnet-bench energy-an
 	if *duration <= 0 || *interval < 10*time.Millisecond {
 		return fail(e, "energy-analysis", exitBadInput, "--duration must be positive and --interval at least 10ms")
 	}
+	if code, stop := checkOutputs(e, "energy-analysis", "output", *output); stop {
+		return code
+	}
 	if !*power && !*thermal {
 		*power, *thermal = true, true // asking for neither means both
 	}
@@ -140,7 +143,7 @@ are missing (in the file and on stderr) and exits 0.`, `  bitnet-bench energy-an
 		return fail(e, "energy-analysis", exitFailure, "%v", err)
 	}
 	if err := results.WriteFileAtomic(*output, append(data, '\n'), 0o644); err != nil {
-		return fail(e, "energy-analysis", exitFailure, "writing %s: %v", *output, err)
+		return fail(e, "energy-analysis", exitIO, "writing %s: %v", *output, err)
 	}
 	fmt.Fprintf(e.stderr, "energy-analysis: %s ran %d times in %.1fs; wrote %s\n", c.Name, r.Ops, r.Seconds, *output)
 	if len(r.EnergyJ) == 0 {

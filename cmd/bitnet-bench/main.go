@@ -2,7 +2,8 @@
 // against baselines, and renders HTML reports.
 //
 // Exit codes: 0 success (no regression), 1 regression found or a case
-// failed, 2 bad usage or bad input, 130 interrupted.
+// failed, 2 bad usage or bad input, 3 an output could not be written (I/O),
+// 130 interrupted.
 package main
 
 import (
@@ -13,8 +14,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/bitnet-go/bitnet-bench/internal/fileset"
 )
 
 const version = "0.1.0-dev"
@@ -24,6 +28,7 @@ const (
 	exitOK          = 0
 	exitFailure     = 1 // a regression, or a case that failed
 	exitBadInput    = 2 // bad usage or bad input
+	exitIO          = 3 // an output could not be written (what was measured is saved elsewhere, and named)
 	exitInterrupted = 130
 )
 
@@ -101,7 +106,7 @@ Commands:
 Run "bitnet-bench <command> --help" for a command's flags and examples.
 
 Exit codes: 0 success, 1 regression found (or a case failed),
-2 bad usage or bad input, 130 interrupted.
+2 bad usage or bad input, 3 an output could not be written, 130 interrupted.
 `)
 }
 
@@ -146,6 +151,26 @@ func parseFlags(e *env, fs *flag.FlagSet, args []string) (int, bool) {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(e.stderr, "bitnet-bench %s: unexpected argument %q (flags start with --)\n", fs.Name(), fs.Arg(0))
 		return exitBadInput, true
+	}
+	return 0, false
+}
+
+// checkOutputs checks, before any work, that each output file named by a
+// flag (flag name, then path; "" paths are skipped) can be created. It
+// returns true and exit 3 when one cannot (exit 2 when its directory is a
+// file), so every command treats an unwritable output alike.
+func checkOutputs(e *env, cmd string, flagPaths ...string) (int, bool) {
+	for i := 0; i+1 < len(flagPaths); i += 2 {
+		name, path := flagPaths[i], flagPaths[i+1]
+		if path == "" {
+			continue
+		}
+		if err := fileset.CheckDir(filepath.Dir(path)); err != nil {
+			if errors.Is(err, syscall.ENOTDIR) { // a file where a directory must be: usage
+				return fail(e, cmd, exitBadInput, "--%s %s: %v", name, path, err), true
+			}
+			return fail(e, cmd, exitIO, "--%s %s cannot be written, so nothing was done: %v", name, path, err), true
+		}
 	}
 	return 0, false
 }

@@ -156,6 +156,9 @@ func runRegressionCheck(ctx context.Context, e *env, args []string) int {
 		opt.Config = cfg
 	}
 
+	if code, stop := checkOutputs(e, cmd, "markdown", f.markdown, "junit", f.junit, "write-config", f.writeConfig); stop {
+		return code
+	}
 	modes := 0
 	for _, on := range []bool{len(f.base) > 0, f.baseName != "", f.against != "", f.calibrate, f.validate} {
 		if on {
@@ -226,24 +229,8 @@ func runRegressionCheck(ctx context.Context, e *env, args []string) int {
 // 1 on a regression, 0 otherwise.
 func writeComparison(e *env, f regressFlags, cmp *stats.Comparison) int {
 	const cmd = "regression-check"
-	if f.markdown != "" {
-		var buf bytes.Buffer
-		if err := ciout.Markdown(&buf, cmp); err != nil {
-			return fail(e, cmd, exitFailure, "%v", err)
-		}
-		if err := writeSummary(f.markdown, buf.Bytes()); err != nil {
-			return fail(e, cmd, exitBadInput, "--markdown: %v", err)
-		}
-	}
-	if f.junit != "" {
-		var buf bytes.Buffer
-		if err := ciout.JUnit(&buf, cmp); err != nil {
-			return fail(e, cmd, exitFailure, "%v", err)
-		}
-		if err := results.WriteFileAtomic(f.junit, buf.Bytes(), 0o644); err != nil {
-			return fail(e, cmd, exitBadInput, "--junit: %v", err)
-		}
-	}
+	// The table and verdict first: an output file that cannot be written
+	// must not cost the comparison itself.
 	var err error
 	if f.jsonOut {
 		err = ciout.JSON(e.stdout, cmp)
@@ -253,6 +240,24 @@ func writeComparison(e *env, f regressFlags, cmp *stats.Comparison) int {
 	}
 	if err != nil {
 		return fail(e, cmd, exitFailure, "%v", err)
+	}
+	if f.markdown != "" {
+		var buf bytes.Buffer
+		if err := ciout.Markdown(&buf, cmp); err != nil {
+			return fail(e, cmd, exitFailure, "%v", err)
+		}
+		if err := writeSummary(f.markdown, buf.Bytes()); err != nil {
+			return fail(e, cmd, exitIO, "--markdown: %v", err)
+		}
+	}
+	if f.junit != "" {
+		var buf bytes.Buffer
+		if err := ciout.JUnit(&buf, cmp); err != nil {
+			return fail(e, cmd, exitFailure, "%v", err)
+		}
+		if err := results.WriteFileAtomic(f.junit, buf.Bytes(), 0o644); err != nil {
+			return fail(e, cmd, exitIO, "--junit: %v", err)
+		}
 	}
 	if cmp.HasRegression() {
 		return exitFailure
@@ -317,7 +322,7 @@ func runAgainst(ctx context.Context, e *env, f regressFlags) (*abrun.Result, int
 	}
 	if f.raw != "" {
 		if err := writeRaw(f.raw, map[string][]byte{"baseline.txt": res.BaseText, "current.txt": res.CurrentText}); err != nil {
-			return nil, fail(e, cmd, exitBadInput, "--raw: %v", err)
+			return nil, fail(e, cmd, exitIO, "--raw: %v", err)
 		}
 	}
 	return res, exitOK
@@ -384,7 +389,7 @@ func runCalibrate(ctx context.Context, e *env, f regressFlags) int {
 			return fail(e, cmd, exitFailure, "%v", err)
 		}
 		if err := results.WriteFileAtomic(f.writeConfig, pretty.Bytes(), 0o644); err != nil {
-			return fail(e, cmd, exitBadInput, "--write-config: %v", err)
+			return fail(e, cmd, exitIO, "--write-config: %v", err)
 		}
 		fmt.Fprintf(e.stderr, "wrote the recommended thresholds to %s\n", f.writeConfig)
 	}

@@ -57,6 +57,9 @@ ECharts is inlined by default, so the page opens without a network;
 	if *input == "" || *output == "" {
 		return fail(e, "report", exitBadInput, "--input and --output are both required")
 	}
+	if code, stop := checkOutputs(e, "report", "output", *output); stop {
+		return code
+	}
 	f, err := results.ReadFile(*input)
 	if err != nil {
 		return fail(e, "report", exitBadInput, "%v", err)
@@ -74,7 +77,7 @@ ECharts is inlined by default, so the page opens without a network;
 		in.Comparison = cmp
 	}
 	if err := report.WriteFile(*output, in); err != nil {
-		return fail(e, "report", exitFailure, "writing %s: %v", *output, err)
+		return fail(e, "report", exitIO, "writing %s: %v", *output, err)
 	}
 	fmt.Fprintf(e.stderr, "wrote %s (%d cases)\n", *output, len(f.Cases))
 	return exitOK
@@ -84,6 +87,9 @@ ECharts is inlined by default, so the page opens without a network;
 func runHistory(e *env, paths, output, threshold, title, theme, assets string) int {
 	if output == "" {
 		return fail(e, "report", exitBadInput, "--output is required")
+	}
+	if code, stop := checkOutputs(e, "report", "output", output); stop {
+		return code
 	}
 	th, err := stats.ParseThreshold(threshold)
 	if err != nil {
@@ -99,7 +105,7 @@ func runHistory(e *env, paths, output, threshold, title, theme, assets string) i
 	in := report.HistoryInput{Runs: runs, Title: title, Theme: theme, Assets: assets,
 		Options: stats.Options{Threshold: th}, Warnings: warnings}
 	if err := report.WriteHistoryFile(output, in); err != nil {
-		return fail(e, "report", exitFailure, "writing %s: %v", output, err)
+		return fail(e, "report", exitIO, "writing %s: %v", output, err)
 	}
 	fmt.Fprintf(e.stderr, "wrote %s (%d runs)\n", output, len(runs))
 	return exitOK
