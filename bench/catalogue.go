@@ -244,6 +244,9 @@ type Work struct {
 	// the weight-bound GEMV it is essentially the weights streamed.
 	Bytes int64
 	MACs  int64
+	// Tokens is what one run of a whole-model workload handles (1 per
+	// decode step, the prompt for a prefill); 0 for ops.
+	Tokens int64
 }
 
 // WorkOf returns the work per operation of a case.

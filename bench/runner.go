@@ -8,6 +8,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strconv"
 	"time"
 
 	"golang.org/x/perf/benchmath"
@@ -70,7 +71,12 @@ func describe(c *results.Case) string {
 	if !c.OK() {
 		return c.Status + ": " + c.Error
 	}
-	s := fmt.Sprintf("%s/op ±%.1f%%", formatNs(c.MedianNs), 100*max(c.MedianNs-c.CILowNs, c.CIHighNs-c.MedianNs)/c.MedianNs)
+	spread := 100 * max(c.MedianNs-c.CILowNs, c.CIHighNs-c.MedianNs) / c.MedianNs
+	s := fmt.Sprintf("%s/op ±%.1f%%", formatNs(c.MedianNs), spread)
+	if c.TokensPerS > 0 {
+		// A model workload reads like llama-bench: tokens per second first.
+		s = fmt.Sprintf("%s tokens/s ±%.1f%%  %s/op", fmtTokens(c.TokensPerS), spread, formatNs(c.MedianNs))
+	}
 	if c.GMACps > 0 {
 		s += fmt.Sprintf("  %.2f GMAC/s", c.GMACps)
 	}
@@ -78,6 +84,15 @@ func describe(c *results.Case) string {
 		s += fmt.Sprintf("  %.2f GB/s", c.GBps)
 	}
 	return s
+}
+
+// fmtTokens gives tokens per second with three significant digits, or
+// whole tokens when there are more.
+func fmtTokens(v float64) string {
+	if v >= 100 {
+		return strconv.FormatFloat(math.Round(v), 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
 }
 
 func formatNs(ns float64) string {
@@ -282,6 +297,9 @@ func Summarize(c *results.Case, confidence float64) {
 	if c.MACsPerOp > 0 {
 		c.GMACps = float64(c.MACsPerOp) / c.MedianNs
 	}
+	if c.TokensPerOp > 0 {
+		c.TokensPerS = float64(c.TokensPerOp) / c.MedianNs * 1e9
+	}
 }
 
 // kernelMetrics is implemented by kernels that measure more than their
@@ -304,7 +322,7 @@ func (r *Runner) prepare(c *Case, tensors Tensors, rc *results.Case) (kernels.Ke
 			return nil, err
 		}
 		k, w, err := prepareWorkload(c.Workload, be, r.Config.Seed)
-		rc.Family, rc.BytesPerOp, rc.MACsPerOp = "workload", w.Bytes, w.MACs
+		rc.Family, rc.BytesPerOp, rc.MACsPerOp, rc.TokensPerOp = "workload", w.Bytes, w.MACs, w.Tokens
 		return k, err
 	}
 	if !c.Backend.Implements(c.Op) {

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -68,9 +69,16 @@ func TestWorkloadCases(t *testing.T) {
 		}
 		if strings.HasPrefix(rc.Name, "Decode/tiny/ctx128/") {
 			decodes++
-			if rc.Extra["ns/token-qkv"] <= 0 || rc.Extra["ns/token-lm_head"] <= 0 || rc.Extra["tokens/s"] <= 0 {
+			if rc.Extra["ns/token-qkv"] <= 0 || rc.Extra["ns/token-lm_head"] <= 0 {
 				t.Errorf("%s: parts %v", rc.Name, rc.Extra)
 			}
+		}
+		// Tokens per second is the tokens a run handles over its median time.
+		wantTokens := map[string]int64{"Decode": 1, "Prefill": int64(rc.Shape.M), "Attention": 0}[string(cases[i].Op)]
+		if rc.TokensPerOp != wantTokens {
+			t.Errorf("%s: %d tokens per op, want %d", rc.Name, rc.TokensPerOp, wantTokens)
+		} else if want := float64(wantTokens) / rc.MedianNs * 1e9; math.Abs(rc.TokensPerS-want) > 1e-9*want {
+			t.Errorf("%s: %g tokens/s, want %g", rc.Name, rc.TokensPerS, want)
 		}
 	}
 	if decodes == 0 {

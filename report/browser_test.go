@@ -101,6 +101,7 @@ func tail(s string, n int) string {
 type marker struct {
 	Ready            bool
 	Expected, Drawn  int
+	Collapsed        int // charts in closed sections, drawn when opened
 	Errors, Blank    []string
 	EChartsVersion   string
 	ReadyMs          int // page time when the script finished
@@ -142,6 +143,8 @@ func readMarker(t *testing.T, dom string) marker {
 				fmt.Sscan(v, &m.Expected)
 			case "data-charts-drawn":
 				fmt.Sscan(v, &m.Drawn)
+			case "data-charts-collapsed":
+				fmt.Sscan(v, &m.Collapsed)
 			case "data-js-errors":
 				if err := json.Unmarshal([]byte(v), &m.Errors); err != nil {
 					t.Fatalf("data-js-errors %q: %v", v, err)
@@ -339,7 +342,11 @@ func TestBrowserLargeReport(t *testing.T) {
 	f := bigFile(2000)
 	path, p := reportPage(t, Input{Results: f})
 	m := readMarker(t, browse(t, bin, "file://"+path, 5000, "--dump-dom"))
-	t.Logf("2,000 cases: %d charts drawn %d ms after the page started loading; the longest chart took %d ms", p.ChartCount, m.ReadyMs, m.LongestDrawMs)
+	t.Logf("2,000 cases: %d charts drawn (%d more in collapsed sections) %d ms after the page started loading; the longest chart took %d ms", m.Drawn, m.Collapsed, m.ReadyMs, m.LongestDrawMs)
+	if m.Collapsed == 0 || m.Drawn+m.Collapsed != p.ChartCount {
+		t.Errorf("%d charts drawn and %d collapsed, want %d in all with some collapsed", m.Drawn, m.Collapsed, p.ChartCount)
+	}
+	m.Drawn += m.Collapsed
 	checkDrawn(t, m, p.ChartCount)
 	if m.CaseRows != 50 {
 		t.Errorf("case table shows %d rows, want one page of 50", m.CaseRows)

@@ -7,6 +7,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -348,10 +349,18 @@ func throughputChart(id, op string, cs []*results.Case, m metric, pal palette) (
 				continue
 			}
 			data[j] = opts.BarData{Value: round(m.value(c), 3)} // as in the table
+			rate := fmtRate(m.value(c))
+			if m.id == metricTokens.id {
+				// Tokens/s is labelled with its spread, as llama-bench prints it.
+				rate = tokensSpread(c)
+				if labels {
+					data[j].Label = &opts.Label{Show: opts.Bool(true), Position: "right", Formatter: rate, FontSize: 10}
+				}
+			}
 			stips[i][j] = escapeAll(
 				c.Name,
 				"implementation: "+v,
-				fmt.Sprintf("%s %s", fmtRate(m.value(c)), m.unit),
+				fmt.Sprintf("%s %s", rate, m.unit),
 				"median: "+fmtNs(c.MedianNs)+" "+fmtCI(c.MedianNs, c.CILowNs, c.CIHighNs),
 				"shape: "+shapeString(c.Shape)+"  "+c.DType,
 			)
@@ -373,29 +382,52 @@ func throughputChart(id, op string, cs []*results.Case, m metric, pal palette) (
 		Chart{
 			ID:      id,
 			Title:   fmt.Sprintf("%s throughput (%s) per implementation", op, m.unit),
-			Caption: fmt.Sprintf("%s at the median time per op, one row per shape (b: batch, t: threads), one bar per backend/level; longer is faster.", m.unit),
+			Caption: throughputCaption(cs[0], m),
 			Height:  chartHeight(len(cfgs), true, px),
 		}
 }
 
+func throughputCaption(c *results.Case, m metric) string {
+	if m.id == metricTokens.id {
+		return "Tokens per second at the median time per run ± the half-width of its confidence interval, one row per test (model, context or prompt, t: threads), one bar per backend/level; longer is faster."
+	}
+	if isWorkload(c) {
+		return fmt.Sprintf("%s at the median time per run, one row per test (model, %s, t: threads), one bar per backend/level; longer is faster.", m.unit, strings.TrimSuffix(mLabel(c), strconv.Itoa(c.Shape.M)))
+	}
+	return fmt.Sprintf("%s at the median time per op, one row per shape (b: batch, t: threads), one bar per backend/level; longer is faster.", m.unit)
+}
+
 // scaleBy is one scaling chart: the x quantity and what a line holds fixed.
 type scaleBy struct {
-	id, title, axis string
-	logBase         float64
-	x               func(*results.Case) float64
-	line            func(*results.Case) string // cases on one line share this
-	symbol          func(*results.Case) string // what tells lines of one colour apart
+	id      string
+	axis    func(*results.Case) string // the x axis' name
+	logBase float64
+	x       func(*results.Case) float64
+	line    func(*results.Case) string // cases on one line share this
+	symbol  func(*results.Case) string // what tells lines of one colour apart
+	fixed   string                     // what symbol tells apart, for the caption
 }
 
 var (
 	scaleBatch = scaleBy{
-		id: "batch", title: "over batch size", axis: "batch size M (tokens)", logBase: 2,
-		x:      func(c *results.Case) float64 { return float64(c.Shape.M) },
-		line:   func(c *results.Case) string { return sizeLabel(c.Shape) + threadSuffix(c) + " " + variant(c) },
-		symbol: func(c *results.Case) string { return sizeLabel(c.Shape) },
+		id: "batch", axis: mAxis, logBase: 2, fixed: "size",
+		x: func(c *results.Case) float64 { return float64(c.Shape.M) },
+		line: func(c *results.Case) string {
+			return strings.TrimSpace(shapeLabel(withoutM(c))+threadSuffix(c)) + " " + variant(c)
+		},
+		symbol: func(c *results.Case) string { return shapeLabel(withoutM(c)) },
 	}
+	// A line over size holds the batch and the input width K fixed: N×K
+	// and K×N have the same number of weights, and one line through both
+	// would be a vertical segment.
 	scaleSize = scaleBy{
-		id: "size", title: "over size", axis: "size (weights N×K, or width K)", logBase: 10,
+		id: "size", logBase: 10, fixed: "batch and input width K",
+		axis: func(c *results.Case) string {
+			if c.Shape.N > 0 {
+				return "weights N×K (K fixed per line)"
+			}
+			return "width K"
+		},
 		x: func(c *results.Case) float64 {
 			if c.Shape.N > 0 {
 				return float64(c.Shape.N) * float64(c.Shape.K)
@@ -403,11 +435,28 @@ var (
 			return float64(c.Shape.K)
 		},
 		line: func(c *results.Case) string {
-			return "b" + strconv.Itoa(c.Shape.M) + threadSuffix(c) + " " + variant(c)
+			return strings.TrimSpace(sizeFixed(c)+" "+mLabel(c)+threadSuffix(c)) + " " + variant(c)
 		},
-		symbol: func(c *results.Case) string { return "b" + strconv.Itoa(c.Shape.M) },
+		symbol: func(c *results.Case) string { return strings.TrimSpace(sizeFixed(c) + " " + mLabel(c)) },
 	}
 )
+
+// sizeFixed is what a line over size holds fixed besides the batch: K for
+// weights (N varies), nothing for a per-token op (K varies).
+func sizeFixed(c *results.Case) string {
+	if c.Shape.N > 0 {
+		return "K=" + strconv.Itoa(c.Shape.K)
+	}
+	return ""
+}
+
+// withoutM is c with its batch cleared, for labels of what a line over
+// batch holds fixed.
+func withoutM(c *results.Case) *results.Case {
+	d := *c
+	d.Shape.M = 0
+	return &d
+}
 
 func threadSuffix(c *results.Case) string {
 	if c.Threads > 1 {
@@ -457,7 +506,14 @@ func scalingChart(id, op string, cs []*results.Case, m metric, by scaleBy, pal p
 	if len(keep) == 0 {
 		return chartSpec{}, Chart{}, false
 	}
-	// Symbols tell the fixed sizes (or batches) apart; colour is the level.
+	axisName := by.axis(keep[0].cases[0])
+	// Symbols tell the fixed sizes (or batches) apart; colour is the level,
+	// or, when every line is of one level, the line.
+	variants := map[string]bool{}
+	for _, l := range keep {
+		variants[l.variant] = true
+	}
+	colourByLine := len(variants) == 1
 	symIdx := map[string]int{}
 	lo, hi := math.Inf(1), 0.0
 	for _, l := range keep {
@@ -477,7 +533,7 @@ func scalingChart(id, op string, cs []*results.Case, m metric, by scaleBy, pal p
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "scroll", Top: "4", Left: "0", Width: "90%"}),
 		charts.WithGridOpts(opts.Grid{Left: "64", Right: "40", Top: "56", Bottom: "48"}),
-		charts.WithXAxisOpts(opts.XAxis{Type: "log", Name: by.axis, NameLocation: "middle", NameGap: 28}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "log", Name: axisName, NameLocation: "middle", NameGap: 28}),
 		charts.WithYAxisOpts(yAxis),
 		toolbox("bitnet-bench-"+op+"-scaling-"+by.id),
 		charts.WithAnimation(false),
@@ -500,8 +556,12 @@ func scalingChart(id, op string, cs []*results.Case, m metric, by scaleBy, pal p
 			ls.Type = "dashed"
 		}
 		sym := symbols[symIdx[l.symbol]%len(symbols)]
+		colour := pal.add(l.variant)
+		if colourByLine {
+			colour = paletteColors[i%len(paletteColors)]
+		}
 		line.AddSeries(l.name, data,
-			charts.WithItemStyleOpts(opts.ItemStyle{Color: pal.add(l.variant)}),
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: colour}),
 			charts.WithLineStyleOpts(ls),
 			charts.WithSeriesOpts(func(s *charts.SingleSeries) {
 				s.Symbol = sym
@@ -523,13 +583,17 @@ func scalingChart(id, op string, cs []*results.Case, m metric, by scaleBy, pal p
 			return l.name, s / float64(len(l.cases))
 		})
 	}
-	caption := fmt.Sprintf("%s at the median against %s; colour is the backend/level, the symbol the %s held fixed, dashed lines use more than one thread. Higher is faster.",
-		m.unit, by.axis, map[string]string{"batch": "size", "size": "batch"}[by.id])
+	colourIs := "colour is the backend/level, the symbol"
+	if colourByLine {
+		colourIs = "one backend/level (" + keep[0].variant + "); colour and symbol are"
+	}
+	caption := fmt.Sprintf("%s at the median against %s; %s the %s held fixed, dashed lines use more than one thread. Higher is faster.",
+		m.unit, axisName, colourIs, by.fixed)
 	if len(keep) > maxShownLines {
 		caption += fmt.Sprintf(" %d lines: the legend shows the others.", len(keep))
 	}
 	return chartSpec{ID: id, Kind: "scaling", Option: opt, STips: stips},
-		Chart{ID: id, Title: fmt.Sprintf("%s scaling %s (%s)", op, by.title, m.unit), Caption: caption, Height: 380},
+		Chart{ID: id, Title: fmt.Sprintf("%s scaling over %s (%s)", op, strings.TrimSuffix(strings.Split(axisName, " (")[0], " M"), m.unit), Caption: caption, Height: 380},
 		true
 }
 
@@ -610,8 +674,9 @@ func samplesChart(id, op string, cs []*results.Case, pal palette) (chartSpec, Ch
 }
 
 // ratioChart draws current/baseline per case as bars that diverge from 1, so
-// a slowdown and a speedup point different ways. Bar values are ratio-1; the
-// page script labels the axis back in ratios. Only one unit is drawn: time
+// a slowdown and a speedup point different ways. Bar values are
+// log2(ratio), so the axis is logarithmic and centred on 1×; the page
+// script labels it back in ratios. Only one unit is drawn: time
 // per op when the comparison has it, since other units mostly restate it.
 func ratioChart(id string, c *stats.Comparison, rows []stats.Row) (chartSpec, Chart, bool) {
 	unit := ""
@@ -627,7 +692,7 @@ func ratioChart(id string, c *stats.Comparison, rows []stats.Row) (chartSpec, Ch
 		names          []string
 		data           []opts.BarData
 		tips           [][]string
-		reach          = c.Threshold
+		reach          = math.Log2(1 + c.Threshold)
 		higherIsBetter bool
 	)
 	for _, r := range rows {
@@ -635,7 +700,7 @@ func ratioChart(id string, c *stats.Comparison, rows []stats.Row) (chartSpec, Ch
 			continue
 		}
 		higherIsBetter = r.HigherIsBetter
-		d := r.Ratio - 1
+		d := math.Log2(r.Ratio)
 		pos := "right"
 		if d < 0 {
 			pos = "left"
@@ -663,9 +728,10 @@ func ratioChart(id string, c *stats.Comparison, rows []stats.Row) (chartSpec, Ch
 			"verdict: "+verdictLabel(r.Verdict),
 		))
 	}
-	// Symmetric limits keep 1.00× in the middle; extra room for the labels.
+	// Symmetric limits in log2 keep 1.00× in the middle, a halving as long
+	// as a doubling; extra room for the labels.
 	lim := niceCeil(reach * 1.2)
-	axis := valueAxis("current ÷ baseline ("+unit+")", false)
+	axis := valueAxis("current ÷ baseline ("+unit+", log scale)", false)
 	axis.Min, axis.Max = -lim, lim
 	// lim is 1, 2, 2.5 or 5 times a power of ten, so fifths are round ticks.
 	axis.MinInterval, axis.MaxInterval = lim/5, lim/5
@@ -675,9 +741,9 @@ func ratioChart(id string, c *stats.Comparison, rows []stats.Row) (chartSpec, Ch
 	seriesOpts := []charts.SeriesOpts{
 		charts.WithSeriesOpts(func(s *charts.SingleSeries) { s.BarMaxWidth = "18" }),
 	}
-	if t := c.Threshold; t > 0 {
+	if t := c.Threshold; t > 0 && t < 1 {
 		seriesOpts = append(seriesOpts,
-			charts.WithMarkAreaData([]opts.MarkAreaData{{XAxis: -t}, {XAxis: t}}),
+			charts.WithMarkAreaData([]opts.MarkAreaData{{XAxis: round(math.Log2(1-t), 6)}, {XAxis: round(math.Log2(1+t), 6)}}),
 			charts.WithMarkAreaStyleOpts(opts.MarkAreaStyle{
 				ItemStyle: &opts.ItemStyle{Color: "rgba(141,153,174,0.16)"},
 			}),

@@ -32,6 +32,8 @@ type ComparisonRow struct {
 	P                           string
 	Verdict, VerdictClass       string
 	Note                        string
+
+	baseline, current, p float64 // sort keys
 }
 
 // verdictOrder puts what needs attention first in the regression table.
@@ -111,6 +113,13 @@ func comparisonRow(r stats.Row) ComparisonRow {
 		Verdict:       verdictLabel(r.Verdict),
 		VerdictClass:  verdictClass(r.Verdict),
 		Note:          r.Note,
+		p:             r.P,
+	}
+	if r.Baseline != nil {
+		cr.baseline = r.Baseline.Center
+	}
+	if r.Current != nil {
+		cr.current = r.Current.Center
 	}
 	if r.Ratio > 0 && !math.IsInf(r.Ratio, 0) {
 		cr.Ratio = fmt.Sprintf("%.3f×", r.Ratio)

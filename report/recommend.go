@@ -102,16 +102,57 @@ func sizeLabel(s results.Shape) string {
 	return strconv.Itoa(s.K)
 }
 
-// configLabel names a configuration within its op: "2560x6912 b8 t2".
+// configLabel names a configuration within its op: "2560x6912 b8 t2"; a
+// model workload by its model and what M means for it: "2B4T ctx128",
+// "2B4T prompt 512", "2B4T seq4096".
 func configLabel(c *results.Case) string {
 	s := sizeLabel(c.Shape)
-	if c.Shape.M > 0 {
-		s += " b" + strconv.Itoa(c.Shape.M)
+	if isWorkload(c) {
+		s = workloadModel(c)
+	}
+	if m := mLabel(c); m != "" {
+		s += " " + m
 	}
 	if c.Threads > 1 {
 		s += " t" + strconv.Itoa(c.Threads)
 	}
 	return s
+}
+
+// mLabel names a case's M: the batch of an op ("b8"), the context of a
+// decode step ("ctx128"), the prompt of a prefill ("prompt 128") or the
+// sequence of an attention ("seq128"); "" for an op without a batch.
+func mLabel(c *results.Case) string {
+	m := c.Shape.M
+	if m <= 0 {
+		return ""
+	}
+	if isWorkload(c) {
+		switch c.Op {
+		case "Decode":
+			return "ctx" + strconv.Itoa(m)
+		case "Prefill":
+			return "prompt " + strconv.Itoa(m)
+		case "Attention":
+			return "seq" + strconv.Itoa(m)
+		}
+	}
+	return "b" + strconv.Itoa(m)
+}
+
+// mAxis names the quantity M stands for in an op, for a chart axis.
+func mAxis(c *results.Case) string {
+	if isWorkload(c) {
+		switch c.Op {
+		case "Decode":
+			return "context (tokens in the KV cache)"
+		case "Prefill":
+			return "prompt length (tokens)"
+		case "Attention":
+			return "sequence length (tokens)"
+		}
+	}
+	return "batch size M (tokens)"
 }
 
 // byConfig groups cases by configKey, in order of first appearance.
@@ -301,7 +342,7 @@ func ruleThreads(ops []opCases, anchors map[string]string) []Recommendation {
 				s := base.MedianNs / c.MedianNs
 				speedups = append(speedups, s)
 				line := fmt.Sprintf("%s %s: %s with 1 thread, %s with %d (%s)",
-					sizeLabel(c.Shape)+batchSuffix(c.Shape), level(c), fmtNs(base.MedianNs), fmtNs(c.MedianNs), t, fmtRatio(s))
+					shapeLabel(c), level(c), fmtNs(base.MedianNs), fmtNs(c.MedianNs), t, fmtRatio(s))
 				lines = append(lines, line)
 				if e := s / float64(t); e > bestEff {
 					bestEff, bestLine = e, line
@@ -335,11 +376,12 @@ func ruleThreads(ops []opCases, anchors map[string]string) []Recommendation {
 	return out
 }
 
-func batchSuffix(s results.Shape) string {
-	if s.M > 0 {
-		return " b" + strconv.Itoa(s.M)
+// shapeLabel is configLabel without the threads.
+func shapeLabel(c *results.Case) string {
+	if isWorkload(c) {
+		return strings.TrimSpace(workloadModel(c) + " " + mLabel(c))
 	}
-	return ""
+	return strings.TrimSpace(sizeLabel(c.Shape) + " " + mLabel(c))
 }
 
 func containsInt(xs []int, x int) bool {

@@ -197,8 +197,11 @@ type CaseRow struct {
 	Median, MedianTitle string
 	CI, CITitle         string
 	GBps, GMACps        string
+	Tokens              string // tokens/s of a model workload
 	Roof, RoofTitle     string // share of the roofline bound
 	Samples             int
+
+	medianNs, tokens float64 // sort keys
 }
 
 // Family is the section of one operation family.
@@ -212,14 +215,24 @@ type Family struct {
 	// NoThroughput names ok cases that recorded neither bytes nor MACs, so
 	// they appear in the box plot only.
 	NoThroughput []string
+	// Tokens is the llama-bench-style table of the model workloads.
+	Tokens []TokenRow
 }
 
-// OpSection is the charts of one operation.
+// OpSection is the charts of one operation. Only the first family's
+// operations (or every one, on a short page) start open: a page of one
+// chart set per op would otherwise run to tens of thousands of pixels.
 type OpSection struct {
 	Name, Anchor string
 	Total, OK    int
 	Charts       []Chart
+	Open         bool
+	Peek         string // the best result, shown while collapsed
 }
+
+// openCharts is how many charts a page may have and still start with
+// every operation open.
+const openCharts = 12
 
 // Chart is one chart container on the page.
 type Chart struct {
@@ -292,6 +305,7 @@ func Build(in Input) (*Page, error) {
 	for fi, g := range fams {
 		p.Families = append(p.Families, p.buildFamily(fi, g, pal))
 	}
+	p.openFirst()
 	p.Roofline = p.buildRoofline(f, pal)
 	tel := telemetryOf(f)
 	p.Energy = p.buildEnergy(tel)
@@ -372,6 +386,7 @@ func caseRow(c *results.Case) CaseRow {
 		CI:      dash,
 		GBps:    dash,
 		GMACps:  dash,
+		Tokens:  dash,
 		Roof:    dash,
 	}
 	switch {
@@ -405,6 +420,10 @@ func caseRow(c *results.Case) CaseRow {
 		}
 		r.GBps = fmtRate(c.GBps)
 		r.GMACps = fmtRate(c.GMACps)
+		r.medianNs, r.tokens = c.MedianNs, c.TokensPerS
+		if c.TokensPerS > 0 {
+			r.Tokens = tokensSpread(c)
+		}
 		if b := roofShare(c); b > 0 {
 			r.Roof = fmtShare(b)
 			r.RoofTitle = roofTitle(c)
@@ -463,7 +482,7 @@ func opName(c *results.Case) string {
 
 // familyOrder is the order of the catalogue; families it does not know
 // follow, sorted by name.
-var familyOrder = []string{"bitlinear", "matmul", "quantize", "pack", "activation", "convert"}
+var familyOrder = []string{workloadFamily, "bitlinear", "matmul", "quantize", "pack", "activation", "convert"}
 
 type familyGroup struct {
 	name  string
@@ -557,14 +576,14 @@ func opAnchors(fams []Family) map[string]string {
 }
 
 func (p *Page) buildFamily(fi int, g familyGroup, pal palette) Family {
-	fam := Family{Name: g.name, Anchor: anchor("family-", fi, g.name), Total: len(g.cases)}
+	fam := Family{Name: g.name, Anchor: anchor("family-", fi, g.name), Total: len(g.cases), Tokens: tokenRows(g.cases)}
 	for _, c := range g.cases {
 		if !c.OK() {
 			fam.NotCharted = append(fam.NotCharted, caseRow(c))
 			continue
 		}
 		fam.OK++
-		if c.GMACps <= 0 && c.GBps <= 0 {
+		if c.GMACps <= 0 && c.GBps <= 0 && c.TokensPerS <= 0 {
 			fam.NoThroughput = append(fam.NoThroughput, c.Name)
 		}
 	}
@@ -580,6 +599,9 @@ func (p *Page) buildFamily(fi int, g familyGroup, pal palette) Family {
 		if len(ok) > 0 {
 			sec.Charts = p.opCharts(sec.Anchor, og.name, ok, pal)
 		}
+		if b, ok := bestOp(og); ok {
+			sec.Peek = fmt.Sprintf("best %s %s, %s", b.Value, b.Unit, b.Variant)
+		}
 		fam.Ops = append(fam.Ops, sec)
 	}
 	return fam
@@ -594,11 +616,14 @@ func (p *Page) opCharts(anchor, op string, ok []*results.Case, pal palette) []Ch
 		p.addChart(spec)
 		out = append(out, ch)
 	}
-	// An op that does arithmetic is ranked in GMAC/s, one that only moves
-	// data in GB/s; an op with both kinds of cases gets a chart per unit.
-	var mac, bytesOnly []*results.Case
+	// A model workload that handles tokens is ranked in tokens/s; an op
+	// that does arithmetic in GMAC/s, one that only moves data in GB/s; an
+	// op with several kinds of cases gets a chart per unit.
+	var tokens, mac, bytesOnly []*results.Case
 	for _, c := range ok {
 		switch {
+		case c.TokensPerS > 0:
+			tokens = append(tokens, c)
 		case c.GMACps > 0:
 			mac = append(mac, c)
 		case c.GBps > 0:
@@ -608,12 +633,17 @@ func (p *Page) opCharts(anchor, op string, ok []*results.Case, pal palette) []Ch
 	for _, m := range []struct {
 		cases []*results.Case
 		met   metric
-	}{{mac, metricGMAC}, {bytesOnly, metricGB}} {
+	}{{tokens, metricTokens}, {mac, metricGMAC}, {bytesOnly, metricGB}} {
 		if len(m.cases) == 0 {
 			continue
 		}
 		id := fmt.Sprintf("chart-%s-%s", anchor, m.met.id)
 		add(throughputChart(id, op, m.cases, m.met, pal))
+		if m.met.id == metricTokens.id {
+			if spec, ch, ok := partsChart(id+"-parts", op, m.cases, pal); ok {
+				add(spec, ch)
+			}
+		}
 		for _, by := range []scaleBy{scaleBatch, scaleSize} {
 			if spec, ch, ok := scalingChart(fmt.Sprintf("%s-%s", id, by.id), op, m.cases, m.met, by, pal); ok {
 				add(spec, ch)
@@ -622,6 +652,22 @@ func (p *Page) opCharts(anchor, op string, ok []*results.Case, pal palette) []Ch
 	}
 	add(samplesChart(fmt.Sprintf("chart-%s-samples", anchor), op, ok, pal))
 	return out
+}
+
+// openFirst opens the first family's operations, or all of them when the
+// page has few charts.
+func (p *Page) openFirst() {
+	n := 0
+	for _, f := range p.Families {
+		for _, o := range f.Ops {
+			n += len(o.Charts)
+		}
+	}
+	for fi := range p.Families {
+		for oi := range p.Families[fi].Ops {
+			p.Families[fi].Ops[oi].Open = fi == 0 || n <= openCharts
+		}
+	}
 }
 
 func (p *Page) machine(f *results.File) {

@@ -68,6 +68,15 @@ func (p *Page) summarize(f *results.File, fams []familyGroup, cmp *stats.Compari
 		}
 	}
 
+	// The table says something only where implementations competed.
+	compared := false
+	for _, b := range s.BestOps {
+		compared = compared || b.Lead != ""
+	}
+	if !compared {
+		s.BestOps = nil
+	}
+
 	// Headline numbers: the regressions and the peaks.
 	var peakMAC, peakGB *results.Case
 	for i := range f.Cases {
@@ -94,6 +103,7 @@ func (p *Page) summarize(f *results.File, fams []familyGroup, cmp *stats.Compari
 			Detail: fmt.Sprintf("of %d cases compared with %s", n.Cases, cmp.Baseline), Class: class})
 		s.Regressed, s.MoreRegressed = regressed(cmp)
 	}
+	s.Headline = append(s.Headline, workloadStats(f)...)
 	if peakMAC != nil {
 		s.Headline = append(s.Headline, Stat{Value: fmtRate(peakMAC.GMACps), Unit: "GMAC/s", Label: "peak arithmetic throughput", Detail: peakMAC.Name})
 	}
@@ -208,9 +218,14 @@ func bestOp(g *opGroup) (BestOp, bool) {
 	return b, true
 }
 
-// opMetric is the throughput unit an op is ranked in: GMAC/s when its cases
-// do arithmetic, GB/s when they only move data, none when neither is known.
+// opMetric is the throughput unit an op is ranked in: tokens/s for a model
+// workload, GMAC/s when its cases do arithmetic, GB/s when they only move data, none when neither is known.
 func opMetric(cs []*results.Case) metric {
+	for _, c := range cs {
+		if c.TokensPerS > 0 {
+			return metricTokens
+		}
+	}
 	for _, c := range cs {
 		if c.GMACps > 0 {
 			return metricGMAC

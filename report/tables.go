@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"math"
 	"strings"
 )
 
@@ -19,6 +20,17 @@ type cell struct {
 	H string `json:"h,omitempty"` // title shown on hover
 	B string `json:"b,omitempty"` // CSS class: set the text as a badge
 	R string `json:"r,omitempty"` // a reason line under the badge
+	// K is the value the column sorts by where the text alone would not
+	// sort right (durations in mixed units); nil sorts by the text.
+	K *float64 `json:"k,omitempty"`
+}
+
+// key returns a sort key for a cell, nil for a value that is absent.
+func key(v float64) *float64 {
+	if v <= 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
 }
 
 // tableRow is one row: its CSS class and cells.
@@ -57,10 +69,11 @@ func caseRows(cs []CaseRow) []tableRow {
 			{T: r.Op, S: r.Family},
 			{T: r.Variant},
 			status,
-			{T: r.Median, H: r.MedianTitle},
+			{T: r.Median, H: r.MedianTitle, K: key(r.medianNs)},
 			{T: r.CI, H: r.CITitle},
 			{T: r.GBps},
 			{T: r.GMACps},
+			{T: r.Tokens, K: key(r.tokens)},
 			{T: r.Roof, H: r.RoofTitle},
 		}})
 	}
@@ -82,10 +95,10 @@ func comparisonRows(rs []ComparisonRow) []tableRow {
 		out = append(out, tableRow{C: r.VerdictClass, D: []cell{
 			{T: r.Name, S: r.Note},
 			{T: r.Unit},
-			{T: r.Baseline, H: r.BaselineTitle},
-			{T: r.Current, H: r.CurrentTitle},
+			{T: r.Baseline, H: r.BaselineTitle, K: key(r.baseline)},
+			{T: r.Current, H: r.CurrentTitle, K: key(r.current)},
 			ratio,
-			{T: r.P},
+			{T: r.P, K: key(r.p)},
 			{T: r.Verdict, B: "verdict " + r.VerdictClass},
 		}})
 	}

@@ -89,9 +89,13 @@
       o.toolbox = { show: false }; // no buttons on paper
     }
     if (spec.kind === "ratio") {
-      // Bars hold ratio-1 so they diverge from 1; label the axis in ratios.
+      // Bars hold log2(ratio) so they diverge from 1× and a halving looks
+      // as big as a doubling; label the axis back in ratios.
       o.xAxis[0].axisLabel = {
-        formatter: function (v) { return (1 + v).toFixed(2) + "×"; }
+        formatter: function (v) {
+          var r = Math.pow(2, v);
+          return (r >= 10 || r < 0.1 ? r.toPrecision(2) : r.toFixed(2)) + "×";
+        }
       };
     }
     return o;
@@ -143,6 +147,36 @@
     return r.bottom >= -200 && r.top <= h + 400;
   }
 
+  // collapsed returns the closed <details> around el, if any: its charts
+  // are drawn when it opens (a chart needs its container's size).
+  function collapsed(el) {
+    for (var p = el && el.parentNode; p && p !== body; p = p.parentNode) {
+      if (p.tagName === "DETAILS" && !p.open) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  function drawIn(container) {
+    if (typeof echarts === "undefined") {
+      return;
+    }
+    each(specs, function (spec) {
+      var el = document.getElementById(spec.id);
+      if (el && container.contains(el) && !collapsed(el)) {
+        if (drawn[spec.id]) {
+          charts[spec.id].resize();
+        } else {
+          draw(spec);
+        }
+      }
+    });
+    if (finished) {
+      mark();
+    }
+  }
+
   function drawAll() {
     if (typeof echarts === "undefined") {
       noECharts();
@@ -151,6 +185,9 @@
     var queue = [];
     each(specs, function (spec) {
       var el = document.getElementById(spec.id);
+      if (collapsed(el)) {
+        return; // drawn when its section opens
+      }
       if (selfcheck || (el && inView(el))) {
         draw(spec); // what the reader sees first
       } else {
@@ -237,14 +274,18 @@
 
   function mark() {
     var n = 0;
+    var folded = 0;
     each(specs, function (spec) {
       var el = document.getElementById(spec.id);
       if (drawn[spec.id] && el && el.querySelector("canvas, svg")) {
         n++;
+      } else if (collapsed(el)) {
+        folded++;
       }
     });
     body.setAttribute("data-charts-expected", String(specs.length));
     body.setAttribute("data-charts-drawn", String(n));
+    body.setAttribute("data-charts-collapsed", String(folded));
     body.setAttribute("data-js-errors", JSON.stringify(errors));
     if (typeof echarts !== "undefined") {
       body.setAttribute("data-echarts-version", echarts.version);
@@ -328,6 +369,104 @@
 
   var PAGE_SIZES = [25, 50, 100, 250, 0]; // 0: all
 
+  // --- sorting: a click on a column header sorts by it, again reverses ---
+
+  // textKey makes a sort key of a cell's text: its leading number when it
+  // has one ("37%", "1.034×", "±2.1%", "<0.001"), else the text; a dash or
+  // nothing sorts last.
+  function textKey(t) {
+    t = (t || "").trim();
+    if (!t || t === "\u2014") {
+      return null;
+    }
+    var m = /^[<>±~+]?\s*(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)/i.exec(t);
+    return m ? parseFloat(m[1]) : t.toLowerCase();
+  }
+
+  function cellKey(c) {
+    if (!c) {
+      return null;
+    }
+    return typeof c.k === "number" ? c.k : textKey(c.t);
+  }
+
+  function compareKeys(a, b) {
+    if (a === b) {
+      return 0;
+    }
+    if (a === null) {
+      return 1;
+    }
+    if (b === null) {
+      return -1;
+    }
+    if (typeof a === typeof b) {
+      return a < b ? -1 : 1;
+    }
+    return typeof a === "number" ? -1 : 1; // numbers before words
+  }
+
+  // sortRows sorts a copy, stable, with missing values last either way.
+  function sortRows(list, key, dir) {
+    var keyed = list.map(function (r, i) { return { r: r, k: key(r), i: i }; });
+    keyed.sort(function (x, y) {
+      if (x.k === null || y.k === null) {
+        return compareKeys(x.k, y.k) || x.i - y.i;
+      }
+      return dir * compareKeys(x.k, y.k) || x.i - y.i;
+    });
+    return keyed.map(function (x) { return x.r; });
+  }
+
+  // sortable makes a table's header cells sort buttons; onSort(column,
+  // direction) reorders the rows (1 ascending, -1 descending).
+  function sortable(table, onSort) {
+    var head = table.tHead && table.tHead.rows[0];
+    if (!head) {
+      return;
+    }
+    var state = { col: -1, dir: 1 };
+    each(head.cells, function (th, col) {
+      th.className += " sort";
+      th.tabIndex = 0;
+      th.setAttribute("aria-sort", "none");
+      th.title = "Sort by this column";
+      function go() {
+        // Numbers read best largest first on a first click; names A to Z.
+        var dir = state.col === col ? -state.dir : (th.className.indexOf("num") >= 0 ? -1 : 1);
+        state = { col: col, dir: dir };
+        each(head.cells, function (h) { h.setAttribute("aria-sort", "none"); });
+        th.setAttribute("aria-sort", dir > 0 ? "ascending" : "descending");
+        onSort(col, dir);
+      }
+      th.addEventListener("click", go);
+      th.addEventListener("keydown", function (e) {
+        if (e.key === "Enter" || e.key === " ") {
+          e.preventDefault();
+          go();
+        }
+      });
+    });
+  }
+
+  // A table written in the page (not paged) sorts its own rows; a cell's
+  // data-k holds its value where the text alone would not sort right.
+  function staticSortable(table) {
+    sortable(table, function (col, dir) {
+      var tbody = table.tBodies[0];
+      var list = Array.prototype.slice.call(tbody.rows);
+      list = sortRows(list, function (tr) {
+        var td = tr.cells[col];
+        if (!td) {
+          return null;
+        }
+        var k = td.getAttribute("data-k");
+        return k !== null && k !== "" && !isNaN(parseFloat(k)) ? parseFloat(k) : textKey(td.textContent);
+      }, dir);
+      each(list, function (tr) { tbody.appendChild(tr); });
+    });
+  }
+
   function pagedTable(table) {
     var rows = tables[table.getAttribute("data-rows")] || [];
     var id = table.id;
@@ -346,6 +485,18 @@
     var shown = rows;
     var page = 0;
     var size = rows.length > 200 ? 50 : 100;
+    var query = "";
+
+    function applyFilter() {
+      shown = query ? rows.filter(function (r) { return r.q.indexOf(query) >= 0; }) : rows;
+    }
+
+    sortable(table, function (col, dir) {
+      rows = sortRows(rows, function (r) { return cellKey(r.d[col]); }, dir);
+      applyFilter();
+      page = 0;
+      render();
+    });
 
     function fill(list) {
       var tbody = document.createElement("tbody");
@@ -413,8 +564,8 @@
       filter.addEventListener("input", function () {
         clearTimeout(t);
         t = setTimeout(function () {
-          var q = filter.value.trim().toLowerCase();
-          shown = q ? rows.filter(function (r) { return r.q.indexOf(q) >= 0; }) : rows;
+          query = filter.value.trim().toLowerCase();
+          applyFilter();
           page = 0;
           render();
         }, 120);
@@ -432,6 +583,52 @@
       errors.push("table " + t.id + ": " + e.message);
     }
   });
+  each(document.querySelectorAll("table.data:not(.paged)"), function (t) {
+    try {
+      staticSortable(t);
+    } catch (e) {
+      errors.push("table " + (t.id || t.className) + ": " + e.message);
+    }
+  });
+
+  // --- collapsed sections ---
+
+  each(document.querySelectorAll("details"), function (d) {
+    d.addEventListener("toggle", function () {
+      if (d.open) {
+        drawIn(d);
+      }
+    });
+  });
+
+  // A link to a chart or section inside a closed <details> opens it.
+  function openTarget() {
+    var id = location.hash.slice(1);
+    var el = id && /^[\w-]+$/.test(id) ? document.getElementById(id) : null;
+    for (var d = collapsed(el) || (el && el.tagName === "DETAILS" && !el.open ? el : null); d; d = collapsed(d)) {
+      d.open = true;
+    }
+    if (el) {
+      el.scrollIntoView();
+    }
+  }
+  window.addEventListener("hashchange", openTarget);
+
+  var expand = document.getElementById("expand-all");
+  if (expand) {
+    expand.addEventListener("click", function () {
+      var open = expand.getAttribute("data-open") !== "1";
+      each(document.querySelectorAll("details.op"), function (d) { d.open = open; });
+      expand.setAttribute("data-open", open ? "1" : "0");
+      expand.textContent = open ? "Collapse all" : "Expand all";
+    });
+  }
+  if (selfcheck) {
+    // The self-check draws and checks every chart.
+    each(document.querySelectorAll("details"), function (d) { d.open = true; });
+  } else if (location.hash) {
+    openTarget();
+  }
 
   // --- theme and print ---
 
@@ -450,6 +647,7 @@
   window.addEventListener("beforeprint", function () {
     printing = true;
     each(paged, function (p) { p.all(); });
+    each(document.querySelectorAll("details.op"), function (d) { d.open = true; }); // paper has no clicks
     if (typeof echarts === "undefined") {
       return;
     }

@@ -42,8 +42,8 @@ const (
 //
 // Values are stored in tidied units, as benchfmt reads them: "ns/op" becomes
 // "sec/op" in seconds and "MB/s" becomes "B/s". From results.json it takes
-// the time samples and derives B/s and GMAC/s per sample exactly as
-// results.File.WriteBenchText does; per-case Extra metrics are single values,
+// the time samples and derives B/s, GMAC/s and tokens/s per sample with
+// results.Case.SampleValues, as results.File.WriteBenchText does; per-case Extra metrics are single values,
 // not samples, and are left out.
 type Input struct {
 	File string
@@ -199,14 +199,7 @@ func parseJSON(data []byte, name string) (*Input, error) {
 			continue
 		}
 		for j, ns := range c.SamplesNs {
-			vals := []benchfmt.Value{{Unit: "ns/op", Value: ns}}
-			if c.BytesPerOp > 0 {
-				vals = append(vals, benchfmt.Value{Unit: results.UnitMBps, Value: float64(c.BytesPerOp) / ns * 1e3})
-			}
-			if c.MACsPerOp > 0 {
-				vals = append(vals, benchfmt.Value{Unit: UnitGMACps, Value: float64(c.MACsPerOp) / ns})
-			}
-			for _, v := range vals {
+			for _, v := range c.SampleValues(ns) {
 				t, u := benchunit.Tidy(v.Value, v.Unit)
 				// Extreme samples can underflow or overflow once scaled.
 				if t <= 0 || math.IsInf(t, 0) {

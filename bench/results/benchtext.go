@@ -11,8 +11,9 @@ import (
 
 // Units written to Go benchmark text besides ns/op.
 const (
-	UnitGMACps = "GMAC/s"
-	UnitMBps   = "MB/s"
+	UnitGMACps     = "GMAC/s"
+	UnitMBps       = "MB/s"
+	UnitTokensPerS = "tokens/s" // whole-model workloads
 )
 
 // RunLinePrefix starts the line of results.txt that names the run.
@@ -48,7 +49,7 @@ func (f *File) WriteBenchText(w io.Writer) error {
 	if f.Tool.Commit != "" {
 		cfg = append(cfg, benchfmt.Config{Key: "commit", Value: []byte(f.Tool.Commit), File: true})
 	}
-	for _, u := range []struct{ unit, better string }{{UnitGMACps, "higher"}, {UnitMBps, "higher"}} {
+	for _, u := range []struct{ unit, better string }{{UnitGMACps, "higher"}, {UnitMBps, "higher"}, {UnitTokensPerS, "higher"}} {
 		if err := bw.Write(&benchfmt.UnitMetadata{
 			UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: u.unit, Key: "better"},
 			OrigUnit:        u.unit, Value: u.better,
@@ -67,13 +68,7 @@ func (f *File) WriteBenchText(w io.Writer) error {
 			continue
 		}
 		for _, ns := range c.SamplesNs {
-			vals := []benchfmt.Value{{Value: ns, Unit: "ns/op"}}
-			if c.BytesPerOp > 0 {
-				vals = append(vals, benchfmt.Value{Value: float64(c.BytesPerOp) / ns * 1e3, Unit: UnitMBps})
-			}
-			if c.MACsPerOp > 0 {
-				vals = append(vals, benchfmt.Value{Value: float64(c.MACsPerOp) / ns, Unit: UnitGMACps})
-			}
+			vals := c.SampleValues(ns)
 			res := &benchfmt.Result{
 				Config: cfg,
 				Name:   benchfmt.Name(BenchName(c.Name, f.Machine.GOMAXPROCS)[len("Benchmark"):]),

@@ -15,6 +15,8 @@ import (
 	"os"
 	"time"
 
+	"golang.org/x/perf/benchfmt"
+
 	"github.com/bitnet-go/bitnet-bench/internal/fileset"
 )
 
@@ -188,10 +190,16 @@ type Case struct {
 	// Work per operation, for throughput.
 	BytesPerOp int64 `json:"bytes_per_op"` // bytes of operands streamed (weights first)
 	MACsPerOp  int64 `json:"macs_per_op,omitempty"`
+	// TokensPerOp is how many tokens one run of a whole-model workload
+	// handles: 1 for a decode step, the prompt length for a prefill; 0 for
+	// an op, where tokens per second would mean nothing.
+	TokensPerOp int64 `json:"tokens_per_op,omitempty"`
 
 	// Throughput at the median.
 	GBps   float64 `json:"gb_per_s,omitempty"`
 	GMACps float64 `json:"gmac_per_s,omitempty"`
+	// TokensPerS is tokens per second at the median (with TokensPerOp).
+	TokensPerS float64 `json:"tokens_per_s,omitempty"`
 
 	// Fractions of this machine's limits at the median (0 when the limit
 	// was not measured or does not apply): GMAC/s over the level's int8
@@ -208,6 +216,35 @@ type Case struct {
 
 // OK reports whether the case produced samples.
 func (c *Case) OK() bool { return c.Status == StatusOK }
+
+// TokensInterval is tokens per second at the ends of the median's
+// confidence interval (the slower end first); zeros when the case has no
+// tokens or no interval.
+func (c *Case) TokensInterval() (lo, hi float64) {
+	if c.TokensPerOp <= 0 || c.CILowNs <= 0 || c.CIHighNs <= 0 {
+		return 0, 0
+	}
+	t := float64(c.TokensPerOp) * 1e9
+	return t / c.CIHighNs, t / c.CILowNs
+}
+
+// SampleValues are the metrics one time sample of a case gives, as Go
+// benchmark values: ns/op, then the throughputs the case has work for
+// (MB/s, GMAC/s, tokens/s). The Go benchmark text and every reader of
+// results.json derive per-sample throughput here, so they agree.
+func (c *Case) SampleValues(ns float64) []benchfmt.Value {
+	vals := []benchfmt.Value{{Value: ns, Unit: "ns/op"}}
+	if c.BytesPerOp > 0 {
+		vals = append(vals, benchfmt.Value{Value: float64(c.BytesPerOp) / ns * 1e3, Unit: UnitMBps})
+	}
+	if c.MACsPerOp > 0 {
+		vals = append(vals, benchfmt.Value{Value: float64(c.MACsPerOp) / ns, Unit: UnitGMACps})
+	}
+	if c.TokensPerOp > 0 {
+		vals = append(vals, benchfmt.Value{Value: float64(c.TokensPerOp) / ns * 1e9, Unit: UnitTokensPerS})
+	}
+	return vals
+}
 
 // Validate checks the invariants a reader relies on and names what is wrong.
 func (f *File) Validate() error {

@@ -173,6 +173,32 @@ func TestBenchTextReadsBack(t *testing.T) {
 	}
 }
 
+// A model workload's samples carry tokens per second, which benchstat and
+// regression-check read as a higher-is-better unit.
+func TestBenchTextTokens(t *testing.T) {
+	f := sampleFile()
+	f.Cases = []Case{{Name: "Prefill/tiny/b128/generic", Op: "Prefill", Status: StatusOK, Iterations: 2,
+		SamplesNs: []float64{1e6, 2e6}, TokensPerOp: 128}}
+	var buf bytes.Buffer
+	if err := f.WriteBenchText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	r := benchfmt.NewReader(&buf, "results.txt")
+	var got []float64
+	for r.Scan() {
+		if rec, ok := r.Result().(*benchfmt.Result); ok {
+			v, _ := rec.Value("tokens/s")
+			got = append(got, v)
+		}
+	}
+	if len(got) != 2 || got[0] != 128e3 || got[1] != 64e3 {
+		t.Errorf("tokens/s per sample = %v, want [128000 64000]", got)
+	}
+	if b := r.Units().GetBetter("tokens/s"); b != 1 {
+		t.Errorf("tokens/s better = %d, want higher (+1)", b)
+	}
+}
+
 func TestBenchName(t *testing.T) {
 	if got := BenchName("X/y", 1); got != "BenchmarkX/y" {
 		t.Error(got)
