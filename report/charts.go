@@ -31,6 +31,9 @@ type chartSpec struct {
 	// puts tooltip text into the page as HTML.
 	Tips  [][]string   `json:"tips,omitempty"`
 	STips [][][]string `json:"stips,omitempty"`
+	// Links are where a click on a point goes, per data index (the trend
+	// page: a run's commit).
+	Links []string `json:"links,omitempty"`
 }
 
 // Layout of the horizontal charts: one row per category, so long names read

@@ -40,6 +40,24 @@ type HistoryInput struct {
 	Options stats.Options
 	// Warnings are shown on the page (files skipped while loading, ...).
 	Warnings []string
+	// CommitURL makes commits links: a URL with %s where the commit goes,
+	// e.g. https://github.com/OWNER/REPO/commit/%s. Without it a point
+	// links to its run's row in the runs table, which names the commit.
+	CommitURL string
+}
+
+// CheckCommitURL checks a --commit-url template: an http(s) URL with one %s.
+func CheckCommitURL(u string) error {
+	if u == "" {
+		return nil
+	}
+	if strings.Count(u, "%s") != 1 || strings.Count(u, "%") != 1 {
+		return fmt.Errorf("%q: want a URL with one %%s where the commit goes, e.g. https://github.com/OWNER/REPO/commit/%%s", u)
+	}
+	if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+		return fmt.Errorf("%q: want an http:// or https:// URL", u)
+	}
+	return nil
 }
 
 // DefaultHistoryTitle is the trend page's title when none is given.
@@ -147,6 +165,8 @@ type HistoryRun struct {
 	OK, Total                 int
 	Compared                  bool // against the run before
 	Regressions, Improvements int
+	Anchor                    string // the row's id
+	Link                      string // the commit's page, "" without --commit-url
 }
 
 // HistoryFamily is the trend charts of one family.
@@ -155,12 +175,16 @@ type HistoryFamily struct {
 	Ops          []OpSection
 }
 
-// HistoryRegression is one regression between consecutive runs.
+// HistoryRegression is one regression between consecutive runs. Range is
+// where to look for its cause, as asv shows it: the commits after the
+// previous run's up to this run's ("a1b2c3d..e4f5a6b", git log's syntax).
 type HistoryRegression struct {
 	Run, Previous string
 	Name          string
 	Ratio, Change string
 	Interval, P   string
+	Range         string
+	From, To      HistoryRun // the two runs
 }
 
 // BuildHistory orders the runs by date, compares each with the one before
@@ -237,6 +261,10 @@ func BuildHistory(in HistoryInput) (*HistoryPage, error) {
 			hr.CommitFull, hr.Commit = c, shortCommit(c)
 		}
 		hr.Label = runLabel(i, f)
+		hr.Anchor = fmt.Sprintf("run-%d", i+1)
+		if hr.CommitFull != "" && in.CommitURL != "" {
+			hr.Link = fmt.Sprintf(in.CommitURL, hr.CommitFull)
+		}
 		if i > 0 {
 			n := cmps[i-1].Counts()
 			hr.Compared, hr.Regressions, hr.Improvements = true, n.Regressions, n.Improvements
@@ -260,6 +288,7 @@ func BuildHistory(in HistoryInput) (*HistoryPage, error) {
 			regs = append(regs, HistoryRegression{
 				Run: p.Runs[i].Label, Previous: p.Runs[i-1].Label, Name: r.Name,
 				Ratio: fmtRatio(r.Ratio), Change: change(r.Ratio), Interval: ratioInterval(r), P: fmtP(r.P),
+				Range: commitRange(p.Runs[i-1], p.Runs[i]), From: p.Runs[i-1], To: p.Runs[i],
 			})
 		}
 	}
@@ -274,6 +303,19 @@ func BuildHistory(in HistoryInput) (*HistoryPage, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// commitRange is git's name for the commits that landed between two runs,
+// or "" when either run does not record its commit.
+func commitRange(from, to HistoryRun) string {
+	if from.CommitFull == "" || to.CommitFull == "" {
+		return ""
+	}
+	short := func(c string) string { return c[:min(len(c), 7)] }
+	if from.CommitFull == to.CommitFull {
+		return short(to.CommitFull) + " (same commit: the machine, not the code, changed)"
+	}
+	return short(from.CommitFull) + ".." + short(to.CommitFull)
 }
 
 func ratioInterval(r stats.Row) string {
@@ -446,6 +488,7 @@ func (p *HistoryPage) buildTrends(runs []Run, verdicts []map[string]stats.Row) {
 				title += fmt.Sprintf(" (part %d of %d)", part+1, parts)
 			}
 			spec, ch := trendChart(id, title, labels, chunk, verdicts)
+			spec.Links = p.runLinks()
 			p.addChart(spec)
 			sec.Charts = append(sec.Charts, ch)
 		}
@@ -496,6 +539,7 @@ func trendChart(id, title string, labels []string, cs []*trendCase, verdicts []m
 		band := make([]opts.LineData, len(labels))
 		med := make([]map[string]any, len(labels))
 		tips := make([][]string, len(labels))
+		var ranges [][2]string // regression ranges: the run before to the run
 		for i, c := range tc.points {
 			if c == nil {
 				base[i], band[i] = opts.LineData{Value: "-"}, opts.LineData{Value: "-"}
@@ -511,6 +555,9 @@ func trendChart(id, title string, labels []string, cs []*trendCase, verdicts []m
 			item := map[string]any{"value": v(c.MedianNs)}
 			lines := []string{tc.name, labels[i], "median " + fmtNs(c.MedianNs) + " " + fmtCI(c.MedianNs, c.CILowNs, c.CIHighNs)}
 			if r, ok := verdicts[i][tc.name]; ok {
+				if r.Verdict == stats.Regression && i > 0 {
+					ranges = append(ranges, [2]string{labels[i-1], labels[i]})
+				}
 				desc := fmt.Sprintf("vs the run before: %s (%s", verdictLabel(r.Verdict), change(r.Ratio))
 				if iv := ratioInterval(r); iv != "" {
 					desc += ", ratio " + iv
@@ -532,16 +579,34 @@ func trendChart(id, title string, labels []string, cs []*trendCase, verdicts []m
 		// Within an op's chart the op is known: the legend names the rest.
 		label := strings.TrimPrefix(tc.name, tc.op+"/")
 		stack := "ci-" + tc.name
-		line.AddSeries(label, base, charts.WithSeriesOpts(func(s *charts.SingleSeries) { s.Stack = stack }))
+		// The legend takes a name's swatch from its first series: every
+		// series of a case carries the median line's colour.
+		line.AddSeries(label, base,
+			charts.WithSeriesOpts(func(s *charts.SingleSeries) { s.Stack = stack }),
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: col}),
+		)
 		line.AddSeries(label, band,
 			charts.WithSeriesOpts(func(s *charts.SingleSeries) { s.Stack = stack }),
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: col}),
 			charts.WithAreaStyleOpts(opts.AreaStyle{Color: rgba(col, 0.18)}),
 		)
-		line.AddSeries(label, nil,
+		medOpts := []charts.SeriesOpts{
 			charts.WithSeriesOpts(func(s *charts.SingleSeries) { s.Data = med }),
 			charts.WithItemStyleOpts(opts.ItemStyle{Color: col}),
 			charts.WithLineStyleOpts(opts.LineStyle{Color: col, Width: 2}),
-		)
+		}
+		if len(ranges) > 0 {
+			// asv's regression range: the stretch between the last good run
+			// and the first bad one, where the cause landed.
+			var areas [][]opts.MarkAreaData
+			for _, r := range ranges {
+				areas = append(areas, []opts.MarkAreaData{{XAxis: r[0]}, {XAxis: r[1]}})
+			}
+			medOpts = append(medOpts,
+				charts.WithMarkAreaData(areas...),
+				charts.WithMarkAreaStyleOpts(opts.MarkAreaStyle{ItemStyle: &opts.ItemStyle{Color: "rgba(214,69,69,0.08)"}}))
+		}
+		line.AddSeries(label, nil, medOpts...)
 		stips = append(stips, nil, nil, tips)
 	}
 	line.Validate()
@@ -569,7 +634,8 @@ func trendChart(id, title string, labels []string, cs []*trendCase, verdicts []m
 		})
 	}
 	caption := "Median time per op of each case in each run, oldest left, with its confidence interval as a band; lower is faster. " +
-		"Red triangles: a regression against the run before (the regression-check rules); green diamonds: an improvement."
+		"Red triangles: a regression against the run before (the regression-check rules), the shaded stretch before it the range of commits where it came in; green diamonds: an improvement. " +
+		"Click a point to open its run's commit."
 	if logAxis {
 		caption += " Log scale: the cases differ by more than 30×."
 	}
@@ -578,6 +644,19 @@ func trendChart(id, title string, labels []string, cs []*trendCase, verdicts []m
 	}
 	return chartSpec{ID: id, Kind: "trend", Option: opt, STips: stips},
 		Chart{ID: id, Title: title, Caption: caption, Height: 420}
+}
+
+// runLinks is where a click on a run's point goes: its commit's page, or
+// its row in the runs table.
+func (p *HistoryPage) runLinks() []string {
+	out := make([]string, len(p.Runs))
+	for i, r := range p.Runs {
+		out[i] = "#" + r.Anchor
+		if r.Link != "" {
+			out[i] = r.Link
+		}
+	}
+	return out
 }
 
 // timeScale picks the unit of a time axis from its largest value in ns.

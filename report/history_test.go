@@ -209,3 +209,58 @@ func TestLoadHistory(t *testing.T) {
 		t.Error("trend page lacks the warning or is not whole")
 	}
 }
+
+// A regression names the commits it came in with, each point links to its
+// commit, and the legend's swatch is the median line's colour.
+func TestHistoryLinksAndRanges(t *testing.T) {
+	names := []string{"BitLinear/a", "BitLinear/b"}
+	hp, err := BuildHistory(HistoryInput{Runs: []Run{
+		historyRun(t, 1, "aaaaaaaaaa", names, nil),
+		historyRun(t, 2, "bbbbbbbbbb", names, map[string]float64{"BitLinear/b": 1.3}),
+	}, CommitURL: "https://example.com/c/%s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hp.Regressions) != 1 || hp.Regressions[0].Range != "aaaaaaa..bbbbbbb" {
+		t.Fatalf("regressions %+v, want one in aaaaaaa..bbbbbbb", hp.Regressions)
+	}
+	if got := hp.Runs[1].Link; got != "https://example.com/c/bbbbbbbbbb" {
+		t.Errorf("run link %q", got)
+	}
+	var buf strings.Builder
+	if err := hp.Render(&buf); err != nil {
+		t.Fatal(err)
+	}
+	doc := buf.String()
+	for _, want := range []string{`id="run-2"`, `href="https://example.com/c/bbbbbbbbbb"`, "aaaaaaa..bbbbbbb"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	for _, spec := range hp.charts {
+		if len(spec.Links) != 2 || spec.Links[0] != "https://example.com/c/aaaaaaaaaa" {
+			t.Errorf("chart %s links %v", spec.ID, spec.Links)
+		}
+		ser := spec.Option["series"].([]any)
+		areas := 0
+		for i := 0; i < len(ser); i += 3 {
+			var colour any
+			for j := i; j < i+3; j++ {
+				c := ser[j].(map[string]any)["itemStyle"].(map[string]any)["color"]
+				if j > i && c != colour {
+					t.Errorf("series %d: colour %v, the legend shows %v", j, c, colour)
+				}
+				colour = c
+			}
+			if ma, ok := ser[i+2].(map[string]any)["markArea"]; ok {
+				areas += len(ma.(map[string]any)["data"].([]any))
+			}
+		}
+		if areas != 1 {
+			t.Errorf("%d regression ranges shaded, want 1", areas)
+		}
+	}
+	if CheckCommitURL("https://x/%s") != nil || CheckCommitURL("https://x/") == nil || CheckCommitURL("file:///%s") == nil {
+		t.Error("CheckCommitURL accepts or refuses the wrong templates")
+	}
+}

@@ -654,6 +654,37 @@ func (p *Page) opCharts(anchor, op string, ok []*results.Case, pal palette) []Ch
 	return out
 }
 
+// machineFields are the facts the Machine section lists.
+func machineFields(m results.Machine, goVersion string) []Field {
+	orDash := func(s string) string {
+		if s == "" {
+			return dash
+		}
+		return s
+	}
+	count := func(n int) string {
+		if n <= 0 {
+			return dash
+		}
+		return strconv.Itoa(n)
+	}
+	cpu := m.CPUModel
+	if m.CPUVendor != "" && !strings.Contains(strings.ToLower(cpu), strings.ToLower(m.CPUVendor)) {
+		cpu = strings.TrimSpace(cpu + " (" + m.CPUVendor + ")")
+	}
+	return []Field{
+		{"CPU", orDash(cpu)},
+		{"Cores", fmt.Sprintf("%s logical, %s physical", count(m.LogicalCores), count(m.PhysicalCore))},
+		{"GOMAXPROCS", count(m.GOMAXPROCS)},
+		{"L1d cache", fmtBytes(uint64(max(m.L1DBytes, 0)))},
+		{"L2 cache", fmtBytes(uint64(max(m.L2Bytes, 0)))},
+		{"L3 cache", fmtBytes(uint64(max(m.L3Bytes, 0)))},
+		{"Memory", fmtBytes(m.MemoryBytes)},
+		{"OS/arch", orDash(strings.Trim(m.OS+"/"+m.Arch, "/"))},
+		{"Go", orDash(goVersion)},
+	}
+}
+
 // openFirst opens the first family's operations, or all of them when the
 // page has few charts.
 func (p *Page) openFirst() {
@@ -672,33 +703,7 @@ func (p *Page) openFirst() {
 
 func (p *Page) machine(f *results.File) {
 	m := f.Machine
-	orDash := func(s string) string {
-		if s == "" {
-			return dash
-		}
-		return s
-	}
-	count := func(n int) string {
-		if n <= 0 {
-			return dash
-		}
-		return strconv.Itoa(n)
-	}
-	cpu := m.CPUModel
-	if m.CPUVendor != "" && !strings.Contains(strings.ToLower(cpu), strings.ToLower(m.CPUVendor)) {
-		cpu = strings.TrimSpace(cpu + " (" + m.CPUVendor + ")")
-	}
-	p.Machine = []Field{
-		{"CPU", orDash(cpu)},
-		{"Cores", fmt.Sprintf("%s logical, %s physical", count(m.LogicalCores), count(m.PhysicalCore))},
-		{"GOMAXPROCS", count(m.GOMAXPROCS)},
-		{"L1d cache", fmtBytes(uint64(max(m.L1DBytes, 0)))},
-		{"L2 cache", fmtBytes(uint64(max(m.L2Bytes, 0)))},
-		{"L3 cache", fmtBytes(uint64(max(m.L3Bytes, 0)))},
-		{"Memory", fmtBytes(m.MemoryBytes)},
-		{"OS/arch", orDash(strings.Trim(m.OS+"/"+m.Arch, "/"))},
-		{"Go", orDash(f.Tool.GoVersion)},
-	}
+	p.Machine = machineFields(m, f.Tool.GoVersion)
 	p.Features = m.CPUFeatures
 	keys := make([]string, 0, len(m.Unavailable))
 	for k := range m.Unavailable {

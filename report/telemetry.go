@@ -47,6 +47,7 @@ const (
 	unitCelsius = "°C"
 	unitJoule   = "J"
 	unitBytes   = "B"
+	unitMHz     = "MHz"
 )
 
 // telemetryOf reads the telemetry of a results file (results.Telemetry per
@@ -270,8 +271,8 @@ func timelineChart(id string, tls []timeline, unit string) (chartSpec, Chart) {
 	line.SetGlobalOptions(
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "scroll", Top: "4", Left: "0", Width: "90%"}),
-		charts.WithGridOpts(opts.Grid{Left: "64", Right: "40", Top: "56", Bottom: "72"}),
-		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "seconds since the run started", NameLocation: "middle", NameGap: 28}),
+		charts.WithGridOpts(opts.Grid{Left: "64", Right: "40", Top: "56", Bottom: "80"}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "seconds since the run started", NameLocation: "middle", NameGap: 26}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: shown, NameLocation: "end", Scale: opts.Bool(true)}),
 		charts.WithDataZoomOpts(opts.DataZoom{Type: "slider", XAxisIndex: []int{0}}, opts.DataZoom{Type: "inside", XAxisIndex: []int{0}}),
 		toolbox("bitnet-bench-"+id),
@@ -295,7 +296,13 @@ func timelineChart(id string, tls []timeline, unit string) (chartSpec, Chart) {
 	for i := range tls {
 		seriesAt(opt, i)["sampling"] = "lttb" // long timelines stay quick to draw
 	}
-	names := map[string]string{unitWatt: "Power", unitCelsius: "Temperature", unitJoule: "Energy", unitBytes: "Memory"}
+	// The slider sits below the axis name, not on it.
+	if dz, ok := opt["dataZoom"].([]any); ok && len(dz) > 0 {
+		if m, ok := dz[0].(map[string]any); ok {
+			m["bottom"], m["height"] = 6, 20
+		}
+	}
+	names := map[string]string{unitWatt: "Power", unitCelsius: "Temperature", unitJoule: "Energy", unitBytes: "Memory", unitMHz: "Clock"}
 	return chartSpec{ID: id, Kind: "timeline", Option: opt},
 		Chart{ID: id, Title: names[unit] + " over the run (" + shown + ")", Caption: "Sampled over the whole run; drag the slider or scroll on the chart to zoom.", Height: 340}
 }

@@ -115,6 +115,20 @@
       var t0 = Date.now();
       var chart = echarts.init(el, dark ? "dark" : null, { renderer: renderer || "canvas" });
       chart.setOption(option(spec, dark));
+      if (spec.links) {
+        // A point opens what it stands for (a run's commit, or its row).
+        chart.on("click", function (p) {
+          var l = p.componentType === "series" ? spec.links[p.dataIndex] : null;
+          if (!l) {
+            return;
+          }
+          if (l.charAt(0) === "#") {
+            location.hash = l;
+          } else {
+            window.open(l, "_blank", "noopener");
+          }
+        });
+      }
       var ms = Date.now() - t0;
       drawMs += ms;
       if (ms > longestMs) {

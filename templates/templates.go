@@ -18,7 +18,7 @@ import (
 )
 
 var (
-	//go:embed layout.html.tmpl report.html.tmpl history.html.tmpl
+	//go:embed layout.html.tmpl report.html.tmpl history.html.tmpl energy.html.tmpl
 	pageFiles embed.FS
 
 	// CSS is the pages' style sheet, inlined into each page so that a
@@ -51,11 +51,13 @@ var pages = template.Must(template.New("pages").ParseFS(pageFiles, "*.html.tmpl"
 
 // Report is the page template of one results file; its data is a
 // *report.Page. History is the trend page of several; its data is a
-// *report.HistoryPage. html/template templates are safe for concurrent
+// *report.HistoryPage. Energy is the page of one energy-analysis file;
+// its data is a *report.EnergyPage. html/template templates are safe for concurrent
 // Execute calls.
 var (
 	Report  = pages.Lookup("report.html.tmpl")
 	History = pages.Lookup("history.html.tmpl")
+	Energy  = pages.Lookup("energy.html.tmpl")
 )
 
 // GoEchartsVersion is the go-echarts release whose ECharts version

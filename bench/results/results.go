@@ -305,6 +305,9 @@ func Parse(data []byte, name string) (*File, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("%s: empty file: want a results JSON object", name)
 	}
+	if s := schemaOf(data); s == EnergySchema {
+		return nil, fmt.Errorf("%s: an energy-analysis file (schema %q), not a results file: draw it with report --energy %s", name, s, name)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var f File

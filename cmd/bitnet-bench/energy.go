@@ -14,34 +14,6 @@ import (
 	"github.com/bitnet-go/bitnet-bench/kernels"
 )
 
-// EnergySchema versions the energy-analysis output.
-const EnergySchema = "bitnet-bench/energy/v1"
-
-// energyReport is the energy-analysis output file.
-type energyReport struct {
-	Schema    string                `json:"schema"`
-	Tool      results.Tool          `json:"tool"`
-	Created   time.Time             `json:"created"`
-	Command   []string              `json:"command"`
-	Machine   results.Machine       `json:"machine"`
-	Workload  string                `json:"workload"`
-	Seconds   float64               `json:"seconds"`
-	Ops       int64                 `json:"ops"`
-	OpsPerSec float64               `json:"ops_per_sec"`
-	Probes    []results.ProbeStatus `json:"probes"`
-	// Missing lists the monitoring that was asked for but this machine
-	// cannot provide, with the reason.
-	Missing     []string           `json:"missing,omitempty"`
-	EnergyJ     map[string]float64 `json:"energy_j,omitempty"`
-	JPerOp      map[string]float64 `json:"energy_j_per_op,omitempty"`
-	OpsPerJoule map[string]float64 `json:"ops_per_joule,omitempty"`
-	MeanPowerW  map[string]float64 `json:"mean_power_w,omitempty"`
-	MaxTempC    map[string]float64 `json:"max_temp_c,omitempty"`
-	Throttled   []string           `json:"throttled,omitempty"`
-	Timelines   []results.Timeline `json:"timelines,omitempty"`
-	Interrupted bool               `json:"interrupted,omitempty"`
-}
-
 func runEnergyAnalysis(ctx context.Context, e *env, args []string) int {
 	fs := newFlagSet(e, "energy-analysis", `energy-analysis --duration 60s [--power-monitoring] [--thermal-monitoring] --output energy.json
 
@@ -95,7 +67,7 @@ are missing (in the file and on stderr) and exits 0.`, `  bitnet-bench energy-an
 		kinds = append(kinds, "temperature")
 	}
 	srcs, st := probe.Open(kinds...)
-	r := energyReport{Schema: EnergySchema, Tool: probe.Tool(version), Created: time.Now().UTC(), Command: e.argv,
+	r := results.Energy{Schema: results.EnergySchema, Tool: probe.Tool(version), Created: time.Now().UTC(), Command: e.argv,
 		Machine: probe.Machine(), Workload: c.Name, Probes: probe.StatusesForResults(st)}
 	for _, s := range st {
 		if !s.Available {
