@@ -39,7 +39,7 @@ func TestParseInputBadInput(t *testing.T) {
 		{"truncated.json", jsonHead + jsonCaseA + ",\n    {\"name\": \"B\", \"sta", 6, 0, "truncated JSON"},
 		{"syntax.json", jsonHead + "    {\"name\": \"A\" \"status\": \"ok\"}\n  ]\n}\n", 5, 0, "invalid JSON"},
 		{"schema.json", `{"schema": "other/v9", "cases": []}`, 0, 0, `schema "other/v9" is not supported`},
-		{"unknown-field.json", `{"schema": "bitnet-bench/results/v1", "bogus": 1}`, 0, 0, `unknown field "bogus"`},
+		{"unknown-field.json", `{"schema": "bitnet-bench/results/v1", "bogus": 1}`, 1, 39, `unknown field "bogus"`},
 		{"trailing.json", `{"schema": "bitnet-bench/results/v1"}` + "\n{}", 2, 1, "unexpected data after the results object"},
 		{"dup.json", jsonHead + jsonCaseA + ",\n" +
 			`    {"name": "B", "status": "ok", "iterations": 10, "samples_ns": [5]},` + "\n" +

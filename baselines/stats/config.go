@@ -6,13 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"regexp"
 	"slices"
-	"strconv"
 
 	"github.com/bitnet-go/bitnet-bench/baselines/input"
 	"github.com/bitnet-go/bitnet-bench/baselines/internal/textfmt"
+	"github.com/bitnet-go/bitnet-bench/internal/jsonpos"
 )
 
 // Config holds per-case regression thresholds, read from a JSON file:
@@ -51,8 +52,10 @@ func NewThresholdRule(match string, threshold float64) (ThresholdRule, error) {
 	if err != nil {
 		return ThresholdRule{}, fmt.Errorf("match %q: %v", match, err)
 	}
-	if _, err := ParseThreshold(strconv.FormatFloat(threshold, 'g', -1, 64)); err != nil {
-		return ThresholdRule{}, err
+	// The fraction is checked as Options checks --threshold's: a rule of
+	// "1000%" (10) is as valid as --threshold 1000%.
+	if !(threshold > 0) || math.IsInf(threshold, 0) {
+		return ThresholdRule{}, fmt.Errorf("threshold %v: want a fraction above zero", threshold)
 	}
 	return ThresholdRule{Match: match, Threshold: threshold, re: re}, nil
 }
@@ -113,6 +116,11 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 	}
 	if dec.More() {
 		return nil, bad(dec.InputOffset(), "unexpected data after the config object")
+	}
+	// Decoded into a map, a repeated key ("default" twice) would keep the
+	// last silently.
+	if pe := jsonpos.Check(data, nil); pe != nil {
+		return nil, &input.InputError{File: name, Line: pe.Line, Col: pe.Col, Msg: pe.Msg}
 	}
 	c := &Config{}
 	for _, k := range sortedKeys(top) {

@@ -13,12 +13,17 @@ import (
 	"io"
 	"math"
 	"os"
+	"strings"
 	"time"
 
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/bitnet-go/bitnet-bench/internal/fileset"
+	"github.com/bitnet-go/bitnet-bench/internal/jsonpos"
 )
+
+// BOM is the UTF-8 byte order mark some editors put first in a file.
+const BOM = "\ufeff"
 
 // Schema is the version string written into every results file.
 const Schema = "bitnet-bench/results/v1"
@@ -301,7 +306,9 @@ func Decode(r io.Reader, name string) (*File, error) {
 }
 
 // Parse is Decode over bytes already read.
+// A UTF-8 byte order mark is skipped, as every reader of these files does.
 func Parse(data []byte, name string) (*File, error) {
+	data = bytes.TrimPrefix(data, []byte(BOM))
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("%s: empty file: want a results JSON object", name)
 	}
@@ -312,7 +319,14 @@ func Parse(data []byte, name string) (*File, error) {
 	dec.DisallowUnknownFields()
 	var f File
 	if err := dec.Decode(&f); err != nil {
+		if pe := jsonpos.Check(data, &f); pe != nil && strings.HasPrefix(err.Error(), "json: unknown field") {
+			return nil, fmt.Errorf("%s: %v (at %s)", name, pe, pe.Path)
+		}
 		return nil, fmt.Errorf("%s: %s", name, describeJSONError(data, err))
+	}
+	// encoding/json keeps the last of a repeated key without a word.
+	if pe := jsonpos.Check(data, &f); pe != nil {
+		return nil, fmt.Errorf("%s: %v (at %s)", name, pe, pe.Path)
 	}
 	if dec.More() {
 		off := dec.InputOffset()
@@ -352,14 +366,7 @@ func describeJSONError(data []byte, err error) string {
 }
 
 // lineCol converts a byte offset into a 1-based line and column.
-func lineCol(data []byte, off int64) (line, col int) {
-	if off > int64(len(data)) {
-		off = int64(len(data))
-	}
-	line = 1 + bytes.Count(data[:off], []byte{'\n'})
-	col = int(off) - bytes.LastIndexByte(data[:off], '\n')
-	return line, col
-}
+func lineCol(data []byte, off int64) (line, col int) { return jsonpos.LineCol(data, off) }
 
 // WriteFileAtomic writes data to path through a temporary file in the same
 // directory and a rename, so a reader never sees a half-written file and an

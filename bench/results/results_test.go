@@ -57,7 +57,9 @@ func TestParseErrorsNameWhereAndWhat(t *testing.T) {
 		{"truncated", string(good[:len(good)/2]), []string{"f.json:", "truncated JSON"}},
 		{"syntax", "{\n  \"schema\": ,\n}", []string{"f.json: 2:", "invalid JSON"}},
 		{"wrong type", `{"schema": "` + Schema + `", "cases": [{"name": 5}]}`, []string{"f.json: 1:", `"cases.name"`, "want string"}},
-		{"unknown field", `{"schema": "` + Schema + `", "speed": 1}`, []string{`unknown field "speed"`}},
+		{"unknown field", `{"schema": "` + Schema + `", "speed": 1}`, []string{`f.json: 1:`, `unknown field "speed"`}},
+		{"unknown nested field", "{\"schema\": \"" + Schema + "\",\n \"cases\": [\n  {\"name\": \"a\", \"speed\": 1}]}", []string{`f.json: 3:17: unknown field "speed" (at cases[0].speed)`}},
+		{"repeated key", "{\"schema\": \"" + Schema + "\",\n \"complete\": true,\n \"complete\": false}", []string{`f.json: 3:2: key "complete" appears twice`}},
 		{"trailing data", string(good) + "{}", []string{"unexpected data after the results object"}},
 		{"no schema", `{"cases": []}`, []string{"missing \"schema\""}},
 		{"other schema", `{"schema": "bitnet-bench/results/v0"}`, []string{`"bitnet-bench/results/v0" is not supported`}},
@@ -72,6 +74,15 @@ func TestParseErrorsNameWhereAndWhat(t *testing.T) {
 				t.Errorf("%s: error %q does not contain %q", tc.name, err, w)
 			}
 		}
+	}
+}
+
+// TestParseSkipsBOM: a byte order mark is skipped, as regression-check's
+// reader skips it, so report and regression-check take the same files.
+func TestParseSkipsBOM(t *testing.T) {
+	good, _ := sampleFile().Encode()
+	if _, err := Parse(append([]byte(BOM), good...), "f.json"); err != nil {
+		t.Fatal(err)
 	}
 }
 

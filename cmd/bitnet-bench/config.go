@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/bitnet-go/bitnet-bench/bench"
+	"github.com/bitnet-go/bitnet-bench/bench/results"
+	"github.com/bitnet-go/bitnet-bench/internal/jsonpos"
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
 )
 
@@ -60,24 +62,39 @@ func loadConfig(path string) (*fileConfig, error) {
 	if err != nil {
 		return nil, err
 	}
+	data = bytes.TrimPrefix(data, []byte(results.BOM))
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var c fileConfig
 	if err := dec.Decode(&c); err != nil {
 		var typ *json.UnmarshalTypeError
+		var syn *json.SyntaxError
 		switch {
 		case errors.As(err, &typ):
-			return nil, fmt.Errorf("%s: key %q: got JSON %s, want %v", path, typ.Field, typ.Value, typ.Type)
+			line, col := jsonpos.LineCol(data, typ.Offset)
+			return nil, fmt.Errorf("%s:%d:%d: key %q: got JSON %s, want %v", path, line, col, typ.Field, typ.Value, typ.Type)
+		case errors.As(err, &syn):
+			line, col := jsonpos.LineCol(data, syn.Offset)
+			return nil, fmt.Errorf("%s:%d:%d: invalid JSON: %v", path, line, col, syn)
 		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			where := path
+			if pe := jsonpos.Check(data, &c); pe != nil {
+				where = fmt.Sprintf("%s:%d:%d", path, pe.Line, pe.Col)
+			}
 			return nil, fmt.Errorf("%s: unknown key %s (known keys: tensor_sizes, batch_sizes, operations, devices, warmup_iterations, measurement_iterations, enable_memory_tracking, enable_energy_tracking, simd_config, packing_config)",
-				path, strings.TrimPrefix(err.Error(), "json: unknown field "))
+				where, strings.TrimPrefix(err.Error(), "json: unknown field "))
 		case errors.Is(err, io.EOF):
 			return nil, fmt.Errorf("%s: empty file: want a JSON object", path)
 		}
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
 	if dec.More() {
-		return nil, fmt.Errorf("%s: unexpected data after the configuration object", path)
+		line, col := jsonpos.LineCol(data, dec.InputOffset())
+		return nil, fmt.Errorf("%s:%d:%d: unexpected data after the configuration object", path, line, col)
+	}
+	// encoding/json keeps the last of a repeated key without a word.
+	if pe := jsonpos.Check(data, &c); pe != nil {
+		return nil, fmt.Errorf("%s:%v", path, pe)
 	}
 	return &c, c.validate(path)
 }

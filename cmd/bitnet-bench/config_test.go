@@ -32,8 +32,11 @@ func TestConfigFileErrorsNameTheKey(t *testing.T) {
 		{`{"simd_config": {"instruction_sets": ["sse2"]}}`, `simd_config.instruction_sets[0] = "sse2"`},
 		{`{"simd_config": {"memory_alignments": [48]}}`, "memory_alignments[0] = 48"},
 		{`{"simd_config": {"sparsity_levels": [1.5]}}`, "sparsity_levels[0] = 1.5"},
-		{`{"batch_sizes": "8"}`, `key "batch_sizes"`},
-		{`{"tensor_size": [[1, 1]]}`, `unknown key "tensor_size"`},
+		{`{"batch_sizes": "8"}`, `:1:20: key "batch_sizes"`},
+		{"{\n  \"batch_sizes\": [1],\n  \"tensor_size\": [[1, 1]]}", `:3:3: unknown key "tensor_size"`},
+		{"{\n  \"simd_config\": {\"instruction_set\": []}}", `:2:19: unknown key "instruction_set"`},
+		{"{\"batch_sizes\": [1],\n \"batch_sizes\": [8]}", `:2:2: key "batch_sizes" appears twice`},
+		{"{\"batch_sizes\": [1,\n ]}", `:2:3: invalid JSON`},
 		{``, "empty file"},
 		{`{"batch_sizes": [1]} {}`, "unexpected data"},
 	} {

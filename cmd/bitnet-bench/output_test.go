@@ -156,3 +156,24 @@ func TestUnwritableOutputsAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestBOMReadAlike: report and regression-check take a results.json with a
+// byte order mark alike (report refused it, regression-check read it).
+func TestBOMReadAlike(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	if code, _, errOut := runCLI(t, append(tinyCompare, "--output", dir)...); code != exitOK {
+		t.Fatalf("compare: exit %d: %s", code, errOut)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bom := filepath.Join(t.TempDir(), "bom.json")
+	os.WriteFile(bom, append([]byte(results.BOM), data...), 0o644)
+	if code, _, errOut := runCLI(t, "report", "--input", bom, "--output", filepath.Join(t.TempDir(), "r.html")); code != exitOK {
+		t.Errorf("report: exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, "regression-check", "--baseline", bom, "--current", bom); code != exitOK {
+		t.Errorf("regression-check: exit %d: %s", code, errOut)
+	}
+}
