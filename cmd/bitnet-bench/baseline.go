@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -64,6 +65,21 @@ func storeOf(dir string) store.Store {
 		dir = store.DefaultDir()
 	}
 	return store.Store{Dir: dir}
+}
+
+// openStore is storeOf for a command: a store path that names something
+// other than a directory is bad usage (exit 2), said before anything is
+// read or written.
+func openStore(e *env, cmd, dir string) (store.Store, int, bool) {
+	st := storeOf(dir)
+	if fi, err := os.Stat(st.Dir); err == nil && !fi.IsDir() {
+		from := "--store"
+		if dir == "" {
+			from = "the default store (from $" + store.Env + " or $XDG_DATA_HOME)"
+		}
+		return st, fail(e, cmd, exitBadInput, "%s %s is not a directory", from, st.Dir), false
+	}
+	return st, 0, true
 }
 
 func runBaseline(ctx context.Context, e *env, args []string) int {
@@ -159,8 +175,16 @@ count) is taken from this machine when the files agree with it.`, `  bitnet-benc
 	if b.Commit == "" {
 		b.Commit, b.Dirty = tool.Commit, tool.Dirty
 	}
-	path, err := storeOf(*storeDir).Save(b)
+	st, code, ok := openStore(e, "baseline save", *storeDir)
+	if !ok {
+		return code
+	}
+	path, err := st.Save(b)
 	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) { // the store cannot be written
+			return fail(e, "baseline save", exitIO, "%v", err)
+		}
 		return fail(e, "baseline save", exitFailure, "%v", err)
 	}
 	measured := 0
@@ -184,7 +208,10 @@ saved on a machine compatible with this one.`, `  bitnet-bench baseline list
 	if code, stop := parseFlags(e, fs, args); stop {
 		return code
 	}
-	st := storeOf(*storeDir)
+	st, code, ok := openStore(e, "baseline list", *storeDir)
+	if !ok {
+		return code
+	}
 	entries, err := st.List()
 	if err != nil {
 		return fail(e, "baseline list", exitFailure, "%v", err)
@@ -269,7 +296,10 @@ key (see "baseline list").`, `  bitnet-bench baseline show main
 	if len(names) != 1 {
 		return fail(e, "baseline show", exitBadInput, "want exactly one baseline name, got %d", len(names))
 	}
-	st := storeOf(*storeDir)
+	st, code, ok := openStore(e, "baseline show", *storeDir)
+	if !ok {
+		return code
+	}
 	var entry store.Entry
 	var mismatch []string
 	if *key != "" {

@@ -177,3 +177,26 @@ func TestBOMReadAlike(t *testing.T) {
 		t.Errorf("regression-check: exit %d: %s", code, errOut)
 	}
 }
+
+// TestStoreThatIsAFile: --store naming a file is bad usage (exit 2) for
+// every command that takes it (it was exit 1).
+func TestStoreThatIsAFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "store")
+	os.WriteFile(file, []byte("not a store"), 0o644)
+	in := filepath.Join("..", "..", "baselines", "input", "testdata", "gotest.txt")
+	for _, args := range [][]string{
+		{"baseline", "save", "--name", "main", "--store", file, in},
+		{"baseline", "list", "--store", file},
+		{"baseline", "show", "main", "--store", file},
+		{"regression-check", "--baseline-name", "main", "--current", in, "--store", file},
+	} {
+		code, _, errOut := runCLI(t, args...)
+		if code != exitBadInput || !strings.Contains(errOut, file+" is not a directory") {
+			t.Errorf("%v: exit %d (want %d): %s", args, code, exitBadInput, errOut)
+		}
+	}
+	t.Setenv("BITNET_BENCH_STORE", file)
+	if code, _, errOut := runCLI(t, "baseline", "list"); code != exitBadInput || !strings.Contains(errOut, "BITNET_BENCH_STORE") {
+		t.Errorf("$BITNET_BENCH_STORE a file: exit %d: %s", code, errOut)
+	}
+}

@@ -285,7 +285,10 @@ func writeSummary(path string, data []byte) error {
 // loadStored reads the baseline NAME saved for the current run's machine.
 func loadStored(e *env, f regressFlags, cur *input.Input) (*input.Input, []string, int) {
 	const cmd = "regression-check"
-	st := storeOf(f.store)
+	st, code, ok := openStore(e, cmd, f.store)
+	if !ok {
+		return nil, nil, code
+	}
 	fp := lookupFingerprint(cur)
 	found, err := st.Find(f.baseName, fp)
 	if err != nil {
