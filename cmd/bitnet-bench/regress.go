@@ -16,15 +16,14 @@ import (
 	"github.com/bitnet-go/bitnet-bench/baselines/input"
 	"github.com/bitnet-go/bitnet-bench/baselines/stats"
 	"github.com/bitnet-go/bitnet-bench/baselines/store"
-	"github.com/bitnet-go/bitnet-bench/baselines/validate"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 )
 
 const regressSynopsis = `regression-check [--baseline FILE,... | --baseline-name NAME | --against REF] [--current FILE,...]
                  [--threshold 5%] [--config FILE] [--alpha 0.05] [--strict]
                  [--markdown FILE] [--junit FILE] [--json]
-       regression-check --calibrate [--current FILE,...] [--write-config FILE]
-       regression-check --validate [--trials 100]
+       regression-check --calibrate [--current FILE,FILE,FILE,... | --runs 5 --count 10] [--write-config FILE]
+       regression-check --validate [--package PKG --bench REGEX] [--pool DIR] [--duration 10m]
 
 Compares a current run with a baseline, case by case. Inputs are
 results.json files written by "bitnet-bench compare" or Go benchmark text
@@ -50,11 +49,18 @@ Where the baseline comes from:
                         interleaved A B, B A, ... for --samples rounds, then
                         compare; --package and --bench select the benchmarks
 
---calibrate runs A/A instead (the working tree's benchmarks 2×--samples
-times, or the samples of --current split in two) and prints each case's
-noise floor and the threshold it recommends; --write-config writes them as
-a --config file. --validate measures the method's false-positive and
-detection rates on a synthetic workload on this machine.
+--calibrate measures how far separate runs of unchanged code land apart
+(the --current files, one run each, at least 3; or --runs separate runs of
+--package's benchmarks at -test.count=--count, the samples a comparison of
+two files has) and prints each case's between-run noise and the threshold
+that noise alone crosses about 1% of the time; --write-config writes them
+as a --config file (every case; none is dropped). --validate measures
+regression-check itself on real benchmarks run as separate processes (the
+built-in standard-library set, or --package and --bench): it builds them
+unchanged and with real slowdowns injected (--slowdowns), runs them for
+--duration into a pool (--pool keeps it), and reports how often A/A and
+each slowdown are called a regression in file mode (one run a side, and a
+5-run baseline history) and --against mode, with n and 95% intervals.
 
 Outputs: a table (or --json) on stdout whose last line is the verdict,
 --markdown FILE for a CI step summary (appended when FILE is
@@ -68,8 +74,8 @@ const regressExamples = `  bitnet-bench regression-check --baseline baseline.jso
   bitnet-bench regression-check --baseline old1.txt,old2.txt --current new.txt --threshold 3%
   bitnet-bench regression-check --baseline-name main --current out/results.json --strict --markdown "$GITHUB_STEP_SUMMARY" --junit junit.xml
   bitnet-bench regression-check --against origin/main --bench 'BitLinear/2560x2560' --benchtime 20ms
-  bitnet-bench regression-check --calibrate --bench 'GELU' --benchtime 20ms --write-config thresholds.json
-  bitnet-bench regression-check --validate --trials 100`
+  bitnet-bench regression-check --calibrate --bench 'GELU' --benchtime 20ms --runs 5 --count 10 --write-config thresholds.json
+  bitnet-bench regression-check --validate --duration 30m --pool validation/`
 
 type regressFlags struct {
 	base, cur                          fileList
@@ -84,9 +90,8 @@ type regressFlags struct {
 	markdown, junit                    string
 	calibrate, validate                bool
 	writeConfig                        string
-	trials                             int
-	opCost, sampleTime                 time.Duration
 	thresholdSet, alphaSet, samplesSet bool
+	v                                  validateFlags
 }
 
 func runRegressionCheck(ctx context.Context, e *env, args []string) int {
@@ -112,12 +117,10 @@ func runRegressionCheck(ctx context.Context, e *env, args []string) int {
 	fs.BoolVar(&f.jsonOut, "json", false, "print the comparison as JSON instead of a table (the verdict line then goes to stderr)")
 	fs.StringVar(&f.markdown, "markdown", "", "also write a Markdown summary to FILE")
 	fs.StringVar(&f.junit, "junit", "", "also write JUnit XML to FILE")
-	fs.BoolVar(&f.calibrate, "calibrate", false, "run A/A and recommend per-case thresholds")
+	fs.BoolVar(&f.calibrate, "calibrate", false, "measure the between-run noise of separate runs of unchanged code and recommend per-case thresholds")
 	fs.StringVar(&f.writeConfig, "write-config", "", "with --calibrate: write the recommended thresholds as a --config file")
-	fs.BoolVar(&f.validate, "validate", false, "measure false-positive and detection rates on a synthetic workload")
-	fs.IntVar(&f.trials, "trials", 100, "with --validate: comparisons per arm (A/A, +5%, +10%)")
-	fs.DurationVar(&f.opCost, "op-cost", 2*time.Microsecond, "with --validate: cost of one op of the synthetic workload")
-	fs.DurationVar(&f.sampleTime, "sample-time", validate.DefaultSampleTime, "with --validate: length of one timed batch")
+	fs.BoolVar(&f.validate, "validate", false, "measure false-positive and detection rates on real benchmarks (separate processes, injected slowdowns)")
+	f.v.register(fs)
 	if code, stop := parseFlags(e, fs, args); stop {
 		return code
 	}
@@ -129,6 +132,8 @@ func runRegressionCheck(ctx context.Context, e *env, args []string) int {
 			f.alphaSet = true
 		case "samples":
 			f.samplesSet = true
+		case "package", "bench":
+			f.v.pkgSet = true
 		}
 	})
 	th, err := stats.ParseThreshold(f.threshold)
@@ -354,81 +359,6 @@ func writeRaw(dir string, files map[string][]byte) error {
 		}
 	}
 	return nil
-}
-
-func runCalibrate(ctx context.Context, e *env, f regressFlags) int {
-	const cmd = "regression-check"
-	var a, b *input.Input
-	n, paired := 0, false
-	if f.samplesSet {
-		n = f.samples
-	}
-	if len(f.cur) > 0 {
-		in, err := input.ReadInputs(f.cur)
-		if err != nil {
-			return inputFailure(e, cmd, "current", err)
-		}
-		a, b = validate.SplitAlternate(in)
-	} else {
-		cfg := abConfig(e, f)
-		var err error
-		if a, b, err = abrun.RunAA(ctx, cfg); err != nil {
-			return abFailure(ctx, e, "--calibrate", err)
-		}
-		n, paired = f.samples, true
-	}
-	cal, err := validate.Calibrate(a, b, n, paired)
-	if err != nil {
-		return inputFailure(e, cmd, "calibration", err)
-	}
-	if f.writeConfig != "" {
-		th, _ := stats.ParseThreshold(f.threshold)
-		data, err := cal.Config(th).MarshalJSON()
-		if err != nil {
-			return fail(e, cmd, exitFailure, "%v", err)
-		}
-		var pretty bytes.Buffer
-		if err := jsonIndent(&pretty, data); err != nil {
-			return fail(e, cmd, exitFailure, "%v", err)
-		}
-		if err := results.WriteFileAtomic(f.writeConfig, pretty.Bytes(), 0o644); err != nil {
-			return fail(e, cmd, exitIO, "--write-config: %v", err)
-		}
-		fmt.Fprintf(e.stderr, "wrote the recommended thresholds to %s\n", f.writeConfig)
-	}
-	if err := cal.WriteTable(e.stdout); err != nil {
-		return fail(e, cmd, exitFailure, "%v", err)
-	}
-	return exitOK
-}
-
-func runValidate(ctx context.Context, e *env, f regressFlags, opt stats.Options) int {
-	const cmd = "regression-check"
-	if f.trials < 1 {
-		return fail(e, cmd, exitBadInput, "--trials %d: want at least 1", f.trials)
-	}
-	rep, err := validate.Validate(ctx, validate.ValidateConfig{
-		Trials: f.trials, Samples: f.samples, OpCost: f.opCost, SampleTime: f.sampleTime,
-		Options: opt, Progress: e.stderr,
-	})
-	if err != nil {
-		if ctx.Err() != nil {
-			return exitInterrupted
-		}
-		return fail(e, cmd, exitBadInput, "%v", err)
-	}
-	if f.jsonOut {
-		err = jsonEncode(e.stdout, rep)
-	} else {
-		err = rep.WriteTable(e.stdout)
-	}
-	if err != nil {
-		return fail(e, cmd, exitFailure, "%v", err)
-	}
-	if len(rep.Misses()) > 0 {
-		return exitFailure
-	}
-	return exitOK
 }
 
 func inputFailure(e *env, cmd, side string, err error) int {

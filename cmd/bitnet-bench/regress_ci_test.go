@@ -6,8 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/bitnet-go/bitnet-bench/baselines/validate/corpus"
 )
 
 // benchText writes Go benchmark text: one line per sample of each case,
@@ -177,21 +181,27 @@ func TestRegressionCheckMachineMismatch(t *testing.T) {
 	}
 }
 
-func TestRegressionCheckCalibrateFile(t *testing.T) {
+func TestRegressionCheckCalibrateFiles(t *testing.T) {
 	dir := t.TempDir()
-	var b strings.Builder
-	fmt.Fprintf(&b, "cpu: X\n")
-	for i := 0; i < 40; i++ {
-		fmt.Fprintf(&b, "BenchmarkQuiet-2 100 %d ns/op\n", 1000+i%3)
-		fmt.Fprintf(&b, "BenchmarkNoisy-2 100 %d ns/op\n", 1000+(i*37%17)*60)
+	// Four runs: Quiet's medians agree within 0.2%; Drifty's move by up
+	// to 3x between runs, which no threshold below 100% covers; such a
+	// recommendation is written too, not dropped.
+	var files []string
+	for r := 0; r < 4; r++ {
+		var b strings.Builder
+		fmt.Fprintf(&b, "cpu: X\n")
+		for i := 0; i < 10; i++ {
+			fmt.Fprintf(&b, "BenchmarkQuiet-2 100 %d ns/op\n", 1000+r+i%3)
+			fmt.Fprintf(&b, "BenchmarkDrifty-2 100 %d ns/op\n", []int{1000, 3000, 1200, 900}[r]+i)
+		}
+		files = append(files, writeTemp(t, dir, fmt.Sprintf("run%d.txt", r), b.String()))
 	}
-	in := writeTemp(t, dir, "aa.txt", b.String())
 	cfgPath := filepath.Join(dir, "thresholds.json")
-	code, out, errOut := runCLI(t, "regression-check", "--calibrate", "--current", in, "--write-config", cfgPath)
+	code, out, errOut := runCLI(t, "regression-check", "--calibrate", "--current", strings.Join(files, ","), "--write-config", cfgPath)
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	if !strings.Contains(out, "recommended threshold") || !strings.HasPrefix(lastLine(out), "calibrate: 2 rows calibrated; largest noise floor") {
+	if !strings.Contains(out, "between-run sd") || !strings.HasPrefix(lastLine(out), "calibrate: 2 rows from separate runs; largest recommendation") {
 		t.Errorf("output:\n%s", out)
 	}
 	data, err := os.ReadFile(cfgPath)
@@ -202,32 +212,81 @@ func TestRegressionCheckCalibrateFile(t *testing.T) {
 		Thresholds []struct{ Match, Threshold string }
 		Default    string
 	}
-	if err := json.Unmarshal(data, &cfg); err != nil || cfg.Default != "5%" || len(cfg.Thresholds) != 2 || cfg.Thresholds[0].Match != "^Quiet$" || cfg.Thresholds[0].Threshold != "1%" {
-		t.Errorf("config %+v (%v):\n%s", cfg, err, data)
+	if err := json.Unmarshal(data, &cfg); err != nil || cfg.Default != "5%" || len(cfg.Thresholds) != 2 ||
+		cfg.Thresholds[0].Match != "^Quiet$" || cfg.Thresholds[0].Threshold != "1%" ||
+		cfg.Thresholds[1].Match != "^Drifty$" || !strings.HasSuffix(cfg.Thresholds[1].Threshold, "%") {
+		t.Fatalf("config %+v (%v):\n%s", cfg, err, data)
+	}
+	if th, _ := strconv.ParseFloat(strings.TrimSuffix(cfg.Thresholds[1].Threshold, "%"), 64); th < 100 {
+		t.Errorf("Drifty's recommendation %s%%: want >= 100%%", cfg.Thresholds[1].Threshold)
 	}
 	// The written config is accepted by --config.
-	if code, _, errOut := runCLI(t, "regression-check", "--baseline", in, "--current", in, "--config", cfgPath); code != exitOK {
+	if code, _, errOut := runCLI(t, "regression-check", "--baseline", files[0], "--current", files[1], "--config", cfgPath); code == exitBadInput {
 		t.Errorf("--config with the written file: exit %d: %s", code, errOut)
+	}
+	// One file is one run: it cannot show between-run noise.
+	code, _, errOut = runCLI(t, "regression-check", "--calibrate", "--current", files[0])
+	if code != exitBadInput || !strings.Contains(errOut, "at least 3 files") {
+		t.Errorf("one file: exit %d: %s", code, errOut)
 	}
 }
 
-func TestRegressionCheckValidate(t *testing.T) {
-	if testing.Short() {
-		t.Skip("measures a synthetic workload")
+// TestRegressionCheckValidatePool evaluates a small hand-made pool: a
+// corpus of one case whose unchanged runs sit near 1000 ns/op and whose
+// +50% runs near 1500, so every A/A comparison is no regression and every
+// +50% one is.
+func TestRegressionCheckValidatePool(t *testing.T) {
+	dir := t.TempDir()
+	c := corpus.Corpus{Dir: dir, Cases: []corpus.Case{{Package: "example.com/p", Bench: "BenchmarkX"}},
+		NsPerOp: map[string]float64{"example.com/p.BenchmarkX": 1000},
+		Variants: []corpus.Variant{{Name: "A"}, {Name: "+50%", Slowdown: 0.5,
+			Injected: map[string]float64{"example.com/p.BenchmarkX": 0.5}, InjectedSpread: map[string]float64{"example.com/p.BenchmarkX": 0.01}}}}
+	data, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
 	}
-	code, out, errOut := runCLI(t, "regression-check", "--validate", "--trials", "3", "--samples", "10", "--sample-time", "100us")
+	writeTemp(t, dir, "corpus.json", string(data))
+	run := func(kind, label string, round, count int, ns float64) {
+		var b strings.Builder
+		for i := 0; i < count; i++ {
+			fmt.Fprintf(&b, "BenchmarkX-2 100 %.0f ns/op\n", ns+float64(i%5))
+		}
+		d := filepath.Join(dir, "pool", kind, label)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeTemp(t, d, fmt.Sprintf("%05d-example_com_p.txt", round), b.String())
+	}
+	for r := 0; r < 12; r++ {
+		run("file", "A", r, 10, 1000)
+		run("file", "A2", r, 10, 1001)
+		run("file", "p50pct", r, 10, 1500)
+	}
+	for r := 0; r < 12; r++ {
+		run("interleaved", "A", r, 1, 1000+float64(r))
+		run("interleaved", "A2", r, 1, 1001+float64(r))
+		run("interleaved", "p50pct", r, 1, 1500+float64(r))
+	}
+	code, out, errOut := runCLI(t, "regression-check", "--validate", "--pool", dir, "--duration", "0", "--window", "6")
 	if code != exitOK && code != exitFailure {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, w := range []string{"A/A", "+5%", "+10%", "benchstat p<0.05", "calibrated"} {
-		if !strings.Contains(out, w) {
-			t.Errorf("output lacks %q:\n%s", w, out)
+	for _, want := range []string{
+		`file mode, one run per side +A/A +0.0% \(0/11\)`,
+		`file mode, one run per side +\+50% +100.0% \(11/11\)`,
+		`file mode, baseline history of 5 runs +A/A +0.0% \(0/2\)`,
+		`--against +A/A +0.0% \(0/2\)`,
+		`--against +\+50% +100.0% \(2/2\)`,
+		`\+50%: in the pool \(wall\)`,
+	} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	if l := lastLine(out); !strings.HasPrefix(l, "validation: ") {
+	if l := lastLine(out); !strings.HasPrefix(l, "validate: ") {
 		t.Errorf("last line %q", l)
 	}
-	if code, _, _ := runCLI(t, "regression-check", "--validate", "--trials", "0"); code != exitBadInput {
-		t.Errorf("--trials 0: exit %d", code)
+	if code, _, _ := runCLI(t, "regression-check", "--validate", "--window", "1"); code != exitBadInput {
+		t.Errorf("--window 1: exit %d", code)
 	}
 }

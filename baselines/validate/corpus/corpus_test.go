@@ -1,0 +1,121 @@
+package corpus
+
+import (
+	"go/parser"
+	"go/token"
+	"strings"
+	"testing"
+)
+
+const benchSrc = `package p
+
+import "testing"
+
+func BenchmarkLeaf(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		_ = i
+	}
+}
+
+func BenchmarkOther(bb *testing.B) {
+	bb.StopTimer()
+	for i := 0; i < bb.N; i++ {
+		bb.StartTimer()
+		_ = i
+		bb.StopTimer()
+	}
+}
+
+func BenchmarkParent(b *testing.B) {
+	b.Run("x", func(b *testing.B) {})
+}
+`
+
+func TestInject(t *testing.T) {
+	out, err := inject([]byte(benchSrc), "BenchmarkLeaf", 12.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The second case of the same file reuses the spin function.
+	out, err = inject(out, "BenchmarkOther", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(out)
+	for _, want := range []string{
+		"func BenchmarkLeaf(b *testing.B) {\n\tdefer func() { b.StartTimer(); bitnetInjectSpin(float64(b.N) * 12.5) }()",
+		"func BenchmarkOther(bb *testing.B) {\n\tdefer func() { bb.StartTimer(); bitnetInjectSpin(float64(bb.N) * 3) }()",
+	} {
+		if !strings.Contains(src, want) {
+			t.Errorf("injected source lacks %q:\n%s", want, src)
+		}
+	}
+	if n := strings.Count(src, "func bitnetInjectSpin("); n != 1 {
+		t.Errorf("spin function declared %d times", n)
+	}
+	if _, err := parser.ParseFile(token.NewFileSet(), "", out, 0); err != nil {
+		t.Errorf("injected source does not parse: %v", err)
+	}
+}
+
+func TestInjectRefuses(t *testing.T) {
+	for fn, want := range map[string]string{
+		"BenchmarkParent":  "only leaf benchmarks",
+		"BenchmarkMissing": "no func BenchmarkMissing",
+	} {
+		_, err := inject([]byte(benchSrc), fn, 1)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("inject %s: got %v, want an error containing %q", fn, err, want)
+		}
+	}
+}
+
+func TestBenchRegexp(t *testing.T) {
+	cases := []Case{{"a", "BenchmarkX"}, {"b", "BenchmarkY"}, {"a", "BenchmarkZ.1"}}
+	if got, want := BenchRegexp(cases, "a"), `^(BenchmarkX|BenchmarkZ\.1)$`; got != want {
+		t.Errorf("BenchRegexp = %q, want %q", got, want)
+	}
+	if got := Packages(cases); strings.Join(got, ",") != "a,b" {
+		t.Errorf("Packages = %v", got)
+	}
+}
+
+// TestBuildAndCollect builds the smoke package with one injected slowdown
+// and collects one round of each kind: the binaries build through the
+// overlay, run, and land in the pool where Runs finds them. (Whether the
+// slowdown has the intended size is a measurement, printed by Build and
+// checked in the validation runs, not here.)
+func TestBuildAndCollect(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds test binaries")
+	}
+	dir := t.TempDir()
+	c, err := Build(t.Context(), Config{Dir: dir, Cases: []Case{{"./testdata/smoke", "BenchmarkHash"}}, Slowdowns: []float64{0.5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Variants) != 2 || c.Variants[1].Name != "+50%" || c.Variants[1].Steps[c.Cases[0].Key()] <= 0 {
+		t.Fatalf("variants %+v", c.Variants)
+	}
+	loaded, err := Load(dir)
+	if err != nil || len(loaded.Variants) != 2 {
+		t.Fatalf("Load: %v, %+v", err, loaded)
+	}
+	pool := dir + "/pool"
+	n, err := Collect(t.Context(), c, PoolConfig{Dir: pool, FileCount: 2, BenchTime: "2x", FileRounds: 1, InterleavedPerFile: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A file round (A, A2, +50%) then an interleaved round (the same).
+	if n != 6 {
+		t.Errorf("Collect wrote %d runs, want 6", n)
+	}
+	for _, kind := range []string{"file", "interleaved"} {
+		for _, label := range []string{"A", "A2", "+50%"} {
+			runs, err := Runs(pool, kind, label, "./testdata/smoke")
+			if err != nil || len(runs) != 1 || runs[0].Round != 0 {
+				t.Errorf("Runs(%s, %s) = %v, %v", kind, label, runs, err)
+			}
+		}
+	}
+}
