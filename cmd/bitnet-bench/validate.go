@@ -143,6 +143,10 @@ func runValidate(ctx context.Context, e *env, f regressFlags, opt stats.Options)
 			unshown++
 		}
 	}
+	if countN(cells) == 0 {
+		fmt.Fprintln(verdictWriter(e, f), "validate: no comparisons: the pool needs at least two file rounds (a longer --duration)")
+		return exitFailure
+	}
 	fmt.Fprintf(verdictWriter(e, f), "validate: %d comparisons; %d targets missed, %d not shown either way (more runs narrow the intervals)\n", countN(cells), missed, unshown)
 	if missed > 0 {
 		return exitFailure
