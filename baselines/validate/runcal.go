@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/bitnet-go/bitnet-bench/baselines/stats"
 )
 
 // z99 is the one-sided 99% point of the normal distribution: a threshold
@@ -163,19 +165,6 @@ func (c *RunCalibration) WriteTable(w io.Writer) error {
 
 func pct(f float64) string { return fmt.Sprintf("%.4g%%", f*100) }
 
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	n := len(s)
-	if n == 0 {
-		return math.NaN()
-	}
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
-
 // relSpread is 1.4826·MAD/median: the relative standard deviation of the
 // samples for normal noise, unmoved by a few preempted outliers.
 func relSpread(xs []float64) float64 {
@@ -199,3 +188,6 @@ func stddev(xs []float64) float64 {
 	}
 	return math.Sqrt(ss / float64(len(xs)-1))
 }
+
+// median is stats.Median without reordering xs.
+func median(xs []float64) float64 { return stats.Median(slices.Clone(xs)) }

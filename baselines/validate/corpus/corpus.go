@@ -37,6 +37,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bitnet-go/bitnet-bench/baselines/stats"
 )
 
 // Case is one benchmark: a top-level Benchmark function of a package (one
@@ -599,18 +601,11 @@ func Exec(ctx context.Context, bin, dir string, args ...string) ([]byte, time.Du
 	return out.Bytes(), cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
 }
 
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
-
 // slug makes a package path or variant name a file name.
 func slug(s string) string {
 	r := strings.NewReplacer("/", "_", ".", "_", "+", "p", "%", "pct", " ", "_")
 	return strings.Trim(r.Replace(s), "_")
 }
+
+// median is stats.Median without reordering xs.
+func median(xs []float64) float64 { return stats.Median(slices.Clone(xs)) }
