@@ -257,7 +257,7 @@ func runCalibrate(ctx context.Context, e *env, f regressFlags) int {
 		}
 		if f.raw != "" {
 			if err := writeRaw(f.raw, raw); err != nil {
-				return fail(e, cmd, exitBadInput, "--raw: %v", err)
+				return fail(e, cmd, exitIO, "--raw: %v", err)
 			}
 		}
 	} else if len(paths) < validate.MinCalibrationRuns {
