@@ -89,6 +89,9 @@ var verdictColors = map[stats.Verdict]string{
 
 const missingColor = "#e09f3e"
 
+// baselineColor draws the baseline's samples beside the current run's.
+const baselineColor = "#8d99ae"
+
 func verdictColor(v stats.Verdict) string {
 	if c, ok := verdictColors[v]; ok {
 		return c
@@ -620,17 +623,28 @@ func firstLines[T any](ls []T, n int, score func(T) (string, float64)) map[strin
 
 // samplesChart draws the spread of each case's samples as a box plot:
 // whiskers at the fastest and slowest sample, the box from q1 to q3.
-func samplesChart(id, op string, cs []*results.Case, pal palette) (chartSpec, Chart) {
+func samplesChart(id, op string, cs []*results.Case, pal palette, base map[string][]float64) (chartSpec, Chart) {
 	scale, unit := 1e3, "µs"
 	var maxNs float64
 	minMed, maxMed := math.Inf(1), 0.0
 	boxes := make([]box, len(cs))
+	baseBoxes := make([]*box, len(cs)) // the baseline's samples, when compared
 	for i, c := range cs {
 		b, _ := fiveNumbers(c.SamplesNs)
 		boxes[i] = b
 		maxNs = math.Max(maxNs, b.Max)
 		minMed = math.Min(minMed, b.Median)
 		maxMed = math.Max(maxMed, b.Median)
+		if bb, ok := fiveNumbers(base[c.Name]); ok {
+			baseBoxes[i] = &bb
+			maxNs = math.Max(maxNs, bb.Max)
+			minMed = math.Min(minMed, bb.Median)
+			maxMed = math.Max(maxMed, bb.Median)
+		}
+	}
+	overlay := false
+	for _, b := range baseBoxes {
+		overlay = overlay || b != nil
 	}
 	if maxNs >= 1e6 {
 		scale, unit = 1e6, "ms"
@@ -664,16 +678,54 @@ func samplesChart(id, op string, cs []*results.Case, pal palette) (chartSpec, Ch
 	}
 	axis := valueAxis("time per op ("+unit+")", logAxis)
 	axis.Scale = opts.Bool(true) // a box plot shows spread; zero need not be on the axis
+	px := rowPx
+	if overlay {
+		px = 2 * rowPx
+	}
 	bp := charts.NewBoxPlot()
-	rowChart(&bp.BaseConfiguration, "bitnet-bench-"+op+"-samples", names, axis, false, rowPx)
-	bp.AddSeries("time per op", data)
+	rowChart(&bp.BaseConfiguration, "bitnet-bench-"+op+"-samples", names, axis, overlay, px)
+	var stips [][][]string
+	if overlay {
+		// Before and after, as criterion overlays them: the baseline's box
+		// in grey above the current one.
+		bdata := make([]opts.BoxPlotData, len(cs))
+		btips := make([][]string, len(cs))
+		for i, c := range cs {
+			b := baseBoxes[i]
+			if b == nil {
+				bdata[i] = opts.BoxPlotData{Value: []any{"-", "-", "-", "-", "-"}} // no baseline: nothing drawn
+				continue
+			}
+			bdata[i] = opts.BoxPlotData{
+				Value:     []float64{f(b.Min), f(b.Q1), f(b.Median), f(b.Q3), f(b.Max)},
+				ItemStyle: &opts.ItemStyle{Color: rgba(baselineColor, 0.25), BorderColor: baselineColor},
+			}
+			btips[i] = escapeAll(
+				c.Name+" (baseline)",
+				fmt.Sprintf("%d samples", len(base[c.Name])),
+				"max: "+fmtNs(b.Max), "q3: "+fmtNs(b.Q3), "median: "+fmtNs(b.Median), "q1: "+fmtNs(b.Q1), "min: "+fmtNs(b.Min),
+			)
+		}
+		bp.AddSeries("baseline", bdata, charts.WithItemStyleOpts(opts.ItemStyle{Color: rgba(baselineColor, 0.25), BorderColor: baselineColor}))
+		stips = append(stips, btips)
+	}
+	bp.AddSeries("current", data)
+	stips = append(stips, tips)
 	bp.Validate()
 	caption := "Samples of time per op, one row per case (shape, b: batch, t: threads, level): box from q1 to q3, line at the median, whiskers at min and max. Further left is faster."
+	if overlay {
+		caption = "Samples of time per op, one row per case (shape, b: batch, t: threads, level), the baseline's (grey) above the current run's: box from q1 to q3, line at the median, whiskers at min and max. Further left is faster."
+	}
 	if logAxis {
 		caption += " Log scale: the cases differ by more than 30×."
 	}
-	return chartSpec{ID: id, Kind: "samples", Option: optionOf(bp), Tips: tips},
-		Chart{ID: id, Title: op + " time per op, all samples (" + unit + ")", Caption: caption, Height: chartHeight(len(cs), false, rowPx)}
+	spec := chartSpec{ID: id, Kind: "samples", Option: optionOf(bp), Tips: tips}
+	title := op + " time per op, all samples (" + unit + ")"
+	if overlay {
+		spec.Tips, spec.STips = nil, stips
+		title = op + " time per op, baseline and current samples (" + unit + ")"
+	}
+	return spec, Chart{ID: id, Title: title, Caption: caption, Height: chartHeight(len(cs), overlay, px)}
 }
 
 // ratioChart draws current/baseline per case as bars that diverge from 1, so

@@ -5,6 +5,10 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
+
+	"github.com/bitnet-go/bitnet-bench/baselines/input"
+	"github.com/bitnet-go/bitnet-bench/bench/results"
 
 	"github.com/bitnet-go/bitnet-bench/baselines/stats"
 )
@@ -19,8 +23,19 @@ type ComparisonView struct {
 	Inconclusive              int
 	Geomean                   string
 	Warnings                  []string
-	Rows                      []ComparisonRow // every row, what needs attention first
+	Rows                      []ComparisonRow // one per case, in the gating unit; what needs attention first
+	Unit                      string          // the gating unit the table shows
+	OtherUnits                int             // rows in other units, left out of the table
 	Chart                     *Chart          // nil when no row has a ratio
+	// Machines compares the two sides' machines and settings, differing
+	// rows first; nil when the baseline names nothing about its machine.
+	Machines []MachineRow
+}
+
+// MachineRow is one fact of the two machines.
+type MachineRow struct {
+	Label, Baseline, Current string
+	Differs                  bool
 }
 
 // ComparisonRow is one line of the regression table.
@@ -90,14 +105,119 @@ func (p *Page) buildComparison(c *stats.Comparison) *ComparisonView {
 	sort.SliceStable(rows, func(a, b int) bool {
 		return rank(verdictOrder, rows[a].Verdict) < rank(verdictOrder, rows[b].Verdict)
 	})
-	for _, r := range rows {
+	v.Unit = input.UnitSecPerOp
+	for _, r := range gatingRows(rows, v.Unit) {
 		v.Rows = append(v.Rows, comparisonRow(r))
 	}
+	v.OtherUnits = len(rows) - len(v.Rows)
 	if spec, ch, ok := ratioChart("chart-comparison-ratio", c, rows); ok {
 		p.addChart(spec)
 		v.Chart = &ch
 	}
 	return v
+}
+
+// gatingRows keeps one row per case: its row in the gating unit, or, for
+// a case measured in other units only, its first row. Throughput restates
+// time per op, so a row per unit would list each case two or three times.
+func gatingRows(rows []stats.Row, unit string) []stats.Row {
+	has := map[string]bool{}
+	for _, r := range rows {
+		if r.Unit == unit {
+			has[r.Name] = true
+		}
+	}
+	seen := map[string]bool{}
+	var out []stats.Row
+	for _, r := range rows {
+		if seen[r.Name] || (has[r.Name] && r.Unit != unit) {
+			continue
+		}
+		seen[r.Name] = true
+		out = append(out, r)
+	}
+	return out
+}
+
+// baselineSamples are the baseline's time samples per case in ns per op.
+func baselineSamples(in *input.Input) map[string][]float64 {
+	if in == nil {
+		return nil
+	}
+	out := map[string][]float64{}
+	for name, cd := range in.Cases {
+		for _, s := range cd.Samples[input.UnitSecPerOp] {
+			out[name] = append(out[name], s*1e9)
+		}
+	}
+	return out
+}
+
+// machineDiff sets the two machines side by side: what the baseline's
+// results file records, or what its benchmark text names.
+func machineDiff(cur *results.File, base *input.Input, baseFile *results.File) []MachineRow {
+	if base == nil && baseFile == nil {
+		return nil
+	}
+	facts := func(f *results.File) map[string]string {
+		m := f.Machine
+		cpu := m.CPUModel
+		out := map[string]string{
+			"CPU":        cpu,
+			"Cores":      countOrEmpty(m.LogicalCores),
+			"GOMAXPROCS": countOrEmpty(m.GOMAXPROCS),
+			"OS/arch":    strings.Trim(m.OS+"/"+m.Arch, "/"),
+			"Kernel":     m.Kernel,
+			"Go":         f.Tool.GoVersion,
+			"Governor":   m.Governor,
+			"THP":        m.HugePages,
+			"Commit":     shortCommit(f.Tool.Commit),
+		}
+		if m.MemoryBytes > 0 {
+			out["Memory"] = fmtBytes(m.MemoryBytes)
+		}
+		// A run that measured the roofline records its huge-page mode
+		// there; older files have it nowhere else.
+		if out["THP"] == "" && len(f.Roofline) > 0 {
+			out["THP"] = f.Roofline[0].HugePages
+		}
+		return out
+	}
+	b := map[string]string{}
+	if baseFile != nil {
+		b = facts(baseFile)
+	} else {
+		b["CPU"], b["GOMAXPROCS"], b["Commit"] = base.CPU, countOrEmpty(base.GOMAXPROCS), shortCommit(base.Commit)
+		b["OS/arch"] = strings.Trim(base.Machine.OS+"/"+base.Machine.Arch, "/")
+	}
+	c := facts(cur)
+	var same, differ []MachineRow
+	for _, k := range []string{"CPU", "Cores", "Memory", "OS/arch", "Kernel", "Governor", "THP", "Go", "GOMAXPROCS", "Commit"} {
+		bv, cv := b[k], c[k]
+		if bv == "" && cv == "" {
+			continue
+		}
+		r := MachineRow{Label: k, Baseline: bv, Current: cv, Differs: bv != cv}
+		if bv == "" {
+			r.Baseline, r.Differs = "not recorded", false
+		}
+		if cv == "" {
+			r.Current, r.Differs = "not recorded", false
+		}
+		if r.Differs {
+			differ = append(differ, r)
+		} else {
+			same = append(same, r)
+		}
+	}
+	return append(differ, same...)
+}
+
+func countOrEmpty(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
 }
 
 func comparisonRow(r stats.Row) ComparisonRow {

@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bitnet-go/bitnet-bench/baselines/input"
 	"github.com/bitnet-go/bitnet-bench/baselines/stats"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/templates"
@@ -32,6 +33,11 @@ type Input struct {
 	Results *results.File // required
 	// Comparison adds the regression section; nil leaves it out.
 	Comparison *stats.Comparison
+	// Baseline is the baseline side as the comparison read it: its samples
+	// are drawn beside the current ones. BaselineResults is the baseline's
+	// results file when it is one, for the machine diff. Both optional.
+	Baseline        *input.Input
+	BaselineResults *results.File
 	Title      string // "" gives DefaultTitle
 	Theme      string // "light" (also for "") or "dark"
 	// Assets is how the page gets ECharts: AssetsInline (also for "")
@@ -175,6 +181,8 @@ type Page struct {
 	Config      []Field
 	Command     string // shell-quoted; "" when not recorded
 
+	baseline map[string][]float64 // baseline samples per case, ns per op
+
 	// TableData is the JSON of the paginated tables (all cases, the
 	// regression table), HTML-safe; the page script shows one page of
 	// rows at a time so the document stays small.
@@ -301,7 +309,9 @@ func Build(in Input) (*Page, error) {
 	// Charts are collected in page order: the comparison comes first.
 	if in.Comparison != nil {
 		p.Comparison = p.buildComparison(in.Comparison)
+		p.Comparison.Machines = machineDiff(f, in.Baseline, in.BaselineResults)
 	}
+	p.baseline = baselineSamples(in.Baseline)
 	for fi, g := range fams {
 		p.Families = append(p.Families, p.buildFamily(fi, g, pal))
 	}
@@ -650,7 +660,7 @@ func (p *Page) opCharts(anchor, op string, ok []*results.Case, pal palette) []Ch
 			}
 		}
 	}
-	add(samplesChart(fmt.Sprintf("chart-%s-samples", anchor), op, ok, pal))
+	add(samplesChart(fmt.Sprintf("chart-%s-samples", anchor), op, ok, pal, p.baseline))
 	return out
 }
 

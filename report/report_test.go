@@ -241,19 +241,24 @@ func TestRenderContents(t *testing.T) {
 		}
 	}
 
-	// Regression table: every row, what needs attention first, with its
-	// verdict and colour class.
+	// Regression table: one row per case in the gating unit (Pack2Bit's
+	// B/s row restates its sec/op row), what needs attention first, with
+	// its verdict and colour class.
 	rows := tables["comparison"]
 	cmp := syntheticComparison()
-	if len(rows) != len(cmp.Rows) {
-		t.Fatalf("regression table has %d rows, want %d", len(rows), len(cmp.Rows))
+	if len(rows) != len(cmp.Rows)-1 {
+		t.Fatalf("regression table has %d rows, want %d (one per case)", len(rows), len(cmp.Rows)-1)
+	}
+	for _, r := range rows {
+		if r.D[1].T != "sec/op" {
+			t.Errorf("row %s in %s, want sec/op", r.D[0].T, r.D[1].T)
+		}
 	}
 	wantRows := []struct{ class, name, verdict, ratio string }{
 		{"v-regression", "BitLinear/2560x2560/b1/i2/avx2", "regression", "1.190×"},
 		{"v-improvement", "MatMul/2560x2560/b1/i2/avx2", "improvement", "0.900×"},
 		{"v-missing", "GELU/4096/f32/generic", "missing in baseline", "—"},
 		{"v-same", "Pack2Bit/4096/avx2", "no change", "1.005×"},
-		{"v-same", "Pack2Bit/4096/avx2", "no change", "0.996×"},
 	}
 	for i, w := range wantRows {
 		r := rows[i]
@@ -453,7 +458,7 @@ func TestFiveNumbers(t *testing.T) {
 func TestSamplesChartQuartiles(t *testing.T) {
 	c := okCase("X/1", "X", "x", "cpu", "generic", results.Shape{K: 1}, 2000, 8, 0)
 	c.SamplesNs = []float64{1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000}
-	spec, ch := samplesChart("id", "x", []*results.Case{&c}, palette{"cpu/generic": "#4e79a7"})
+	spec, ch := samplesChart("id", "x", []*results.Case{&c}, palette{"cpu/generic": "#4e79a7"}, nil)
 	if !strings.Contains(ch.Title, "(µs)") {
 		t.Errorf("title %q: want µs", ch.Title)
 	}

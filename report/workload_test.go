@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bitnet-go/bitnet-bench/baselines/input"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 )
 
@@ -199,5 +200,52 @@ func TestBestOpsHiddenWithOneImplementation(t *testing.T) {
 	p, _ = render(t, Input{Results: synthetic()})
 	if len(p.Summary.BestOps) == 0 {
 		t.Error("best-implementation table missing where implementations competed")
+	}
+}
+
+// Against a baseline, each case's samples are drawn beside the baseline's,
+// and the machines are set side by side, differences first.
+func TestComparisonOverlayAndMachineDiff(t *testing.T) {
+	cur := synthetic()
+	cur.Machine.Kernel, cur.Machine.Governor, cur.Machine.HugePages = "6.18.0", "performance", "madvise"
+	base := synthetic()
+	base.Machine.Kernel, base.Machine.Governor, base.Machine.HugePages = "6.1.0", "performance", "never"
+	for i := range base.Cases {
+		for j := range base.Cases[i].SamplesNs {
+			base.Cases[i].SamplesNs[j] *= 0.9
+		}
+	}
+	data, err := base.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := input.ParseInput(data, "base.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, doc := render(t, Input{Results: cur, Comparison: syntheticComparison(), Baseline: bin, BaselineResults: base})
+	m := p.Comparison.Machines
+	if len(m) < 2 || m[0].Label != "Kernel" || !m[0].Differs || m[1].Label != "THP" || !m[1].Differs {
+		t.Errorf("machine diff %+v: want Kernel and THP first, differing", m)
+	}
+	for _, r := range m[2:] {
+		if r.Differs {
+			t.Errorf("%s differs: %+v", r.Label, r)
+		}
+	}
+	overlays := 0
+	for _, s := range chartData(t, doc) {
+		if s.Kind != "samples" {
+			continue
+		}
+		ser := series(t, s.Option)
+		if len(ser) != 2 || ser[0]["name"] != "baseline" || ser[1]["name"] != "current" {
+			t.Errorf("%s: series %v, want baseline and current", s.ID, ser)
+			continue
+		}
+		overlays++
+	}
+	if overlays == 0 {
+		t.Error("no samples chart shows the baseline")
 	}
 }

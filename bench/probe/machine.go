@@ -3,6 +3,8 @@
 package probe
 
 import (
+	"fmt"
+	"os"
 	"os/exec"
 	"runtime"
 	"runtime/debug"
@@ -10,9 +12,11 @@ import (
 	"strings"
 
 	"github.com/klauspost/cpuid/v2"
+	"github.com/shirou/gopsutil/v3/host"
 	"github.com/shirou/gopsutil/v3/mem"
 
 	"github.com/bitnet-go/bitnet-bench/bench/results"
+	"github.com/bitnet-go/bitnet-bench/memory"
 )
 
 // Machine describes this machine: CPU model and features from cpuid,
@@ -42,6 +46,21 @@ func Machine() results.Machine {
 		m.Unavailable["memory"] = err.Error()
 	} else {
 		m.MemoryBytes = vm.Total
+	}
+	if k, err := host.KernelVersion(); err != nil || k == "" {
+		m.Unavailable["kernel"] = fmt.Sprintf("kernel release not readable: %v", err)
+	} else {
+		m.Kernel = k
+	}
+	if b, err := os.ReadFile("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"); err != nil {
+		m.Unavailable["governor"] = "no cpufreq governor: " + err.Error()
+	} else {
+		m.Governor = strings.TrimSpace(string(b))
+	}
+	if mode, ok := memory.HugePages(); ok || strings.HasPrefix(mode, "never") {
+		m.HugePages = mode
+	} else {
+		m.Unavailable["huge_pages"] = mode
 	}
 	if len(m.Unavailable) == 0 {
 		m.Unavailable = nil

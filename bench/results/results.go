@@ -129,6 +129,12 @@ type Machine struct {
 	L2Bytes      int      `json:"l2_bytes,omitempty"`
 	L3Bytes      int      `json:"l3_bytes,omitempty"`
 	MemoryBytes  uint64   `json:"memory_bytes,omitempty"`
+	// Kernel is the OS kernel's release, Governor the CPU frequency
+	// governor of cpu0 and HugePages the transparent-huge-page mode: the
+	// settings that move results between two runs of the same code.
+	Kernel    string `json:"kernel,omitempty"`
+	Governor  string `json:"governor,omitempty"`
+	HugePages string `json:"huge_pages,omitempty"`
 	// Unavailable lists what could not be read, with the reason.
 	Unavailable map[string]string `json:"unavailable,omitempty"`
 }

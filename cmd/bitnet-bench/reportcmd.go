@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	baselineinput "github.com/bitnet-go/bitnet-bench/baselines/input"
 	"github.com/bitnet-go/bitnet-bench/baselines/stats"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/report"
@@ -95,6 +96,14 @@ ECharts is inlined by default, so the page opens without a network;
 			return code
 		}
 		in.Comparison = cmp
+		// The baseline's samples and machine, drawn beside the current
+		// run's; compareFiles has already read them without error.
+		if base, err := baselineinput.ReadInput(*basePath); err == nil {
+			in.Baseline = base
+		}
+		if bf, err := results.ReadFile(*basePath); err == nil {
+			in.BaselineResults = bf
+		}
 	}
 	if err := report.WriteFile(*output, in); err != nil {
 		return fail(e, "report", exitIO, "writing %s: %v", *output, err)
