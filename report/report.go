@@ -38,8 +38,8 @@ type Input struct {
 	// results file when it is one, for the machine diff. Both optional.
 	Baseline        *input.Input
 	BaselineResults *results.File
-	Title      string // "" gives DefaultTitle
-	Theme      string // "light" (also for "") or "dark"
+	Title           string // "" gives DefaultTitle
+	Theme           string // "light" (also for "") or "dark"
 	// Assets is how the page gets ECharts: AssetsInline (also for "")
 	// embeds it, AssetsCDN loads it with one script tag.
 	Assets string
