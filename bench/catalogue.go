@@ -171,11 +171,11 @@ func Catalogue(cfg Config) ([]Case, error) {
 	}
 	var backends []kernels.Backend
 	for _, d := range cfg.Devices {
-		b, err := kernels.Lookup(d)
+		bs, err := kernels.LookupAll(d)
 		if err != nil {
 			return nil, err
 		}
-		backends = append(backends, b)
+		backends = append(backends, bs...)
 	}
 	var widths []int
 	for _, s := range cfg.Sizes {

@@ -135,8 +135,11 @@ func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 	}
 	k, err := r.prepare(c, tensors, &rc)
 	if err != nil {
-		if kernels.IsNotImplemented(err) {
+		switch {
+		case kernels.IsNotImplemented(err):
 			return fail(results.StatusNotImplemented, err)
+		case kernels.IsWrongResult(err):
+			return fail(results.StatusWrong, err)
 		}
 		return fail(results.StatusError, err)
 	}

@@ -143,14 +143,37 @@ type Tunable interface {
 	Parallel(op Op) bool
 }
 
-// NotImplementedError says that a backend has no kernel for an op.
+// NotImplementedError says that a backend has no kernel for an op (or, with
+// Why, not for this problem: a shape its block size does not divide).
 type NotImplementedError struct {
 	Op      Op
 	Backend string
+	Why     string
 }
 
 func (e *NotImplementedError) Error() string {
+	if e.Why != "" {
+		return fmt.Sprintf("%s: not implemented on %s: %s", e.Op, e.Backend, e.Why)
+	}
 	return fmt.Sprintf("%s: not implemented on %s", e.Op, e.Backend)
+}
+
+// WrongResultError says that a kernel ran but its output disagrees with the
+// pure-Go reference; such a kernel is reported wrong, never timed.
+type WrongResultError struct {
+	Op      Op
+	Backend string
+	Msg     string // where and by how much
+}
+
+func (e *WrongResultError) Error() string {
+	return fmt.Sprintf("%s on %s disagrees with the reference: %s", e.Op, e.Backend, e.Msg)
+}
+
+// IsWrongResult reports whether err is, or wraps, a WrongResultError.
+func IsWrongResult(err error) bool {
+	var wr *WrongResultError
+	return errors.As(err, &wr)
 }
 
 // IsNotImplemented reports whether err is, or wraps, a NotImplementedError.

@@ -281,7 +281,7 @@ func (b fakeBackend) Level() string      { return "test" }
 func (b fakeBackend) Available() error   { return nil }
 func (b fakeBackend) Implements(Op) bool { return false }
 func (b fakeBackend) Prepare(p *Problem) (Kernel, error) {
-	return nil, &NotImplementedError{p.Op, b.name}
+	return nil, &NotImplementedError{Op: p.Op, Backend: b.name}
 }
 
 var registryRuns int // a fresh name each run, so -count=N works

@@ -3,13 +3,44 @@ package kernels
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 )
 
 var (
 	registryMu sync.RWMutex
 	registry   = map[string]func() Backend{}
+	schemes    = map[string]func(arg string) ([]Backend, error){}
 )
+
+// RegisterScheme makes backends that are named scheme:argument (e.g.
+// ext:/path/libfoo.so) available: open turns the argument into one or more
+// backends, or says why it cannot. A bare "scheme" calls open with "".
+func RegisterScheme(scheme string, open func(arg string) ([]Backend, error)) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if _, dup := schemes[scheme]; dup {
+		panic("kernels: backend scheme registered twice: " + scheme)
+	}
+	schemes[scheme] = open
+}
+
+// LookupAll returns the backends a device name stands for: one for a
+// registered name, those its scheme opens for scheme:argument.
+func LookupAll(name string) ([]Backend, error) {
+	scheme, arg, _ := strings.Cut(name, ":")
+	registryMu.RLock()
+	open, ok := schemes[scheme]
+	registryMu.RUnlock()
+	if ok {
+		return open(arg)
+	}
+	b, err := Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	return []Backend{b}, nil
+}
 
 // Register makes a backend constructor available under name. Backends
 // register themselves from init; registering a name twice panics, as it is
@@ -34,13 +65,17 @@ func Lookup(name string) (Backend, error) {
 	return newBackend(), nil
 }
 
-// Backends lists registered backend names, sorted.
+// Backends lists registered backend names, and schemes as scheme:PATH,
+// sorted.
 func Backends() []string {
 	registryMu.RLock()
 	defer registryMu.RUnlock()
-	names := make([]string, 0, len(registry))
+	names := make([]string, 0, len(registry)+len(schemes))
 	for n := range registry {
 		names = append(names, n)
+	}
+	for s := range schemes {
+		names = append(names, s+":PATH")
 	}
 	sort.Strings(names)
 	return names

@@ -414,6 +414,8 @@ func caseRow(c *results.Case) CaseRow {
 		r.StatusLabel, r.StatusClass = "unavailable", "s-unavail"
 	case results.StatusError:
 		r.StatusLabel, r.StatusClass = "error", "s-error"
+	case results.StatusWrong:
+		r.StatusLabel, r.StatusClass = "wrong result", "s-error"
 	default:
 		r.StatusLabel, r.StatusClass = c.Status, "s-error"
 	}

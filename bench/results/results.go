@@ -170,6 +170,7 @@ const (
 	StatusNotImplemented = "not-implemented"
 	StatusUnavailable    = "unavailable"
 	StatusError          = "error"
+	StatusWrong          = "wrong" // ran, but disagreed with the reference: not timed
 )
 
 // Case is the measurement of one catalogue case.
@@ -290,7 +291,7 @@ func (f *File) Validate() error {
 			if c.Iterations <= 0 {
 				return fmt.Errorf("%s: iterations = %d: want > 0", where, c.Iterations)
 			}
-		case StatusNotImplemented, StatusUnavailable, StatusError:
+		case StatusNotImplemented, StatusUnavailable, StatusError, StatusWrong:
 			if len(c.SamplesNs) != 0 {
 				return fmt.Errorf("%s: status %s but has samples", where, c.Status)
 			}

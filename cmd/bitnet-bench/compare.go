@@ -20,6 +20,7 @@ import (
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
 	_ "github.com/bitnet-go/bitnet-bench/kernels/cuda"
+	_ "github.com/bitnet-go/bitnet-bench/kernels/ext"
 	_ "github.com/bitnet-go/bitnet-bench/kernels/metal"
 	_ "github.com/bitnet-go/bitnet-bench/kernels/mlx"
 	"github.com/bitnet-go/bitnet-bench/memory"
@@ -128,7 +129,7 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 	if *devices != "" {
 		cfg.Devices = nil
 		for _, d := range strings.Split(*devices, ",") {
-			if d = strings.TrimSpace(strings.ToLower(d)); d != "" {
+			if d = normalizeDevice(d); d != "" {
 				cfg.Devices = append(cfg.Devices, d)
 			}
 		}
@@ -239,7 +240,7 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 	}
 	failed := 0
 	for _, c := range f.Cases {
-		if c.Status == results.StatusError {
+		if c.Status == results.StatusError || c.Status == results.StatusWrong {
 			failed++
 			fmt.Fprintf(e.stderr, "bitnet-bench compare: %s failed: %s\n", c.Name, c.Error)
 		}
