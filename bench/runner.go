@@ -72,10 +72,10 @@ func describe(c *results.Case) string {
 		return c.Status + ": " + c.Error
 	}
 	spread := 100 * max(c.MedianNs-c.CILowNs, c.CIHighNs-c.MedianNs) / c.MedianNs
-	s := fmt.Sprintf("%s/op ±%.1f%%", formatNs(c.MedianNs), spread)
+	s := fmt.Sprintf("%s/op ±%.1f%%", FormatNs(c.MedianNs), spread)
 	if c.TokensPerS > 0 {
 		// A model workload reads like llama-bench: tokens per second first.
-		s = fmt.Sprintf("%s tokens/s ±%.1f%%  %s/op", fmtTokens(c.TokensPerS), spread, formatNs(c.MedianNs))
+		s = fmt.Sprintf("%s tokens/s ±%.1f%%  %s/op", fmtTokens(c.TokensPerS), spread, FormatNs(c.MedianNs))
 	}
 	if c.GMACps > 0 {
 		s += fmt.Sprintf("  %.2f GMAC/s", c.GMACps)
@@ -95,7 +95,8 @@ func fmtTokens(v float64) string {
 	return strconv.FormatFloat(v, 'g', 3, 64)
 }
 
-func formatNs(ns float64) string {
+// FormatNs writes a time in nanoseconds with 3 digits in ns, µs, ms or s.
+func FormatNs(ns float64) string {
 	switch {
 	case ns >= 1e9:
 		return fmt.Sprintf("%.3gs", ns/1e9)

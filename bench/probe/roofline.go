@@ -2,6 +2,7 @@ package probe
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/klauspost/cpuid/v2"
 
@@ -38,7 +39,14 @@ func Roofline(levels []cpu.Level, bufBytes int) ([]results.Limit, error) {
 	return out, nil
 }
 
-// ApplyRoofline sets each CPU case's fraction of its level's limits.
+// ExternalCPU reports whether c is a CPU kernel of another library
+// (kernels/ext), which runs at no level of ours.
+func ExternalCPU(c *results.Case) bool {
+	return strings.HasPrefix(c.Backend, "ext-") && c.Level == "cpu"
+}
+
+// ApplyRoofline sets each CPU case's fraction of its level's limits (an
+// external CPU kernel's: those of the fastest level measured).
 // Multi-threaded cases are set against the single-thread limits times
 // their thread count, the most they could reach if cores scale perfectly.
 func ApplyRoofline(f *results.File) {
@@ -49,7 +57,14 @@ func ApplyRoofline(f *results.File) {
 	for i := range f.Cases {
 		c := &f.Cases[i]
 		lim, ok := byLevel[c.Level]
-		if c.Backend != "cpu" || !ok || !c.OK() {
+		if ExternalCPU(c) && len(f.Roofline) > 0 {
+			// Another library's kernel has no level of ours: it is held
+			// to the machine's limits, those of the fastest level measured.
+			lim, ok = f.Roofline[len(f.Roofline)-1], true
+		} else if c.Backend != "cpu" {
+			continue
+		}
+		if !ok || !c.OK() {
 			continue
 		}
 		t := float64(max(c.Threads, 1))

@@ -235,6 +235,9 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 	if code := out.write(e, f, *quiet); code != exitOK {
 		return code
 	}
+	if !*quiet {
+		writeSideBySide(e.stdout, f.Cases)
+	}
 	if interrupted {
 		return fail(e, "compare", exitInterrupted, "interrupted: wrote the %d of %d cases that finished, marked incomplete", len(f.Cases), len(cases))
 	}
@@ -251,12 +254,16 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 	return exitOK
 }
 
-// cpuLevelsOf lists the CPU levels the cases ran at, in cpu.Levels order.
+// cpuLevelsOf lists the CPU levels the cases ran at, in cpu.Levels order,
+// and the best level when another library's CPU kernel ran.
 func cpuLevelsOf(cases []results.Case) []cpu.Level {
 	used := map[string]bool{}
 	for _, c := range cases {
 		if c.Backend == "cpu" && c.OK() {
 			used[c.Level] = true
+		}
+		if probe.ExternalCPU(&c) && c.OK() { // held to the machine's best level
+			used[string(cpu.Best())] = true
 		}
 	}
 	var out []cpu.Level
