@@ -93,11 +93,11 @@ func workloadCases(cfg Config) ([]Case, error) {
 	var backends []kernels.Backend
 	for _, d := range devices {
 		if d != "cpu" {
-			b, err := kernels.Lookup(d)
+			bs, err := kernels.LookupAll(d)
 			if err != nil {
 				return nil, err
 			}
-			backends = append(backends, b)
+			backends = append(backends, bs...)
 			continue
 		}
 		for _, be := range cpuModelBackends(cfg) {

@@ -65,17 +65,13 @@ func Lookup(name string) (Backend, error) {
 	return newBackend(), nil
 }
 
-// Backends lists registered backend names, and schemes as scheme:PATH,
-// sorted.
+// Backends lists registered backend names, sorted.
 func Backends() []string {
 	registryMu.RLock()
 	defer registryMu.RUnlock()
-	names := make([]string, 0, len(registry)+len(schemes))
+	names := make([]string, 0, len(registry))
 	for n := range registry {
 		names = append(names, n)
-	}
-	for s := range schemes {
-		names = append(names, s+":PATH")
 	}
 	sort.Strings(names)
 	return names

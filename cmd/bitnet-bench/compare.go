@@ -47,7 +47,7 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 		ops        = fs.String("operations", "", "comma-separated families ("+strings.Join(bench.FamilyNames, ",")+") or op names; default all")
 		sizes      = fs.String("sizes", "", "comma-separated NxK weight shapes; default the BitNet b1.58 2B4T shapes")
 		batch      = fs.String("batch", "", "comma-separated batch sizes (tokens); default 1,8")
-		devices    = fs.String("devices", "", "comma-separated backends ("+strings.Join(kernels.Backends(), ",")+"); default cpu")
+		devices    = fs.String("devices", "", "comma-separated backends ("+strings.Join(kernels.Backends(), ",")+"), or ext:/path/lib.so for another library's kernels (ext alone: those in $BITNET_EXT_LIBS); default cpu")
 		isa        = fs.String("isa", "", "CPU ISA levels to measure side by side: all, or a list (generic,avx2,avx512); default the fastest level with each op (BITNET_ISA overrides)")
 		threads    = fs.String("threads", "", "comma-separated thread counts for ops that split work over rows (BitLinear, unpack); default 1")
 		samples    = fs.Int("samples", 0, fmt.Sprintf("timed samples per case (at least %d); default 10", minSamples))

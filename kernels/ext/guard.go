@@ -125,22 +125,26 @@ func crashLine(text string) string {
 // runProbe is the child: load, prepare, run once, free, on random codes
 // and activations, saying each stage before it starts.
 func runProbe(js string) int {
-	say := func(format string, args ...any) {
-		fmt.Fprintf(os.Stderr, "bitnet-bench-ext-probe: "+format+"\n", args...)
+	if err := trial(js); err != nil {
+		fmt.Fprintf(os.Stderr, "bitnet-bench-ext-probe: error: %v\n", err)
+		return 3
 	}
+	fmt.Fprintln(os.Stderr, okMarker)
+	return 0
+}
+
+func trial(js string) error {
+	say := func(stage string) { fmt.Fprintf(os.Stderr, "bitnet-bench-ext-probe: calling %s\n", stage) }
 	var spec probeSpec
 	if err := json.Unmarshal([]byte(js), &spec); err != nil {
-		say("error: bad %s: %v", envProbe, err)
-		return 3
+		return fmt.Errorf("bad %s: %v", envProbe, err)
 	}
 	lib, err := Load(spec.Path)
 	if err != nil {
-		say("error: %v", err)
-		return 3
+		return err
 	}
 	if spec.Kernel < 0 || spec.Kernel >= len(lib.Kernels) {
-		say("error: no kernel %d", spec.Kernel)
-		return 3
+		return fmt.Errorf("no kernel %d", spec.Kernel)
 	}
 	b := newBackend(lib, lib.Kernels[spec.Kernel])
 	b.threads = spec.Threads
@@ -161,7 +165,7 @@ func runProbe(js string) int {
 	for i := range p.XScales {
 		p.XScales[i] = 1
 	}
-	say("calling prepare")
+	say("prepare")
 	var k kernels.Kernel
 	if b.k.Device == deviceCUDA {
 		k, err = b.prepareCUDA(p, codes, scales)
@@ -169,23 +173,15 @@ func runProbe(js string) int {
 		k, err = b.prepareCPU(p, codes, scales)
 	}
 	if err != nil {
-		say("error: %v", err)
-		return 3
+		return err
 	}
-	say("calling run")
+	say("run")
 	if err := k.Run(); err != nil {
-		say("error: %v", err)
-		return 3
+		return err
 	}
 	if err := k.Fetch(); err != nil {
-		say("error: %v", err)
-		return 3
+		return err
 	}
-	say("calling free")
-	if err := k.Close(); err != nil {
-		say("error: %v", err)
-		return 3
-	}
-	fmt.Fprintln(os.Stderr, okMarker)
-	return 0
+	say("free")
+	return k.Close()
 }
