@@ -277,7 +277,7 @@ func TestRegressionCheckValidatePool(t *testing.T) {
 		`file mode, baseline history of 5 runs +A/A +0.0% \(0/2\)`,
 		`--against +A/A +0.0% \(0/2\)`,
 		`--against +\+50% +100.0% \(2/2\)`,
-		`\+50%: in the pool \(wall\)`,
+		`\+50%: in the pool \(sec/op\)`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out) {
 			t.Errorf("output lacks %q:\n%s", want, out)

@@ -117,14 +117,14 @@ func runValidate(ctx context.Context, e *env, f regressFlags, opt stats.Options)
 		return fail(e, cmd, exitBadInput, "%v", err)
 	}
 	if f.jsonOut {
-		err = jsonEncode(e.stdout, map[string]any{"corpus": c, "achieved": achieved, "pool": poolSummary(poolDir), "cells": cells})
+		err = jsonEncode(e.stdout, map[string]any{"corpus": c, "achieved": achieved, "pool": poolSummary(poolDir, v.window), "cells": cells})
 		if err != nil {
 			return fail(e, cmd, exitFailure, "%v", err)
 		}
 	} else {
 		w := e.stdout
 		fmt.Fprintf(w, "validation on real benchmarks, separate processes; threshold %s, alpha %v\n", pctString(opt.Threshold), opt.Alpha)
-		fmt.Fprintf(w, "pool: %s\n\n", poolSummary(poolDir))
+		fmt.Fprintf(w, "pool: %s\n\n", poolSummary(poolDir, v.window))
 		if err := validate.WriteCorpus(w, c, achieved); err != nil {
 			return fail(e, cmd, exitFailure, "%v", err)
 		}
@@ -172,14 +172,14 @@ func countN(cells []*validate.Cell) int {
 func pctString(f float64) string { return strconv.FormatFloat(f*100, 'g', 4, 64) + "%" }
 
 // poolSummary says how many runs the pool holds, over what time and load.
-func poolSummary(dir string) string {
+func poolSummary(dir string, window int) string {
 	fh, err := os.Open(filepath.Join(dir, "runs.jsonl"))
 	if err != nil {
 		return "no runs (" + err.Error() + ")"
 	}
 	defer fh.Close()
 	var first, last time.Time
-	var loads []float64
+	var loads, il []float64
 	kinds := map[string]int{}
 	sc := bufio.NewScanner(fh)
 	for sc.Scan() {
@@ -188,6 +188,9 @@ func poolSummary(dir string) string {
 			continue
 		}
 		kinds[r.Kind]++
+		if r.Kind == "interleaved" {
+			il = append(il, r.Seconds)
+		}
 		if first.IsZero() || r.Start.Before(first) {
 			first = r.Start
 		}
@@ -202,6 +205,10 @@ func poolSummary(dir string) string {
 	if len(loads) > 0 {
 		slices.Sort(loads)
 		s += fmt.Sprintf(", 1-minute load average %.1f to %.1f (median %.1f)", loads[0], loads[len(loads)-1], loads[len(loads)/2])
+	}
+	if len(il) > 0 {
+		slices.Sort(il)
+		s += fmt.Sprintf("; an interleaved run took %.2gs (median), so an --against comparison of %d rounds takes about %.0fs per package", il[len(il)/2], window, 2*float64(window)*il[len(il)/2])
 	}
 	return s
 }
