@@ -94,7 +94,9 @@ type PoolOptions struct {
 	// Window is the rounds per side of an --against comparison (20).
 	Window int
 	// AllPairs forms every pair of runs (baseline earlier than current)
-	// rather than each run once: more comparisons, not independent ones.
+	// and every 5-run history window (sliding by one round), and slides
+	// --against windows by a quarter window, rather than using each run
+	// once: more comparisons, not independent ones.
 	AllPairs bool
 }
 
@@ -144,10 +146,11 @@ func EvaluatePool(c *corpus.Corpus, dir string, judge Judge, opt PoolOptions) ([
 	pkgs := corpus.Packages(c.Cases)
 	for _, v := range arms {
 		one := newCell(ModeFileOne, v, "baseline: run of round r, current: run of round r+1; each run once")
+		hist := newCell(ModeFileHistory, v, fmt.Sprintf("baseline: %d runs of rounds r..r+%d, current: a run of round r+%d; r steps by %d", HistoryRuns, HistoryRuns-1, HistoryRuns, HistoryRuns+1))
 		if opt.AllPairs {
 			one.Pairs = "every baseline run with every current run of a later round (pairs share runs)"
+			hist.Pairs = fmt.Sprintf("baseline: %d runs of rounds r..r+%d, current: a run of round r+%d, for every r (windows overlap)", HistoryRuns, HistoryRuns-1, HistoryRuns)
 		}
-		hist := newCell(ModeFileHistory, v, fmt.Sprintf("baseline: %d runs of rounds r..r+%d, current: a run of round r+%d; r steps by %d", HistoryRuns, HistoryRuns-1, HistoryRuns, HistoryRuns+1))
 		for _, p := range pkgs {
 			base, err := corpus.Runs(dir, "file", "A", p)
 			if err != nil {
@@ -175,7 +178,7 @@ func EvaluatePool(c *corpus.Corpus, dir string, judge Judge, opt PoolOptions) ([
 						return nil, err
 					}
 				}
-				if i%(HistoryRuns+1) == 0 && i+HistoryRuns <= len(base) {
+				if (opt.AllPairs || i%(HistoryRuns+1) == 0) && i+HistoryRuns <= len(base) {
 					h := base[i : i+HistoryRuns]
 					if cp, ok := byRound[h[len(h)-1].Round+1]; ok {
 						var paths []string
@@ -190,6 +193,9 @@ func EvaluatePool(c *corpus.Corpus, dir string, judge Judge, opt PoolOptions) ([
 			}
 		}
 		ag := newCell(ModeAgainst, v, fmt.Sprintf("disjoint windows of %d interleaved rounds, one process per side per round", opt.Window))
+		if opt.AllPairs {
+			ag.Pairs = fmt.Sprintf("windows of %d interleaved rounds sliding by %d (windows overlap)", opt.Window, max(1, opt.Window/4))
+		}
 		for _, p := range pkgs {
 			base, err := corpus.Runs(dir, "interleaved", "A", p)
 			if err != nil {
@@ -205,16 +211,17 @@ func EvaluatePool(c *corpus.Corpus, dir string, judge Judge, opt PoolOptions) ([
 			}
 			var bw, cw []string
 			for _, b := range base {
-				cp, ok := byRound[b.Round]
-				if !ok {
-					continue
+				if cp, ok := byRound[b.Round]; ok {
+					bw, cw = append(bw, b.Path), append(cw, cp)
 				}
-				bw, cw = append(bw, b.Path), append(cw, cp)
-				if len(bw) == opt.Window {
-					if err := judgeInto(judge, ag, bw, cw, true, record, p); err != nil {
-						return nil, err
-					}
-					bw, cw = nil, nil
+			}
+			step := opt.Window
+			if opt.AllPairs {
+				step = max(1, opt.Window/4)
+			}
+			for i := 0; i+opt.Window <= len(bw); i += step {
+				if err := judgeInto(judge, ag, bw[i:i+opt.Window], cw[i:i+opt.Window], true, record, p); err != nil {
+					return nil, err
 				}
 			}
 		}
