@@ -92,12 +92,69 @@ func Achieved(c *corpus.Corpus, dir string) (map[string]map[string]float64, erro
 	return out, nil
 }
 
-// WriteCorpus prints the corpus: per case its CPU time per op, and per
+// CaseNoise is how noisy one case was in the pool: Interleaved is the
+// robust relative spread (1.4826·MAD/median) of the unchanged build's
+// interleaved runs, one sample each (what an --against comparison faces
+// per sample); BetweenRun the standard deviation of the log of its file
+// runs' medians (what a comparison of two files faces); WithinRun the
+// median over file runs of their samples' spread (what a calibration from
+// one run's samples would see).
+type CaseNoise struct {
+	Interleaved float64 `json:"interleaved"`
+	BetweenRun  float64 `json:"between_run"`
+	WithinRun   float64 `json:"within_run"`
+}
+
+// Noise measures each case's CaseNoise from the unchanged build's runs.
+func Noise(c *corpus.Corpus, dir string) (map[string]CaseNoise, error) {
+	out := map[string]CaseNoise{}
+	for _, cs := range c.Cases {
+		var n CaseNoise
+		runs, err := corpus.Runs(dir, "interleaved", "A", cs.Package)
+		if err != nil {
+			return nil, err
+		}
+		var one []float64
+		for _, r := range runs {
+			_, _, s, err := RunSamples(r.Path)
+			if err != nil {
+				return nil, err
+			}
+			one = append(one, s[cs.Name()][GatingUnit]...)
+		}
+		if len(one) > 2 {
+			n.Interleaved = relSpread(one)
+		}
+		var files []map[string]map[string][]float64
+		for _, label := range []string{"A", "A2"} {
+			runs, err := corpus.Runs(dir, "file", label, cs.Package)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range runs {
+				_, _, s, err := RunSamples(r.Path)
+				if err != nil {
+					return nil, err
+				}
+				files = append(files, s)
+			}
+		}
+		cal := CalibrateRuns([]string{cs.Name()}, map[string][]string{cs.Name(): {GatingUnit}}, files)
+		if r := cal.Rows[0]; r.Note == "" {
+			n.BetweenRun, n.WithinRun = r.BetweenRun, r.WithinRun
+		}
+		out[cs.Name()] = n
+	}
+	return out, nil
+}
+
+// WriteCorpus prints the corpus: per case its CPU time per op, its noise
+// in the pool, and per
 // slowdown the spin's size as measured from CPU time at build and as the
 // pool's timings show it (achieved, nil to leave out).
-func WriteCorpus(w io.Writer, c *corpus.Corpus, achieved map[string]map[string]float64) error {
+func WriteCorpus(w io.Writer, c *corpus.Corpus, achieved map[string]map[string]float64, noise map[string]CaseNoise) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprint(tw, "case\tpackage\tCPU time/op")
+	fmt.Fprint(tw, "case\tpackage\tCPU time/op\tspread/sample interleaved\tbetween-run sd\twithin-run spread")
 	for _, v := range c.Variants {
 		if v.Slowdown > 0 {
 			fmt.Fprintf(tw, "\t%s: CPU-time check\t%s: in the pool (sec/op)", v.Name, v.Name)
@@ -106,7 +163,8 @@ func WriteCorpus(w io.Writer, c *corpus.Corpus, achieved map[string]map[string]f
 	fmt.Fprintln(tw, "\t")
 	for _, cs := range c.Cases {
 		key := cs.Key()
-		fmt.Fprintf(tw, "%s\t%s\t%s", cs.Name(), cs.Package, nsString(c.NsPerOp[key]))
+		nz := noise[cs.Name()]
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s", cs.Name(), cs.Package, nsString(c.NsPerOp[key]), pct(nz.Interleaved), pct(nz.BetweenRun), pct(nz.WithinRun))
 		for _, v := range c.Variants {
 			if v.Slowdown == 0 {
 				continue

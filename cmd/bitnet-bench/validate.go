@@ -116,8 +116,12 @@ func runValidate(ctx context.Context, e *env, f regressFlags, opt stats.Options)
 	if err != nil {
 		return fail(e, cmd, exitBadInput, "%v", err)
 	}
+	noise, err := validate.Noise(c, poolDir)
+	if err != nil {
+		return fail(e, cmd, exitBadInput, "%v", err)
+	}
 	if f.jsonOut {
-		err = jsonEncode(e.stdout, map[string]any{"corpus": c, "achieved": achieved, "pool": poolSummary(poolDir, v.window), "cells": cells})
+		err = jsonEncode(e.stdout, map[string]any{"corpus": c, "achieved": achieved, "noise": noise, "pool": poolSummary(poolDir, v.window), "cells": cells})
 		if err != nil {
 			return fail(e, cmd, exitFailure, "%v", err)
 		}
@@ -125,7 +129,7 @@ func runValidate(ctx context.Context, e *env, f regressFlags, opt stats.Options)
 		w := e.stdout
 		fmt.Fprintf(w, "validation on real benchmarks, separate processes; threshold %s, alpha %v\n", pctString(opt.Threshold), opt.Alpha)
 		fmt.Fprintf(w, "pool: %s\n\n", poolSummary(poolDir, v.window))
-		if err := validate.WriteCorpus(w, c, achieved); err != nil {
+		if err := validate.WriteCorpus(w, c, achieved, noise); err != nil {
 			return fail(e, cmd, exitFailure, "%v", err)
 		}
 		fmt.Fprintln(w)
