@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
 	_ "github.com/bitnet-go/bitnet-bench/kernels/cuda"
+	"github.com/bitnet-go/bitnet-bench/kernels/ext"
 	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
 	_ "github.com/bitnet-go/bitnet-bench/kernels/metal"
 	_ "github.com/bitnet-go/bitnet-bench/kernels/mlx"
@@ -26,7 +28,8 @@ import (
 // benchmark per op, so `go test -bench 'BitLinear/2560x6912'` selects the
 // same cases as `bitnet-bench compare --operations bitlinear --sizes 2560x6912`.
 // Every ISA level the machine has runs side by side, and ops that split
-// their work also run on all cores; -short runs the quick catalogue.
+// their work also run on all cores; -short runs the quick catalogue. With
+// BITNET_EXT_LIBS set, the BitLinear kernels of those libraries run too.
 //
 // CPU cases report pct-of-peak (GMAC/s over the level's measured int8
 // peak) and pct-of-read-bw (GB/s over its measured single-thread read
@@ -88,6 +91,9 @@ func benchOp(b *testing.B, op kernels.Op) {
 	}
 	cfg.Ops = []kernels.Op{op}
 	cfg.Levels = []string{"all"}
+	if os.Getenv(ext.EnvLibs) != "" { // other libraries' kernels beside ours
+		cfg.Devices = append(cfg.Devices, "ext")
+	}
 	if n := runtime.NumCPU(); n > 1 {
 		cfg.Threads = []int{1, n}
 	}

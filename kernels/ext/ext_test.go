@@ -198,7 +198,9 @@ func TestBadLibraries(t *testing.T) {
 
 // TestThroughTheRunner: the catalogue names external cases like ours and
 // the runner times the correct kernel, reports the wrong one "wrong" with
-// no samples, and a crashing one as an error.
+// no samples, and a crashing one as an error. The correct and the wrong
+// library are loaded into one process and each calls its own example_row,
+// which only holds if libraries are opened RTLD_LOCAL.
 func TestThroughTheRunner(t *testing.T) {
 	cfg := bench.QuickConfig()
 	cfg.Ops = []kernels.Op{kernels.OpBitLinear}
@@ -248,5 +250,16 @@ func TestThroughTheRunner(t *testing.T) {
 	f := results.File{Schema: results.Schema, Cases: []results.Case{rc, run("BitLinear/64x256/b1/i2/ext-wrong")}}
 	if err := f.Validate(); err != nil {
 		t.Errorf("results with an ext case: %v", err)
+	}
+}
+
+// TestCUDAKernelWithoutGPU: a library's CUDA kernel where there is no CUDA
+// device is unavailable, says why, and Prepare returns that reason. (The
+// CUDA path itself needs a GPU and a CUDA plugin; neither is in CI.)
+func TestCUDAKernelWithoutGPU(t *testing.T) {
+	b := open(t, "CUDA_KERNEL")[0]
+	err := kerneltest.UnavailablePrepare(t, b)
+	if !strings.Contains(err.Error(), "ext-example is a CUDA kernel") {
+		t.Errorf("Available: %v", err)
 	}
 }

@@ -12,7 +12,10 @@ import (
 
 // load dlopens path and binds the ABI's entry points into c.
 func load(path string, c *calls) error {
-	h, _, err := dl.OpenFirst([]string{path})
+	// RTLD_LOCAL: a library and its dependencies bind their own symbols, so
+	// two libraries that both export ggml_* (ggml and bitnet.cpp's fork of
+	// it) do not call into each other.
+	h, err := purego.Dlopen(path, purego.RTLD_NOW|purego.RTLD_LOCAL)
 	if err != nil {
 		return fmt.Errorf("dlopen: %v", err)
 	}

@@ -26,7 +26,11 @@
 #endif
 
 static const bb_kernel_info kernels[] = {
+#ifdef CUDA_KERNEL /* claims device pointers: only its unavailability without a GPU is tested */
+	{"", "int8 codes, one byte per weight", BB_OP_BITLINEAR, BB_ACT_I8, BB_DEVICE_CUDA, 0, 1, 1},
+#else
 	{"", "int8 codes, one byte per weight", BB_OP_BITLINEAR, BB_ACT_I8, BB_DEVICE_CPU, BB_FLAG_TIMES_SELF, 1, 1},
+#endif
 	{"f32", "int8 codes, one byte per weight; quantizes f32 activations per token", BB_OP_BITLINEAR, BB_ACT_F32,
 	 BB_DEVICE_CPU, 0, 1, 1},
 };
@@ -84,6 +88,18 @@ int32_t bitnet_bench_prepare(const bb_problem *p, void **out, char *err, size_t 
 	return 0;
 }
 
+/* example_row is exported and called through the PLT, in the correct and
+ * the wrong build alike: were the libraries loaded into one global symbol
+ * scope, the second would call the first's (the test of RTLD_LOCAL). */
+const int8_t *example_row(const int8_t *codes, int64_t rows, int64_t k, int64_t n) {
+#ifdef WRONG
+	return codes + ((n + 1) % rows) * k;
+#else
+	(void)rows;
+	return codes + n * k;
+#endif
+}
+
 /* quantize is bitnet-bench's per-token absmax: s = 127/max|x|, q = round(x*s). */
 static void quantize(const float *x, int64_t k, int8_t *q, float *s) {
 	float m = 1e-5f;
@@ -114,11 +130,7 @@ int32_t bitnet_bench_run(void *hp, int64_t m, const void *x, const float *x_scal
 	}
 	for (int64_t t = 0; t < m; t++) {
 		for (int64_t n = 0; n < h->n; n++) {
-#ifdef WRONG
-			const int8_t *w = h->codes + ((n + 1) % h->n) * h->k;
-#else
-			const int8_t *w = h->codes + n * h->k;
-#endif
+			const int8_t *w = example_row(h->codes, h->n, h->k, n);
 			int32_t acc = 0;
 			for (int64_t k = 0; k < h->k; k++)
 				acc += (int32_t)w[k] * xq[t * h->k + k];
