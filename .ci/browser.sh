@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Browser test of the HTML report: makes sure Debian's chromium is installed,
-# then runs report/browser_test.go, which renders reports (one file, 2,000
-# cases, a trend page, --assets cdn offline), loads each in headless chromium
-# with the network blocked and checks that the page script finished with no
-# JavaScript error and every chart drawn and not blank.
+# then runs report/browser_test.go, which renders every page kind (a single
+# run, a run against a baseline in light and dark, 2,000 cases, a trend page,
+# a model workload, an energy-analysis page, --assets cdn offline), loads
+# each in headless chromium with the network blocked and checks that the
+# page script finished with no JavaScript error, every chart drawn and not
+# blank, and, as a reader would: every chart shows a tooltip, every table
+# sorts by a header click, every legend swatch has its series' colour.
 #
 # The Go test skips where chromium is absent; here chromium must be present,
 # so a skipped test fails this script.
@@ -57,8 +60,8 @@ if grep -q -- '--- SKIP' "$log"; then
   exit 1
 fi
 passed=$(grep -c -- '^--- PASS: TestBrowser' "$log" || true)
-if [ "$passed" -lt 4 ]; then
-  echo "only $passed browser tests passed, want 4" >&2
+if [ "$passed" -lt 6 ]; then
+  echo "only $passed browser tests passed, want 6" >&2
   exit 1
 fi
 echo "browser tests passed: $passed"

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bitnet-go/bitnet-bench/baselines/input"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/templates"
 )
@@ -102,6 +103,13 @@ type marker struct {
 	Ready            bool
 	Expected, Drawn  int
 	Collapsed        int // charts in closed sections, drawn when opened
+	// What the self-check did as a reader would: the tables it sorted and
+	// any that came out of order, the charts whose tooltip did not show,
+	// the legend entries whose colour is not their series'.
+	SortChecked    int
+	SortErrors     []string
+	TipMissing     []string
+	LegendMismatch []string
 	Errors, Blank    []string
 	EChartsVersion   string
 	ReadyMs          int // page time when the script finished
@@ -145,6 +153,13 @@ func readMarker(t *testing.T, dom string) marker {
 				fmt.Sscan(v, &m.Drawn)
 			case "data-charts-collapsed":
 				fmt.Sscan(v, &m.Collapsed)
+			case "data-sort-checked":
+				fmt.Sscan(v, &m.SortChecked)
+			case "data-sort-errors", "data-tip-missing", "data-legend-mismatch":
+				dst := map[string]*[]string{"data-sort-errors": &m.SortErrors, "data-tip-missing": &m.TipMissing, "data-legend-mismatch": &m.LegendMismatch}[a[1]]
+				if err := json.Unmarshal([]byte(v), dst); err != nil {
+					t.Fatalf("%s %q: %v", a[1], v, err)
+				}
 			case "data-js-errors":
 				if err := json.Unmarshal([]byte(v), &m.Errors); err != nil {
 					t.Fatalf("data-js-errors %q: %v", v, err)
@@ -256,13 +271,56 @@ func checkDrawn(t *testing.T, m marker, want int) {
 	}
 }
 
+// checkReader checks what the self-check did as a reader would: every
+// chart shows a tooltip, every table sorts by a header click, every legend
+// swatch has its series' colour.
+func checkReader(t *testing.T, m marker, tables int) {
+	t.Helper()
+	if m.SortChecked < tables {
+		t.Errorf("%d tables sorted, want at least %d", m.SortChecked, tables)
+	}
+	for _, e := range m.SortErrors {
+		t.Errorf("sort: %s", e)
+	}
+	if len(m.TipMissing) > 0 {
+		t.Errorf("no tooltip on charts %v", m.TipMissing)
+	}
+	for _, e := range m.LegendMismatch {
+		t.Errorf("legend colour: %s", e)
+	}
+}
+
 func TestBrowserReport(t *testing.T) {
 	bin := chromium(t)
-	for _, theme := range []string{"light", "dark"} {
-		t.Run(theme, func(t *testing.T) {
-			path, p := reportPage(t, Input{Results: richFile(), Comparison: syntheticComparison(), Theme: theme})
+	for _, tc := range []struct {
+		name, theme string
+		baseline    bool
+	}{{"single-run", "light", false}, {"baseline-light", "light", true}, {"baseline-dark", "dark", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := Input{Results: richFile(), Theme: tc.theme}
+			if tc.baseline {
+				in.Comparison = syntheticComparison()
+				base := richFile()
+				base.Machine.Kernel = "6.1.0"
+				data, err := base.Encode()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if in.Baseline, err = input.ParseInput(data, "base.json"); err != nil {
+					t.Fatal(err)
+				}
+				in.BaselineResults = base
+			}
+			path, p := reportPage(t, in)
 			m := readMarker(t, browse(t, bin, "file://"+path+"#selfcheck", 5000, "--dump-dom"))
 			checkDrawn(t, m, p.ChartCount)
+			checkReader(t, m, 2)
+			if !tc.baseline {
+				if p.ChartCount < 10 || m.ComparisonRows != -1 {
+					t.Errorf("%d charts, comparison table %d", p.ChartCount, m.ComparisonRows)
+				}
+				return
+			}
 			if p.ChartCount < 15 {
 				t.Errorf("only %d charts on the page", p.ChartCount)
 			}
@@ -275,7 +333,7 @@ func TestBrowserReport(t *testing.T) {
 			if len(m.Rects) != p.ChartCount {
 				t.Fatalf("%d chart positions for %d charts", len(m.Rects), p.ChartCount)
 			}
-			if theme == "light" {
+			if tc.theme == "light" {
 				checkScreenshot(t, bin, path, m.Rects)
 			}
 		})
@@ -367,6 +425,32 @@ func TestBrowserHistory(t *testing.T) {
 	path := writePage(t, "trend.html", hp.Render)
 	m := readMarker(t, browse(t, bin, "file://"+path+"#selfcheck", 5000, "--dump-dom"))
 	checkDrawn(t, m, hp.ChartCount)
+	checkReader(t, m, 1)
+}
+
+// A model run reads in tokens per second: its charts draw, the tokens
+// table sorts.
+func TestBrowserModelWorkload(t *testing.T) {
+	bin := chromium(t)
+	path, p := reportPage(t, Input{Results: workloadFile()})
+	m := readMarker(t, browse(t, bin, "file://"+path+"#selfcheck", 5000, "--dump-dom"))
+	checkDrawn(t, m, p.ChartCount)
+	checkReader(t, m, 2)
+	if !strings.Contains(m.DOM, "tg @ ctx128") {
+		t.Error("no tokens table on the page")
+	}
+}
+
+func TestBrowserEnergy(t *testing.T) {
+	bin := chromium(t)
+	ep, err := BuildEnergy(EnergyInput{File: energyFile(), Theme: "dark"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := writePage(t, "energy.html", ep.Render)
+	m := readMarker(t, browse(t, bin, "file://"+path+"#selfcheck", 5000, "--dump-dom"))
+	checkDrawn(t, m, ep.ChartCount)
+	checkReader(t, m, 1)
 }
 
 // With --assets cdn and no network the page still loads: every chart's

@@ -70,8 +70,9 @@
       // A saved PNG has no card behind it: paint the card colour in.
       save.backgroundColor = dark ? cssVar("--surface") : "#ffffff";
     }
+    o.tooltip = o.tooltip || {};
+    o.tooltip.className = "chart-tip"; // found by the self-check
     if (spec.tips || spec.stips) {
-      o.tooltip = o.tooltip || {};
       o.tooltip.confine = true;
       o.tooltip.formatter = function (p) {
         var t = null;
@@ -312,6 +313,122 @@
     }
   }
 
+  // --- self-check of what a reader does: hover, sort, read the legend ---
+
+  // legendCheck finds legend entries whose series do not all share one
+  // colour (the swatch is the first series' colour), and line series whose
+  // line is not the colour of their points.
+  function legendCheck() {
+    var bad = [];
+    each(specs, function (spec) {
+      var chart = charts[spec.id];
+      if (!chart || !chart.getModel) {
+        return;
+      }
+      var model = chart.getModel();
+      var byName = {};
+      model.eachSeries(function (s) {
+        var data = s.getData();
+        var st = data.getVisual("style") || {};
+        var colour = st[data.getVisual("drawType")] || st.fill || st.stroke; // what the legend swatch shows
+        var line = s.get(["lineStyle", "color"]);
+        var item = s.get(["itemStyle", "color"]);
+        if (s.type === "series.line" && line && item && line !== item) {
+          bad.push(spec.id + ": " + s.name + " line " + line + ", points " + item);
+        }
+        if (typeof colour !== "string") {
+          return; // gradients and callbacks: nothing to compare
+        }
+        if (byName[s.name] && byName[s.name] !== colour) {
+          bad.push(spec.id + ": legend " + s.name + " is " + byName[s.name] + ", a series of it " + colour);
+        }
+        byName[s.name] = byName[s.name] || colour;
+      });
+    });
+    return bad;
+  }
+
+  // sortCheck clicks the first header of every table and checks the rows
+  // come out in order of that column.
+  function sortCheck() {
+    var errs = [];
+    var n = 0;
+    each(document.querySelectorAll("table.data"), function (t) {
+      var th = t.tHead && t.tHead.rows[0] && t.tHead.rows[0].cells[0];
+      if (!th || t.tBodies[0].rows.length < 2) {
+        return;
+      }
+      th.click();
+      var keys = [];
+      each(t.tBodies[0].rows, function (tr) {
+        var td = tr.cells[0];
+        keys.push(td && td.firstChild ? textKey(td.firstChild.textContent) : null);
+      });
+      var dir = th.getAttribute("aria-sort") === "descending" ? -1 : 1;
+      if (th.getAttribute("aria-sort") === "none") {
+        errs.push((t.id || t.className) + ": header not marked sorted");
+      }
+      for (var i = 1; i < keys.length; i++) {
+        // Missing values sort last either way.
+        var c = keys[i - 1] === null || keys[i] === null ? compareKeys(keys[i - 1], keys[i]) : dir * compareKeys(keys[i - 1], keys[i]);
+        if (c > 0) {
+          errs.push((t.id || t.className) + ": row " + (i + 1) + " (" + keys[i] + ") after " + keys[i - 1]);
+          break;
+        }
+      }
+      n++;
+    });
+    body.setAttribute("data-sort-checked", String(n));
+    return errs;
+  }
+
+  // tipCheck asks every chart for the tooltip of one of its first points
+  // and then looks for it, with text, in the chart.
+  function tipCheck(done) {
+    var asked = [];
+    each(specs, function (spec) {
+      var chart = charts[spec.id];
+      if (!chart) {
+        return;
+      }
+      var n = (chart.getOption().series || []).length;
+      for (var si = 0; si < Math.min(n, 3); si++) {
+        for (var di = 0; di < 3; di++) {
+          chart.dispatchAction({ type: "showTip", seriesIndex: si, dataIndex: di });
+          var tip = document.getElementById(spec.id).querySelector(".chart-tip");
+          if (tip && tip.textContent && tip.style.display !== "none") {
+            chart.dispatchAction({ type: "hideTip" });
+            return;
+          }
+        }
+      }
+      asked.push(spec.id);
+    });
+    setTimeout(function () {
+      var missing = [];
+      each(asked, function (id) {
+        var tip = document.getElementById(id).querySelector(".chart-tip");
+        if (!tip || !tip.textContent) {
+          missing.push(id);
+        }
+      });
+      done(missing);
+    }, 100);
+  }
+
+  function interactionCheck(done) {
+    try {
+      body.setAttribute("data-legend-mismatch", JSON.stringify(legendCheck()));
+      body.setAttribute("data-sort-errors", JSON.stringify(sortCheck()));
+    } catch (e) {
+      errors.push("self-check: " + e.message);
+    }
+    tipCheck(function (missing) {
+      body.setAttribute("data-tip-missing", JSON.stringify(missing));
+      done();
+    });
+  }
+
   function finish() {
     if (finished) {
       return;
@@ -319,17 +436,22 @@
     finished = true;
     // ECharts paints on the next frame; look after it has.
     setTimeout(function () {
+      function ready() {
+        mark();
+        body.setAttribute("data-report-ready", "1");
+        // Errors after this point still reach the marker.
+        window.addEventListener("error", function () { setTimeout(mark, 0); });
+      }
       if (selfcheck && typeof echarts !== "undefined") {
         try {
           blankCheck();
         } catch (e) {
           errors.push("blank check: " + e.message);
         }
+        interactionCheck(ready);
+        return;
       }
-      mark();
-      body.setAttribute("data-report-ready", "1");
-      // Errors after this point still reach the marker.
-      window.addEventListener("error", function () { setTimeout(mark, 0); });
+      ready();
     }, selfcheck ? 250 : 0);
   }
 
