@@ -100,16 +100,16 @@ func tail(s string, n int) string {
 
 // marker is what the page script wrote on <body>.
 type marker struct {
-	Ready            bool
-	Expected, Drawn  int
-	Collapsed        int // charts in closed sections, drawn when opened
+	Ready           bool
+	Expected, Drawn int
+	Collapsed       int // charts in closed sections, drawn when opened
 	// What the self-check did as a reader would: the tables it sorted and
 	// any that came out of order, the charts whose tooltip did not show,
 	// the legend entries whose colour is not their series'.
-	SortChecked    int
-	SortErrors     []string
-	TipMissing     []string
-	LegendMismatch []string
+	SortChecked      int
+	SortErrors       []string
+	TipMissing       []string
+	LegendMismatch   []string
 	Errors, Blank    []string
 	EChartsVersion   string
 	ReadyMs          int // page time when the script finished

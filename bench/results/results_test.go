@@ -2,6 +2,7 @@ package results
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -250,4 +251,36 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("round trip changed the file")
 		}
 	})
+}
+
+// compare --format md|csv|json prints one row per case.
+func TestWriteTable(t *testing.T) {
+	f := sampleFile()
+	f.Cases[0].MedianNs, f.Cases[0].CILowNs, f.Cases[0].CIHighNs = 105, 100, 110
+	f.Cases[0].GMACps, f.Cases[0].GBps = 64/105.0, 1000/105.0
+	f.Cases[0].Backend, f.Cases[0].Level = "cpu", "generic"
+	var md, csvOut, js bytes.Buffer
+	for _, w := range []struct {
+		buf    *bytes.Buffer
+		format string
+	}{{&md, FormatMarkdown}, {&csvOut, FormatCSV}, {&js, FormatJSON}} {
+		if err := f.WriteTable(w.buf, w.format); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(md.String()), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[2], "| BitLinear/8x8/b1/i2/generic | cpu/generic | 1 | ok | 0.105 | 4.8 | 0.61 | 9.52 |") ||
+		!strings.Contains(lines[3], "not-implemented: GELU: not implemented on cuda") {
+		t.Errorf("markdown:\n%s", md.String())
+	}
+	if got := strings.Count(csvOut.String(), "\n"); got != 3 || !strings.Contains(csvOut.String(), "BitLinear/8x8/b1/i2/generic,cpu/generic,1,ok,0.105,4.8,0.61,9.52,,3") {
+		t.Errorf("csv:\n%s", csvOut.String())
+	}
+	var rows []TableRow
+	if err := json.Unmarshal(js.Bytes(), &rows); err != nil || len(rows) != 2 || rows[0].MedianNs != 105 {
+		t.Errorf("json rows %+v, %v", rows, err)
+	}
+	if _, err := ParseFormat("xml"); err == nil {
+		t.Error("ParseFormat(xml) accepted")
+	}
 }

@@ -124,13 +124,13 @@ Run "bitnet-bench baseline save --help" for each subcommand's flags.`
 func parseWithFiles(e *env, fs *flag.FlagSet, args []string) (files []string, code int, stop bool) {
 	rest := args
 	for {
-		if err := fs.Parse(rest); err != nil {
+		if err := quietParse(fs, rest); err != nil {
 			if err == flag.ErrHelp {
 				fs.SetOutput(e.stdout)
 				fs.Usage()
 				return nil, exitOK, true
 			}
-			return nil, exitBadInput, true
+			return nil, flagError(e, fs, err), true
 		}
 		rest = fs.Args()
 		if len(rest) == 0 {

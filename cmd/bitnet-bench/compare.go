@@ -49,7 +49,7 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 		batch      = fs.String("batch", "", "comma-separated batch sizes (tokens); default 1,8")
 		devices    = fs.String("devices", "", "comma-separated backends ("+strings.Join(kernels.Backends(), ",")+"), or ext:/path/lib.so for another library's kernels (ext alone: those in $BITNET_EXT_LIBS); default cpu")
 		isa        = fs.String("isa", "", "CPU ISA levels to measure side by side: all, or a list (generic,avx2,avx512); default the fastest level with each op (BITNET_ISA overrides)")
-		threads    = fs.String("threads", "", "comma-separated thread counts for ops that split work over rows (BitLinear, unpack); default 1")
+		threads    = fs.String("threads", "", "comma-separated thread counts for what splits its work over output rows: BitLinear, Unpack2Bit, MatMul at SIMD levels, and the Decode and Prefill workloads; the rest runs once, on one thread; default 1")
 		samples    = fs.Int("samples", 0, fmt.Sprintf("timed samples per case (at least %d); default 10", minSamples))
 		warmup     = fs.Duration("warmup", 0, "warm-up time per case; default 200ms (50ms with --quick)")
 		sampleTime = fs.Duration("sample-time", 0, "target duration of one sample; default 100ms (20ms with --quick)")
@@ -59,6 +59,7 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 		quick      = fs.Bool("quick", false, "short run: 3 shapes, short samples (under 2 minutes on 2 cores)")
 		output     = fs.String("output", "", "output directory, or the path of results.json (required)")
 		quiet      = fs.Bool("quiet", false, "print nothing but errors")
+		format     = fs.String("format", "text", "also print a table of every case on stdout when done: md (Markdown), csv or json; text prints none")
 		roofline   = fs.Bool("roofline", true, "measure this machine's read bandwidth and int8 peak per CPU level, and give every case its % of them")
 		configPath = fs.String("config", "", "JSON configuration file (tensor_sizes, batch_sizes, operations, devices, ...); flags override it")
 		energy     = fs.Bool("energy", true, "sample energy, power, temperature and clocks (RAPL, NVML, hwmon) beside every case")
@@ -166,6 +167,10 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 	}
 	// The output is checked, and its staging directory made, before
 	// anything runs: a run is never measured only to be lost.
+	tableFormat, err := results.ParseFormat(*format)
+	if err != nil {
+		return fail(e, "compare", exitBadInput, "--format: %v", err)
+	}
 	out, code := prepareOutput(e, *output, *quiet)
 	if out == nil {
 		return code
@@ -191,10 +196,16 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 		sampler = probe.StartSampler(srcs, *interval)
 		runner.Sampler = sampler
 		if !*quiet {
+			// One short line; the reasons are in results.json's probes and
+			// in bitnet-bench info.
+			var missing []string
 			for _, s := range st {
 				if !s.Available {
-					fmt.Fprintf(e.stderr, "telemetry: %s unavailable: %s\n", s.Name, s.Reason)
+					missing = append(missing, s.Name+" ("+s.Kind+")")
 				}
+			}
+			if len(missing) > 0 {
+				fmt.Fprintf(e.stderr, "telemetry: not available here: %s (why: bitnet-bench info, or results.json \"probes\")\n", strings.Join(missing, ", "))
 			}
 		}
 	}
@@ -235,7 +246,12 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 	if code := out.write(e, f, *quiet); code != exitOK {
 		return code
 	}
-	if !*quiet {
+	if tableFormat != results.FormatText {
+		// A table asked for is all stdout carries, so a script can read it.
+		if err := f.WriteTable(e.stdout, tableFormat); err != nil {
+			return fail(e, "compare", exitIO, "writing the %s table: %v", tableFormat, err)
+		}
+	} else if !*quiet {
 		writeSideBySide(e.stdout, f.Cases)
 	}
 	if interrupted {

@@ -81,14 +81,57 @@ func run(ctx context.Context, e *env, args []string) int {
 	case "-version", "--version":
 		name = "version"
 	}
-	for _, c := range commands {
+	names := make([]string, len(commands))
+	for i, c := range commands {
 		if c.name == name {
 			return c.run(ctx, e, args[1:])
 		}
+		names[i] = c.name
 	}
-	fmt.Fprintf(e.stderr, "bitnet-bench: unknown command %q\n\n", name)
-	usage(e.stderr)
+	msg := fmt.Sprintf("unknown command %q", name)
+	if s := nearest(name, names); s != "" {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	}
+	fmt.Fprintf(e.stderr, "bitnet-bench: %s (commands: %s; see bitnet-bench --help)\n", msg, strings.Join(names, ", "))
 	return exitBadInput
+}
+
+// nearest returns the candidate closest to a mistyped word: one it starts
+// or that starts it, else one within a few edits; "" when none is close.
+func nearest(word string, candidates []string) string {
+	w := strings.ToLower(strings.TrimLeft(word, "-"))
+	best, bestD := "", 0
+	for _, c := range candidates {
+		lc := strings.ToLower(c)
+		if len(w) >= 3 && (strings.HasPrefix(lc, w) || strings.HasPrefix(w, lc)) {
+			return c
+		}
+		if d := editDistance(w, lc); d <= max(2, len(lc)/3) && (best == "" || d < bestD) {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 func usage(w io.Writer) {
@@ -139,20 +182,49 @@ func parseFlags(e *env, fs *flag.FlagSet, args []string) (int, bool) {
 			return exitOK, true
 		}
 	}
-	err := fs.Parse(args)
+	err := quietParse(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		fs.SetOutput(e.stdout)
 		fs.Usage()
 		return exitOK, true
 	}
 	if err != nil {
-		return exitBadInput, true
+		return flagError(e, fs, err), true
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(e.stderr, "bitnet-bench %s: unexpected argument %q (flags start with --)\n", fs.Name(), fs.Arg(0))
 		return exitBadInput, true
 	}
 	return 0, false
+}
+
+// quietParse parses args with the flag package's own error line and usage
+// dump silenced: a mistyped flag gets one line (flagError), not the whole
+// help.
+func quietParse(fs *flag.FlagSet, args []string) error {
+	out, usage := fs.Output(), fs.Usage
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	fs.Usage = usage
+	return err
+}
+
+// flagError reports a flag error in one line, with the nearest flag when
+// the name looks mistyped, and returns exit 2.
+func flagError(e *env, fs *flag.FlagSet, err error) int {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		msg = "unknown flag --" + name
+		var flags []string
+		fs.VisitAll(func(f *flag.Flag) { flags = append(flags, f.Name) })
+		if s := nearest(name, flags); s != "" {
+			msg += "; did you mean --" + s + "?"
+		}
+	}
+	fmt.Fprintf(e.stderr, "bitnet-bench %s: %s (see bitnet-bench %s --help)\n", fs.Name(), msg, fs.Name())
+	return exitBadInput
 }
 
 // checkOutputs checks, before any work, that each output file named by a

@@ -187,3 +187,28 @@ func TestHelpPrintsOnceToStdout(t *testing.T) {
 		}
 	}
 }
+
+// A mistyped flag or command gets one line with the nearest name, not the
+// help; --help is printed once.
+func TestDidYouMean(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"compare", "--thread", "2"}, "unknown flag --thread; did you mean --threads?"},
+		{[]string{"report", "--histroy", "x"}, "unknown flag --histroy; did you mean --history?"},
+		{[]string{"comprae"}, `unknown command "comprae"; did you mean "compare"?`},
+		{[]string{"baseline", "save", "--nmae", "x", "f.json"}, "did you mean --name?"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), &env{stdout: &stdout, stderr: &stderr}, tc.args)
+		if code != exitBadInput || !strings.Contains(stderr.String(), tc.want) || strings.Count(stderr.String(), "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line with %q", tc.args, code, stderr.String(), tc.want)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), &env{stdout: &stdout, stderr: &stderr}, []string{"baseline", "save", "--help"}); code != exitOK ||
+		strings.Count(stdout.String()+stderr.String(), "Usage:") != 1 {
+		t.Errorf("baseline save --help: exit %d, usage printed %d times", code, strings.Count(stdout.String()+stderr.String(), "Usage:"))
+	}
+}
