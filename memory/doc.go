@@ -78,7 +78,16 @@
 // reported per shard in granules) and
 // TrackDetailed (a record per live allocation with its requested size, time
 // and call site, captured by walking frame pointers, plus an allocation
-// history). Stats returns the counters and the fragmentation ratios; Leaks
+// history). In Detailed mode a freed block is also filled with PoisonByte
+// before it can be reused, and checked when it is allocated again: a byte
+// written after the free is a use after free, which UseAfterFrees reports
+// with the offset, the site that freed the block and the site that
+// allocated it again (so a freed block never comes back with its old
+// bytes). Writing and reading every freed byte makes Detailed a debugging
+// mode: on the 2-core EPYC VM an allocate+free pair costs about 1.5-4.5 µs
+// for 64 B (0.2-0.6 µs without poisoning) and milliseconds for 4 MiB
+// (BenchmarkTrackingOverhead). Stats returns the counters and the
+// fragmentation ratios; Leaks
 // lists live allocations older than an age with their sites; Patterns finds
 // repeated sizes, rounding waste, temporal regularity and fragmentation,
 // and DetectPatterns adds device imbalance across registered pools, each

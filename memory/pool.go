@@ -517,6 +517,9 @@ func (p *Pool) freeOther(h Handle) error {
 	}
 	switch h.kind() {
 	case kindLarge, kindHuge:
+		if p.level.Load() == int32(TrackDetailed) {
+			p.poisonFree(h) // before the free publishes the block
+		}
 		return p.freeLarge(h)
 	}
 	return ErrInvalidHandle

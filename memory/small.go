@@ -481,6 +481,9 @@ func (p *Pool) freeSmall(h Handle) error {
 	if h.p != p || h.kind() != kindSmall {
 		return p.freeOther(h)
 	}
+	if p.level.Load() == int32(TrackDetailed) {
+		p.poisonFree(h) // before the free publishes the block
+	}
 	ci, id := h.cls(), h.id()
 	if ci >= numClasses || id == 0 {
 		return ErrInvalidHandle

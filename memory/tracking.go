@@ -164,14 +164,16 @@ type detailShard struct {
 	ring    [ringSize]allocEvent
 	rn      uint64
 	sizes   map[uintptr]uint64
-	reqLive int64 // requested bytes of live records
-	blkLive int64 // block bytes of live records
+	freed   map[uintptr]freedRecord // poisoned free blocks by address
+	reqLive int64                   // requested bytes of live records
+	blkLive int64                   // block bytes of live records
 	_       [64]byte
 }
 
 type detailState struct {
 	shards [detailShards]detailShard
 	start  int64
+	uaf    uafLog
 }
 
 func newDetailState() *detailState {
@@ -179,6 +181,7 @@ func newDetailState() *detailState {
 	for i := range d.shards {
 		d.shards[i].recs = make(map[uint64]allocRecord)
 		d.shards[i].sizes = make(map[uintptr]uint64)
+		d.shards[i].freed = make(map[uintptr]freedRecord)
 	}
 	return d
 }
@@ -206,6 +209,7 @@ func (p *Pool) recordAlloc(h Handle, size, block uintptr) {
 	ds.reqLive += int64(size)
 	ds.blkLive += int64(block)
 	ds.mu.Unlock()
+	p.checkPoison(d, h, r.pcs[:r.n])
 }
 
 func (p *Pool) recordFree(h Handle) {
