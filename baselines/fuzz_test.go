@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"flag"
 	"math"
 	"os"
 	"strings"
@@ -18,20 +19,46 @@ import (
 	"github.com/bitnet-go/bitnet-bench/baselines/store"
 )
 
+// Large seeds are left out of a fuzzing run (-test.fuzz), and run only as
+// seeds under go test: the fuzzer minimizes every input that reaches new
+// code, for up to -fuzzminimizetime (a minute) each, and mutants of the
+// 4-5 KB scenario files kept FuzzMergeInputs minimizing for minutes (9
+// executions in 90 s). The small seeds below reach the same code.
+func fuzzing() bool {
+	fl := flag.Lookup("test.fuzz")
+	return fl != nil && fl.Value.String() != ""
+}
+
+var (
+	smallJSON = []byte(`{"schema": "bitnet-bench/results/v1", "complete": true, "machine": {"os": "linux", "arch": "amd64", "cpu_model": "X", "cpu_features": null, "logical_cores": 2, "physical_cores": 2, "gomaxprocs": 2},
+"cases": [{"name": "A", "status": "ok", "iterations": 10, "samples_ns": [100, 103, 98], "bytes_per_op": 64, "macs_per_op": 16},
+{"name": "B", "status": "not_implemented", "error": "no"}]}`)
+	smallText = []byte("goos: linux\ncpu: X\nUnit GMAC/s better=higher\nBenchmarkA-2 10 100 ns/op 640 MB/s\nBenchmarkA-2 10 103 ns/op 621 MB/s\nBenchmarkC-2 5 7 ns/op 0 allocs/op\n")
+)
+
+// fuzzResamples is the bootstrap size in fuzz targets: the properties
+// checked (a side compared with itself is unchanged) hold at any size, and
+// fewer resamples make more executions.
+const fuzzResamples = 100 // the least stats.Options takes
+
 // FuzzParseInput checks that no input panics, that every failure is an
 // *input.InputError naming the file, and that whatever parses compares with
 // itself as unchanged and renders as a table and as valid JSON.
 func FuzzParseInput(f *testing.F) {
-	bf, cf := fixture.Scenario()
-	f.Add(fixture.JSONBytes(f, bf))
-	f.Add(fixture.TextBytes(f, cf))
-	for _, name := range []string{"input/testdata/gotest.txt", "input/testdata/malformed.txt"} {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
+	if !fuzzing() {
+		bf, cf := fixture.Scenario()
+		f.Add(fixture.JSONBytes(f, bf))
+		f.Add(fixture.TextBytes(f, cf))
+		for _, name := range []string{"input/testdata/gotest.txt", "input/testdata/malformed.txt"} {
+			data, err := os.ReadFile(name)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(data)
 		}
-		f.Add(data)
 	}
+	f.Add(smallJSON)
+	f.Add(smallText)
 	for _, s := range []string{
 		"", " \n", "{", "[", "{}", "{\n  \"schema\": \"bitnet-bench/results/v1\",\n  \"complete\": true,\n  \"cases\": [\n    {\"name\": \"A\", \"status\": \"ok\", \"iterations\": 10, \"samples_ns\": [100, 101]}\n  ]\n}\n",
 		"BenchmarkA-2 1 1 ns/op\nBenchmarkA-4 1 1 ns/op\n",
@@ -68,7 +95,7 @@ func FuzzParseInput(f *testing.F) {
 				}
 			}
 		}
-		cmp, err := stats.Compare(in, in, stats.Options{Resamples: 200}) // fewer resamples: faster fuzzing
+		cmp, err := stats.Compare(in, in, stats.Options{Resamples: fuzzResamples})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,9 +135,12 @@ func FuzzParseInput(f *testing.F) {
 // holds exactly the samples of its parts and compares as unchanged with
 // itself, in every output format.
 func FuzzMergeInputs(f *testing.F) {
-	bf, cf := fixture.Scenario()
-	f.Add(fixture.JSONBytes(f, bf), fixture.TextBytes(f, cf))
-	f.Add(fixture.TextBytes(f, bf), fixture.TextBytes(f, cf))
+	if !fuzzing() {
+		bf, cf := fixture.Scenario()
+		f.Add(fixture.JSONBytes(f, bf), fixture.TextBytes(f, cf))
+		f.Add(fixture.TextBytes(f, bf), fixture.TextBytes(f, cf))
+	}
+	f.Add(smallJSON, smallText)
 	f.Add([]byte("cpu: X\nBenchmarkA-2 1 1 ns/op\n"), []byte("cpu: Y\nBenchmarkA-2 1 1 ns/op\n"))
 	f.Add([]byte("BenchmarkA-2 1 1 ns/op\n"), []byte("BenchmarkA-4 1 1 ns/op\n"))
 	f.Add([]byte("Unit s better=higher\nBenchmarkA 1 1 s\n"), []byte("Unit s better=lower\nBenchmarkA 1 1 s\n"))
@@ -145,7 +175,7 @@ func FuzzMergeInputs(f *testing.F) {
 		if len(m.Names) != len(m.Cases) {
 			t.Fatalf("%d names for %d cases", len(m.Names), len(m.Cases))
 		}
-		cmp, err := stats.Compare(m, m, stats.Options{Resamples: 200})
+		cmp, err := stats.Compare(m, m, stats.Options{Resamples: fuzzResamples})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -156,7 +186,7 @@ func FuzzMergeInputs(f *testing.F) {
 		}
 		// Both sides against each other: never a silent pass on a case
 		// that one side lacks.
-		cmp, err = stats.Compare(a, b, stats.Options{Resamples: 200})
+		cmp, err = stats.Compare(a, b, stats.Options{Resamples: fuzzResamples})
 		if err != nil {
 			t.Fatal(err)
 		}
