@@ -168,12 +168,10 @@ func (p *Pool) blockBytes(h Handle) []byte {
 		b := p.buddy
 		b.mu.Lock()
 		defer b.mu.Unlock()
-		id, u := h.id()>>12, h.id()&0xfff
-		if int(id) >= len(b.arenas) || b.arenas[id] == nil {
-			return nil
-		}
-		if ptr := b.arenas[id].hostPtr(u, b.minOrder); ptr != nil {
-			return unsafe.Slice((*byte)(ptr), 1<<h.cls())
+		if a, u := b.arenaOfLocked(h); a != nil {
+			if ptr := a.hostPtr(u, b.minOrder); ptr != nil {
+				return unsafe.Slice((*byte)(ptr), 1<<h.cls())
+			}
 		}
 	case kindHuge:
 		b := p.buddy

@@ -599,6 +599,16 @@ func (p *Pool) Shrink(h Handle, newSize int) (Handle, error) {
 	return nh, nil
 }
 
+// arenaOfLocked returns the arena and unit a large handle names, nil when
+// its arena is gone. b.mu is held.
+func (b *buddy) arenaOfLocked(h Handle) (*arena, uint32) {
+	id, u := h.id()>>12, h.id()&0xfff
+	if int(id) >= len(b.arenas) || b.arenas[id] == nil {
+		return nil, u
+	}
+	return b.arenas[id], u
+}
+
 // validate reports whether h names a live block (without freeing it).
 func (p *Pool) validate(h Handle) error {
 	if h.p != p {
@@ -624,11 +634,10 @@ func (p *Pool) validate(h Handle) error {
 		b := p.buddy
 		b.mu.Lock()
 		defer b.mu.Unlock()
-		id, u := h.id()>>12, h.id()&0xfff
-		if int(id) >= len(b.arenas) || b.arenas[id] == nil {
+		a, u := b.arenaOfLocked(h)
+		if a == nil {
 			return ErrDoubleFree
 		}
-		a := b.arenas[id]
 		if u >= a.nunits || a.state[u] != unitAlloc || a.gen[u] != h.gen() || uint(a.order[u])+b.minOrder != uint(h.cls()) {
 			return ErrDoubleFree
 		}
