@@ -33,7 +33,10 @@ import (
 //
 // CPU cases report pct-of-peak (GMAC/s over the level's measured int8
 // peak) and pct-of-read-bw (GB/s over its measured single-thread read
-// bandwidth), scaled by the thread count.
+// bandwidth), scaled by the thread count. BitLinear also runs at b128 (a
+// prefill batch; not at the generic level), and each SIMD case of more
+// than one token reports speedup-vs-batch-1: a one-token GEMV's time over
+// the time per token at M, the two timed alternately in one process.
 
 func BenchmarkBitLinear(b *testing.B)           { benchOp(b, kernels.OpBitLinear) }
 func BenchmarkMatMul(b *testing.B)              { benchOp(b, kernels.OpMatMul) }
@@ -50,6 +53,9 @@ func BenchmarkF32ToF16(b *testing.B)            { benchOp(b, kernels.OpF32ToF16)
 func BenchmarkF16ToF32(b *testing.B)            { benchOp(b, kernels.OpF16ToF32) }
 func BenchmarkF32ToBF16(b *testing.B)           { benchOp(b, kernels.OpF32ToBF16) }
 func BenchmarkBF16ToF32(b *testing.B)           { benchOp(b, kernels.OpBF16ToF32) }
+
+// bigBatch is the prefill batch BitLinear is also timed at.
+const bigBatch = 128
 
 // roofline measures this machine's limits once per test binary.
 var roofline = sync.OnceValues(func() (map[string]results.Limit, error) {
@@ -94,6 +100,10 @@ func benchOp(b *testing.B, op kernels.Op) {
 	if os.Getenv(ext.EnvLibs) != "" { // other libraries' kernels beside ours
 		cfg.Devices = append(cfg.Devices, "ext")
 	}
+	if op == kernels.OpBitLinear && !testing.Short() {
+		// Prefill-sized batches, where BitLinear is a compute-bound GEMM.
+		cfg.Batches = append(cfg.Batches, bigBatch)
+	}
 	if n := runtime.NumCPU(); n > 1 {
 		cfg.Threads = []int{1, n}
 	}
@@ -105,6 +115,9 @@ func benchOp(b *testing.B, op kernels.Op) {
 		b.Run(strings.TrimPrefix(c.Name, string(op)+"/"), func(b *testing.B) {
 			if c.Unavailable != "" {
 				b.Skipf("%s unavailable: %s", c.Backend.Name(), c.Unavailable)
+			}
+			if c.Shape.M >= bigBatch && c.Backend.Level() == string(cpu.LevelGeneric) {
+				b.Skipf("generic level at b%d: seconds per call; the portable path is timed at b1 and b8", c.Shape.M)
 			}
 			// The kernels' tensors come from the memory pool, as in the runner.
 			tensors := NewPoolTensors(memory.Default())
@@ -137,6 +150,10 @@ func benchOp(b *testing.B, op kernels.Op) {
 					b.StopTimer()
 					b.ReportMetric(pairedSpeedup(b, cb, p, k), "speedup-vs-1-thread")
 				}
+				if c.Backend.Name() == "cpu" && c.Backend.Level() != string(cpu.LevelGeneric) && p.M > 1 {
+					b.StopTimer()
+					b.ReportMetric(pairedBatchSpeedup(b, c.Backend, p, k), "speedup-vs-batch-1")
+				}
 			} else {
 				reportRoofline(b, c.Backend, w.Bytes, 0)
 			}
@@ -158,31 +175,57 @@ func pairedSpeedup(b *testing.B, be *cpu.Backend, p *kernels.Problem, k kernels.
 		b.Fatal(err)
 	}
 	defer one.Close()
+	t1, tn := pairedMedians(b, one, k, 50)
+	return t1 / tn
+}
+
+// pairedBatchSpeedup times the M-token kernel k against a one-token GEMV
+// of the same weights on the same backend, alternating as pairedSpeedup
+// does, and returns the GEMV's median call time over k's median time per
+// token: how many times cheaper a token is in a batch of M than alone
+// (1/speedup is a token's cost in GEMVs).
+func pairedBatchSpeedup(b *testing.B, be kernels.Backend, p *kernels.Problem, k kernels.Kernel) float64 {
+	one, err := be.Prepare(&kernels.Problem{Op: p.Op, M: 1, N: p.N, K: p.K, Weights: p.Weights,
+		XQ: p.XQ[:p.K], XScales: p.XScales[:1], Y: make([]float32, p.N)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer one.Close()
+	// About as much time per block on either side: a GEMV of M tokens
+	// takes M times longer per call.
+	t1, tm := pairedMedians(b, one, k, max(50/p.M, 3))
+	return t1 / (tm / float64(p.M))
+}
+
+// pairedMedians runs ka and kb in alternating blocks (kb's of callsB
+// calls, ka's of 50), pairedRounds times, and returns the median call
+// time of each.
+func pairedMedians(b *testing.B, ka, kb kernels.Kernel, callsB int) (ta, tb float64) {
 	// Each block starts with untimed calls: they wake the pool's workers
 	// (parked during the other block) and bring the kernel's own copy of
 	// the weights back into the caches.
-	warm, calls, rounds := 5, 50, pairedRounds
+	warm, callsA, rounds := 5, 50, pairedRounds
 	if testing.Short() { // the smoke run: that it works, not a figure
-		warm, calls, rounds = 1, 2, 2
+		warm, callsA, callsB, rounds = 1, 2, 2, 2
 	}
-	block := func(k kernels.Kernel, into []float64) []float64 {
-		for i := range warm + calls {
+	block := func(k kernels.Kernel, calls int, into []float64) []float64 {
+		for i := range min(warm, calls) + calls {
 			t0 := time.Now()
 			if err := k.Run(); err != nil {
 				b.Fatal(err)
 			}
-			if i >= warm {
+			if i >= min(warm, calls) {
 				into = append(into, time.Since(t0).Seconds())
 			}
 		}
 		return into
 	}
-	var t1, tn []float64
+	var xa, xb []float64
 	for range rounds {
-		t1 = block(one, t1)
-		tn = block(k, tn)
+		xa = block(ka, callsA, xa)
+		xb = block(kb, callsB, xb)
 	}
-	return medianOf(t1) / medianOf(tn)
+	return medianOf(xa), medianOf(xb)
 }
 
 func medianOf(xs []float64) float64 {

@@ -112,6 +112,13 @@ func (b *Backend) Prepare(p *kernels.Problem) (kernels.Kernel, error) {
 	var run func() error
 	switch p.Op {
 	case kernels.OpBitLinear:
+		if gk := gemmFor(b.level); gk != nil && p.M >= 2 {
+			k, err := newGEMMKernel(p, gk, epilogueFor(b.level), pool)
+			if err != nil {
+				return nil, err
+			}
+			return k, nil
+		}
 		k, err := newBitLinearKernel(p, bk, epilogueFor(b.level), pool)
 		if err != nil {
 			return nil, err // not a typed nil inside the interface

@@ -1,0 +1,283 @@
+package cpu
+
+import (
+	"encoding/binary"
+	"runtime"
+	"unsafe"
+
+	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/kernels/pack"
+)
+
+// BitLinear for several tokens as a GEMM.
+//
+// The GEMV path (bitLinearKernel) extracts a weight's bit plane once per
+// token. Here a block of gemmRows output rows is decoded once into int8
+// codes+1 in the layout VPDPBUSD wants (gemmUnpack), held in a per-thread
+// buffer that stays in L2, and every token of the call meets it in tiles
+// of up to gemmTokens (gemmTile): a tile keeps gemmRows × T int32 sums in
+// registers, loads each 64-byte weight vector once for T tokens and each
+// token's four activation bytes once (broadcast) for the block's three
+// vectors. The packed weights stream from memory once per call, whatever
+// M is; Σx is computed once per token for the code-offset trick
+// (Σ (c+1)·x − Σx), and the epilogue is the level's, so the results are
+// bit-identical to the GEMV path and the reference.
+//
+// Layouts. Weights, made once at Prepare (gemmWeave): row block b (rows
+// 48b..48b+47) is kp/16 chunks of 192 bytes; chunk c is three 64-byte
+// panels of 16 rows, and byte 4j+i of panel r holds in bits 2p, 2p+1 the
+// code+1 of row 48b+16r+j at k = 16c+4p+i. Shift p·2 and a mask give the
+// 64 bytes VPDPBUSD multiplies for k-group 4c+p (k = 16c+4p..+3) of 16
+// rows. gemmUnpack writes those planes out, k-group by k-group: k-group g
+// of the block is 192 bytes at 192g (panel r at +64r). Activations, per
+// call (gemmTokensInto): a tile of T tokens is kp/4 k-groups of 4T bytes,
+// token t's four bytes at 4t. Rows past N and codes past K are padding:
+// the padded activations are zero, and padded rows are never stored.
+const (
+	gemmRows       = 48 // output rows per row block: three 16-lane panels
+	gemmPanel      = 16
+	gemmChunk      = 16 // codes per row in a 64-byte panel of the weave
+	gemmChunkBytes = gemmRows * gemmChunk / 4
+	gemmTokens     = 8 // most tokens per tile: 3×8 accumulators
+	// gemmSpan is how many codes of a row block are unpacked at a time:
+	// 48 rows × 512 codes are 24 KiB, which stay in L1 while every tile
+	// of tokens passes (from L2 the tiles ran at half the rate).
+	gemmSpan = 512
+)
+
+// gemmKernels are the loops one ISA level provides for the GEMM path.
+type gemmKernels struct {
+	// unpack decodes chunks woven chunks of src (192 bytes each) into
+	// 4·chunks k-groups of dst (192 bytes each): codes+1 as bytes.
+	unpack func(dst []int8, src []byte, chunks int)
+	// tile[T-1] computes out[t·48+r] (+)= Σ_k w[r,k]·x[t,k] for the T
+	// tokens of tile x (groups k-groups) against the unpacked block w,
+	// adding to out when add is set.
+	tile [gemmTokens]func(w, x []int8, groups int, out []int32, add bool)
+	// fused[T-1] is tile over chunks woven chunks (4·chunks k-groups)
+	// of the weave itself, planes extracted as it goes.
+	fused [gemmTokens]func(w []byte, x []int8, chunks int, out []int32, add bool)
+}
+
+// gemmUnpackFrom is the token count from which a row block is unpacked
+// once for all tokens rather than extracted by every tile (the fused
+// tiles): the copy costs stores, the fused tiles repeat the extraction.
+var gemmUnpackFrom = 16
+
+// gemmKernel is BitLinear bound to one problem with M ≥ 2.
+type gemmKernel struct {
+	p        *kernels.Problem
+	k        *gemmKernels
+	epilogue rowEpilogue
+	pool     *workerPool
+	kp       int // K rounded up to gemmChunk
+	rowBlks  int
+	weave    []byte // the weights as gemmWeave lays them out, in owned
+	owned    *poolBytes
+	xt       []int8  // the tokens in tiles (see gemmTokensInto)
+	xsum     []int32 // Σ x per token
+	scratch  chan *gemmScratch
+	blocks   func(lo, hi int)
+}
+
+// gemmScratch is one thread's unpacked row block and tile sums.
+type gemmScratch struct {
+	w   []int8
+	out []int32
+}
+
+func newGEMMKernel(p *kernels.Problem, k *gemmKernels, epilogue rowEpilogue, pool *workerPool) (*gemmKernel, error) {
+	kp := (p.K + gemmChunk - 1) / gemmChunk * gemmChunk
+	g := &gemmKernel{p: p, k: k, epilogue: epilogue, pool: pool, kp: kp,
+		rowBlks: (p.N + gemmRows - 1) / gemmRows,
+		xt:      make([]int8, p.M*kp), xsum: make([]int32, p.M)}
+	var err error
+	if g.owned, err = newPoolBytes(g, g.rowBlks*kp/gemmChunk*gemmChunkBytes); err != nil {
+		return nil, err
+	}
+	g.weave = g.owned.bytes()
+	gemmWeave(g.weave, p.Weights.Packed)
+	g.scratch = make(chan *gemmScratch, pool.threads)
+	for range pool.threads {
+		tiles := (p.M + gemmTokens - 1) / gemmTokens
+		g.scratch <- &gemmScratch{w: make([]int8, gemmRows*min(kp, gemmSpan)), out: make([]int32, tiles*gemmTokens*gemmRows)}
+	}
+	g.blocks = g.runBlocks
+	return g, nil
+}
+
+// gemmWeave lays the packed weights out as the GEMM reads them (see the
+// layout above); dst holds ceil(Rows/48)·ceil(Cols/16)·192 bytes. Packed
+// byte j of block b holds codes 256b+64q+j, q < 4, whose k-group plane
+// (k/4 % 4) and byte within the group (k % 4) depend on j alone.
+func gemmWeave(dst []byte, w *pack.Packed2Bit) {
+	clear(dst)
+	chunks := (w.Cols + gemmChunk - 1) / gemmChunk
+	for n := 0; n < w.Rows; n++ {
+		// Row n's bytes start at its block, panel and lane.
+		base := n/gemmRows*chunks*gemmChunkBytes + n%gemmRows/gemmPanel*64 + n%gemmPanel*4
+		row := w.Row(n)
+		for b := 0; b*pack.BlockCodes < w.Cols; b++ {
+			for j, v := range row[b*pack.BlockBytes : (b+1)*pack.BlockBytes] {
+				shift := j / 4 % 4 * 2
+				for q := range 4 {
+					c := 16*b + 4*q + j/16 // chunk of code 256b+64q+j
+					if c >= chunks {
+						break // past Cols rounded up to the chunk: padding
+					}
+					dst[base+c*gemmChunkBytes+j%4] |= v >> (2 * q) & 3 << shift
+				}
+			}
+		}
+	}
+}
+
+// gemmTokensInto copies the M tokens of xq (K codes each) into tiles of
+// gemmTokens (the last one holds the rest) in dst: per tile, k-group g of
+// token t at (g·T + t)·4 bytes from the tile's start, m·kp bytes in for
+// the tile's first token m. Bytes past K stay as they are: zero.
+func gemmTokensInto(dst, xq []int8, m, k, kp int) {
+	whole := k / 4
+	for m0 := 0; m0 < m; m0 += gemmTokens {
+		t := min(gemmTokens, m-m0)
+		tile := int8Bytes(dst[m0*kp : (m0+t)*kp])
+		for i := range t {
+			x := int8Bytes(xq[(m0+i)*k : (m0+i+1)*k])
+			o := 4 * i
+			for g := range whole {
+				binary.LittleEndian.PutUint32(tile[o:], binary.LittleEndian.Uint32(x[4*g:]))
+				o += 4 * t
+			}
+			if k%4 != 0 {
+				copy(tile[o:o+k%4], x[4*whole:])
+			}
+		}
+	}
+}
+
+func (g *gemmKernel) Run() error {
+	if g.weave == nil {
+		return errClosed
+	}
+	p := g.p
+	for m := 0; m < p.M; m++ {
+		g.xsum[m] = sumInt8(p.XQ[m*p.K : (m+1)*p.K])
+	}
+	gemmTokensInto(g.xt, p.XQ, p.M, p.K, g.kp)
+	g.pool.run(g.rowBlks, 1, g.blocks)
+	runtime.KeepAlive(g) // its cleanup frees weave
+	return nil
+}
+
+// runBlocks does row blocks [lo, hi) for every token. A block is decoded
+// gemmSpan codes at a time, every tile of tokens passes over that span
+// adding into its sums, and then the epilogue turns the sums into outputs.
+func (g *gemmKernel) runBlocks(lo, hi int) {
+	p := g.p
+	s := <-g.scratch
+	chunks := g.kp / gemmChunk
+	for b := lo; b < hi; b++ {
+		weave := g.weave[b*chunks*gemmChunkBytes : (b+1)*chunks*gemmChunkBytes]
+		for c0 := 0; c0 < chunks; c0 += gemmSpan / gemmChunk {
+			cs := min(gemmSpan/gemmChunk, chunks-c0)
+			span := weave[c0*gemmChunkBytes : (c0+cs)*gemmChunkBytes]
+			unpacked := p.M >= gemmUnpackFrom
+			if unpacked {
+				g.k.unpack(s.w, span, cs)
+			}
+			g0, gs := 4*c0, 4*cs // k-groups of the span
+			for m0 := 0; m0 < p.M; m0 += gemmTokens {
+				t := min(gemmTokens, p.M-m0)
+				x := g.xt[m0*g.kp : (m0+t)*g.kp][4*t*g0 : 4*t*(g0+gs)]
+				out := s.out[m0*gemmRows : (m0+t)*gemmRows]
+				if unpacked {
+					g.k.tile[t-1](s.w, x, gs, out, c0 > 0)
+				} else {
+					g.k.fused[t-1](span, x, cs, out, c0 > 0)
+				}
+			}
+		}
+		n0 := b * gemmRows
+		rows := min(gemmRows, p.N-n0)
+		var rs []float32
+		if p.Weights.RowScales != nil {
+			rs = p.Weights.RowScales[n0 : n0+rows]
+		}
+		for m := 0; m < p.M; m++ {
+			g.epilogue(p.Y[m*p.N+n0:m*p.N+n0+rows], s.out[m*gemmRows:m*gemmRows+rows], nil, rs, g.xsum[m], p.Weights.Scale, p.XScales[m])
+		}
+	}
+	g.scratch <- s
+}
+
+func (g *gemmKernel) Fetch() error { return nil }
+
+// Close gives the weight copy back; Run after Close is an error.
+func (g *gemmKernel) Close() error {
+	g.weave = nil
+	g.owned.free()
+	return nil
+}
+
+// The generic twins of the GEMM loops: the assembly's specification, which
+// the tests hold it to.
+
+func gemmUnpackGeneric(dst []int8, src []byte, chunks int) {
+	for c := range chunks {
+		in := src[c*gemmChunkBytes : (c+1)*gemmChunkBytes]
+		out := dst[4*c*gemmChunkBytes : 4*(c+1)*gemmChunkBytes]
+		for p := range 4 {
+			for j, v := range in {
+				out[p*gemmChunkBytes+j] = int8(v >> (2 * p) & 3)
+			}
+		}
+	}
+}
+
+func gemmTileGeneric(t int) func(w, x []int8, groups int, out []int32, add bool) {
+	return func(w, x []int8, groups int, out []int32, add bool) {
+		for i := range t {
+			for r := range gemmRows {
+				var acc int32
+				if add {
+					acc = out[i*gemmRows+r]
+				}
+				for g := range groups {
+					wv := w[g*gemmChunkBytes+r/gemmPanel*64+r%gemmPanel*4:]
+					xv := x[(g*t+i)*4:]
+					for j := range 4 {
+						acc += int32(uint8(wv[j])) * int32(xv[j])
+					}
+				}
+				out[i*gemmRows+r] = acc
+			}
+		}
+	}
+}
+
+// gemmFusedGeneric is the fused tile's specification: unpack, then tile.
+func gemmFusedGeneric(t int) func(w []byte, x []int8, chunks int, out []int32, add bool) {
+	tile := gemmTileGeneric(t)
+	return func(w []byte, x []int8, chunks int, out []int32, add bool) {
+		u := make([]int8, 4*chunks*gemmChunkBytes)
+		gemmUnpackGeneric(u, w, chunks)
+		tile(u, x, 4*chunks, out, add)
+	}
+}
+
+var genericGEMM = func() gemmKernels {
+	k := gemmKernels{unpack: gemmUnpackGeneric}
+	for t := range k.tile {
+		k.tile[t] = gemmTileGeneric(t + 1)
+		k.fused[t] = gemmFusedGeneric(t + 1)
+	}
+	return k
+}()
+
+// int8Bytes views int8 values as bytes.
+func int8Bytes(x []int8) []byte {
+	if len(x) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), len(x))
+}

@@ -1,0 +1,299 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// The GEMM loops of the AVX-512 VNNI level (see gemm.go for the layouts).
+
+DATA gemmMask03<>+0(SB)/4, $0x03030303
+GLOBL gemmMask03<>(SB), RODATA|NOPTR, $4
+
+// GF(2) affine matrices that move bits 2p, 2p+1 of every byte to bits 0, 1
+// (as in bitlinear_amd64.s).
+DATA gemmPlane1<>+0(SB)/8, $0x0408000000000000
+GLOBL gemmPlane1<>(SB), RODATA|NOPTR, $8
+DATA gemmPlane2<>+0(SB)/8, $0x1020000000000000
+GLOBL gemmPlane2<>(SB), RODATA|NOPTR, $8
+DATA gemmPlane3<>+0(SB)/8, $0x4080000000000000
+GLOBL gemmPlane3<>(SB), RODATA|NOPTR, $8
+
+// The tiles: func gemmTile<T>VNNI(w, x *int8, groups int, out *int32, add int).
+// The sums start from out when add is not 0, else from zero.
+// Per k-group the block's three 16-row weight vectors (Z0-Z2) are loaded
+// once, and each token's four activation bytes broadcast once (Z3) for
+// the three: 3·T VPDPBUSD into accumulators Z(8+3t+r), token t, panel r.
+// VPDPBUSD multiplies unsigned (codes+1 ∈ {0,1,2}) by signed (x) bytes.
+
+#define TOK(off, a0, a1, a2) \
+	VPBROADCASTD off(DI), Z3 \
+	VPDPBUSD     Z3, Z0, a0 \
+	VPDPBUSD     Z3, Z1, a1 \
+	VPDPBUSD     Z3, Z2, a2
+
+#define STORE3(off, a0, a1, a2) \
+	VMOVDQU32 a0, off(R8) \
+	VMOVDQU32 a1, off+64(R8) \
+	VMOVDQU32 a2, off+128(R8)
+
+#define BODY1(b) TOK(b, Z8, Z9, Z10)
+#define BODY2(b) BODY1(b) \
+	TOK(b+4, Z11, Z12, Z13)
+#define BODY3(b) BODY2(b) \
+	TOK(b+8, Z14, Z15, Z16)
+#define BODY4(b) BODY3(b) \
+	TOK(b+12, Z17, Z18, Z19)
+#define BODY5(b) BODY4(b) \
+	TOK(b+16, Z20, Z21, Z22)
+#define BODY6(b) BODY5(b) \
+	TOK(b+20, Z23, Z24, Z25)
+#define BODY7(b) BODY6(b) \
+	TOK(b+24, Z26, Z27, Z28)
+#define BODY8(b) BODY7(b) \
+	TOK(b+28, Z29, Z30, Z31)
+
+#define STORES1 STORE3(0, Z8, Z9, Z10)
+#define STORES2 STORES1 \
+	STORE3(192, Z11, Z12, Z13)
+#define STORES3 STORES2 \
+	STORE3(384, Z14, Z15, Z16)
+#define STORES4 STORES3 \
+	STORE3(576, Z17, Z18, Z19)
+#define STORES5 STORES4 \
+	STORE3(768, Z20, Z21, Z22)
+#define STORES6 STORES5 \
+	STORE3(960, Z23, Z24, Z25)
+#define STORES7 STORES6 \
+	STORE3(1152, Z26, Z27, Z28)
+#define STORES8 STORES7 \
+	STORE3(1344, Z29, Z30, Z31)
+
+#define LOAD3(off, a0, a1, a2) \
+	VMOVDQU32 off(R8), a0 \
+	VMOVDQU32 off+64(R8), a1 \
+	VMOVDQU32 off+128(R8), a2
+
+#define LOADS1 LOAD3(0, Z8, Z9, Z10)
+#define LOADS2 LOADS1 \
+	LOAD3(192, Z11, Z12, Z13)
+#define LOADS3 LOADS2 \
+	LOAD3(384, Z14, Z15, Z16)
+#define LOADS4 LOADS3 \
+	LOAD3(576, Z17, Z18, Z19)
+#define LOADS5 LOADS4 \
+	LOAD3(768, Z20, Z21, Z22)
+#define LOADS6 LOADS5 \
+	LOAD3(960, Z23, Z24, Z25)
+#define LOADS7 LOADS6 \
+	LOAD3(1152, Z26, Z27, Z28)
+#define LOADS8 LOADS7 \
+	LOAD3(1344, Z29, Z30, Z31)
+
+#define ZERO24 \
+	VPXORD Z8, Z8, Z8 \
+	VPXORD Z9, Z9, Z9 \
+	VPXORD Z10, Z10, Z10 \
+	VPXORD Z11, Z11, Z11 \
+	VPXORD Z12, Z12, Z12 \
+	VPXORD Z13, Z13, Z13 \
+	VPXORD Z14, Z14, Z14 \
+	VPXORD Z15, Z15, Z15 \
+	VPXORD Z16, Z16, Z16 \
+	VPXORD Z17, Z17, Z17 \
+	VPXORD Z18, Z18, Z18 \
+	VPXORD Z19, Z19, Z19 \
+	VPXORD Z20, Z20, Z20 \
+	VPXORD Z21, Z21, Z21 \
+	VPXORD Z22, Z22, Z22 \
+	VPXORD Z23, Z23, Z23 \
+	VPXORD Z24, Z24, Z24 \
+	VPXORD Z25, Z25, Z25 \
+	VPXORD Z26, Z26, Z26 \
+	VPXORD Z27, Z27, Z27 \
+	VPXORD Z28, Z28, Z28 \
+	VPXORD Z29, Z29, Z29 \
+	VPXORD Z30, Z30, Z30 \
+	VPXORD Z31, Z31, Z31
+
+#define TILE(BODY, LOADS, STORES, step, lzero, lstart, lloop, ldone) \
+	MOVQ  w+0(FP), SI \
+	MOVQ  x+8(FP), DI \
+	MOVQ  groups+16(FP), CX \
+	MOVQ  out+24(FP), R8 \
+	MOVQ  add+32(FP), AX \
+	TESTQ AX, AX \
+	JZ    lzero \
+	LOADS \
+	JMP   lstart \
+lzero: \
+	ZERO24 \
+lstart: \
+	TESTQ CX, CX \
+	JZ    ldone \
+lloop: \
+	VMOVDQU64 (SI), Z0 \
+	VMOVDQU64 64(SI), Z1 \
+	VMOVDQU64 128(SI), Z2 \
+	BODY(0) \
+	ADDQ  $192, SI \
+	ADDQ  $step, DI \
+	DECQ  CX \
+	JNZ   lloop \
+ldone: \
+	STORES \
+	VZEROUPPER \
+	RET
+
+// The fused tiles: func gemmFused<T>VNNI(w *byte, x *int8, chunks int, out *int32, add int)
+// are the tiles over the woven weights themselves: per chunk the three
+// panels are loaded (Z4-Z6) and each plane extracted (Z0-Z2) right before
+// the tokens meet it, with no unpacked copy. For a few tokens that is
+// cheaper than writing the copy out; for many, the copy is (extraction is
+// then paid once per tile instead of once per block).
+#define FUSED(BODY, LOADS, STORES, step, lzero, lstart, lloop, ldone) \
+	MOVQ  w+0(FP), SI \
+	MOVQ  x+8(FP), DI \
+	MOVQ  chunks+16(FP), CX \
+	MOVQ  out+24(FP), R8 \
+	MOVQ  add+32(FP), AX \
+	VPBROADCASTD gemmMask03<>(SB), Z7 \
+	TESTQ AX, AX \
+	JZ    lzero \
+	LOADS \
+	JMP   lstart \
+lzero: \
+	ZERO24 \
+lstart: \
+	TESTQ CX, CX \
+	JZ    ldone \
+lloop: \
+	VMOVDQU64 (SI), Z4 \
+	VMOVDQU64 64(SI), Z5 \
+	VMOVDQU64 128(SI), Z6 \
+	VPANDD    Z7, Z4, Z0 \
+	VPANDD    Z7, Z5, Z1 \
+	VPANDD    Z7, Z6, Z2 \
+	BODY(0) \
+	VGF2P8AFFINEQB.BCST $0, gemmPlane1<>(SB), Z4, Z0 \
+	VGF2P8AFFINEQB.BCST $0, gemmPlane1<>(SB), Z5, Z1 \
+	VGF2P8AFFINEQB.BCST $0, gemmPlane1<>(SB), Z6, Z2 \
+	BODY(step) \
+	VGF2P8AFFINEQB.BCST $0, gemmPlane2<>(SB), Z4, Z0 \
+	VGF2P8AFFINEQB.BCST $0, gemmPlane2<>(SB), Z5, Z1 \
+	VGF2P8AFFINEQB.BCST $0, gemmPlane2<>(SB), Z6, Z2 \
+	BODY(2*step) \
+	VGF2P8AFFINEQB.BCST $0, gemmPlane3<>(SB), Z4, Z0 \
+	VGF2P8AFFINEQB.BCST $0, gemmPlane3<>(SB), Z5, Z1 \
+	VGF2P8AFFINEQB.BCST $0, gemmPlane3<>(SB), Z6, Z2 \
+	BODY(3*step) \
+	ADDQ  $192, SI \
+	ADDQ  $(4*step), DI \
+	DECQ  CX \
+	JNZ   lloop \
+ldone: \
+	STORES \
+	VZEROUPPER \
+	RET
+
+TEXT ·gemmTile1VNNI(SB), NOSPLIT, $0-40
+	TILE(BODY1, LOADS1, STORES1, 4, tile1_zero, tile1_start, tile1_loop, tile1_done)
+
+TEXT ·gemmTile2VNNI(SB), NOSPLIT, $0-40
+	TILE(BODY2, LOADS2, STORES2, 8, tile2_zero, tile2_start, tile2_loop, tile2_done)
+
+TEXT ·gemmTile3VNNI(SB), NOSPLIT, $0-40
+	TILE(BODY3, LOADS3, STORES3, 12, tile3_zero, tile3_start, tile3_loop, tile3_done)
+
+TEXT ·gemmTile4VNNI(SB), NOSPLIT, $0-40
+	TILE(BODY4, LOADS4, STORES4, 16, tile4_zero, tile4_start, tile4_loop, tile4_done)
+
+TEXT ·gemmTile5VNNI(SB), NOSPLIT, $0-40
+	TILE(BODY5, LOADS5, STORES5, 20, tile5_zero, tile5_start, tile5_loop, tile5_done)
+
+TEXT ·gemmTile6VNNI(SB), NOSPLIT, $0-40
+	TILE(BODY6, LOADS6, STORES6, 24, tile6_zero, tile6_start, tile6_loop, tile6_done)
+
+TEXT ·gemmTile7VNNI(SB), NOSPLIT, $0-40
+	TILE(BODY7, LOADS7, STORES7, 28, tile7_zero, tile7_start, tile7_loop, tile7_done)
+
+TEXT ·gemmTile8VNNI(SB), NOSPLIT, $0-40
+	TILE(BODY8, LOADS8, STORES8, 32, tile8_zero, tile8_start, tile8_loop, tile8_done)
+
+TEXT ·gemmFused1VNNI(SB), NOSPLIT, $0-40
+	FUSED(BODY1, LOADS1, STORES1, 4, fused1_zero, fused1_start, fused1_loop, fused1_done)
+
+TEXT ·gemmFused2VNNI(SB), NOSPLIT, $0-40
+	FUSED(BODY2, LOADS2, STORES2, 8, fused2_zero, fused2_start, fused2_loop, fused2_done)
+
+TEXT ·gemmFused3VNNI(SB), NOSPLIT, $0-40
+	FUSED(BODY3, LOADS3, STORES3, 12, fused3_zero, fused3_start, fused3_loop, fused3_done)
+
+TEXT ·gemmFused4VNNI(SB), NOSPLIT, $0-40
+	FUSED(BODY4, LOADS4, STORES4, 16, fused4_zero, fused4_start, fused4_loop, fused4_done)
+
+TEXT ·gemmFused5VNNI(SB), NOSPLIT, $0-40
+	FUSED(BODY5, LOADS5, STORES5, 20, fused5_zero, fused5_start, fused5_loop, fused5_done)
+
+TEXT ·gemmFused6VNNI(SB), NOSPLIT, $0-40
+	FUSED(BODY6, LOADS6, STORES6, 24, fused6_zero, fused6_start, fused6_loop, fused6_done)
+
+TEXT ·gemmFused7VNNI(SB), NOSPLIT, $0-40
+	FUSED(BODY7, LOADS7, STORES7, 28, fused7_zero, fused7_start, fused7_loop, fused7_done)
+
+TEXT ·gemmFused8VNNI(SB), NOSPLIT, $0-40
+	FUSED(BODY8, LOADS8, STORES8, 32, fused8_zero, fused8_start, fused8_loop, fused8_done)
+
+// func gemmUnpackVNNI(dst *int8, src *byte, chunks int)
+// Per woven chunk (three 64-byte panels): plane p of each panel, a shift
+// and a mask, is k-group p of the chunk: 192 bytes at 192·p.
+TEXT ·gemmUnpackVNNI(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ chunks+16(FP), CX
+	VPBROADCASTD gemmMask03<>(SB), Z15
+	TESTQ CX, CX
+	JZ    unpack_done
+
+unpack_loop:
+	VMOVDQU64 (SI), Z0
+	VMOVDQU64 64(SI), Z1
+	VMOVDQU64 128(SI), Z2
+	VPANDD    Z15, Z0, Z4
+	VPANDD    Z15, Z1, Z5
+	VPANDD    Z15, Z2, Z6
+	VMOVDQU64 Z4, (DI)
+	VMOVDQU64 Z5, 64(DI)
+	VMOVDQU64 Z6, 128(DI)
+	VPSRLW    $2, Z0, Z4
+	VPSRLW    $2, Z1, Z5
+	VPSRLW    $2, Z2, Z6
+	VPANDD    Z15, Z4, Z4
+	VPANDD    Z15, Z5, Z5
+	VPANDD    Z15, Z6, Z6
+	VMOVDQU64 Z4, 192(DI)
+	VMOVDQU64 Z5, 256(DI)
+	VMOVDQU64 Z6, 320(DI)
+	VPSRLW    $4, Z0, Z4
+	VPSRLW    $4, Z1, Z5
+	VPSRLW    $4, Z2, Z6
+	VPANDD    Z15, Z4, Z4
+	VPANDD    Z15, Z5, Z5
+	VPANDD    Z15, Z6, Z6
+	VMOVDQU64 Z4, 384(DI)
+	VMOVDQU64 Z5, 448(DI)
+	VMOVDQU64 Z6, 512(DI)
+	VPSRLW    $6, Z0, Z4
+	VPSRLW    $6, Z1, Z5
+	VPSRLW    $6, Z2, Z6
+	VPANDD    Z15, Z4, Z4
+	VPANDD    Z15, Z5, Z5
+	VPANDD    Z15, Z6, Z6
+	VMOVDQU64 Z4, 576(DI)
+	VMOVDQU64 Z5, 640(DI)
+	VMOVDQU64 Z6, 704(DI)
+	ADDQ $192, SI
+	ADDQ $768, DI
+	DECQ CX
+	JNZ  unpack_loop
+
+unpack_done:
+	VZEROUPPER
+	RET

@@ -1,0 +1,114 @@
+package cpu
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
+)
+
+// TestGEMMLoopsMatchGeneric holds every level's GEMM assembly to the
+// generic twins on random woven weights (any byte, so every bit pattern,
+// 0b11 included) and random activations, for each tile width, from zero
+// and adding.
+func TestGEMMLoopsMatchGeneric(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	for _, l := range Levels() {
+		k := gemmFor(l)
+		if k == nil {
+			continue
+		}
+		for _, chunks := range []int{0, 1, 2, 5, 33} {
+			w := make([]byte, chunks*gemmChunkBytes)
+			for i := range w {
+				w[i] = byte(r.Uint32())
+			}
+			got := make([]int8, 4*len(w))
+			want := make([]int8, 4*len(w))
+			k.unpack(got, w, chunks)
+			gemmUnpackGeneric(want, w, chunks)
+			if !slices.Equal(got, want) {
+				t.Fatalf("%s unpack of %d chunks differs from the generic twin", l, chunks)
+			}
+			for tokens := 1; tokens <= gemmTokens; tokens++ {
+				x := make([]int8, tokens*chunks*gemmChunk)
+				for i := range x {
+					x[i] = int8(r.Uint32())
+				}
+				for _, add := range []bool{false, true} {
+					start := make([]int32, tokens*gemmRows)
+					for i := range start {
+						start[i] = int32(r.Uint32() >> 8)
+					}
+					ref := slices.Clone(start)
+					genericGEMM.tile[tokens-1](want, x, 4*chunks, ref, add)
+					for name, run := range map[string]func(out []int32){
+						"tile":  func(out []int32) { k.tile[tokens-1](got, x, 4*chunks, out, add) },
+						"fused": func(out []int32) { k.fused[tokens-1](w, x, chunks, out, add) },
+					} {
+						out := slices.Clone(start)
+						run(out)
+						if !slices.Equal(out, ref) {
+							t.Fatalf("%s %s of %d tokens, %d chunks, add %v differs from the generic twin", l, name, tokens, chunks, add)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestGEMMWeave: the weave puts code+1 of row n, column k where the
+// layout comment says.
+func TestGEMMWeave(t *testing.T) {
+	r := rand.New(rand.NewPCG(43, 44))
+	for _, s := range [][2]int{{1, 1}, {5, 17}, {48, 16}, {49, 300}, {97, 513}} {
+		n, k := s[0], s[1]
+		w := kerneltest.RandomPacked2Bit(r, n, k).Packed
+		chunks := (k + gemmChunk - 1) / gemmChunk
+		dst := make([]byte, (n+gemmRows-1)/gemmRows*chunks*gemmChunkBytes)
+		gemmWeave(dst, w)
+		codes := w.Unpack()
+		for row := range n {
+			for col := range k {
+				b := row/gemmRows*chunks*gemmChunkBytes + col/gemmChunk*gemmChunkBytes + row%gemmRows/gemmPanel*64 + row%gemmPanel*4 + col%4
+				v := dst[b] >> (col / 4 % 4 * 2) & 3
+				if int8(v)-1 != codes[row*k+col] {
+					t.Fatalf("%dx%d: row %d col %d woven as %d, code %d", n, k, row, col, v, codes[row*k+col])
+				}
+			}
+		}
+	}
+}
+
+// TestGEMMTokensInto: token t's k-group g lands at 4·(g·T + t) of its tile,
+// and the padding stays zero.
+func TestGEMMTokensInto(t *testing.T) {
+	r := rand.New(rand.NewPCG(45, 46))
+	for _, m := range []int{2, 8, 9, 17} {
+		for _, k := range []int{1, 4, 5, 16, 33} {
+			kp := (k + gemmChunk - 1) / gemmChunk * gemmChunk
+			xq := make([]int8, m*k)
+			for i := range xq {
+				xq[i] = int8(r.Uint32())
+			}
+			dst := make([]int8, m*kp)
+			gemmTokensInto(dst, xq, m, k, kp)
+			for tok := range m {
+				m0 := tok / gemmTokens * gemmTokens
+				tt := min(gemmTokens, m-m0)
+				for j := range kp {
+					want := int8(0)
+					if j < k {
+						want = xq[tok*k+j]
+					}
+					if got := dst[m0*kp+4*(j/4*tt+tok-m0)+j%4]; got != want {
+						t.Fatalf("%s: token %d code %d = %d, want %d", fmt.Sprint(m, "x", k), tok, j, got, want)
+					}
+				}
+			}
+		}
+	}
+}
