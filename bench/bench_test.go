@@ -36,7 +36,10 @@ import (
 // bandwidth), scaled by the thread count. BitLinear also runs at b128 (a
 // prefill batch; not at the generic level), and each SIMD case of more
 // than one token reports speedup-vs-batch-1: a one-token GEMV's time over
-// the time per token at M, the two timed alternately in one process.
+// the time per token at M, the two timed alternately in one process; the
+// single-threaded ones also report pct-of-peak-paired, the int8 peak loop
+// timed alternately with the kernel (both by thread CPU time, so other
+// tenants of a shared machine cancel out).
 
 func BenchmarkBitLinear(b *testing.B)           { benchOp(b, kernels.OpBitLinear) }
 func BenchmarkMatMul(b *testing.B)              { benchOp(b, kernels.OpMatMul) }
@@ -153,6 +156,9 @@ func benchOp(b *testing.B, op kernels.Op) {
 				if c.Backend.Name() == "cpu" && c.Backend.Level() != string(cpu.LevelGeneric) && p.M > 1 {
 					b.StopTimer()
 					b.ReportMetric(pairedBatchSpeedup(b, c.Backend, p, k), "speedup-vs-batch-1")
+					if threadsOf(c.Backend) == 1 && hasPeakLoop(c.Backend) {
+						b.ReportMetric(pairedPctOfPeak(b, c.Backend, k, w.MACs), "pct-of-peak-paired")
+					}
 				}
 			} else {
 				reportRoofline(b, c.Backend, w.Bytes, 0)
@@ -175,7 +181,7 @@ func pairedSpeedup(b *testing.B, be *cpu.Backend, p *kernels.Problem, k kernels.
 		b.Fatal(err)
 	}
 	defer one.Close()
-	t1, tn := pairedMedians(b, one, k, 50)
+	t1, tn := pairedMedians(b, one, k, 50, false)
 	return t1 / tn
 }
 
@@ -193,14 +199,51 @@ func pairedBatchSpeedup(b *testing.B, be kernels.Backend, p *kernels.Problem, k 
 	defer one.Close()
 	// About as much time per block on either side: a GEMV of M tokens
 	// takes M times longer per call.
-	t1, tm := pairedMedians(b, one, k, max(50/p.M, 3))
+	t1, tm := pairedMedians(b, one, k, max(50/p.M, 3), threadsOf(be) == 1)
 	return t1 / (tm / float64(p.M))
 }
 
+// pairedPctOfPeak alternates the single-threaded kernel k with the level's
+// int8 peak loop (the roofline's), timed by thread CPU time, and returns
+// k's MACs per second as a percentage of the loop's: pct-of-peak measured
+// side by side, which a machine shared with other work needs (the
+// roofline's peak is measured once, at another moment).
+func pairedPctOfPeak(b *testing.B, be kernels.Backend, k kernels.Kernel, macs int64) float64 {
+	loop, perIter := cpu.Int8PeakLoop(cpu.Level(be.Level()))
+	const iters = 4000 // ~10 µs: short, like the GEMV side of the pairs
+	peak := hostKernel(func() error { sinkPeak ^= loop(iters); return nil })
+	tp, tk := pairedMedians(b, peak, k, 5, true)
+	return 100 * float64(macs) / tk / (float64(iters*perIter) / tp)
+}
+
+var sinkPeak uint64
+
+func hasPeakLoop(be kernels.Backend) bool {
+	loop, _ := cpu.Int8PeakLoop(cpu.Level(be.Level()))
+	return loop != nil
+}
+
+// hostKernel is a function as a kernels.Kernel.
+type hostKernel func() error
+
+func (k hostKernel) Run() error   { return k() }
+func (k hostKernel) Fetch() error { return nil }
+func (k hostKernel) Close() error { return nil }
+
 // pairedMedians runs ka and kb in alternating blocks (kb's of callsB
 // calls, ka's of 50), pairedRounds times, and returns the median call
-// time of each.
-func pairedMedians(b *testing.B, ka, kb kernels.Kernel, callsB int) (ta, tb float64) {
+// time of each: wall clock, or with cpuClock the calling thread's CPU time
+// (see threadCPU; only for single-threaded kernels, where that thread does
+// all the work).
+func pairedMedians(b *testing.B, ka, kb kernels.Kernel, callsB int, cpuClock bool) (ta, tb float64) {
+	now := func() time.Duration { return time.Duration(time.Now().UnixNano()) }
+	if cpuClock {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if _, ok := threadCPU(); ok {
+			now = func() time.Duration { d, _ := threadCPU(); return d }
+		}
+	}
 	// Each block starts with untimed calls: they wake the pool's workers
 	// (parked during the other block) and bring the kernel's own copy of
 	// the weights back into the caches.
@@ -210,12 +253,12 @@ func pairedMedians(b *testing.B, ka, kb kernels.Kernel, callsB int) (ta, tb floa
 	}
 	block := func(k kernels.Kernel, calls int, into []float64) []float64 {
 		for i := range min(warm, calls) + calls {
-			t0 := time.Now()
+			t0 := now()
 			if err := k.Run(); err != nil {
 				b.Fatal(err)
 			}
 			if i >= min(warm, calls) {
-				into = append(into, time.Since(t0).Seconds())
+				into = append(into, (now() - t0).Seconds())
 			}
 		}
 		return into

@@ -139,3 +139,8 @@ func readGeneric(buf []byte) uint64 {
 	}
 	return a[0] ^ a[1] ^ a[2] ^ a[3] ^ a[4] ^ a[5] ^ a[6] ^ a[7]
 }
+
+// Int8PeakLoop returns the loop MeasureInt8Peak times at level l and the
+// int8 MACs one iteration issues (nil, 0 where the level has none), so a
+// benchmark can time it beside a kernel.
+func Int8PeakLoop(l Level) (loop func(iters int) uint64, macsPerIter int) { return peakFor(l) }
