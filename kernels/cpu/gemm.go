@@ -140,19 +140,43 @@ func gemmTokensInto(dst, xq []int8, m, k, kp int) {
 	whole := k / 4
 	for m0 := 0; m0 < m; m0 += gemmTokens {
 		t := min(gemmTokens, m-m0)
-		tile := int8Bytes(dst[m0*kp : (m0+t)*kp])
+		tile := dst[m0*kp : (m0+t)*kp]
+		// Whole k-groups as words: token i's word g to word g·t+i.
+		words := int32Words(tile[:4*whole*t])
 		for i := range t {
-			x := int8Bytes(xq[(m0+i)*k : (m0+i+1)*k])
-			o := 4 * i
-			for g := range whole {
-				binary.LittleEndian.PutUint32(tile[o:], binary.LittleEndian.Uint32(x[4*g:]))
-				o += 4 * t
+			x := xq[(m0+i)*k : (m0+i+1)*k]
+			if whole > 0 && uintptr(unsafe.Pointer(&x[0]))%4 == 0 {
+				for g, v := range int32Words(x[:4*whole]) {
+					words[g*t+i] = v
+				}
+			} else { // a token of an odd K: unaligned words
+				b := int8Bytes(x[:4*whole])
+				for g := range whole {
+					words[g*t+i] = binary.LittleEndian.Uint32(b[4*g:])
+				}
 			}
 			if k%4 != 0 {
+				o := 4 * (whole*t + i)
 				copy(tile[o:o+k%4], x[4*whole:])
 			}
 		}
 	}
+}
+
+// int32Words views whole groups of four int8, 4-byte aligned, as words.
+func int32Words(x []int8) []uint32 {
+	if len(x) < 4 {
+		return nil
+	}
+	return unsafe.Slice((*uint32)(unsafe.Pointer(&x[0])), len(x)/4)
+}
+
+// int8Bytes views int8 values as bytes.
+func int8Bytes(x []int8) []byte {
+	if len(x) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), len(x))
 }
 
 func (g *gemmKernel) Run() error {
@@ -273,11 +297,3 @@ var genericGEMM = func() gemmKernels {
 	}
 	return k
 }()
-
-// int8Bytes views int8 values as bytes.
-func int8Bytes(x []int8) []byte {
-	if len(x) == 0 {
-		return nil
-	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), len(x))
-}
