@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "avx512_amd64.h"
+#include "twobit_amd64.h"
 
 // Kernels over the block-interleaved 2-bit layout (kernels/pack): a block is
 // 64 bytes holding 256 codes; byte j holds codes j, j+64, j+128, j+192 in
@@ -9,21 +10,11 @@
 // of 64 bytes give 64 consecutive unsigned codes (a "plane"), lined up with
 // 64 consecutive signed activations. The dot products return Σ (c+1)·x.
 
-DATA bytes03<>+0(SB)/4, $0x03030303
-GLOBL bytes03<>(SB), RODATA|NOPTR, $4
 DATA bytes01<>+0(SB)/4, $0x01010101
 GLOBL bytes01<>(SB), RODATA|NOPTR, $4
 DATA words01<>+0(SB)/4, $0x00010001
 GLOBL words01<>(SB), RODATA|NOPTR, $4
 
-// GF(2) affine matrices that move bits 2p, 2p+1 of every byte to bits 0, 1
-// (VGF2P8AFFINEQB: result bit i is the parity of matrix byte 7-i AND x).
-DATA plane1<>+0(SB)/8, $0x0408000000000000
-GLOBL plane1<>(SB), RODATA|NOPTR, $8
-DATA plane2<>+0(SB)/8, $0x1020000000000000
-GLOBL plane2<>(SB), RODATA|NOPTR, $8
-DATA plane3<>+0(SB)/8, $0x4080000000000000
-GLOBL plane3<>(SB), RODATA|NOPTR, $8
 
 // ---------------------------------------------------------------- AVX-512
 

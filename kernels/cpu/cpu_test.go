@@ -686,21 +686,7 @@ func FuzzBitLinearGEMV(f *testing.F) {
 		k := 1 + (int(data[2])|int(data[3])<<8)%520
 		mode := data[4] % 4
 		sa, sb := data[5], data[6]
-		body := data[7:]
-		at := func(i int) byte {
-			if len(body) == 0 {
-				return 0
-			}
-			return body[i%len(body)]
-		}
-		codes := make([]int8, n*k)
-		for i := range codes {
-			codes[i] = int8(at(i)%3) - 1
-		}
-		xq := make([]int8, m*k)
-		for i := range xq {
-			xq[i] = int8(at(n*k + 7*i + 3)) // a different walk through the bytes
-		}
+		codes, xq := fuzzOperands(data[7:], m, n, k)
 		// Scales: 0 unit, 1 powers of two, 2 arbitrary, 3 arbitrary per row.
 		scale := func(b byte, i int) float32 {
 			switch mode {
@@ -737,6 +723,26 @@ func FuzzBitLinearGEMV(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzOperands draws n×k codes and m×k activations from a fuzzer's bytes
+// (zeros when there are none), each a different walk through them.
+func fuzzOperands(body []byte, m, n, k int) (codes, xq []int8) {
+	at := func(i int) byte {
+		if len(body) == 0 {
+			return 0
+		}
+		return body[i%len(body)]
+	}
+	codes = make([]int8, n*k)
+	for i := range codes {
+		codes[i] = int8(at(i)%3) - 1
+	}
+	xq = make([]int8, m*k)
+	for i := range xq {
+		xq[i] = int8(at(n*k + 7*i + 3))
+	}
+	return codes, xq
 }
 
 // TestBitLinearRunDoesNotAllocate: a prepared single-threaded kernel runs

@@ -1,20 +1,10 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "avx512_amd64.h"
+#include "twobit_amd64.h"
 
 // The GEMM loops of the AVX-512 VNNI level (see gemm.go for the layouts).
-
-DATA gemmMask03<>+0(SB)/4, $0x03030303
-GLOBL gemmMask03<>(SB), RODATA|NOPTR, $4
-
-// GF(2) affine matrices that move bits 2p, 2p+1 of every byte to bits 0, 1
-// (as in bitlinear_amd64.s).
-DATA gemmPlane1<>+0(SB)/8, $0x0408000000000000
-GLOBL gemmPlane1<>(SB), RODATA|NOPTR, $8
-DATA gemmPlane2<>+0(SB)/8, $0x1020000000000000
-GLOBL gemmPlane2<>(SB), RODATA|NOPTR, $8
-DATA gemmPlane3<>+0(SB)/8, $0x4080000000000000
-GLOBL gemmPlane3<>(SB), RODATA|NOPTR, $8
 
 // The tiles: func gemmTile<T>VNNI(w, x *int8, groups int, out *int32, add int).
 // The sums start from out when add is not 0, else from zero.
@@ -88,6 +78,7 @@ GLOBL gemmPlane3<>(SB), RODATA|NOPTR, $8
 	LOAD3(1344, Z29, Z30, Z31)
 
 #define ZERO24 \
+	ZERO16 \
 	VPXORD Z8, Z8, Z8 \
 	VPXORD Z9, Z9, Z9 \
 	VPXORD Z10, Z10, Z10 \
@@ -95,23 +86,7 @@ GLOBL gemmPlane3<>(SB), RODATA|NOPTR, $8
 	VPXORD Z12, Z12, Z12 \
 	VPXORD Z13, Z13, Z13 \
 	VPXORD Z14, Z14, Z14 \
-	VPXORD Z15, Z15, Z15 \
-	VPXORD Z16, Z16, Z16 \
-	VPXORD Z17, Z17, Z17 \
-	VPXORD Z18, Z18, Z18 \
-	VPXORD Z19, Z19, Z19 \
-	VPXORD Z20, Z20, Z20 \
-	VPXORD Z21, Z21, Z21 \
-	VPXORD Z22, Z22, Z22 \
-	VPXORD Z23, Z23, Z23 \
-	VPXORD Z24, Z24, Z24 \
-	VPXORD Z25, Z25, Z25 \
-	VPXORD Z26, Z26, Z26 \
-	VPXORD Z27, Z27, Z27 \
-	VPXORD Z28, Z28, Z28 \
-	VPXORD Z29, Z29, Z29 \
-	VPXORD Z30, Z30, Z30 \
-	VPXORD Z31, Z31, Z31
+	VPXORD Z15, Z15, Z15
 
 #define TILE(BODY, LOADS, STORES, step, lzero, lstart, lloop, ldone) \
 	MOVQ  w+0(FP), SI \
@@ -154,7 +129,7 @@ ldone: \
 	MOVQ  chunks+16(FP), CX \
 	MOVQ  out+24(FP), R8 \
 	MOVQ  add+32(FP), AX \
-	VPBROADCASTD gemmMask03<>(SB), Z7 \
+	VPBROADCASTD bytes03<>(SB), Z7 \
 	TESTQ AX, AX \
 	JZ    lzero \
 	LOADS \
@@ -172,17 +147,17 @@ lloop: \
 	VPANDD    Z7, Z5, Z1 \
 	VPANDD    Z7, Z6, Z2 \
 	BODY(0) \
-	VGF2P8AFFINEQB.BCST $0, gemmPlane1<>(SB), Z4, Z0 \
-	VGF2P8AFFINEQB.BCST $0, gemmPlane1<>(SB), Z5, Z1 \
-	VGF2P8AFFINEQB.BCST $0, gemmPlane1<>(SB), Z6, Z2 \
+	VGF2P8AFFINEQB.BCST $0, plane1<>(SB), Z4, Z0 \
+	VGF2P8AFFINEQB.BCST $0, plane1<>(SB), Z5, Z1 \
+	VGF2P8AFFINEQB.BCST $0, plane1<>(SB), Z6, Z2 \
 	BODY(step) \
-	VGF2P8AFFINEQB.BCST $0, gemmPlane2<>(SB), Z4, Z0 \
-	VGF2P8AFFINEQB.BCST $0, gemmPlane2<>(SB), Z5, Z1 \
-	VGF2P8AFFINEQB.BCST $0, gemmPlane2<>(SB), Z6, Z2 \
+	VGF2P8AFFINEQB.BCST $0, plane2<>(SB), Z4, Z0 \
+	VGF2P8AFFINEQB.BCST $0, plane2<>(SB), Z5, Z1 \
+	VGF2P8AFFINEQB.BCST $0, plane2<>(SB), Z6, Z2 \
 	BODY(2*step) \
-	VGF2P8AFFINEQB.BCST $0, gemmPlane3<>(SB), Z4, Z0 \
-	VGF2P8AFFINEQB.BCST $0, gemmPlane3<>(SB), Z5, Z1 \
-	VGF2P8AFFINEQB.BCST $0, gemmPlane3<>(SB), Z6, Z2 \
+	VGF2P8AFFINEQB.BCST $0, plane3<>(SB), Z4, Z0 \
+	VGF2P8AFFINEQB.BCST $0, plane3<>(SB), Z5, Z1 \
+	VGF2P8AFFINEQB.BCST $0, plane3<>(SB), Z6, Z2 \
 	BODY(3*step) \
 	ADDQ  $192, SI \
 	ADDQ  $(4*step), DI \
@@ -248,7 +223,7 @@ TEXT ·gemmUnpackVNNI(SB), NOSPLIT, $0-24
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
 	MOVQ chunks+16(FP), CX
-	VPBROADCASTD gemmMask03<>(SB), Z15
+	VPBROADCASTD bytes03<>(SB), Z15
 	TESTQ CX, CX
 	JZ    unpack_done
 

@@ -114,21 +114,7 @@ func FuzzBitLinearGEMM(f *testing.F) {
 		n := 1 + int(data[1]%100)
 		k := 1 + (int(data[2])|int(data[3])<<8)%1100
 		unpacked := data[4]&1 != 0
-		body := data[5:]
-		at := func(i int) byte {
-			if len(body) == 0 {
-				return 0
-			}
-			return body[i%len(body)]
-		}
-		codes := make([]int8, n*k)
-		for i := range codes {
-			codes[i] = int8(at(i)%3) - 1
-		}
-		xq := make([]int8, m*k)
-		for i := range xq {
-			xq[i] = int8(at(n*k + 7*i + 3))
-		}
+		codes, xq := fuzzOperands(data[5:], m, n, k)
 		from := math.MaxInt
 		if unpacked {
 			from = 0

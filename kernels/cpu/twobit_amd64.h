@@ -1,0 +1,15 @@
+// Constants of the 2-bit kernels (BitLinear's GEMV and GEMM files): the
+// mask of a 2-bit field in every byte, and the GF(2) affine matrices that
+// extract one. Each including file gets its own file-local copy.
+
+DATA bytes03<>+0(SB)/4, $0x03030303
+GLOBL bytes03<>(SB), RODATA|NOPTR, $4
+
+// GF(2) affine matrices that move bits 2p, 2p+1 of every byte to bits 0, 1
+// (VGF2P8AFFINEQB: result bit i is the parity of matrix byte 7-i AND x).
+DATA plane1<>+0(SB)/8, $0x0408000000000000
+GLOBL plane1<>(SB), RODATA|NOPTR, $8
+DATA plane2<>+0(SB)/8, $0x1020000000000000
+GLOBL plane2<>(SB), RODATA|NOPTR, $8
+DATA plane3<>+0(SB)/8, $0x4080000000000000
+GLOBL plane3<>(SB), RODATA|NOPTR, $8
