@@ -6,6 +6,8 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/bitnet-go/bitnet-bench/bench/probe"
+	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
 	"github.com/bitnet-go/bitnet-bench/kernels/model"
 )
@@ -44,6 +46,169 @@ func modelBackends() []*cpu.Backend {
 		}
 	}
 	return bes
+}
+
+// gpuModelBackends are the GPU backends available here that run the
+// model (their cases are named after the backend, e.g. .../cuda).
+func gpuModelBackends() []kernels.Backend {
+	var bes []kernels.Backend
+	for _, name := range kernels.Backends() {
+		be, err := kernels.Lookup(name)
+		if err != nil || name == "cpu" {
+			continue
+		}
+		if model.SupportedOn(be) == nil {
+			bes = append(bes, be)
+		}
+	}
+	return bes
+}
+
+// gpuEnergy returns a reader of the GPUs' total energy counters in joules
+// (NVML), or nil where there is none.
+func gpuEnergy(b *testing.B) func() float64 {
+	srcs, _ := probe.Open("energy")
+	for _, s := range srcs {
+		if s.Name() != "nvml" {
+			s.Close()
+			continue
+		}
+		b.Cleanup(func() { s.Close() })
+		return func() float64 {
+			r, err := s.Read()
+			if err != nil {
+				return 0
+			}
+			var j float64
+			for _, v := range r.EnergyJ {
+				j += v
+			}
+			return j
+		}
+	}
+	return nil
+}
+
+// reportGPUStep reports what a GPU step's benchmark adds to tokens/s: J per
+// token from the energy counter over the timed loop, the parts' device
+// times over profiled steps, and for decode the fraction of the HBM bound
+// at the backend's measured read rate.
+func reportGPUStep(b *testing.B, be kernels.Backend, e *model.Engine, tokens int, joules float64, bytes int64, step func() error) {
+	if joules > 0 {
+		b.ReportMetric(joules/float64(b.N)/float64(tokens), "J/token")
+	}
+	if dt, ok := e.DeviceTime(); ok {
+		b.ReportMetric(float64(tokens)/dt.Seconds(), "device-tokens/s")
+	}
+	perTok := b.Elapsed().Seconds() / float64(b.N)
+	if rb, ok := be.(readBandwidth); ok && bytes > 0 {
+		if bw, err := rb.ReadBandwidth(); err == nil && bw > 0 {
+			b.ReportMetric(100*float64(bytes)/bw/perTok, "pct-of-hbm-bound")
+		}
+	}
+	e.ResetTimes()
+	e.TimeParts = true
+	const profiled = 5
+	for range profiled {
+		if err := step(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	e.TimeParts = false
+	for p := range model.NumParts {
+		b.ReportMetric(float64(e.Times[p].Nanoseconds())/profiled/1e6, "ms-"+p.String())
+	}
+}
+
+// BenchmarkDecodeGPU and BenchmarkPrefillGPU run the workloads on the GPU
+// backends present: one CUDA graph a step, part times from device timers.
+func BenchmarkDecodeGPU(b *testing.B) {
+	name := modelName()
+	w, err := modelWeights()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, be := range gpuModelBackends() {
+		b.Run(fmt.Sprintf("%s/ctx%d/%s", name, decodeContext, target(be)), func(b *testing.B) {
+			e, err := model.NewEngine(w, be, decodeContext, 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer e.Close()
+			e.TimeParts = false
+			for pos := range decodeContext - 1 {
+				if _, err := e.Step(pos%w.Vocab, pos); err != nil {
+					b.Fatal(err)
+				}
+			}
+			pos := decodeContext - 1
+			step := func() error { _, err := e.Step(1, pos); return err }
+			energy := gpuEnergy(b)
+			var j0 float64
+			if energy != nil {
+				j0 = energy()
+			}
+			b.SetBytes(e.StepBytes(pos))
+			for b.Loop() {
+				if err := step(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			var joules float64
+			if energy != nil {
+				joules = energy() - j0
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+			reportGPUStep(b, be, e, 1, joules, e.StepBytes(pos), step)
+		})
+	}
+}
+
+func BenchmarkPrefillGPU(b *testing.B) {
+	name := modelName()
+	w, err := modelWeights()
+	if err != nil {
+		b.Fatal(err)
+	}
+	batches := []int{128, 512}
+	if testing.Short() {
+		batches = []int{16}
+	}
+	for _, be := range gpuModelBackends() {
+		for _, n := range batches {
+			b.Run(fmt.Sprintf("%s/b%d/%s", name, n, target(be)), func(b *testing.B) {
+				e, err := model.NewEngine(w, be, n, n)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer e.Close()
+				e.TimeParts = false
+				tokens := make([]int, n)
+				for i := range tokens {
+					tokens[i] = (7 * i) % w.Vocab
+				}
+				step := func() error { _, err := e.Prefill(tokens); return err }
+				energy := gpuEnergy(b)
+				var j0 float64
+				if energy != nil {
+					j0 = energy()
+				}
+				for b.Loop() {
+					if err := step(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StopTimer()
+				var joules float64
+				if energy != nil {
+					joules = energy() - j0
+				}
+				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+				reportGPUStep(b, be, e, n, joules, 0, step)
+			})
+		}
+	}
 }
 
 func BenchmarkDecode(b *testing.B) {

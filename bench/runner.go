@@ -16,7 +16,6 @@ import (
 	"github.com/bitnet-go/bitnet-bench/bench/probe"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/kernels"
-	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
 	"github.com/bitnet-go/bitnet-bench/kernels/model"
 	"github.com/bitnet-go/bitnet-bench/memory"
 )
@@ -262,6 +261,12 @@ func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 					t.EnergyJPerOp = map[string]float64{}
 				}
 				t.EnergyJPerOp[ch] = j / ops
+				if rc.TokensPerOp > 0 {
+					if rc.Extra == nil {
+						rc.Extra = map[string]float64{}
+					}
+					rc.Extra["J/token-"+ch] = j / ops / float64(rc.TokensPerOp)
+				}
 			}
 			t.MeanPowerW, t.MaxTempC, t.Throttled = w.MeanW, w.MaxTempC, w.Throttled
 		}
@@ -318,14 +323,10 @@ type kernelMetrics interface {
 // into rc.
 func (r *Runner) prepare(c *Case, tensors Tensors, rc *results.Case) (kernels.Kernel, error) {
 	if c.Workload != nil {
-		be, ok := c.Backend.(*cpu.Backend)
-		if !ok {
-			return nil, &kernels.NotImplementedError{Op: c.Op, Backend: c.Backend.Name()}
-		}
-		if err := model.Supported(be); err != nil {
+		if err := model.SupportedOn(c.Backend); err != nil {
 			return nil, err
 		}
-		k, w, err := prepareWorkload(c.Workload, be, r.Config.Seed)
+		k, w, err := prepareWorkload(c.Workload, c.Backend, r.Config.Seed)
 		rc.Family, rc.BytesPerOp, rc.MACsPerOp, rc.TokensPerOp = "workload", w.Bytes, w.MACs, w.Tokens
 		return k, err
 	}

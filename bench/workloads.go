@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/kernels"
@@ -186,8 +187,12 @@ func weightsOf(name string, seed uint64) (*model.Weights, error) {
 
 // prepareWorkload builds the kernel a workload case times and its work
 // per run (bytes read, multiply-adds).
-func prepareWorkload(w *Workload, be *cpu.Backend, seed uint64) (kernels.Kernel, Work, error) {
+func prepareWorkload(w *Workload, be kernels.Backend, seed uint64) (kernels.Kernel, Work, error) {
 	if w.Kind == WorkloadAttention {
+		be, ok := be.(*cpu.Backend)
+		if !ok { // one layer's attention alone is a CPU workload
+			return nil, Work{}, &kernels.NotImplementedError{Op: kernels.Op(w.Kind), Backend: be.Name()}
+		}
 		c, err := modelNamed(w.Model)
 		if err != nil {
 			return nil, Work{}, err
@@ -214,8 +219,15 @@ func prepareWorkload(w *Workload, be *cpu.Backend, seed uint64) (kernels.Kernel,
 				return nil, Work{}, err
 			}
 		}
-		e.ResetTimes()
-		return &decodeKernel{e: e, pos: pos}, Work{Bytes: e.StepBytes(pos), MACs: mw.Params(), Tokens: 1}, nil
+		// Timed steps run whole (one graph on a GPU); metrics times the
+		// parts in steps of its own.
+		e.TimeParts = false
+		dk := &decodeKernel{e: e, pos: pos, be: be}
+		work := Work{Bytes: e.StepBytes(pos), MACs: mw.Params(), Tokens: 1}
+		if _, ok := be.(*cpu.Backend); !ok {
+			return deviceTimedDecode{dk}, work, nil
+		}
+		return dk, work, nil
 	case WorkloadPrefill:
 		e, err := model.NewEngine(mw, be, w.Arg, w.Arg)
 		if err != nil {
@@ -225,8 +237,13 @@ func prepareWorkload(w *Workload, be *cpu.Backend, seed uint64) (kernels.Kernel,
 		for i := range tokens {
 			tokens[i] = (7 * i) % mw.Vocab
 		}
-		return &prefillKernel{e: e, tokens: tokens},
-			Work{Bytes: mw.WeightBytes(), MACs: mw.Params() * int64(w.Arg), Tokens: int64(w.Arg)}, nil
+		e.TimeParts = false
+		pk := &prefillKernel{e: e, tokens: tokens}
+		work := Work{Bytes: mw.WeightBytes(), MACs: mw.Params() * int64(w.Arg), Tokens: int64(w.Arg)}
+		if _, ok := be.(*cpu.Backend); !ok {
+			return deviceTimedPrefill{pk}, work, nil
+		}
+		return pk, work, nil
 	}
 	return nil, Work{}, fmt.Errorf("unknown workload %q", w.Kind)
 }
@@ -237,15 +254,26 @@ func (f runFunc) Run() error   { return f() }
 func (f runFunc) Fetch() error { return nil }
 func (f runFunc) Close() error { return nil }
 
-// decodeKernel times one decode step and keeps the per-part times.
+// decodeKernel times one decode step.
 type decodeKernel struct {
-	e    *model.Engine
-	pos  int
-	runs int
+	e   *model.Engine
+	pos int
+	be  kernels.Backend
 }
 
+// deviceTimedDecode and deviceTimedPrefill are the workloads of a backend
+// with device timers (CUDA events around the step's graph).
+type deviceTimedDecode struct{ *decodeKernel }
+type deviceTimedPrefill struct{ *prefillKernel }
+
+func (d deviceTimedDecode) DeviceTime() time.Duration  { t, _ := d.e.DeviceTime(); return t }
+func (p deviceTimedPrefill) DeviceTime() time.Duration { t, _ := p.e.DeviceTime(); return t }
+
+// readBandwidth is implemented by GPU backends that measure their memory's
+// read rate (bytes/s), the bound a decode step is held against.
+type readBandwidth interface{ ReadBandwidth() (float64, error) }
+
 func (d *decodeKernel) Run() error {
-	d.runs++
 	_, err := d.e.Step(1, d.pos)
 	return err
 }
@@ -262,12 +290,32 @@ func (p *prefillKernel) Run() error   { _, err := p.e.Prefill(p.tokens); return 
 func (p *prefillKernel) Fetch() error { return nil }
 func (p *prefillKernel) Close() error { return p.e.Close() }
 
-// metrics are the mean time of each part of a step over every run so far
+// profiledSteps is how many steps metrics times part by part.
+const profiledSteps = 5
+
+// metrics are the mean time of each part of a step over profiledSteps
+// steps timed part by part (wall time on the CPU, device timers on a GPU)
+// after the timed samples, and on a GPU the share of the HBM bound
 // (tokens per second is the case's TokensPerS).
 func (d *decodeKernel) metrics(medianNs float64) map[string]float64 {
 	out := map[string]float64{}
+	d.e.ResetTimes()
+	d.e.TimeParts = true
+	defer func() { d.e.TimeParts = false }()
+	for range profiledSteps {
+		if _, err := d.e.Step(1, d.pos); err != nil {
+			return out // the timed samples stand; the parts are left out
+		}
+	}
 	for p := range model.NumParts {
-		out["ns/token-"+p.String()] = float64(d.e.Times[p].Nanoseconds()) / float64(max(d.runs, 1))
+		out["ns/token-"+p.String()] = float64(d.e.Times[p].Nanoseconds()) / profiledSteps
+	}
+	if rb, ok := d.be.(readBandwidth); ok {
+		if bw, err := rb.ReadBandwidth(); err == nil && bw > 0 {
+			// The bytes a token reads at the measured read rate, over the step.
+			out["read-GB/s"] = bw / 1e9
+			out["pct-of-hbm-bound"] = 100 * float64(d.e.StepBytes(d.pos)) / bw / (medianNs * 1e-9)
+		}
 	}
 	return out
 }

@@ -10,9 +10,9 @@ import (
 // Attention is the decode-time attention of one layer on its own: one new
 // token's query heads against a KV cache of seq positions (grouped-query:
 // Heads/KVHeads query heads share a KV head), the part of a decode step
-// that grows with the context.
+// that grows with the context. It runs the CPU backend's loops.
 type Attention struct {
-	e   *Engine
+	a   attending
 	q   []float32
 	out []float32
 }
@@ -31,7 +31,7 @@ func NewAttention(c Config, be *cpu.Backend, seq int, seed uint64) (*Attention, 
 	if err != nil {
 		return nil, err
 	}
-	e := newAttending(c, seq, lp)
+	a := newAttending(c, seq, lp)
 	rng := rand.New(rand.NewPCG(seed, 7))
 	fill := func(n int) []float32 {
 		x := make([]float32, n)
@@ -40,19 +40,19 @@ func NewAttention(c Config, be *cpu.Backend, seq int, seed uint64) (*Attention, 
 		}
 		return x
 	}
-	e.kt = [][]float32{fill(c.KVHeads * c.HeadDim * seq)}
-	e.v = [][]float32{fill(c.KVHeads * seq * c.HeadDim)}
-	return &Attention{e: e, q: fill(c.qDim()), out: make([]float32, c.qDim())}, nil
+	a.kt = [][]float32{fill(c.KVHeads * c.HeadDim * seq)}
+	a.v = [][]float32{fill(c.KVHeads * seq * c.HeadDim)}
+	return &Attention{a: a, q: fill(c.qDim()), out: make([]float32, c.qDim())}, nil
 }
 
 // Run attends the query to every cached position.
-func (a *Attention) Run() { a.e.attend(a.out, a.q, 0, a.e.capacity-1) }
+func (a *Attention) Run() { a.a.attend(a.out, a.q, 0, a.a.capacity-1) }
 
 // Bytes is the KV cache one Run reads.
-func (a *Attention) Bytes() int64 { return int64(len(a.e.kt[0])+len(a.e.v[0])) * 4 }
+func (a *Attention) Bytes() int64 { return int64(len(a.a.kt[0])+len(a.a.v[0])) * 4 }
 
 // FLOPs counts the multiply-adds of Q·Kᵀ and P·V as two operations each.
 func (a *Attention) FLOPs() int64 {
-	c := a.e.c
-	return 2 * 2 * int64(c.Heads) * int64(c.HeadDim) * int64(a.e.capacity)
+	c := a.a.c
+	return 2 * 2 * int64(c.Heads) * int64(c.HeadDim) * int64(a.a.capacity)
 }

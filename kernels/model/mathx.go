@@ -23,6 +23,14 @@ func newRopeTable(headDim, capacity int, theta float64) *ropeTable {
 	return t
 }
 
+// RopeTable is the rotary embedding's cos and sin table for capacity
+// positions, HeadDim/2 values a position, as the CPU path rounds it (a GPU
+// device uploads it, so both rotate by the same float32 values).
+func RopeTable(headDim, capacity int, theta float64) (cos, sin []float32) {
+	t := newRopeTable(headDim, capacity, theta)
+	return t.cos, t.sin
+}
+
 // rotate applies the rotation of position pos to every head in x.
 func (t *ropeTable) rotate(x []float32, pos int) {
 	c := t.cos[pos*t.half : (pos+1)*t.half]

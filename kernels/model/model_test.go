@@ -10,14 +10,7 @@ import (
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
 )
 
-// logitTolerance bounds |fast − reference| relative to the largest
-// reference logit. The paths differ in float32 versus float64 norms,
-// attention and exp, by ~1e-8 relative. But an activation that lands within
-// that distance of an int8 rounding boundary quantizes one step apart, and
-// that moves every later projection: seen as 1.7e-3 relative at position 8
-// of the 8-head tiny model on the generic level (AVX-512 agrees to 2e-8
-// there). A layout or indexing mistake moves logits by order 1, far above.
-const logitTolerance = 5e-3
+const logitTolerance = LogitTolerance
 
 // enginesUnderTest are the levels that run every part of the model, one
 // thread and two.

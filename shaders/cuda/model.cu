@@ -1,0 +1,219 @@
+// model.cu: the parts of a BitNet b1.58 step besides BitLinear (which is
+// the backend's own kernel), for kernels/cuda's model device. Every kernel
+// reads the step's dynamic values from params = [pos0, token0, token1, ...]
+// in device memory, so one captured CUDA graph replays every decode step.
+// Products are rounded before they are added (__fmul_rn) where the CPU
+// does so, to stay near the CPU path; reductions run in another order, so
+// results agree within the model's logit bound, not bit for bit.
+
+typedef signed char i8;
+
+// blockReduce: sum (op 0) or max (op 1) of v over the block; red holds 32.
+__device__ __forceinline__ float blockReduce(float v, float* red, int op)
+{
+    for (int o = 16; o > 0; o >>= 1) {
+        float u = __shfl_xor_sync(0xffffffffu, v, o);
+        v = op == 0 ? v + u : fmaxf(v, u);
+    }
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    __syncthreads(); // red may still be read from an earlier call
+    if (lane == 0) red[warp] = v;
+    __syncthreads();
+    if (warp == 0) {
+        v = lane < (blockDim.x >> 5) ? red[lane] : (op == 0 ? 0.0f : -INFINITY);
+        for (int o = 16; o > 0; o >>= 1) {
+            float u = __shfl_xor_sync(0xffffffffu, v, o);
+            v = op == 0 ? v + u : fmaxf(v, u);
+        }
+        if (lane == 0) red[0] = v;
+    }
+    __syncthreads();
+    return red[0];
+}
+
+// model_embed: x[i] = embedding row of token i, dequantized. Grid m.
+extern "C" __global__ void __launch_bounds__(256)
+model_embed(const i8* __restrict__ emb, const float* __restrict__ rows, const int* __restrict__ params,
+            float* __restrict__ x, int hidden)
+{
+    const int tok = params[1 + blockIdx.x];
+    const float s = rows[tok];
+    const i8* e = emb + (size_t)tok * hidden;
+    float* xr = x + (size_t)blockIdx.x * hidden;
+    for (int i = threadIdx.x; i < hidden; i += blockDim.x) xr[i] = __fmul_rn((float)e[i], s);
+}
+
+// model_norm_quant: per row of w features, x += res (when res is not
+// null), out = RMSNorm(x)·g, then per-token absmax int8 of out as
+// quantize_act (s = 127/max(max|out|, 1e-5), q = clamp(rint(out·s))),
+// q rows qstride apart (their zero padding is left alone). Grid m, block
+// 1024. out may be x.
+extern "C" __global__ void __launch_bounds__(1024)
+model_norm_quant(float* __restrict__ x, const float* __restrict__ res, const float* __restrict__ g,
+                 float* out, i8* __restrict__ q, float* __restrict__ scales, int w, int qstride, float eps)
+{
+    __shared__ float red[32];
+    float* xr = x + (size_t)blockIdx.x * w;
+    float* orow = out + (size_t)blockIdx.x * w;
+    float ss = 0.0f;
+    for (int i = threadIdx.x; i < w; i += blockDim.x) {
+        float v = xr[i];
+        if (res != nullptr) {
+            v = v + res[(size_t)blockIdx.x * w + i];
+            xr[i] = v;
+        }
+        ss += __fmul_rn(v, v);
+    }
+    ss = blockReduce(ss, red, 0);
+    const float inv = (float)(1.0 / sqrt((double)ss / (double)w + (double)eps));
+    float mx = 0.0f;
+    for (int i = threadIdx.x; i < w; i += blockDim.x) {
+        float o = __fmul_rn(__fmul_rn(xr[i], inv), g[i]);
+        orow[i] = o;
+        mx = fmaxf(mx, fabsf(o));
+    }
+    mx = blockReduce(mx, red, 1);
+    if (mx < 1e-5f) mx = 1e-5f;
+    const float s = __fdiv_rn(127.0f, mx);
+    if (threadIdx.x == 0) scales[blockIdx.x] = s;
+    i8* qr = q + (size_t)blockIdx.x * qstride;
+    for (int i = threadIdx.x; i < w; i += blockDim.x) {
+        float r = rintf(__fmul_rn(orow[i], s));
+        int v;
+        if (r != r) v = 0;
+        else if (r > 127.0f) v = 127;
+        else if (r < -128.0f) v = -128;
+        else v = (int)r;
+        qr[i] = (i8)v;
+    }
+}
+
+// model_rope_kv: token i of the fused QKV output (rows floats a token) is
+// at position params[0]+i; its query and key heads are rotated in place
+// (element j pairs with j + hd/2), and its key and value heads written to
+// the layer's cache, kc and vc: kvheads × capacity × hd each. Grid m.
+extern "C" __global__ void __launch_bounds__(256)
+model_rope_kv(float* __restrict__ qkv, const int* __restrict__ params, const float* __restrict__ cosT,
+              const float* __restrict__ sinT, float* __restrict__ kc, float* __restrict__ vc,
+              int heads, int kvheads, int hd, int capacity)
+{
+    const int half = hd / 2, qd = heads * hd, kvd = kvheads * hd, rows = qd + 2 * kvd;
+    const int pos = params[0] + blockIdx.x;
+    float* row = qkv + (size_t)blockIdx.x * rows;
+    const float* c = cosT + (size_t)pos * half;
+    const float* s = sinT + (size_t)pos * half;
+    for (int idx = threadIdx.x; idx < (heads + kvheads) * half; idx += blockDim.x) {
+        const int h = idx / half, j = idx % half, base = h * hd;
+        const float a = row[base + j], b = row[base + j + half];
+        const float na = __fsub_rn(__fmul_rn(a, c[j]), __fmul_rn(b, s[j]));
+        const float nb = __fadd_rn(__fmul_rn(b, c[j]), __fmul_rn(a, s[j]));
+        row[base + j] = na;
+        row[base + j + half] = nb;
+        if (h >= heads) {
+            float* k = kc + ((size_t)(h - heads) * capacity + pos) * hd;
+            k[j] = na;
+            k[j + half] = nb;
+        }
+    }
+    for (int idx = threadIdx.x; idx < kvd; idx += blockDim.x) {
+        const int g = idx / hd, d = idx % hd;
+        vc[((size_t)g * capacity + pos) * hd + d] = row[qd + kvd + idx];
+    }
+}
+
+// Attention's limits: positions a query attends to, and head dim.
+#define ATT_MAX_POS 4096
+#define ATT_MAX_HD 256
+#define ATT_THREADS 512
+
+// model_attention: query head blockIdx.x of token blockIdx.y (at position
+// params[0]+y) against positions 0..pos of its KV head's cache: scores
+// q·k/√hd, softmax, then Σ p·v into out (heads × hd a token). A thread per
+// position for the scores; for the values, blockDim/hd groups of hd
+// threads split the positions, then add up.
+extern "C" __global__ void __launch_bounds__(ATT_THREADS)
+model_attention(const float* __restrict__ qkv, const int* __restrict__ params, const float* __restrict__ kc,
+                const float* __restrict__ vc, float* __restrict__ out, int heads, int kvheads, int hd,
+                int capacity, float inv)
+{
+    __shared__ float sc[ATT_MAX_POS];
+    __shared__ float qs[ATT_MAX_HD];
+    __shared__ float part[ATT_THREADS];
+    __shared__ float red[32];
+    const int h = blockIdx.x, t = blockIdx.y, g = h / (heads / kvheads);
+    const int n = params[0] + t + 1;
+    const int rows = heads * hd + 2 * kvheads * hd;
+    const float* q = qkv + (size_t)t * rows + h * hd;
+    for (int d = threadIdx.x; d < hd; d += blockDim.x) qs[d] = __fmul_rn(q[d], inv);
+    __syncthreads();
+    const float* K = kc + (size_t)g * capacity * hd;
+    const float* V = vc + (size_t)g * capacity * hd;
+    float mx = -INFINITY;
+    for (int j = threadIdx.x; j < n; j += blockDim.x) {
+        const float4* k4 = (const float4*)(K + (size_t)j * hd);
+        float acc = 0.0f;
+        for (int d = 0; d < hd / 4; d++) {
+            const float4 k = k4[d];
+            acc += qs[4 * d] * k.x + qs[4 * d + 1] * k.y + qs[4 * d + 2] * k.z + qs[4 * d + 3] * k.w;
+        }
+        sc[j] = acc;
+        mx = fmaxf(mx, acc);
+    }
+    mx = blockReduce(mx, red, 1);
+    float sum = 0.0f;
+    for (int j = threadIdx.x; j < n; j += blockDim.x) {
+        const float e = expf(sc[j] - mx);
+        sc[j] = e;
+        sum += e;
+    }
+    sum = blockReduce(sum, red, 0); // also makes sc visible to every thread
+    const float rs = 1.0f / sum;
+    const int groups = blockDim.x / hd, grp = threadIdx.x / hd, d = threadIdx.x % hd;
+    if (grp < groups) {
+        float acc = 0.0f;
+        for (int j = grp; j < n; j += groups) acc += sc[j] * V[(size_t)j * hd + d];
+        part[threadIdx.x] = acc;
+    }
+    __syncthreads();
+    if (threadIdx.x < hd) {
+        float acc = 0.0f;
+        for (int i = 0; i < groups; i++) acc += part[i * hd + threadIdx.x];
+        out[(size_t)t * heads * hd + h * hd + threadIdx.x] = acc * rs;
+    }
+}
+
+// model_relu2: act = relu(gate)²·up for each of m rows of gu (gate then
+// up, ffn each). Grid (ceil(ffn/256), m).
+extern "C" __global__ void __launch_bounds__(256)
+model_relu2(const float* __restrict__ gu, float* __restrict__ act, int ffn)
+{
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= ffn) return;
+    const float* row = gu + (size_t)blockIdx.y * 2 * ffn;
+    const float r = fmaxf(row[i], 0.0f);
+    act[(size_t)blockIdx.y * ffn + i] = __fmul_rn(__fmul_rn(r, r), row[ffn + i]);
+}
+
+// model_lm_head: y[n] = (Σ_k W[n][k]·x[k]) · rows[n] / xs[0], the int8
+// embedding as the output matrix, exact integer sums. A warp per row,
+// 16 bytes a lane a load; k a multiple of 16. Grid ceil(n/8), block 256.
+extern "C" __global__ void __launch_bounds__(256)
+model_lm_head(const i8* __restrict__ W, const float* __restrict__ rows, const i8* __restrict__ x,
+              const float* __restrict__ xs, float* __restrict__ y, int n, int k)
+{
+    const int row = blockIdx.x * 8 + (threadIdx.x >> 5), lane = threadIdx.x & 31;
+    if (row >= n) return;
+    const int4* w4 = (const int4*)(W + (size_t)row * k);
+    const int4* x4 = (const int4*)x;
+    int acc = 0;
+#pragma unroll 4
+    for (int c = lane; c < k / 16; c += 32) {
+        const int4 a = __ldcs(w4 + c), b = __ldg(x4 + c);
+        acc = __dp4a(a.x, b.x, acc);
+        acc = __dp4a(a.y, b.y, acc);
+        acc = __dp4a(a.z, b.z, acc);
+        acc = __dp4a(a.w, b.w, acc);
+    }
+    for (int o = 16; o > 0; o >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, o);
+    if (lane == 0) y[row] = (float)((double)acc * (double)rows[row] / (double)xs[0]);
+}
