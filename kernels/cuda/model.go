@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"time"
 	"unsafe"
 
@@ -215,8 +216,20 @@ func (md *modelDevice) op(name string, grid, block [3]uint32, args ...any) (mode
 	if err != nil {
 		return nil, err
 	}
+	l.overlapOK = md.d.major >= 9 // model.cu's kernels wait for the grid before them first
+	return md.add(l), nil
+}
+
+// modelOverlap launches the model's kernels with programmatic stream
+// serialisation where they allow it (sm_90 and cuLaunchKernelEx): each may
+// start during the previous one's tail, hiding launch latency between the
+// ~330 kernels of a step. BITNET_CUDA_MODEL_PDL=0 turns it off.
+var modelOverlap = os.Getenv("BITNET_CUDA_MODEL_PDL") != "0"
+
+func (md *modelDevice) add(l *launch) model.Op {
+	l.overlap = modelOverlap && l.overlapOK && md.d.drv.cuLaunchKernelEx != nil
 	md.launches = append(md.launches, l)
-	return launchOp{md, []*launch{l}}, nil
+	return launchOp{md, []*launch{l}}
 }
 
 func ptr(t model.Tensor) uint64 {
@@ -272,8 +285,7 @@ func (md *modelDevice) BitLinear(w *kernels.Weights, q, scales, y model.Tensor, 
 	if err != nil {
 		return nil, err
 	}
-	md.launches = append(md.launches, l)
-	return launchOp{md, []*launch{l}}, nil
+	return md.add(l), nil
 }
 
 func (md *modelDevice) RoPEKV(qkv, params model.Tensor, l, m int) (model.Op, error) {

@@ -8,6 +8,17 @@
 
 typedef signed char i8;
 
+// Each kernel waits for the grid before it (griddepcontrol.wait, a no-op
+// unless launched with programmatic stream serialisation) before it
+// touches memory, so the model's launches may overlap the previous
+// kernel's tail (the wave BitLinear lets its dependants launch at once).
+__device__ __forceinline__ void grid_dep_wait()
+{
+#if __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+
 // blockReduce: sum (op 0) or max (op 1) of v over the block; red holds 32.
 __device__ __forceinline__ float blockReduce(float v, float* red, int op)
 {
@@ -36,6 +47,7 @@ extern "C" __global__ void __launch_bounds__(256)
 model_embed(const i8* __restrict__ emb, const float* __restrict__ rows, const int* __restrict__ params,
             float* __restrict__ x, int hidden)
 {
+    grid_dep_wait();
     const int tok = params[1 + blockIdx.x];
     const float s = rows[tok];
     const i8* e = emb + (size_t)tok * hidden;
@@ -52,6 +64,7 @@ extern "C" __global__ void __launch_bounds__(1024)
 model_norm_quant(float* __restrict__ x, const float* __restrict__ res, const float* __restrict__ g,
                  float* out, i8* __restrict__ q, float* __restrict__ scales, int w, int qstride, float eps)
 {
+    grid_dep_wait();
     __shared__ float red[32];
     float* xr = x + (size_t)blockIdx.x * w;
     float* orow = out + (size_t)blockIdx.x * w;
@@ -97,6 +110,7 @@ model_rope_kv(float* __restrict__ qkv, const int* __restrict__ params, const flo
               const float* __restrict__ sinT, float* __restrict__ kc, float* __restrict__ vc,
               int heads, int kvheads, int hd, int capacity)
 {
+    grid_dep_wait();
     const int half = hd / 2, qd = heads * hd, kvd = kvheads * hd, rows = qd + 2 * kvd;
     const int pos = params[0] + blockIdx.x;
     float* row = qkv + (size_t)blockIdx.x * rows;
@@ -136,6 +150,7 @@ model_attention(const float* __restrict__ qkv, const int* __restrict__ params, c
                 const float* __restrict__ vc, float* __restrict__ out, int heads, int kvheads, int hd,
                 int capacity, float inv)
 {
+    grid_dep_wait();
     __shared__ float sc[ATT_MAX_POS];
     __shared__ float qs[ATT_MAX_HD];
     __shared__ float part[ATT_THREADS];
@@ -187,6 +202,7 @@ model_attention(const float* __restrict__ qkv, const int* __restrict__ params, c
 extern "C" __global__ void __launch_bounds__(256)
 model_relu2(const float* __restrict__ gu, float* __restrict__ act, int ffn)
 {
+    grid_dep_wait();
     const int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= ffn) return;
     const float* row = gu + (size_t)blockIdx.y * 2 * ffn;
@@ -201,6 +217,7 @@ extern "C" __global__ void __launch_bounds__(256)
 model_lm_head(const i8* __restrict__ W, const float* __restrict__ rows, const i8* __restrict__ x,
               const float* __restrict__ xs, float* __restrict__ y, int n, int k)
 {
+    grid_dep_wait();
     const int row = blockIdx.x * 8 + (threadIdx.x >> 5), lane = threadIdx.x & 31;
     if (row >= n) return;
     const int4* w4 = (const int4*)(W + (size_t)row * k);
