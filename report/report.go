@@ -440,8 +440,32 @@ func caseRow(c *results.Case) CaseRow {
 			r.Roof = fmtShare(b)
 			r.RoofTitle = roofTitle(c)
 		}
+		workloadCells(c, &r)
 	}
 	return r
+}
+
+// workloadCells adds a model step's figures to its row: J per token
+// beside the shape, and on a GPU the share of the HBM bound (the bytes a
+// token reads at the measured read rate) as its roofline.
+func workloadCells(c *results.Case, r *CaseRow) {
+	if c.Family != "workload" || c.Extra == nil {
+		return
+	}
+	var notes []string
+	for k, v := range c.Extra {
+		if strings.HasPrefix(k, "J/token-") && v > 0 {
+			notes = append(notes, sig(v, 3)+" J/token ("+strings.TrimPrefix(k, "J/token-")+")")
+		}
+	}
+	if len(notes) > 0 {
+		sort.Strings(notes)
+		r.Shape = strings.Join(append([]string{r.Shape}, notes...), " · ")
+	}
+	if v := c.Extra["pct-of-hbm-bound"]; v > 0 && r.Roof == dash {
+		r.Roof = fmtShare(v / 100)
+		r.RoofTitle = fmt.Sprintf("of the HBM bound: %d bytes a token at the measured read rate of %s GB/s", c.BytesPerOp, sig(c.Extra["read-GB/s"], 4))
+	}
 }
 
 func confLabel(c float64) string {

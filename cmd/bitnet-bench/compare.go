@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -253,6 +254,7 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 		}
 	} else if !*quiet {
 		writeSideBySide(e.stdout, f.Cases)
+		printWorkloads(e, f.Cases)
 	}
 	if interrupted {
 		return fail(e, "compare", exitInterrupted, "interrupted: wrote the %d of %d cases that finished, marked incomplete", len(f.Cases), len(cases))
@@ -405,4 +407,30 @@ func resultsConfig(c bench.Config) results.Config {
 		rc.Sizes = append(rc.Sizes, s.String())
 	}
 	return rc
+}
+
+// printWorkloads prints a line per model step that ran: tokens/s, its
+// share of the HBM bound where the backend measured one, and J per token
+// per energy channel.
+func printWorkloads(e *env, cases []results.Case) {
+	for _, c := range cases {
+		if c.Family != "workload" || !c.OK() || c.TokensPerS <= 0 {
+			continue
+		}
+		line := fmt.Sprintf("%s: %.0f tokens/s", c.Name, c.TokensPerS)
+		if v := c.Extra["pct-of-hbm-bound"]; v > 0 {
+			line += fmt.Sprintf(", %.1f%% of the HBM bound (%.0f GB/s measured read rate)", v, c.Extra["read-GB/s"])
+		}
+		var chans []string
+		for k := range c.Extra {
+			if strings.HasPrefix(k, "J/token-") {
+				chans = append(chans, k)
+			}
+		}
+		sort.Strings(chans)
+		for _, k := range chans {
+			line += fmt.Sprintf(", %.3g J/token (%s)", c.Extra[k], strings.TrimPrefix(k, "J/token-"))
+		}
+		fmt.Fprintln(e.stdout, line)
+	}
 }
