@@ -128,14 +128,19 @@ func (e *Engine) newPass(m int) (*pass, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
+	// Each part is made only while nothing has failed: a device that
+	// cannot make one (a kernel that does not build) stops the pass there.
 	var ops []PartOp
-	add := func(part Part, op Op, err2 error) {
-		if err == nil && err2 != nil {
-			err = err2
+	add := func(part Part, mk func() (Op, error)) {
+		if err != nil {
+			return
 		}
-		ops = append(ops, PartOp{part, op})
+		var op Op
+		if op, err = mk(); err == nil {
+			ops = append(ops, PartOp{part, op})
+		}
 	}
-	up := func(g []float32) Tensor { // a norm's gains, resident on the device
+	gains := func(g []float32) Tensor { // a norm's gains, resident on the device
 		var u Tensor
 		if err == nil {
 			u, err = d.F32(len(g))
@@ -145,46 +150,33 @@ func (e *Engine) newPass(m int) (*pass, error) {
 		}
 		return u
 	}
-	op, err2 := d.Embed(p.x, p.params, m)
-	add(PartEmbed, op, err2)
+	add(PartEmbed, func() (Op, error) { return d.Embed(p.x, p.params, m) })
 	var residual Tensor // the last projection's output, added by the next norm
 	for l := range e.w.Layers {
 		lw := &e.w.Layers[l]
-		op, err2 = d.NormQuantize(p.x, residual, up(lw.AttnNorm), p.h, p.hidQ, p.hidS, m)
-		add(PartAttnNorm, op, err2)
-		op, err2 = d.BitLinear(lw.QKV, p.hidQ, p.hidS, p.qkvOut, m)
-		add(PartQKV, op, err2)
-		op, err2 = d.RoPEKV(p.qkvOut, p.params, l, m)
-		add(PartRoPEKV, op, err2)
-		op, err2 = d.Attention(p.att, p.qkvOut, p.params, l, m)
-		add(PartAttention, op, err2)
-		op, err2 = d.NormQuantize(p.att, nil, up(lw.AttnSubNorm), p.att, p.attQ, p.attS, m)
-		add(PartAttnSubNorm, op, err2)
-		op, err2 = d.BitLinear(lw.O, p.attQ, p.attS, p.oOut, m)
-		add(PartO, op, err2)
-		op, err2 = d.NormQuantize(p.x, p.oOut, up(lw.FFNNorm), p.h, p.hidQ, p.hidS, m)
-		add(PartFFNNorm, op, err2)
-		op, err2 = d.BitLinear(lw.GateUp, p.hidQ, p.hidS, p.guOut, m)
-		add(PartGateUp, op, err2)
-		op, err2 = d.ReLU2Gate(p.act, p.guOut, m)
-		add(PartReLU2, op, err2)
-		op, err2 = d.NormQuantize(p.act, nil, up(lw.FFNSubNorm), p.act, p.ffnQ, p.ffnS, m)
-		add(PartFFNSubNorm, op, err2)
-		op, err2 = d.BitLinear(lw.Down, p.ffnQ, p.ffnS, p.downOut, m)
-		add(PartDown, op, err2)
+		attnNorm, attnSubNorm, ffnNorm, ffnSubNorm := gains(lw.AttnNorm), gains(lw.AttnSubNorm), gains(lw.FFNNorm), gains(lw.FFNSubNorm)
+		res := residual
+		add(PartAttnNorm, func() (Op, error) { return d.NormQuantize(p.x, res, attnNorm, p.h, p.hidQ, p.hidS, m) })
+		add(PartQKV, func() (Op, error) { return d.BitLinear(lw.QKV, p.hidQ, p.hidS, p.qkvOut, m) })
+		add(PartRoPEKV, func() (Op, error) { return d.RoPEKV(p.qkvOut, p.params, l, m) })
+		add(PartAttention, func() (Op, error) { return d.Attention(p.att, p.qkvOut, p.params, l, m) })
+		add(PartAttnSubNorm, func() (Op, error) { return d.NormQuantize(p.att, nil, attnSubNorm, p.att, p.attQ, p.attS, m) })
+		add(PartO, func() (Op, error) { return d.BitLinear(lw.O, p.attQ, p.attS, p.oOut, m) })
+		add(PartFFNNorm, func() (Op, error) { return d.NormQuantize(p.x, p.oOut, ffnNorm, p.h, p.hidQ, p.hidS, m) })
+		add(PartGateUp, func() (Op, error) { return d.BitLinear(lw.GateUp, p.hidQ, p.hidS, p.guOut, m) })
+		add(PartReLU2, func() (Op, error) { return d.ReLU2Gate(p.act, p.guOut, m) })
+		add(PartFFNSubNorm, func() (Op, error) { return d.NormQuantize(p.act, nil, ffnSubNorm, p.act, p.ffnQ, p.ffnS, m) })
+		add(PartDown, func() (Op, error) { return d.BitLinear(lw.Down, p.ffnQ, p.ffnS, p.downOut, m) })
 		residual = p.downOut
-		if err != nil {
-			break
-		}
 	}
-	if err == nil { // the last token: final norm and LM head
-		last := (m - 1) * c.Hidden
-		op, err2 = d.NormQuantize(d.View(p.x, last, c.Hidden), d.View(residual, last, c.Hidden),
-			up(e.w.FinalNorm), d.View(p.h, last, c.Hidden), p.finQ, p.finS, 1)
-		add(PartLMHead, op, err2)
-		op, err2 = d.LMHead(p.logits, p.finQ, p.finS)
-		add(PartLMHead, op, err2)
-	}
+	// The last token: final norm (with the last residual) and LM head.
+	last := (m - 1) * c.Hidden
+	final := gains(e.w.FinalNorm)
+	add(PartLMHead, func() (Op, error) {
+		return d.NormQuantize(d.View(p.x, last, c.Hidden), d.View(residual, last, c.Hidden),
+			final, d.View(p.h, last, c.Hidden), p.finQ, p.finS, 1)
+	})
+	add(PartLMHead, func() (Op, error) { return d.LMHead(p.logits, p.finQ, p.finS) })
 	if err == nil {
 		p.prog, err = d.Program(ops)
 	}

@@ -8,6 +8,9 @@
 
 typedef signed char i8;
 
+// -infinity without math.h (NVRTC has no INFINITY macro).
+#define NEG_INF __int_as_float(0xff800000)
+
 // Each kernel waits for the grid before it (griddepcontrol.wait, a no-op
 // unless launched with programmatic stream serialisation) before it
 // touches memory, so the model's launches may overlap the previous
@@ -31,7 +34,7 @@ __device__ __forceinline__ float blockReduce(float v, float* red, int op)
     if (lane == 0) red[warp] = v;
     __syncthreads();
     if (warp == 0) {
-        v = lane < (blockDim.x >> 5) ? red[lane] : (op == 0 ? 0.0f : -INFINITY);
+        v = lane < (blockDim.x >> 5) ? red[lane] : (op == 0 ? 0.0f : NEG_INF);
         for (int o = 16; o > 0; o >>= 1) {
             float u = __shfl_xor_sync(0xffffffffu, v, o);
             v = op == 0 ? v + u : fmaxf(v, u);
@@ -61,7 +64,7 @@ model_embed(const i8* __restrict__ emb, const float* __restrict__ rows, const in
 // q rows qstride apart (their zero padding is left alone). Grid m, block
 // 1024. out may be x.
 extern "C" __global__ void __launch_bounds__(1024)
-model_norm_quant(float* __restrict__ x, const float* __restrict__ res, const float* __restrict__ g,
+model_norm_quant(float* x, const float* __restrict__ res, const float* __restrict__ g,
                  float* out, i8* __restrict__ q, float* __restrict__ scales, int w, int qstride, float eps)
 {
     grid_dep_wait();
@@ -163,7 +166,7 @@ model_attention(const float* __restrict__ qkv, const int* __restrict__ params, c
     __syncthreads();
     const float* K = kc + (size_t)g * capacity * hd;
     const float* V = vc + (size_t)g * capacity * hd;
-    float mx = -INFINITY;
+    float mx = NEG_INF;
     for (int j = threadIdx.x; j < n; j += blockDim.x) {
         const float4* k4 = (const float4*)(K + (size_t)j * hd);
         float acc = 0.0f;
