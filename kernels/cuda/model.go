@@ -25,7 +25,7 @@ import (
 
 func init() {
 	kernelFiles["model.cu"] = []string{"model_embed", "model_norm_quant", "model_rope_kv", "model_attention",
-		"model_relu2", "model_lm_head"}
+		"model_attention_rope", "model_relu2", "model_lm_head"}
 }
 
 // Limits of model.cu's attention: positions in shared memory, head dim.
@@ -53,7 +53,8 @@ func (Backend) NewModelDevice(w *model.Weights, capacity int) (model.Device, err
 	case c.Hidden%16 != 0:
 		return nil, fmt.Errorf("cuda: model: hidden width %d: the LM head reads 16 bytes a lane, so it must be a multiple of 16", c.Hidden)
 	}
-	md := &modelDevice{d: d, c: c, w: w, capacity: capacity, weights: map[*kernels.Weights]devWeights{}}
+	md := &modelDevice{d: d, c: c, w: w, capacity: capacity, weights: map[*kernels.Weights]devWeights{},
+		gates: map[uint64]uint64{}}
 	if err := md.open(); err != nil {
 		md.Close()
 		return nil, err
@@ -72,6 +73,7 @@ type modelDevice struct {
 	cos, sin uint64
 	kc, vc   []uint64 // per layer: KVHeads × capacity × HeadDim
 	weights  map[*kernels.Weights]devWeights
+	gates    map[uint64]uint64 // act → gu: a ReLU² gate folded into act's norm
 	stream   uintptr
 	programs []*program
 	launches []*launch
@@ -226,6 +228,14 @@ func (md *modelDevice) op(name string, grid, block [3]uint32, args ...any) (mode
 // ~330 kernels of a step. BITNET_CUDA_MODEL_PDL=0 turns it off.
 var modelOverlap = os.Getenv("BITNET_CUDA_MODEL_PDL") != "0"
 
+// modelFuse folds parts into the launch after them, to save launches (a
+// step's small kernels cost more in launch latency than in work): a
+// token's RoPE and cache append into its attention (decode), and the
+// FFN's ReLU² gate into the norm after it. The folded parts then have no
+// launches of their own, and their time counts in attention and
+// ffn_sub_norm. BITNET_CUDA_MODEL_FUSE=0 turns it off.
+var modelFuse = os.Getenv("BITNET_CUDA_MODEL_FUSE") != "0"
+
 func (md *modelDevice) add(l *launch) model.Op {
 	l.overlap = modelOverlap && l.overlapOK && md.d.drv.cuLaunchKernelEx != nil
 	md.launches = append(md.launches, l)
@@ -253,8 +263,15 @@ func (md *modelDevice) NormQuantize(x, residual, g, out, q, scales model.Tensor,
 	if qq.k != w || qq.m < m {
 		return nil, fmt.Errorf("cuda: model: norm of %d×%d into quantized %d×%d", m, w, qq.m, qq.k)
 	}
+	gu, gated := md.gates[ptr(x)]
+	if gated {
+		if residual != nil || ptr(out) != ptr(x) {
+			return nil, fmt.Errorf("cuda: model: a folded ReLU² gate's norm must work in place without a residual")
+		}
+		delete(md.gates, ptr(x))
+	}
 	return md.op("model_norm_quant", [3]uint32{uint32(m), 1, 1}, [3]uint32{1024, 1, 1},
-		ptr(x), ptr(residual), ptr(g), ptr(out), qq.p, ptr(scales), int32(w), int32(qq.kp), md.c.NormEps)
+		ptr(x), ptr(residual), ptr(g), ptr(out), qq.p, ptr(scales), int32(w), int32(qq.kp), md.c.NormEps, gu)
 }
 
 func (md *modelDevice) BitLinear(w *kernels.Weights, q, scales, y model.Tensor, m int) (model.Op, error) {
@@ -290,6 +307,9 @@ func (md *modelDevice) BitLinear(w *kernels.Weights, q, scales, y model.Tensor, 
 
 func (md *modelDevice) RoPEKV(qkv, params model.Tensor, l, m int) (model.Op, error) {
 	c := md.c
+	if modelFuse && m == 1 {
+		return launchOp{md: md}, nil // Attention does it
+	}
 	return md.op("model_rope_kv", [3]uint32{uint32(m), 1, 1}, [3]uint32{256, 1, 1},
 		ptr(qkv), ptr(params), md.cos, md.sin, md.kc[l], md.vc[l],
 		int32(c.Heads), int32(c.KVHeads), int32(c.HeadDim), int32(md.capacity))
@@ -298,6 +318,11 @@ func (md *modelDevice) RoPEKV(qkv, params model.Tensor, l, m int) (model.Op, err
 func (md *modelDevice) Attention(out, qkv, params model.Tensor, l, m int) (model.Op, error) {
 	c := md.c
 	inv := float32(1 / math.Sqrt(float64(c.HeadDim)))
+	if modelFuse && m == 1 {
+		return md.op("model_attention_rope", [3]uint32{uint32(c.Heads), 1, 1}, [3]uint32{attThreads, 1, 1},
+			ptr(qkv), ptr(params), md.kc[l], md.vc[l], ptr(out),
+			int32(c.Heads), int32(c.KVHeads), int32(c.HeadDim), int32(md.capacity), inv, md.cos, md.sin)
+	}
 	return md.op("model_attention", [3]uint32{uint32(c.Heads), uint32(m), 1}, [3]uint32{attThreads, 1, 1},
 		ptr(qkv), ptr(params), md.kc[l], md.vc[l], ptr(out),
 		int32(c.Heads), int32(c.KVHeads), int32(c.HeadDim), int32(md.capacity), inv)
@@ -305,6 +330,10 @@ func (md *modelDevice) Attention(out, qkv, params model.Tensor, l, m int) (model
 
 func (md *modelDevice) ReLU2Gate(act, gu model.Tensor, m int) (model.Op, error) {
 	f := md.c.FFN
+	if modelFuse {
+		md.gates[ptr(act)] = ptr(gu) // the norm after it computes the gate
+		return launchOp{md: md}, nil
+	}
 	return md.op("model_relu2", [3]uint32{uint32(ceilDiv(f, 256)), uint32(m), 1}, [3]uint32{256, 1, 1},
 		ptr(gu), ptr(act), int32(f))
 }

@@ -16,63 +16,69 @@ func TestModelMatchesReference(t *testing.T) {
 	needGPU(t)
 	six := model.Tiny()
 	six.Heads, six.KVHeads = 6, 1
-	for _, c := range []model.Config{model.Tiny(), six} {
-		t.Run(fmt.Sprintf("heads%dkv%d", c.Heads, c.KVHeads), func(t *testing.T) {
-			w, err := model.NewRandom(c, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rng := rand.New(rand.NewPCG(2, 3))
-			tokens := make([]int, 9)
-			for i := range tokens {
-				tokens[i] = rng.IntN(w.Vocab)
-			}
-			e, err := model.NewEngine(w, Backend{}, len(tokens), len(tokens))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer e.Close()
-			check := func(what string, got []float32, n int) {
-				t.Helper()
-				want, err := model.ReferenceLogits(w, tokens[:n])
-				if err != nil {
-					t.Fatal(err)
-				}
-				worst, scale := model.LogitError(got, want)
-				if scale == 0 || worst > model.LogitTolerance*scale {
-					t.Fatalf("%s: logits differ by %.3g (largest %.3g, tolerance %.0e relative)", what, worst, scale, model.LogitTolerance)
-				}
-				t.Logf("%s: max |Δ| %.3g of largest %.3g", what, worst, scale)
-			}
-			for _, timed := range []bool{false, true} { // one graph a step; op by op with events
-				e.TimeParts = timed
-				e.ResetTimes()
-				for pos, tok := range tokens {
-					got, err := e.Step(tok, pos)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if pos == 0 || pos == len(tokens)-1 {
-						check(fmt.Sprintf("decode (timed parts %v) position %d", timed, pos), got, pos+1)
-					}
-				}
-				if dt, ok := e.DeviceTime(); !ok || dt <= 0 {
-					t.Errorf("device time %v, %v after a step", dt, ok)
-				}
-				if timed && (e.Times[model.PartQKV] <= 0 || e.Times[model.PartAttention] <= 0 || e.Times[model.PartLMHead] <= 0) {
-					t.Errorf("part times %v", e.Times)
-				}
-				if !timed && e.Times != [model.NumParts]time.Duration{} {
-					t.Errorf("untimed steps recorded part times %v", e.Times)
-				}
-			}
-			got, err := e.Prefill(tokens)
-			if err != nil {
-				t.Fatal(err)
-			}
-			check("prefill", got, len(tokens))
-		})
+	defer func(f bool) { modelFuse = f }(modelFuse)
+	for _, fuse := range []bool{true, false} {
+		modelFuse = fuse
+		for _, c := range []model.Config{model.Tiny(), six} {
+			t.Run(fmt.Sprintf("fuse=%v/heads%dkv%d", fuse, c.Heads, c.KVHeads), func(t *testing.T) { modelMatchesReference(t, c) })
+		}
 	}
+}
+
+func modelMatchesReference(t *testing.T, c model.Config) {
+	w, err := model.NewRandom(c, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(2, 3))
+	tokens := make([]int, 9)
+	for i := range tokens {
+		tokens[i] = rng.IntN(w.Vocab)
+	}
+	e, err := model.NewEngine(w, Backend{}, len(tokens), len(tokens))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	check := func(what string, got []float32, n int) {
+		t.Helper()
+		want, err := model.ReferenceLogits(w, tokens[:n])
+		if err != nil {
+			t.Fatal(err)
+		}
+		worst, scale := model.LogitError(got, want)
+		if scale == 0 || worst > model.LogitTolerance*scale {
+			t.Fatalf("%s: logits differ by %.3g (largest %.3g, tolerance %.0e relative)", what, worst, scale, model.LogitTolerance)
+		}
+		t.Logf("%s: max |Δ| %.3g of largest %.3g", what, worst, scale)
+	}
+	for _, timed := range []bool{false, true} { // one graph a step; op by op with events
+		e.TimeParts = timed
+		e.ResetTimes()
+		for pos, tok := range tokens {
+			got, err := e.Step(tok, pos)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pos == 0 || pos == len(tokens)-1 {
+				check(fmt.Sprintf("decode (timed parts %v) position %d", timed, pos), got, pos+1)
+			}
+		}
+		if dt, ok := e.DeviceTime(); !ok || dt <= 0 {
+			t.Errorf("device time %v, %v after a step", dt, ok)
+		}
+		if timed && (e.Times[model.PartQKV] <= 0 || e.Times[model.PartAttention] <= 0 || e.Times[model.PartLMHead] <= 0) {
+			t.Errorf("part times %v", e.Times)
+		}
+		if !timed && e.Times != [model.NumParts]time.Duration{} {
+			t.Errorf("untimed steps recorded part times %v", e.Times)
+		}
+	}
+	got, err := e.Prefill(tokens)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("prefill", got, len(tokens))
 }
 
 func TestModelDeviceLimits(t *testing.T) {

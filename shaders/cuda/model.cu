@@ -63,20 +63,33 @@ model_embed(const i8* __restrict__ emb, const float* __restrict__ rows, const in
 // quantize_act (s = 127/max(max|out|, 1e-5), q = clamp(rint(out·s))),
 // q rows qstride apart (their zero padding is left alone). Grid m, block
 // 1024. out may be x.
+//
+// With gu not null (the FFN's fused ReLU² gate), x is first computed as
+// relu(gate)²·up from the row's gate and up halves of gu (2w a row), as
+// model_relu2 does, and res is ignored.
 extern "C" __global__ void __launch_bounds__(1024)
 model_norm_quant(float* x, const float* __restrict__ res, const float* __restrict__ g,
-                 float* out, i8* __restrict__ q, float* __restrict__ scales, int w, int qstride, float eps)
+                 float* out, i8* __restrict__ q, float* __restrict__ scales, int w, int qstride, float eps,
+                 const float* __restrict__ gu)
 {
     grid_dep_wait();
     __shared__ float red[32];
     float* xr = x + (size_t)blockIdx.x * w;
     float* orow = out + (size_t)blockIdx.x * w;
+    const float* gur = gu + (size_t)blockIdx.x * 2 * w;
     float ss = 0.0f;
     for (int i = threadIdx.x; i < w; i += blockDim.x) {
-        float v = xr[i];
-        if (res != nullptr) {
-            v = v + res[(size_t)blockIdx.x * w + i];
+        float v;
+        if (gu != nullptr) {
+            const float r = fmaxf(gur[i], 0.0f);
+            v = __fmul_rn(__fmul_rn(r, r), gur[w + i]);
             xr[i] = v;
+        } else {
+            v = xr[i];
+            if (res != nullptr) {
+                v = v + res[(size_t)blockIdx.x * w + i];
+                xr[i] = v;
+            }
         }
         ss += __fmul_rn(v, v);
     }
@@ -143,32 +156,67 @@ model_rope_kv(float* __restrict__ qkv, const int* __restrict__ params, const flo
 #define ATT_MAX_HD 256
 #define ATT_THREADS 512
 
-// model_attention: query head blockIdx.x of token blockIdx.y (at position
+// attention: query head blockIdx.x of token blockIdx.y (at position
 // params[0]+y) against positions 0..pos of its KV head's cache: scores
 // q·k/√hd, softmax, then Σ p·v into out (heads × hd a token). A thread per
 // position for the scores; for the values, blockDim/hd groups of hd
 // threads split the positions, then add up.
-extern "C" __global__ void __launch_bounds__(ATT_THREADS)
-model_attention(const float* __restrict__ qkv, const int* __restrict__ params, const float* __restrict__ kc,
-                const float* __restrict__ vc, float* __restrict__ out, int heads, int kvheads, int hd,
-                int capacity, float inv)
+//
+// ROPE (one token, decode): the block also does model_rope_kv's work for
+// its heads: it rotates its query head and its group's key head from the
+// unrotated QKV row, takes the new key and value from shared memory for
+// the last position, and the group's first query head appends them to the
+// cache (no block reads the cache at that position).
+template <bool ROPE>
+__device__ __forceinline__ void attention(const float* __restrict__ qkv, const int* __restrict__ params,
+                                          float* kc, float* vc, float* __restrict__ out, int heads, int kvheads,
+                                          int hd, int capacity, float inv, const float* __restrict__ cosT,
+                                          const float* __restrict__ sinT)
 {
-    grid_dep_wait();
     __shared__ float sc[ATT_MAX_POS];
     __shared__ float qs[ATT_MAX_HD];
+    __shared__ __align__(16) float kn[ATT_MAX_HD];
+    __shared__ float vn[ATT_MAX_HD];
     __shared__ float part[ATT_THREADS];
     __shared__ float red[32];
-    const int h = blockIdx.x, t = blockIdx.y, g = h / (heads / kvheads);
-    const int n = params[0] + t + 1;
-    const int rows = heads * hd + 2 * kvheads * hd;
-    const float* q = qkv + (size_t)t * rows + h * hd;
-    for (int d = threadIdx.x; d < hd; d += blockDim.x) qs[d] = __fmul_rn(q[d], inv);
+    const int h = blockIdx.x, t = blockIdx.y, group = heads / kvheads, g = h / group;
+    const int pos = params[0] + t, n = pos + 1;
+    const int rows = heads * hd + 2 * kvheads * hd, half = hd / 2;
+    const float* row = qkv + (size_t)t * rows;
+    const float* q = row + h * hd;
+    float* K = kc + (size_t)g * capacity * hd;
+    float* V = vc + (size_t)g * capacity * hd;
+    if (ROPE) {
+        const float* k = row + heads * hd + g * hd;
+        const float* v = row + heads * hd + kvheads * hd + g * hd;
+        const float* c = cosT + (size_t)pos * half;
+        const float* s = sinT + (size_t)pos * half;
+        for (int j = threadIdx.x; j < half; j += blockDim.x) {
+            const float a = q[j], b = q[j + half];
+            qs[j] = __fmul_rn(__fsub_rn(__fmul_rn(a, c[j]), __fmul_rn(b, s[j])), inv);
+            qs[j + half] = __fmul_rn(__fadd_rn(__fmul_rn(b, c[j]), __fmul_rn(a, s[j])), inv);
+            const float ka = k[j], kb = k[j + half];
+            const float na = __fsub_rn(__fmul_rn(ka, c[j]), __fmul_rn(kb, s[j]));
+            const float nb = __fadd_rn(__fmul_rn(kb, c[j]), __fmul_rn(ka, s[j]));
+            kn[j] = na;
+            kn[j + half] = nb;
+            if (h % group == 0) {
+                K[(size_t)pos * hd + j] = na;
+                K[(size_t)pos * hd + j + half] = nb;
+            }
+        }
+        for (int d = threadIdx.x; d < hd; d += blockDim.x) {
+            vn[d] = v[d];
+            if (h % group == 0) V[(size_t)pos * hd + d] = v[d];
+        }
+    } else {
+        for (int d = threadIdx.x; d < hd; d += blockDim.x) qs[d] = __fmul_rn(q[d], inv);
+    }
     __syncthreads();
-    const float* K = kc + (size_t)g * capacity * hd;
-    const float* V = vc + (size_t)g * capacity * hd;
     float mx = NEG_INF;
     for (int j = threadIdx.x; j < n; j += blockDim.x) {
-        const float4* k4 = (const float4*)(K + (size_t)j * hd);
+        const float* kr = (ROPE && j == n - 1) ? kn : K + (size_t)j * hd;
+        const float4* k4 = (const float4*)kr;
         float acc = 0.0f;
         for (int d = 0; d < hd / 4; d++) {
             const float4 k = k4[d];
@@ -189,7 +237,9 @@ model_attention(const float* __restrict__ qkv, const int* __restrict__ params, c
     const int groups = blockDim.x / hd, grp = threadIdx.x / hd, d = threadIdx.x % hd;
     if (grp < groups) {
         float acc = 0.0f;
-        for (int j = grp; j < n; j += groups) acc += sc[j] * V[(size_t)j * hd + d];
+        const int last = ROPE ? n - 1 : n;
+        for (int j = grp; j < last; j += groups) acc += sc[j] * V[(size_t)j * hd + d];
+        if (ROPE && grp == (n - 1) % groups) acc += sc[n - 1] * vn[d];
         part[threadIdx.x] = acc;
     }
     __syncthreads();
@@ -198,6 +248,27 @@ model_attention(const float* __restrict__ qkv, const int* __restrict__ params, c
         for (int i = 0; i < groups; i++) acc += part[i * hd + threadIdx.x];
         out[(size_t)t * heads * hd + h * hd + threadIdx.x] = acc * rs;
     }
+}
+
+// model_attention: attention over a cache that model_rope_kv filled.
+// Grid (heads, m).
+extern "C" __global__ void __launch_bounds__(ATT_THREADS)
+model_attention(const float* __restrict__ qkv, const int* __restrict__ params, float* kc, float* vc,
+                float* __restrict__ out, int heads, int kvheads, int hd, int capacity, float inv)
+{
+    grid_dep_wait();
+    attention<false>(qkv, params, kc, vc, out, heads, kvheads, hd, capacity, inv, nullptr, nullptr);
+}
+
+// model_attention_rope: one token's RoPE, cache append and attention in
+// one launch (decode). Grid (heads, 1).
+extern "C" __global__ void __launch_bounds__(ATT_THREADS)
+model_attention_rope(const float* __restrict__ qkv, const int* __restrict__ params, float* kc, float* vc,
+                     float* __restrict__ out, int heads, int kvheads, int hd, int capacity, float inv,
+                     const float* __restrict__ cosT, const float* __restrict__ sinT)
+{
+    grid_dep_wait();
+    attention<true>(qkv, params, kc, vc, out, heads, kvheads, hd, capacity, inv, cosT, sinT);
 }
 
 // model_relu2: act = relu(gate)²·up for each of m rows of gu (gate then
