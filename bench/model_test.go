@@ -48,10 +48,14 @@ func modelBackends() []*cpu.Backend {
 	return bes
 }
 
-// gpuModelBackends are the GPU backends available here that run the
-// model (their cases are named after the backend, e.g. .../cuda).
-func gpuModelBackends() []kernels.Backend {
+// allModelBackends are modelBackends and the GPU backends available here
+// that run the model (their cases are named after the backend, e.g.
+// .../cuda).
+func allModelBackends() []kernels.Backend {
 	var bes []kernels.Backend
+	for _, be := range modelBackends() {
+		bes = append(bes, be)
+	}
 	for _, name := range kernels.Backends() {
 		be, err := kernels.Lookup(name)
 		if err != nil || name == "cpu" {
@@ -64,9 +68,13 @@ func gpuModelBackends() []kernels.Backend {
 	return bes
 }
 
-// gpuEnergy returns a reader of the GPUs' total energy counters in joules
-// (NVML), or nil where there is none.
-func gpuEnergy(b *testing.B) func() float64 {
+// gpuEnergy starts reading the GPUs' total energy counters (NVML) and
+// returns the joules since then (0 on the CPU, or where there is none).
+func gpuEnergy(b *testing.B, onCPU bool) func() float64 {
+	none := func() float64 { return 0 }
+	if onCPU {
+		return none
+	}
 	srcs, _ := probe.Open("energy")
 	for _, s := range srcs {
 		if s.Name() != "nvml" {
@@ -74,7 +82,7 @@ func gpuEnergy(b *testing.B) func() float64 {
 			continue
 		}
 		b.Cleanup(func() { s.Close() })
-		return func() float64 {
+		read := func() float64 {
 			r, err := s.Read()
 			if err != nil {
 				return 0
@@ -85,8 +93,10 @@ func gpuEnergy(b *testing.B) func() float64 {
 			}
 			return j
 		}
+		j0 := read()
+		return func() float64 { return read() - j0 }
 	}
-	return nil
+	return none
 }
 
 // reportGPUStep reports what a GPU step's benchmark adds to tokens/s: J per
@@ -120,110 +130,24 @@ func reportGPUStep(b *testing.B, be kernels.Backend, e *model.Engine, tokens int
 	}
 }
 
-// BenchmarkDecodeGPU and BenchmarkPrefillGPU run the workloads on the GPU
-// backends present: one CUDA graph a step, part times from device timers.
-func BenchmarkDecodeGPU(b *testing.B) {
-	name := modelName()
-	w, err := modelWeights()
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, be := range gpuModelBackends() {
-		b.Run(fmt.Sprintf("%s/ctx%d/%s", name, decodeContext, target(be)), func(b *testing.B) {
-			e, err := model.NewEngine(w, be, decodeContext, 1)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer e.Close()
-			e.TimeParts = false
-			for pos := range decodeContext - 1 {
-				if _, err := e.Step(pos%w.Vocab, pos); err != nil {
-					b.Fatal(err)
-				}
-			}
-			pos := decodeContext - 1
-			step := func() error { _, err := e.Step(1, pos); return err }
-			energy := gpuEnergy(b)
-			var j0 float64
-			if energy != nil {
-				j0 = energy()
-			}
-			b.SetBytes(e.StepBytes(pos))
-			for b.Loop() {
-				if err := step(); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.StopTimer()
-			var joules float64
-			if energy != nil {
-				joules = energy() - j0
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
-			reportGPUStep(b, be, e, 1, joules, e.StepBytes(pos), step)
-		})
-	}
-}
-
-func BenchmarkPrefillGPU(b *testing.B) {
-	name := modelName()
-	w, err := modelWeights()
-	if err != nil {
-		b.Fatal(err)
-	}
-	batches := []int{128, 512}
-	if testing.Short() {
-		batches = []int{16}
-	}
-	for _, be := range gpuModelBackends() {
-		for _, n := range batches {
-			b.Run(fmt.Sprintf("%s/b%d/%s", name, n, target(be)), func(b *testing.B) {
-				e, err := model.NewEngine(w, be, n, n)
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer e.Close()
-				e.TimeParts = false
-				tokens := make([]int, n)
-				for i := range tokens {
-					tokens[i] = (7 * i) % w.Vocab
-				}
-				step := func() error { _, err := e.Prefill(tokens); return err }
-				energy := gpuEnergy(b)
-				var j0 float64
-				if energy != nil {
-					j0 = energy()
-				}
-				for b.Loop() {
-					if err := step(); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.StopTimer()
-				var joules float64
-				if energy != nil {
-					joules = energy() - j0
-				}
-				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
-				reportGPUStep(b, be, e, n, joules, 0, step)
-			})
-		}
-	}
-}
-
+// BenchmarkDecode and BenchmarkPrefill run on the CPU levels and the GPU
+// backends present (cases named .../cuda): on a GPU one CUDA graph a step,
+// J/token from the energy counter, part times from device timers.
 func BenchmarkDecode(b *testing.B) {
 	name := modelName()
 	w, err := modelWeights()
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, be := range modelBackends() {
+	for _, be := range allModelBackends() {
 		b.Run(fmt.Sprintf("%s/ctx%d/%s", name, decodeContext, target(be)), func(b *testing.B) {
 			e, err := model.NewEngine(w, be, decodeContext, 1)
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer e.Close()
+			cpuBe, onCPU := be.(*cpu.Backend)
+			e.TimeParts = onCPU // a GPU times its parts in steps of their own
 			// Fill the cache with the prompt, then time the last position.
 			for pos := range decodeContext - 1 {
 				if _, err := e.Step(pos%w.Vocab, pos); err != nil {
@@ -231,21 +155,27 @@ func BenchmarkDecode(b *testing.B) {
 				}
 			}
 			pos := decodeContext - 1
+			step := func() error { _, err := e.Step(1, pos); return err }
 			bytes := e.StepBytes(pos)
 			b.SetBytes(bytes)
 			e.ResetTimes()
+			energy := gpuEnergy(b, onCPU)
 			for b.Loop() {
-				if _, err := e.Step(1, pos); err != nil {
+				if err := step(); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.StopTimer()
 			perTok := b.Elapsed().Seconds() / float64(b.N)
 			b.ReportMetric(1/perTok, "tokens/s")
+			if !onCPU {
+				reportGPUStep(b, be, e, 1, energy(), bytes, step)
+				return
+			}
 			for p := range model.NumParts {
 				b.ReportMetric(float64(e.Times[p].Nanoseconds())/float64(b.N)/1e6, "ms-"+p.String())
 			}
-			b.ReportMetric(100*pairedDecodeRatio(b, be, e, w, pos), "pct-of-bw-bound")
+			b.ReportMetric(100*pairedDecodeRatio(b, cpuBe, e, w, pos), "pct-of-bw-bound")
 		})
 	}
 }
@@ -289,7 +219,7 @@ func BenchmarkPrefill(b *testing.B) {
 	if testing.Short() {
 		batches = []int{16}
 	}
-	for _, be := range modelBackends() {
+	for _, be := range allModelBackends() {
 		for _, n := range batches {
 			b.Run(fmt.Sprintf("%s/b%d/%s", name, n, target(be)), func(b *testing.B) {
 				e, err := model.NewEngine(w, be, n, n)
@@ -297,16 +227,24 @@ func BenchmarkPrefill(b *testing.B) {
 					b.Fatal(err)
 				}
 				defer e.Close()
+				_, onCPU := be.(*cpu.Backend)
+				e.TimeParts = false
 				tokens := make([]int, n)
 				for i := range tokens {
 					tokens[i] = (7 * i) % w.Vocab
 				}
+				step := func() error { _, err := e.Prefill(tokens); return err }
+				energy := gpuEnergy(b, onCPU)
 				for b.Loop() {
-					if _, err := e.Prefill(tokens); err != nil {
+					if err := step(); err != nil {
 						b.Fatal(err)
 					}
 				}
+				b.StopTimer()
 				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+				if !onCPU {
+					reportGPUStep(b, be, e, n, energy(), 0, step)
+				}
 			})
 		}
 	}
