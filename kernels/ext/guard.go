@@ -74,7 +74,7 @@ func guard(b *Backend, n, k, m int) error {
 }
 
 func probeChild(spec probeSpec) error {
-	self, err := os.Executable()
+	self, err := selfPath()
 	if err != nil {
 		return fmt.Errorf("cannot re-run this executable to try the library safely: %v (set %s=1 to skip the trial)", err, EnvNoGuard)
 	}
@@ -90,6 +90,9 @@ func probeChild(spec probeSpec) error {
 	if runErr == nil && strings.Contains(text, okMarker) {
 		return nil
 	}
+	if !strings.Contains(text, "bitnet-bench-ext-probe: ") {
+		return fmt.Errorf("the trial in a child process (%s) did not run: %v: %s", self, runErr, crashLine(text))
+	}
 	stage := "loading the library"
 	for _, s := range []string{"prepare", "run", "free"} {
 		if strings.Contains(text, "bitnet-bench-ext-probe: calling "+s) {
@@ -104,6 +107,16 @@ func probeChild(spec probeSpec) error {
 	}
 	return fmt.Errorf("the library crashed in %s on a trial N×K = %d×%d, M = %d in a child process (%v): %s",
 		stage, spec.N, spec.K, spec.M, runErr, crashLine(text))
+}
+
+// selfPath is this very executable: /proc/self/exe on Linux, which stays
+// this program even when its file has been replaced since it started (a
+// rebuilt binary of the same name would not know the trial).
+func selfPath() (string, error) {
+	if _, err := os.Stat("/proc/self/exe"); err == nil {
+		return "/proc/self/exe", nil
+	}
+	return os.Executable()
 }
 
 // crashLine picks the line of the child's output that says how it died.
