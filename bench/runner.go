@@ -8,13 +8,13 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"strconv"
 	"time"
 
 	"golang.org/x/perf/benchmath"
 
 	"github.com/bitnet-go/bitnet-bench/bench/probe"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
+	"github.com/bitnet-go/bitnet-bench/internal/units"
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/model"
 	"github.com/bitnet-go/bitnet-bench/memory"
@@ -74,7 +74,7 @@ func describe(c *results.Case) string {
 	s := fmt.Sprintf("%s/op ±%.1f%%", FormatNs(c.MedianNs), spread)
 	if c.TokensPerS > 0 {
 		// A model workload reads like llama-bench: tokens per second first.
-		s = fmt.Sprintf("%s tokens/s ±%.1f%%  %s/op", fmtTokens(c.TokensPerS), spread, FormatNs(c.MedianNs))
+		s = fmt.Sprintf("%s tokens/s ±%.1f%%  %s/op", units.Count(c.TokensPerS), spread, FormatNs(c.MedianNs))
 	}
 	if c.GMACps > 0 {
 		s += fmt.Sprintf("  %.2f GMAC/s", c.GMACps)
@@ -83,15 +83,6 @@ func describe(c *results.Case) string {
 		s += fmt.Sprintf("  %.2f GB/s", c.GBps)
 	}
 	return s
-}
-
-// fmtTokens gives tokens per second with three significant digits, or
-// whole tokens when there are more.
-func fmtTokens(v float64) string {
-	if v >= 100 {
-		return strconv.FormatFloat(math.Round(v), 'f', 0, 64)
-	}
-	return strconv.FormatFloat(v, 'g', 3, 64)
 }
 
 // FormatNs writes a time in nanoseconds with 3 digits in ns, µs, ms or s.

@@ -6,24 +6,16 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/bitnet-go/bitnet-bench/internal/units"
 )
 
 // dash stands for a value that is absent, so an empty cell is never mistaken
 // for a zero.
 const dash = "—"
 
-// sig formats v with n significant digits and no exponent, trimming nothing:
-// "1.23", "12.3", "123", "1234".
-func sig(v float64, n int) string {
-	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-		return strconv.FormatFloat(v, 'f', 0, 64)
-	}
-	d := n - 1 - int(math.Floor(math.Log10(math.Abs(v))))
-	if d < 0 {
-		d = 0
-	}
-	return strconv.FormatFloat(v, 'f', d, 64)
-}
+// sig formats v with n significant digits and no exponent.
+func sig(v float64, n int) string { return units.Sig(v, n) }
 
 // round rounds v to n significant digits, so chart labels stay short.
 func round(v float64, n int) float64 {
@@ -35,20 +27,12 @@ func round(v float64, n int) float64 {
 }
 
 // fmtNs formats a duration given in nanoseconds in the largest unit that
-// keeps it at 1 or more: ns, µs, ms or s.
+// keeps it at 1 or more: ns, µs, ms or s; a dash when there is none.
 func fmtNs(ns float64) string {
 	if ns <= 0 || math.IsNaN(ns) || math.IsInf(ns, 0) {
 		return dash
 	}
-	switch a := ns; {
-	case a < 1e3:
-		return sig(ns, 3) + " ns"
-	case a < 1e6:
-		return sig(ns/1e3, 3) + " µs"
-	case a < 1e9:
-		return sig(ns/1e6, 3) + " ms"
-	}
-	return sig(ns/1e9, 3) + " s"
+	return units.Duration(ns)
 }
 
 // fmtCI gives the confidence interval as ± percent of the median: the larger
@@ -91,34 +75,9 @@ func fmtBytes(n uint64) string {
 	return sig(v, 3) + " " + units[i]
 }
 
-// fmtUnit formats a value of a comparison row in its benchfmt unit.
-func fmtUnit(v float64, unit string) string {
-	switch unit {
-	case "sec/op":
-		return fmtNs(v * 1e9)
-	case "B/s":
-		return fmtSI(v, "B/s")
-	case "B/op":
-		return fmtBytes(uint64(math.Round(v)))
-	}
-	// Units such as "MAC/s" or custom Extra metrics: SI prefix on the unit's
-	// leading quantity.
-	if q, rest, ok := strings.Cut(unit, "/"); ok && v >= 1e3 {
-		return fmtSI(v, q+"/"+rest)
-	}
-	return sig(v, 4) + " " + unit
-}
-
-// fmtSI scales v by powers of 1000 and prefixes unit: 1.2e9 B/s -> "1.20 GB/s".
-func fmtSI(v float64, unit string) string {
-	prefixes := []string{"", "k", "M", "G", "T", "P"}
-	i := 0
-	for math.Abs(v) >= 1000 && i < len(prefixes)-1 {
-		v /= 1000
-		i++
-	}
-	return sig(v, 3) + " " + prefixes[i] + unit
-}
+// fmtUnit formats a value of a comparison row in its benchfmt unit, by
+// the convention every command shares (package internal/units).
+func fmtUnit(v float64, unit string) string { return units.Format(v, unit) }
 
 // fmtP formats a p-value; 0 means the comparison computed none.
 func fmtP(p float64) string {

@@ -11,6 +11,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/bitnet-go/bitnet-bench/bench/results"
+	"github.com/bitnet-go/bitnet-bench/internal/units"
 )
 
 // A whole-model workload (family "workload": a decode step, a prefill, one
@@ -34,16 +35,13 @@ func workloadModel(c *results.Case) string {
 
 var metricTokens = metric{"tokens", "tokens/s", func(c *results.Case) float64 { return c.TokensPerS }}
 
-// fmtTokens formats tokens per second: whole tokens from 100 up, three
+// fmtTokens formats tokens per second: whole tokens from 1000 up, three
 // significant digits below.
 func fmtTokens(v float64) string {
 	if v <= 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 		return dash
 	}
-	if v >= 100 {
-		return strconv.FormatFloat(math.Round(v), 'f', 0, 64)
-	}
-	return sig(v, 3)
+	return units.Count(v)
 }
 
 // tokensSpread is the tokens/s interval as ± the larger half-width, in

@@ -18,7 +18,7 @@ import (
 	"github.com/bitnet-go/bitnet-bench/baselines/stats"
 	"github.com/bitnet-go/bitnet-bench/baselines/store"
 	"github.com/bitnet-go/bitnet-bench/bench/probe"
-	"golang.org/x/perf/benchunit"
+	"github.com/bitnet-go/bitnet-bench/internal/units"
 )
 
 // fileList is a flag that takes comma-separated file names and may be
@@ -373,8 +373,7 @@ key (see "baseline list").`, `  bitnet-bench baseline show main
 		}
 		for _, u := range cd.Units {
 			s := stats.Summarize(cd.Samples[u])
-			sc := benchunit.CommonScale([]float64{s.Center}, benchunit.ClassOf(u))
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t[%s, %s]\n", n, u, s.N, sc.Format(s.Center), sc.Format(s.Lo), sc.Format(s.Hi))
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t[%s, %s]\n", n, u, s.N, units.Format(s.Center, u), units.Format(s.Lo, u), units.Format(s.Hi, u))
 		}
 	}
 	tw.Flush()
