@@ -39,6 +39,11 @@ type Runner struct {
 	// Pool, when set, supplies every case's tensors, and its metrics (live,
 	// peak, allocations, fragmentation) are reported per case.
 	Pool *memory.Pool
+	// Controls, when set, measures the control workloads (bench/controls)
+	// before each case and records them with it: the machine's state,
+	// interleaved with the cases, for regression-check to compare between
+	// runs.
+	Controls func() map[string]float64
 }
 
 // Run measures cases in order. When ctx is cancelled it stops between
@@ -53,11 +58,16 @@ func (r *Runner) Run(ctx context.Context, cases []Case) ([]results.Case, error) 
 		if r.OnCase != nil {
 			r.OnCase(i, len(cases), cases[i].Name)
 		}
+		var ctl map[string]float64
+		if r.Controls != nil {
+			ctl = r.Controls()
+		}
 		started := time.Now()
 		rc, err := r.RunCase(ctx, &cases[i])
 		if err != nil { // interrupted mid-case: the case is dropped, not half-kept
 			return out, err
 		}
+		rc.ControlsNs = ctl
 		out = append(out, rc)
 		if r.Progress != nil {
 			fmt.Fprintf(r.Progress, "[%d/%d] %-45s %s (%.1fs)\n", i+1, len(cases), rc.Name, describe(&rc), time.Since(started).Seconds())

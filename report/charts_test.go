@@ -354,7 +354,7 @@ func bigComparison(f *results.File) *stats.Comparison {
 			return &stats.Summary{Center: c.MedianNs * x / 1e9, Lo: c.CILowNs * x / 1e9, Hi: c.CIHighNs * x / 1e9, N: len(c.SamplesNs)}
 		}
 		cmp.Rows = append(cmp.Rows, stats.Row{Name: c.Name, Unit: input.UnitSecPerOp, Baseline: sum(1), Current: sum(k),
-			Ratio: k, RatioLo: k * 0.98, RatioHi: k * 1.02, P: 0.01, Verdict: v})
+			Ratio: k, RatioLo: k * 0.98, RatioHi: k * 1.02, P: 0.01, Verdict: v, Gated: true})
 	}
 	return cmp
 }

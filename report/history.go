@@ -342,8 +342,15 @@ func runLabel(i int, f *results.File) string {
 	return fmt.Sprintf("#%d %s", i+1, strings.Join(parts, " "))
 }
 
-// compareRuns compares each run with the one before it in time per op, by
-// stats.Compare, and returns per run index and case name the row.
+// historyRuns is how many runs before a run form its baseline: the run is
+// the unit of replication, and several earlier runs give the spread
+// between runs that one earlier run cannot (see baselines/stats).
+const historyRuns = 5
+
+// compareRuns compares each run in time per op, by stats.Compare, with the
+// up to historyRuns runs before it merged as one baseline of several runs
+// (with the run before alone when they cannot merge: another machine),
+// and returns per run index and case name the row.
 func compareRuns(runs []Run, opt stats.Options) ([]map[string]stats.Row, []*stats.Comparison, error) {
 	inputs := make([]*input.Input, len(runs))
 	for i, r := range runs {
@@ -364,7 +371,11 @@ func compareRuns(runs []Run, opt stats.Options) ([]map[string]stats.Row, []*stat
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			cmps[i-1], errs[i-1] = stats.Compare(inputs[i-1], inputs[i], opt)
+			base, err := input.MergeInputs(inputs[max(0, i-historyRuns):i]...)
+			if err != nil {
+				base = inputs[i-1]
+			}
+			cmps[i-1], errs[i-1] = stats.Compare(base, inputs[i], opt)
 		}(i)
 	}
 	wg.Wait()

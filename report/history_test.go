@@ -133,8 +133,11 @@ func TestHistoryCapsLines(t *testing.T) {
 		names = append(names, fmt.Sprintf("BitLinear/%02d", i))
 	}
 	p, err := BuildHistory(HistoryInput{Runs: []Run{
+		// Two runs before the change: one run against one other cannot
+		// tell a change from the machine (baselines/stats).
 		historyRun(t, 1, "a", names, nil),
-		historyRun(t, 2, "b", names, map[string]float64{"BitLinear/20": 1.5}),
+		historyRun(t, 2, "b", names, nil),
+		historyRun(t, 3, "c", names, map[string]float64{"BitLinear/20": 1.5}),
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -214,9 +217,12 @@ func TestLoadHistory(t *testing.T) {
 // commit, and the legend's swatch is the median line's colour.
 func TestHistoryLinksAndRanges(t *testing.T) {
 	names := []string{"BitLinear/a", "BitLinear/b"}
+	// Two runs before the change: one run against one other cannot tell
+	// a change from the machine (baselines/stats).
 	hp, err := BuildHistory(HistoryInput{Runs: []Run{
-		historyRun(t, 1, "aaaaaaaaaa", names, nil),
-		historyRun(t, 2, "bbbbbbbbbb", names, map[string]float64{"BitLinear/b": 1.3}),
+		historyRun(t, 1, "9999999999", names, nil),
+		historyRun(t, 2, "aaaaaaaaaa", names, nil),
+		historyRun(t, 3, "bbbbbbbbbb", names, map[string]float64{"BitLinear/b": 1.3}),
 	}, CommitURL: "https://example.com/c/%s"})
 	if err != nil {
 		t.Fatal(err)
@@ -224,7 +230,7 @@ func TestHistoryLinksAndRanges(t *testing.T) {
 	if len(hp.Regressions) != 1 || hp.Regressions[0].Range != "aaaaaaa..bbbbbbb" {
 		t.Fatalf("regressions %+v, want one in aaaaaaa..bbbbbbb", hp.Regressions)
 	}
-	if got := hp.Runs[1].Link; got != "https://example.com/c/bbbbbbbbbb" {
+	if got := hp.Runs[2].Link; got != "https://example.com/c/bbbbbbbbbb" {
 		t.Errorf("run link %q", got)
 	}
 	var buf strings.Builder
@@ -232,13 +238,13 @@ func TestHistoryLinksAndRanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := buf.String()
-	for _, want := range []string{`id="run-2"`, `href="https://example.com/c/bbbbbbbbbb"`, "aaaaaaa..bbbbbbb"} {
+	for _, want := range []string{`id="run-3"`, `href="https://example.com/c/bbbbbbbbbb"`, "aaaaaaa..bbbbbbb"} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("page lacks %s", want)
 		}
 	}
 	for _, spec := range hp.charts {
-		if len(spec.Links) != 2 || spec.Links[0] != "https://example.com/c/aaaaaaaaaa" {
+		if len(spec.Links) != 3 || spec.Links[1] != "https://example.com/c/aaaaaaaaaa" {
 			t.Errorf("chart %s links %v", spec.ID, spec.Links)
 		}
 		ser := spec.Option["series"].([]any)

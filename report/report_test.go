@@ -78,13 +78,13 @@ func syntheticComparison() *stats.Comparison {
 		GeomeanRatio: 1.01, Warnings: []string{"different CPU model"},
 		Rows: []stats.Row{
 			{Name: "BitLinear/2560x2560/b1/i2/avx2", Unit: "sec/op", Baseline: sum(6.2e-4), Current: sum(7.4e-4),
-				Ratio: 1.19, RatioLo: 1.15, RatioHi: 1.23, P: 0.0002, Verdict: stats.Regression},
+				Ratio: 1.19, RatioLo: 1.15, RatioHi: 1.23, P: 0.0002, Verdict: stats.Regression, Gated: true},
 			{Name: "MatMul/2560x2560/b1/i2/avx2", Unit: "sec/op", Baseline: sum(9e-4), Current: sum(8.1e-4),
-				Ratio: 0.9, RatioLo: 0.88, RatioHi: 0.92, P: 0.0004, Verdict: stats.Improvement},
+				Ratio: 0.9, RatioLo: 0.88, RatioHi: 0.92, P: 0.0004, Verdict: stats.Improvement, Gated: true},
 			{Name: "Pack2Bit/4096/avx2", Unit: "sec/op", Baseline: sum(2.04e-7), Current: sum(2.05e-7),
-				Ratio: 1.005, RatioLo: 0.99, RatioHi: 1.02, P: 0.6, Verdict: stats.NoChange},
+				Ratio: 1.005, RatioLo: 0.99, RatioHi: 1.02, P: 0.6, Verdict: stats.NoChange, Gated: true},
 			{Name: "Pack2Bit/4096/avx2", Unit: "B/s", HigherIsBetter: true, Baseline: sum(2.5e10), Current: sum(2.49e10),
-				Ratio: 0.996, RatioLo: 0.98, RatioHi: 1.01, P: 0.6, Verdict: stats.NoChange},
+				Ratio: 0.996, RatioLo: 0.98, RatioHi: 1.01, P: 0.6, Verdict: stats.NoChange, Gated: true},
 			{Name: "GELU/4096/f32/generic", Unit: "sec/op", Current: sum(8.6e-6), Verdict: stats.MissingBaseline, Note: "new case"},
 		},
 	}

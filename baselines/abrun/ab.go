@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,8 +39,18 @@ type Config struct {
 	// test's 1s).
 	BenchTime string
 	// Rounds is the number of samples per side (stats.DefaultSamples): each
-	// round runs both binaries once, A then B or B then A in turn.
+	// round runs both binaries once, A then B or B then A in turn. With
+	// Decide it is the most rounds a sequential run takes.
 	Rounds int
+	// Decide, when not nil, makes the run sequential: after the rounds
+	// Looks(MinRounds, Rounds) lists, it gets each side's output so far
+	// and returns true to stop (every case decided).
+	Decide func(rounds int, base, cur []byte) (stop bool, err error)
+	// MinRounds is the first look of a sequential run (10 when 0).
+	MinRounds int
+	// Budget, when not 0, stops a sequential run before a round that
+	// would end after it (the rounds so far are kept).
+	Budget time.Duration
 	// Short passes -test.short.
 	Short bool
 	// Go is the go command ("go").
@@ -83,6 +94,7 @@ type Result struct {
 	Base, Current         *input.Input
 	BaseText, CurrentText []byte // the raw Go benchmark text of each side
 	BaseCommit            string // the commit Ref resolved to
+	Rounds                int    // rounds run (fewer than Config.Rounds when a sequential run stopped early)
 }
 
 func (c *Config) defaults() {
@@ -104,6 +116,21 @@ func (c *Config) defaults() {
 	if c.Timeout == 0 {
 		c.Timeout = 10 * time.Minute
 	}
+	if c.MinRounds == 0 {
+		c.MinRounds = min(10, c.Rounds)
+	}
+}
+
+// Looks lists the round counts at which a sequential run of at most max
+// rounds looks at its data: first, then each about 1.5 times the last,
+// and max. Few looks keep the correction for looking several times small
+// (see regression-check --budget).
+func Looks(first, max int) []int {
+	var out []int
+	for n := first; n < max; n = int(math.Ceil(float64(n) * 1.5)) {
+		out = append(out, n)
+	}
+	return append(out, max)
 }
 
 func (c *Config) logf(format string, args ...any) {
@@ -196,11 +223,11 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		}
 		pkgDirs[i] = d
 	}
-	texts, err := runInterleaved(ctx, cfg, bins, pkgDirs, sides)
+	texts, rounds, err := runInterleaved(ctx, cfg, bins, pkgDirs, sides)
 	if err != nil {
 		return nil, err
 	}
-	res = &Result{BaseText: texts[0], CurrentText: texts[1], BaseCommit: commit}
+	res = &Result{BaseText: texts[0], CurrentText: texts[1], BaseCommit: commit, Rounds: rounds}
 	if res.Base, err = input.ParseInput(texts[0], baseSide); err != nil {
 		return nil, err
 	}
@@ -233,7 +260,7 @@ func RunAA(ctx context.Context, cfg Config) (a, b *input.Input, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	texts, err := runInterleaved(ctx, cfg, [2]string{bin, bin}, [2]string{dir, dir}, [2]string{"A", "B"})
+	texts, _, err := runInterleaved(ctx, cfg, [2]string{bin, bin}, [2]string{dir, dir}, [2]string{"A", "B"})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -248,8 +275,10 @@ func RunAA(ctx context.Context, cfg Config) (a, b *input.Input, err error) {
 
 // runInterleaved runs the two binaries Rounds times each, A B in even
 // rounds and B A in odd ones, so a drift of the machine falls on both sides
-// alike, and returns each side's concatenated output.
-func runInterleaved(ctx context.Context, cfg Config, bins, dirs, sides [2]string) ([2][]byte, error) {
+// alike, and returns each side's concatenated output and the rounds run.
+// With cfg.Decide it stops early: at a look where Decide says so, or
+// before a round that would overrun cfg.Budget.
+func runInterleaved(ctx context.Context, cfg Config, bins, dirs, sides [2]string) ([2][]byte, int, error) {
 	var out [2][]byte
 	args := []string{"-test.run=^$", "-test.bench=" + cfg.Bench, "-test.count=1"}
 	if cfg.BenchTime != "" {
@@ -258,25 +287,48 @@ func runInterleaved(ctx context.Context, cfg Config, bins, dirs, sides [2]string
 	if cfg.Short {
 		args = append(args, "-test.short")
 	}
+	looks := map[int]bool{}
+	if cfg.Decide != nil {
+		for _, n := range Looks(cfg.MinRounds, cfg.Rounds) {
+			looks[n] = true
+		}
+	}
 	start := time.Now()
+	var last time.Duration
 	for r := 0; r < cfg.Rounds; r++ {
+		if cfg.Decide != nil && cfg.Budget > 0 && r >= 2 && time.Since(start)+last > cfg.Budget {
+			cfg.logf("regression-check: stopping after %d rounds: another would overrun the %v budget", r, cfg.Budget)
+			return out, r, nil
+		}
+		roundStart := time.Now()
 		order := [2]int{0, 1}
 		if r%2 == 1 {
 			order = [2]int{1, 0}
 		}
 		for _, i := range order {
 			if err := ctx.Err(); err != nil {
-				return out, err
+				return out, r, err
 			}
 			text, err := runBench(ctx, cfg, sides[i], bins[i], dirs[i], args)
 			if err != nil {
-				return out, err
+				return out, r, err
 			}
 			out[i] = append(out[i], text...)
 		}
+		last = time.Since(roundStart)
 		cfg.logf("regression-check: round %d/%d done (%.0fs)", r+1, cfg.Rounds, time.Since(start).Seconds())
+		if looks[r+1] && r+1 < cfg.Rounds {
+			stop, err := cfg.Decide(r+1, out[0], out[1])
+			if err != nil {
+				return out, r + 1, err
+			}
+			if stop {
+				cfg.logf("regression-check: every case decided after %d rounds", r+1)
+				return out, r + 1, nil
+			}
+		}
 	}
-	return out, nil
+	return out, cfg.Rounds, nil
 }
 
 func runBench(ctx context.Context, cfg Config, side, bin, dir string, args []string) ([]byte, error) {

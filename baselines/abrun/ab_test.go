@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -129,7 +130,7 @@ func TestRunAB(t *testing.T) {
 			}
 		}
 	}
-	cmp, err := stats.Compare(res.Base, res.Current, stats.Options{})
+	cmp, err := stats.Compare(res.Base, res.Current, stats.Options{Paired: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,4 +251,13 @@ func rowOf(t *testing.T, c *stats.Comparison, name, unit string) stats.Row {
 	}
 	t.Fatalf("no row %s %s", name, unit)
 	return stats.Row{}
+}
+
+func TestLooks(t *testing.T) {
+	if got := Looks(10, 60); !slices.Equal(got, []int{10, 15, 23, 35, 53, 60}) {
+		t.Errorf("Looks(10, 60) = %v", got)
+	}
+	if got := Looks(10, 10); !slices.Equal(got, []int{10}) {
+		t.Errorf("Looks(10, 10) = %v", got)
+	}
 }

@@ -53,13 +53,13 @@ type junitMessage struct {
 	Body    string `xml:",chardata"`
 }
 
-// JUnit writes one JUnit testcase per case. A case that regressed in
-// any unit is a failure whose message gives each regressed unit's change,
-// ratio interval, p-value and threshold. A case missing on one side, or
-// with too few samples to tell, is skipped with the reason as its message:
-// it was not checked, which the report must show, but it is not a failure
-// of the code under test (and the exit status is 0 for it). Improvements
-// and unchanged cases pass, their numbers in system-out.
+// JUnit writes one JUnit testcase per case. A case that failed or
+// regressed in its gating metric is a failure whose message gives the
+// change, ratio interval, p-value, threshold and reason. An inconclusive
+// case, or one missing in the current run, is skipped with the reason as
+// its message: it was not checked, which the report must show; the exit
+// status (4 unless --inconclusive=pass) is what gates it. Improvements,
+// unchanged and new cases pass, their numbers in system-out.
 func JUnit(w io.Writer, c *stats.Comparison) error {
 	suite := junitSuite{
 		Name: "regression-check", Time: "0",
@@ -76,27 +76,26 @@ func JUnit(w io.Writer, c *stats.Comparison) error {
 	if len(c.MachineMismatch) > 0 {
 		suite.Properties = append(suite.Properties, junitProperty{"machine_mismatch", strings.Join(c.MachineMismatch, "; ")})
 	}
-	for _, cr := range byCase(c) {
-		tc := junitCase{Name: cr.name, Classname: "regression-check", Time: "0"}
+	for _, cr := range c.ByCase() {
+		tc := junitCase{Name: cr.Name, Classname: "regression-check", Time: "0"}
 		var lines, msgs []string
-		for _, r := range cr.rows {
+		for _, r := range cr.Rows {
 			lines = append(lines, rowSentence(&r))
+			if r.Gated {
+				msgs = append(msgs, rowSentence(&r))
+			}
 		}
-		switch cr.state {
-		case stateRegression:
-			for _, r := range cr.rows {
-				if r.Verdict == stats.Regression {
-					msgs = append(msgs, rowSentence(&r))
-				}
+		switch cr.State {
+		case stats.StateFailed, stats.StateRegression:
+			typ := "regression"
+			if cr.State == stats.StateFailed {
+				typ = "failed"
 			}
-			tc.Failure = &junitMessage{Message: strings.Join(msgs, "; "), Type: "regression", Body: strings.Join(lines, "\n")}
+			tc.Failure = &junitMessage{Message: strings.Join(msgs, "; "), Type: typ, Body: strings.Join(lines, "\n")}
 			suite.Failures++
-		case stateMissing, stateInconclusive:
-			for _, r := range cr.rows {
-				if r.Verdict == stats.MissingBaseline || r.Verdict == stats.MissingCurrent || r.Inconclusive {
-					msgs = append(msgs, rowSentence(&r))
-				}
-			}
+		case stats.StateMissing, stats.StateInconclusive:
+			// Not checked: the exit status (4 unless
+			// --inconclusive=pass) is what gates; here it is shown.
 			tc.Skipped = &junitMessage{Message: strings.Join(msgs, "; ")}
 			suite.Skipped++
 		default:
@@ -126,19 +125,15 @@ func JUnit(w io.Writer, c *stats.Comparison) error {
 // rowSentence describes a row in one line: "sec/op: regression, +12.0%
 // (ratio 1.120, 95% CI [1.080, 1.150], p=0.000, threshold 5%)".
 func rowSentence(r *stats.Row) string {
-	v := string(r.Verdict)
-	if r.Inconclusive {
-		v = "too few samples to tell"
-	}
-	s := r.Unit + ": " + v
+	s := r.Unit + ": " + verdictText(r)
 	if r.Baseline != nil && r.Current != nil {
 		sc := rowScaler(r)
 		s += fmt.Sprintf(", %s -> %s, %s (ratio %.3f, CI %s, p=%.3f, threshold %s)",
 			formatSummary(r.Baseline, sc, r.Unit), formatSummary(r.Current, sc, r.Unit),
 			textfmt.Delta(r.Ratio), r.Ratio, textfmt.Interval(r.RatioLo, r.RatioHi), r.P, textfmt.Pct(r.Threshold))
 	}
-	if r.Note != "" {
-		s += "; " + r.Note
+	if t := reasonText(r); t != "" {
+		s += "; " + t
 	}
 	return s
 }

@@ -16,51 +16,21 @@ import (
 	"golang.org/x/perf/benchunit"
 )
 
-// caseState is a case's worst outcome, as stats.Counts ranks them.
-type caseState int
-
-const (
-	stateRegression caseState = iota
-	stateMissing
-	stateImprovement
-	stateInconclusive
-	stateUnchanged
-)
-
-type caseRows struct {
-	name  string
-	rows  []stats.Row
-	state caseState
-}
-
-// byCase groups rows by case, in row order, with each case's state.
-func byCase(c *stats.Comparison) []caseRows {
-	var out []caseRows
-	idx := map[string]int{}
-	for _, r := range c.Rows {
-		i, ok := idx[r.Name]
-		if !ok {
-			i = len(out)
-			idx[r.Name] = i
-			out = append(out, caseRows{name: r.Name, state: stateUnchanged})
-		}
-		cr := &out[i]
-		cr.rows = append(cr.rows, r)
-		s := stateUnchanged
-		switch {
-		case r.Verdict == stats.Regression:
-			s = stateRegression
-		case r.Verdict == stats.MissingBaseline || r.Verdict == stats.MissingCurrent:
-			s = stateMissing
-		case r.Verdict == stats.Improvement:
-			s = stateImprovement
-		case r.Inconclusive:
-			s = stateInconclusive
-		}
-		cr.state = min(cr.state, s)
+// verdictText is a row's verdict, marked when the row does not gate.
+func verdictText(r *stats.Row) string {
+	if !r.Gated {
+		return string(r.Verdict) + " (not gated)"
 	}
-	return out
+	return string(r.Verdict)
 }
+
+// reasonText is the row's reason followed by its notes.
+func reasonText(r *stats.Row) string {
+	return strings.TrimPrefix(strings.TrimSuffix(r.Reason+"; "+r.Note, "; "), "; ")
+}
+
+// stateOrder sorts cases worst first for the reader.
+func stateOrder(a, b stats.CaseRows) int { return int(a.State) - int(b.State) }
 
 // Markdown writes the comparison for a CI step summary (GitHub's
 // $GITHUB_STEP_SUMMARY, GitLab and others render the same Markdown): a
@@ -71,10 +41,10 @@ func byCase(c *stats.Comparison) []caseRows {
 func Markdown(w io.Writer, c *stats.Comparison) error {
 	bw := bufio.NewWriter(w)
 	mark := "✅"
-	switch n := c.Counts(); {
-	case n.Regressions > 0:
+	switch o, _ := c.Gate(false); {
+	case o == stats.Fail:
 		mark = "❌"
-	case n.Missing > 0 || n.Inconclusive > 0 || len(c.MachineMismatch) > 0 || n.Cases == 0:
+	case o != stats.Pass || len(c.MachineMismatch) > 0:
 		mark = "⚠️"
 	}
 	fmt.Fprintf(bw, "### %s %s\n\n", mark, mdEscape(c.VerdictLine()))
@@ -86,14 +56,17 @@ func Markdown(w io.Writer, c *stats.Comparison) error {
 	if c.Paired {
 		paired = " (resampling the interleaved rounds in pairs)"
 	}
-	fmt.Fprintf(bw, "Baseline `%s`, current `%s`. A case regresses only when the Mann-Whitney p-value is below %v **and** the %g%% bootstrap interval%s of the ratio of medians lies entirely beyond its threshold.\n\n",
-		mdCode(c.Baseline), mdCode(c.Current), c.Alpha, c.Confidence*100, paired)
-	cases := byCase(c)
-	slices.SortStableFunc(cases, func(a, b caseRows) int { return int(a.state) - int(b.state) })
-	fmt.Fprintf(bw, "| verdict | case | unit | baseline | current | change | ratio %g%% CI | p | threshold | note |\n", c.Confidence*100)
+	_, gate := c.Gate(false)
+	fmt.Fprintf(bw, "**Gate:** %s\n\n", mdEscape(gate))
+	fmt.Fprintf(bw, "Baseline `%s` (%s), current `%s` (%s); between runs: %s. Each case is gated on %s: a regression (improvement) when the Mann-Whitney p-value is below %v **and** the %g%% interval%s of the ratio of medians lies entirely beyond its threshold, no change when it lies within ±threshold, inconclusive otherwise.\n\n",
+		mdCode(c.Baseline), textfmt.Plural(c.BaselineRuns, "run"), mdCode(c.Current), textfmt.Plural(c.CurrentRuns, "run"), mdEscape(c.Model), mdEscape(c.Metric), c.Alpha, c.Confidence*100, paired)
+	writeControlsMarkdown(bw, c)
+	cases := c.ByCase()
+	slices.SortStableFunc(cases, stateOrder)
+	fmt.Fprintf(bw, "| verdict | case | unit | baseline | current | change | ratio %g%% CI | p | threshold | reason |\n", c.Confidence*100)
 	fmt.Fprintln(bw, "|---|---|---|---:|---:|---:|---|---:|---:|---|")
 	for _, cr := range cases {
-		for _, r := range cr.rows {
+		for _, r := range cr.Rows {
 			sc := rowScaler(&r)
 			change, ci, p := "", "", ""
 			if r.Baseline != nil && r.Current != nil {
@@ -101,21 +74,20 @@ func Markdown(w io.Writer, c *stats.Comparison) error {
 				ci = textfmt.Interval(r.RatioLo, r.RatioHi)
 				p = fmt.Sprintf("%.3f", r.P)
 			}
-			verdict := string(r.Verdict)
+			verdict := verdictText(&r)
 			switch {
-			case r.Verdict == stats.Regression:
-				verdict = "🔴 **regression**"
+			case !r.Gated:
+			case r.Verdict == stats.Regression || r.Verdict == stats.Failed:
+				verdict = "🔴 **" + verdict + "**"
 			case r.Verdict == stats.Improvement:
-				verdict = "🟢 improvement"
-			case r.Verdict == stats.MissingBaseline || r.Verdict == stats.MissingCurrent:
+				verdict = "🟢 " + verdict
+			case r.Verdict == stats.Inconclusive || r.Verdict == stats.MissingCurrent:
 				verdict = "⚠️ " + verdict
-			case r.Inconclusive:
-				verdict = "~ (too few samples)"
 			}
 			fmt.Fprintf(bw, "| %s | `%s` | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 				verdict, mdCode(r.Name), mdEscape(r.Unit),
 				mdEscape(formatSummary(r.Baseline, sc, r.Unit)), mdEscape(formatSummary(r.Current, sc, r.Unit)),
-				change, ci, p, textfmt.Pct(r.Threshold), mdEscape(r.Note))
+				change, ci, p, textfmt.Pct(r.Threshold), mdEscape(reasonText(&r)))
 		}
 	}
 	if c.GeomeanRatio > 0 {
@@ -160,4 +132,18 @@ func mdEscape(s string) string { return mdReplacer.Replace(s) }
 // mdCode makes s safe inside a `code span` in a table cell.
 func mdCode(s string) string {
 	return strings.NewReplacer("|", `\|`, "`", "'", "\n", " ", "\r", " ").Replace(s)
+}
+
+// writeControlsMarkdown lists the controls' shifts between the runs.
+func writeControlsMarkdown(w io.Writer, c *stats.Comparison) {
+	if len(c.Controls) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "| control | baseline | current | shift | 95% CI |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---|")
+	for _, s := range c.Controls {
+		sc := benchunit.CommonScale([]float64{s.Baseline.Center, s.Current.Center}, benchunit.ClassOf(input.UnitSecPerOp))
+		fmt.Fprintf(w, "| %s | %ss | %ss | %s | %s |\n", mdEscape(s.Name), sc.Format(s.Baseline.Center), sc.Format(s.Current.Center), textfmt.Delta(s.Ratio), textfmt.Interval(s.RatioLo, s.RatioHi))
+	}
+	fmt.Fprintln(w)
 }

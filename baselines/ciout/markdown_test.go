@@ -12,7 +12,7 @@ import (
 func scenarioComparison(t *testing.T) *stats.Comparison {
 	t.Helper()
 	bf, cf := scenario()
-	return mustCompare(t, mustParse(t, jsonBytes(t, bf), "base.json"), mustParse(t, textBytes(t, cf), "cur.txt"), stats.Options{})
+	return mustCompare(t, mustParse(t, jsonBytes(t, bf), "base.json"), mustParse(t, textBytes(t, cf), "cur.txt"), stats.Options{WithinRunOnly: true})
 }
 
 func TestWriteMarkdown(t *testing.T) {
@@ -23,7 +23,7 @@ func TestWriteMarkdown(t *testing.T) {
 	}
 	out := buf.String()
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if !strings.HasPrefix(lines[0], "### ❌ regression-check: 1 regression, 1 improvement, 2 unchanged, 2 missing on one side") {
+	if !strings.HasPrefix(lines[0], "### ❌ regression-check: 1 regression, 1 improvement, 2 unchanged, 0 inconclusive, 1 missing in the current run, 1 new") {
 		t.Errorf("heading %q", lines[0])
 	}
 	if lines[len(lines)-1] != cmp.VerdictLine() {
@@ -44,7 +44,7 @@ func TestWriteMarkdown(t *testing.T) {
 			order = append(order, name)
 		}
 	}
-	want := []string{"Slow", "Gone", "New", "Fast", "Same", "Small", "geomean"}
+	want := []string{"Slow", "Gone", "Fast", "Same", "Small", "New", "geomean"}
 	if strings.Join(order, ",") != strings.Join(want, ",") {
 		t.Errorf("row order %q, want %q", order, want)
 	}
@@ -61,7 +61,7 @@ func TestWriteMarkdown(t *testing.T) {
 func TestWriteMarkdownMismatchAndEscaping(t *testing.T) {
 	base := "cpu: A\n" + benchLines("", "ns/op", map[string][]float64{"A|B<x>": tight(1000, 10)}, "A|B<x>")
 	cur := "cpu: B\n" + benchLines("", "ns/op", map[string][]float64{"A|B<x>": tight(1000, 10)}, "A|B<x>")
-	cmp := compareText(t, base, cur, stats.Options{})
+	cmp := compareText(t, base, cur, stats.Options{WithinRunOnly: true})
 	var buf bytes.Buffer
 	if err := Markdown(&buf, cmp); err != nil {
 		t.Fatal(err)
@@ -90,11 +90,11 @@ func TestWriteJUnit(t *testing.T) {
 	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatalf("invalid XML: %v\n%s", err, buf.String())
 	}
-	if doc.Tests != 6 || doc.Failures != 1 || doc.Skipped != 2 || doc.Errors != 0 || len(doc.Suites) != 1 {
+	if doc.Tests != 6 || doc.Failures != 1 || doc.Skipped != 1 || doc.Errors != 0 || len(doc.Suites) != 1 {
 		t.Fatalf("totals %+v", doc)
 	}
 	s := doc.Suites[0]
-	if s.Tests != 6 || s.Failures != 1 || s.Skipped != 2 || len(s.Cases) != 6 {
+	if s.Tests != 6 || s.Failures != 1 || s.Skipped != 1 || len(s.Cases) != 6 {
 		t.Errorf("suite totals %d/%d/%d, %d cases", s.Tests, s.Failures, s.Skipped, len(s.Cases))
 	}
 	byName := map[string]junitCase{}
@@ -105,7 +105,7 @@ func TestWriteJUnit(t *testing.T) {
 	if slow.Failure == nil || slow.Failure.Type != "regression" {
 		t.Fatalf("Slow: %+v", slow)
 	}
-	for _, w := range []string{"sec/op: regression", "+30.", "CI [1.", "p=0.000", "threshold 5%", "GMAC/s: regression"} {
+	for _, w := range []string{"sec/op: regression", "+30.", "CI [1.", "p=0.000", "threshold 5%", "lies beyond the 5% threshold"} {
 		if !strings.Contains(slow.Failure.Message, w) {
 			t.Errorf("failure message %q lacks %q", slow.Failure.Message, w)
 		}
@@ -113,8 +113,12 @@ func TestWriteJUnit(t *testing.T) {
 	if g := byName["Gone"]; g.Skipped == nil || !strings.Contains(g.Skipped.Message, "missing in current") {
 		t.Errorf("Gone: %+v", g)
 	}
-	if n := byName["New"]; n.Skipped == nil || !strings.Contains(n.Skipped.Message, "missing in baseline") {
+	// A new case has nothing to be compared with: shown, not skipped.
+	if n := byName["New"]; n.Skipped != nil || n.Failure != nil || !strings.Contains(n.SystemOut, "new: not in the baseline") {
 		t.Errorf("New: %+v", n)
+	}
+	if !strings.Contains(slow.Failure.Body, "GMAC/s: regression (not gated)") {
+		t.Errorf("failure body %q lacks the ungated units", slow.Failure.Body)
 	}
 	for _, name := range []string{"Fast", "Same", "Small"} {
 		if c := byName[name]; c.Failure != nil || c.Skipped != nil || c.SystemOut == "" {
@@ -127,7 +131,7 @@ func TestWriteJUnit(t *testing.T) {
 }
 
 func TestWriteJUnitInconclusive(t *testing.T) {
-	cmp := compareText(t, "BenchmarkA 1 1000 ns/op\nBenchmarkA 1 1010 ns/op\n", "BenchmarkA 1 1300 ns/op\nBenchmarkA 1 1310 ns/op\n", stats.Options{})
+	cmp := compareText(t, "BenchmarkA 1 1000 ns/op\nBenchmarkA 1 1010 ns/op\n", "BenchmarkA 1 1300 ns/op\nBenchmarkA 1 1310 ns/op\n", stats.Options{WithinRunOnly: true})
 	var buf bytes.Buffer
 	if err := JUnit(&buf, cmp); err != nil {
 		t.Fatal(err)

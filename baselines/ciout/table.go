@@ -23,7 +23,7 @@ func Table(w io.Writer, c *stats.Comparison) error {
 	bw := bufio.NewWriter(w)
 	var table bytes.Buffer
 	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "case\tunit\tbaseline\tcurrent\tdelta\tratio CI\tp\tverdict\tnote")
+	fmt.Fprintln(tw, "case\tunit\tbaseline\tcurrent\tdelta\tratio CI\tp\tverdict\treason")
 	for i := range c.Rows {
 		r := &c.Rows[i]
 		var centers []float64
@@ -40,13 +40,13 @@ func Table(w io.Writer, c *stats.Comparison) error {
 			ci = textfmt.Interval(r.RatioLo, r.RatioHi)
 			p = fmt.Sprintf("p=%.3f n=%s", r.P, formatN(r.Baseline.N, r.Current.N))
 		}
-		note := r.Note
+		note := reasonText(r)
 		if r.Threshold != c.Threshold && r.Threshold > 0 {
 			note = strings.TrimPrefix(note+"; threshold "+textfmt.Pct(r.Threshold)+" (config)", "; ")
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Unit,
 			formatSummary(r.Baseline, sc, r.Unit), formatSummary(r.Current, sc, r.Unit),
-			delta, ci, p, r.Verdict, note)
+			delta, ci, p, verdictText(r), note)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -67,6 +67,12 @@ func Table(w io.Writer, c *stats.Comparison) error {
 		fmt.Fprintf(bw, "geomean %s ratio: %.3f (%s) over %s\n", input.UnitSecPerOp, c.GeomeanRatio, textfmt.Delta(c.GeomeanRatio), textfmt.Plural(timed, "case"))
 	} else {
 		fmt.Fprintf(bw, "geomean %s ratio: none: no case has %s on both sides\n", input.UnitSecPerOp, input.UnitSecPerOp)
+	}
+	for _, s := range c.Controls {
+		fmt.Fprintf(bw, "control %s: %s (ratio %.3f, CI %s): how far the machine moved between the runs\n", s.Name, textfmt.Delta(s.Ratio), s.Ratio, textfmt.Interval(s.RatioLo, s.RatioHi))
+	}
+	if c.Model == stats.ModelBounded {
+		fmt.Fprintf(bw, "one run per side: by the controls and the spread of the cases (median %s, robust sd %s), the machine may have moved ±%s between the runs; the intervals are widened by that much\n", textfmt.Delta(1+c.CaseShift), textfmt.Pct(c.CaseSpread), textfmt.Pct(c.ControlMargin))
 	}
 	for _, warn := range c.Warnings {
 		fmt.Fprintf(bw, "warning: %s\n", warn)

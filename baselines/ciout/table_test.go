@@ -15,7 +15,7 @@ import (
 
 func TestWriteTable(t *testing.T) {
 	bf, cf := scenario()
-	cmp := mustCompare(t, mustParse(t, jsonBytes(t, bf), "base.json"), mustParse(t, textBytes(t, cf), "cur.txt"), stats.Options{})
+	cmp := mustCompare(t, mustParse(t, jsonBytes(t, bf), "base.json"), mustParse(t, textBytes(t, cf), "cur.txt"), stats.Options{WithinRunOnly: true})
 	var buf bytes.Buffer
 	if err := Table(&buf, cmp); err != nil {
 		t.Fatal(err)
@@ -24,7 +24,7 @@ func TestWriteTable(t *testing.T) {
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 
 	header := lines[0]
-	for _, col := range []string{"case", "unit", "baseline", "current", "delta", "p", "verdict", "note"} {
+	for _, col := range []string{"case", "unit", "baseline", "current", "delta", "p", "verdict", "reason"} {
 		if !strings.Contains(header, col) {
 			t.Errorf("header %q lacks %q", header, col)
 		}
@@ -54,7 +54,7 @@ func TestWriteTable(t *testing.T) {
 	if !strings.Contains(out, "\ngeomean sec/op ratio: ") || !strings.Contains(out, "over 4 cases\n") {
 		t.Errorf("no geomean line in\n%s", out)
 	}
-	const last = "regression-check: 1 regression, 1 improvement, 2 unchanged, 2 missing on one side (threshold 5%, alpha 0.05)"
+	const last = "regression-check: 1 regression, 1 improvement, 2 unchanged, 0 inconclusive, 1 missing in the current run, 1 new (gating sec/op, threshold 5%, alpha 0.05; samples taken as independent)"
 	if got := lines[len(lines)-1]; got != last {
 		t.Errorf("last line\n%q, want\n%q", got, last)
 	}
@@ -63,7 +63,7 @@ func TestWriteTable(t *testing.T) {
 func TestWriteTableInconclusiveAndWarnings(t *testing.T) {
 	base := "cpu: A\nBenchmarkA 1 1000 ns/op\nBenchmarkA 1 1010 ns/op\nBenchmarkA 1 990 ns/op\n"
 	cur := "cpu: B\nBenchmarkA 1 1300 ns/op\nBenchmarkA 1 1310 ns/op\nBenchmarkA 1 1290 ns/op\n"
-	cmp := compareText(t, base, cur, stats.Options{Threshold: 0.1})
+	cmp := compareText(t, base, cur, stats.Options{Threshold: 0.1, WithinRunOnly: true})
 	var buf bytes.Buffer
 	if err := Table(&buf, cmp); err != nil {
 		t.Fatal(err)
@@ -74,13 +74,13 @@ func TestWriteTableInconclusiveAndWarnings(t *testing.T) {
 		"too few samples for significance",
 		"\nwarning: MACHINE MISMATCH",
 		"[0.000, ∞]",
-		"regression-check: 0 regressions, 0 improvements, 0 unchanged, 1 with too few samples to tell (threshold 10%, alpha 0.05); MACHINE MISMATCH: CPU \"A\" vs \"B\"\n",
+		"regression-check: 0 regressions, 0 improvements, 0 unchanged, 1 inconclusive (gating sec/op, threshold 10%, alpha 0.05; samples taken as independent); MACHINE MISMATCH: CPU \"A\" vs \"B\"\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	if !strings.HasSuffix(out, "(threshold 10%, alpha 0.05); MACHINE MISMATCH: CPU \"A\" vs \"B\"\n") {
+	if !strings.HasSuffix(out, "independent); MACHINE MISMATCH: CPU \"A\" vs \"B\"\n") {
 		t.Errorf("the verdict is not the last line:\n%s", out)
 	}
 }
@@ -116,7 +116,7 @@ func TestFormatSummary(t *testing.T) {
 func TestWriteJSON(t *testing.T) {
 	base := benchLines("", "ns/op 0 allocs/op", map[string][]float64{"A": tight(1000, 10), "B": {5, 6}}, "A", "B")
 	cur := benchLines("", "ns/op 1 allocs/op", map[string][]float64{"A": tight(1000, 10), "B": {5, 6}}, "A", "B")
-	cmp := compareText(t, base, cur, stats.Options{})
+	cmp := compareText(t, base, cur, stats.Options{WithinRunOnly: true})
 	var buf bytes.Buffer
 	if err := JSON(&buf, cmp); err != nil {
 		t.Fatal(err)
@@ -131,7 +131,7 @@ func TestWriteJSON(t *testing.T) {
 	if got.Baseline != "base.txt" || len(got.Rows) != 4 || got.Threshold != 0.05 {
 		t.Errorf("decoded %+v", got.Comparison)
 	}
-	if got.Counts != cmp.Counts() || got.Counts.Regressions != 1 {
+	if got.Counts != cmp.Counts() || got.Counts.Unchanged != 2 {
 		t.Errorf("counts %+v, want %+v", got.Counts, cmp.Counts())
 	}
 	// 0 → 1 allocs/op has an infinite ratio, and 2 samples an unbounded
@@ -143,7 +143,7 @@ func TestWriteJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	allocs := raw.Rows[1]
-	if string(allocs["unit"]) != `"allocs/op"` || string(allocs["ratio"]) != "null" || string(allocs["verdict"]) != `"regression"` {
+	if string(allocs["unit"]) != `"allocs/op"` || string(allocs["ratio"]) != "null" || string(allocs["verdict"]) != `"regression"` || string(allocs["gated"]) != "false" {
 		t.Errorf("allocs/op row: %s", mapString(allocs))
 	}
 	var bSummary map[string]json.RawMessage
@@ -153,7 +153,7 @@ func TestWriteJSON(t *testing.T) {
 	if string(bSummary["lo"]) != "null" || string(bSummary["hi"]) != "null" || string(bSummary["n"]) != "2" {
 		t.Errorf("B baseline summary: %s", mapString(bSummary))
 	}
-	if string(raw.Rows[2]["inconclusive"]) != "true" {
+	if string(raw.Rows[2]["verdict"]) != `"no change"` || string(raw.Rows[2]["model"]) != `"same samples"` {
 		t.Errorf("B row: %s", mapString(raw.Rows[2]))
 	}
 }

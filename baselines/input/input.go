@@ -10,9 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -69,6 +71,49 @@ type Input struct {
 	// Warnings are facts about the file a reader should see (an
 	// interrupted run, ...) that do not make it unusable.
 	Warnings []string
+	// Runs is the number of separate runs (processes, machine states) the
+	// samples come from: one per file read, so 1 unless files were merged.
+	// CaseData.RunIDs says which run each sample came from.
+	Runs int
+	// Failed maps a case that failed in this run to why: a results.json
+	// case with status "error", or a "--- FAIL: BenchmarkX" line.
+	Failed map[string]string
+	// RunFailed is set when Go benchmark text printed a FAIL line (a
+	// failing test or benchmark in the package); it says which.
+	RunFailed string
+	// Controls are the control workloads (package bench/controls)
+	// measured during the run, by name: seconds per op, one value per
+	// measurement, pooled over the run. They track the machine's state,
+	// not the code under test.
+	Controls map[string][]float64
+	// ControlNames lists Controls' keys in order of first appearance.
+	ControlNames []string
+}
+
+// ControlUnitPrefix starts the units of control measurements in Go
+// benchmark text ("ctl-compute-ns"): values in these units are the
+// machine-state covariates of bench/controls, not samples of the case.
+const ControlUnitPrefix = "ctl-"
+
+// addControl records one control measurement in seconds per op.
+func (in *Input) addControl(name string, sec float64) {
+	if in.Controls == nil {
+		in.Controls = map[string][]float64{}
+	}
+	if _, ok := in.Controls[name]; !ok {
+		in.ControlNames = append(in.ControlNames, name)
+	}
+	in.Controls[name] = append(in.Controls[name], sec)
+}
+
+// fail records that case name failed.
+func (in *Input) fail(name, why string) {
+	if in.Failed == nil {
+		in.Failed = map[string]string{}
+	}
+	if _, ok := in.Failed[name]; !ok {
+		in.Failed[name] = why
+	}
 }
 
 // CaseData is the samples of one case in one file.
@@ -77,9 +122,39 @@ type CaseData struct {
 	Units []string
 	// Samples maps a tidied unit to its values, one per sample.
 	Samples map[string][]float64
+	// RunIDs maps a tidied unit to the run (0 to Input.Runs-1) of each of
+	// its samples, parallel to Samples.
+	RunIDs map[string][]int
 	// NotMeasured is why a results.json case has no samples (its status and
 	// error); "" for measured cases.
 	NotMeasured string
+}
+
+// RunsOf splits the samples of unit by run, in run order, leaving out runs
+// without samples.
+func (cd *CaseData) RunsOf(unit string) [][]float64 {
+	if cd == nil {
+		return nil
+	}
+	vals, ids := cd.Samples[unit], cd.RunIDs[unit]
+	byRun := map[int][]float64{}
+	var order []int
+	for i, v := range vals {
+		id := 0
+		if i < len(ids) {
+			id = ids[i]
+		}
+		if _, ok := byRun[id]; !ok {
+			order = append(order, id)
+		}
+		byRun[id] = append(byRun[id], v)
+	}
+	slices.Sort(order)
+	out := make([][]float64, 0, len(order))
+	for _, id := range order {
+		out = append(out, byRun[id])
+	}
+	return out
 }
 
 // caseNamed returns the case called name, adding it after the others when
@@ -88,7 +163,7 @@ type CaseData struct {
 func (in *Input) caseNamed(name string) *CaseData {
 	cd, ok := in.Cases[name]
 	if !ok {
-		cd = &CaseData{Samples: map[string][]float64{}}
+		cd = &CaseData{Samples: map[string][]float64{}, RunIDs: map[string][]int{}}
 		in.Cases[name] = cd
 		in.Names = append(in.Names, name)
 	}
@@ -152,15 +227,25 @@ func ParseInput(data []byte, name string) (*Input, error) {
 // New returns an empty input read from the file name in format kind,
 // for callers that build one side themselves (a synthetic workload).
 func New(name string, kind Kind) *Input {
-	return &Input{File: name, Kind: kind, Cases: map[string]*CaseData{}, Better: map[string]int{}, Sources: []string{name}}
+	return &Input{File: name, Kind: kind, Cases: map[string]*CaseData{}, Better: map[string]int{}, Sources: []string{name}, Runs: 1}
 }
 
-// Add appends a sample in the tidied unit.
-func (cd *CaseData) Add(unit string, v float64) {
+// Add appends a sample of run 0 in the tidied unit.
+func (cd *CaseData) Add(unit string, v float64) { cd.AddRun(unit, v, 0) }
+
+// AddRun appends a sample of the given run in the tidied unit.
+func (cd *CaseData) AddRun(unit string, v float64, run int) {
 	if _, ok := cd.Samples[unit]; !ok {
 		cd.Units = append(cd.Units, unit)
 	}
+	if cd.Samples == nil {
+		cd.Samples = map[string][]float64{}
+	}
+	if cd.RunIDs == nil {
+		cd.RunIDs = map[string][]int{}
+	}
 	cd.Samples[unit] = append(cd.Samples[unit], v)
+	cd.RunIDs[unit] = append(cd.RunIDs[unit], run)
 }
 
 // --- results.json ---
@@ -188,13 +273,19 @@ func parseJSON(data []byte, name string) (*Input, error) {
 	in.Better[UnitSecPerOp] = -1
 	for i := range f.Cases {
 		c := &f.Cases[i]
-		cd := &CaseData{Samples: map[string][]float64{}}
+		for _, ctl := range slices.Sorted(maps.Keys(c.ControlsNs)) {
+			in.addControl(ctl, c.ControlsNs[ctl]*1e-9) // results.Validate checked the values
+		}
+		cd := &CaseData{Samples: map[string][]float64{}, RunIDs: map[string][]int{}}
 		in.Names = append(in.Names, c.Name)
 		in.Cases[c.Name] = cd
 		if !c.OK() {
 			cd.NotMeasured = c.Status
 			if c.Error != "" {
 				cd.NotMeasured += ": " + c.Error
+			}
+			if c.Status == results.StatusError {
+				in.fail(c.Name, cd.NotMeasured)
 			}
 			continue
 		}
@@ -364,6 +455,13 @@ func parseText(data []byte, name string, looksLikeJSONArray bool) (*Input, error
 		}
 		return nil, ie
 	}
+	failures := scanFailures(data)
+	if len(recs) == 0 && len(failures) > 0 {
+		// A run that failed before printing any result is a failure of
+		// the code under test, not bad input.
+		in.RunFailed = failures[0].text
+		return in, nil
+	}
 	if len(recs) == 0 {
 		msg := `no benchmark results: want Go benchmark text with lines like "BenchmarkName-8  1000  1234 ns/op", or a results JSON object`
 		if looksLikeJSONArray {
@@ -386,13 +484,68 @@ func parseText(data []byte, name string, looksLikeJSONArray bool) (*Input, error
 		}
 		cd := in.caseNamed(n)
 		for _, v := range res.values {
+			if ctl, ok := controlName(v.OrigUnit); ok {
+				in.addControl(ctl, v.OrigValue*1e-9)
+				continue
+			}
 			cd.Add(v.Unit, v.Value)
 			if _, ok := in.Better[v.Unit]; !ok {
 				in.Better[v.Unit] = better(units, v.Unit)
 			}
 		}
 	}
+	for _, f := range failures {
+		if f.bench == "" {
+			if in.RunFailed == "" {
+				in.RunFailed = f.text
+			}
+			continue
+		}
+		n := f.bench
+		if b, p := splitProcs(n); strip && p > 0 {
+			n = b
+		}
+		in.fail(n, fmt.Sprintf("%s:%d: %s", name, f.line, f.text))
+	}
 	return in, nil
+}
+
+// controlName returns the control a unit such as "ctl-compute-ns" holds.
+func controlName(unit string) (string, bool) {
+	rest, ok := strings.CutPrefix(unit, ControlUnitPrefix)
+	if !ok {
+		return "", false
+	}
+	name, ok := strings.CutSuffix(rest, "-ns")
+	return name, ok && name != ""
+}
+
+// textFailure is a FAIL line of go test output.
+type textFailure struct {
+	bench string // the failing benchmark's name less "Benchmark"; "" for a package FAIL line
+	line  int
+	text  string
+}
+
+// scanFailures finds the lines by which go test reports a failure, which
+// benchfmt skips as noise: "--- FAIL: BenchmarkX" for a benchmark and
+// "FAIL" or "FAIL	pkg	0.1s" for the package.
+func scanFailures(data []byte) []textFailure {
+	var out []textFailure
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimRight(line, "\r")
+		t := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(t, "--- FAIL: Benchmark"):
+			f := strings.Fields(strings.TrimPrefix(t, "--- FAIL: Benchmark"))
+			if len(f) > 0 {
+				out = append(out, textFailure{bench: f[0], line: i + 1, text: t})
+			}
+		case line == "FAIL" || strings.HasPrefix(line, "FAIL\t") || strings.HasPrefix(line, "FAIL "):
+			out = append(out, textFailure{line: i + 1, text: t})
+		}
+	}
+	return out
 }
 
 // procsSuffix decides whether to strip the -N suffix `go test` appends when

@@ -52,8 +52,22 @@ func MergeInputs(ins ...*Input) (*Input, error) {
 	}
 	out := New(strings.Join(names, ","), ins[0].Kind)
 	out.Sources = nil
+	out.Runs = 0
 	procs := -1
 	for i, in := range ins {
+		runBase := out.Runs
+		out.Runs += max(in.Runs, 1)
+		for n, why := range in.Failed {
+			out.fail(n, why)
+		}
+		if out.RunFailed == "" && in.RunFailed != "" {
+			out.RunFailed = in.File + ": " + in.RunFailed
+		}
+		for _, c := range in.ControlNames {
+			for _, v := range in.Controls[c] {
+				out.addControl(c, v)
+			}
+		}
 		out.Sources = append(out.Sources, in.Sources...)
 		if in.Kind != out.Kind {
 			out.Kind = "mixed"
@@ -84,8 +98,13 @@ func MergeInputs(ins ...*Input) (*Input, error) {
 			src := in.Cases[n]
 			cd := out.caseNamed(n)
 			for _, u := range src.Units {
-				for _, v := range src.Samples[u] {
-					cd.Add(u, v)
+				ids := src.RunIDs[u]
+				for j, v := range src.Samples[u] {
+					run := 0
+					if j < len(ids) {
+						run = ids[j]
+					}
+					cd.AddRun(u, v, runBase+run)
 				}
 			}
 			// A case measured in one file and not in another has the

@@ -40,8 +40,9 @@ type Bootstrap struct {
 
 // Ratio is the percentile bootstrap interval, at bs.Confidence, of
 // Median(cur)/Median(base): each resample draws len(base) values from base
-// and len(cur) values from cur with replacement (or pairs, see paired) and
-// takes the ratio of their medians.
+// and len(cur) values from cur with replacement and takes the ratio of
+// their medians. Paired, it is the interval of the median of the pairs'
+// ratios (PairedRatio), resampling pairs.
 //
 // A resample ratio follows centerRatio: 0/0 is 1 (a count that stayed 0)
 // and x/0 is +Inf.
@@ -54,22 +55,32 @@ func (bs Bootstrap) Ratio(base, cur []float64) (lo, hi float64) {
 		bn, cn = bs.Size, bs.Size
 	}
 	paired := bs.Paired && len(base) == len(cur)
+	ratios := make([]float64, bs.Resamples)
+	if paired {
+		// The i-th values were measured moments apart: the ratio of each
+		// pair cancels the machine's state they shared, and the median
+		// of those ratios is the estimate (PairedRatio).
+		pr := pairRatios(base, cur)
+		buf := make([]float64, max(bs.Size, 0))
+		if bs.Size == 0 {
+			buf = make([]float64, len(pr))
+		}
+		for i := range ratios {
+			for j := range buf {
+				buf[j] = pr[rng.IntN(len(pr))]
+			}
+			ratios[i] = Median(buf)
+		}
+		return percentileInterval(ratios, bs.Confidence)
+	}
 	bb := make([]float64, bn)
 	cb := make([]float64, cn)
-	ratios := make([]float64, bs.Resamples)
 	for i := range ratios {
-		if paired {
-			for j := range bb {
-				k := rng.IntN(len(base))
-				bb[j], cb[j] = base[k], cur[k]
-			}
-		} else {
-			for j := range bb {
-				bb[j] = base[rng.IntN(len(base))]
-			}
-			for j := range cb {
-				cb[j] = cur[rng.IntN(len(cur))]
-			}
+		for j := range bb {
+			bb[j] = base[rng.IntN(len(base))]
+		}
+		for j := range cb {
+			cb[j] = cur[rng.IntN(len(cur))]
 		}
 		ratios[i] = centerRatio(Median(bb), Median(cb))
 	}
@@ -153,4 +164,88 @@ func quickselect(xs []float64, k int) float64 {
 		}
 	}
 	return xs[k]
+}
+
+// RunBootstrap is a two-level bootstrap of the ratio of two sides measured
+// in several runs each: the run, not the sample, is the unit of
+// replication. Samples of one run share that run's machine state, so the
+// spread of the runs' medians, not the spread of the samples, says how far
+// two runs of unchanged code land apart.
+//
+// Each resample takes, per side, the mean over its runs of the log median
+// of a within-run resample (the first level), plus the mean of one run
+// effect per run drawn from the pooled run effects (the second level): the
+// deviations of each multi-run side's log run medians from their mean,
+// scaled by sqrt(k/(k-1)) for the k-1 degrees of freedom they keep. A side
+// with a single run thus borrows the other side's between-run spread (a
+// stored baseline's history against one current run). The within-run
+// noise is counted in both levels, which errs on the side of a wider
+// interval.
+type RunBootstrap struct {
+	Confidence float64
+	Resamples  int
+	Seed       uint64
+	Key        string
+}
+
+// Ratio is the percentile interval of exp(side(cur) - side(base)). With
+// fewer than two runs on both sides there are no run effects to draw, and
+// the interval is [0, +Inf).
+func (rb RunBootstrap) Ratio(base, cur [][]float64) (lo, hi float64) {
+	var effects []float64
+	for _, side := range [][][]float64{base, cur} {
+		if len(side) < 2 {
+			continue
+		}
+		logs := make([]float64, len(side))
+		mean := 0.0
+		for i, r := range side {
+			logs[i] = math.Log(Median(slices.Clone(r)))
+			mean += logs[i]
+		}
+		mean /= float64(len(side))
+		scale := math.Sqrt(float64(len(side)) / float64(len(side)-1))
+		for _, l := range logs {
+			effects = append(effects, (l-mean)*scale)
+		}
+	}
+	if len(effects) == 0 {
+		return 0, math.Inf(1)
+	}
+	h := fnv.New64a()
+	h.Write([]byte(rb.Key))
+	rng := rand.New(rand.NewPCG(rb.Seed, h.Sum64()))
+	var buf []float64
+	side := func(runs [][]float64) float64 {
+		v := 0.0
+		for _, r := range runs {
+			buf = buf[:0]
+			for range r {
+				buf = append(buf, r[rng.IntN(len(r))])
+			}
+			v += math.Log(Median(buf)) + effects[rng.IntN(len(effects))]
+		}
+		return v / float64(len(runs))
+	}
+	ratios := make([]float64, rb.Resamples)
+	for i := range ratios {
+		ratios[i] = math.Exp(side(cur) - side(base))
+	}
+	return percentileInterval(ratios, rb.Confidence)
+}
+
+// pairRatios is cur[i]/base[i] for each pair (0/0 is 1, as centerRatio).
+func pairRatios(base, cur []float64) []float64 {
+	out := make([]float64, len(base))
+	for i := range base {
+		out[i] = centerRatio(base[i], cur[i])
+	}
+	return out
+}
+
+// PairedRatio is the median of the per-pair ratios cur[i]/base[i]: the
+// estimate of interleaved rounds, where each pair shared the machine's
+// state.
+func PairedRatio(base, cur []float64) float64 {
+	return Median(pairRatios(base, cur))
 }

@@ -38,6 +38,15 @@ type Options struct {
 	// Seed seeds the bootstrap; 0 means DefaultSeed. The same inputs, seed
 	// and resamples always give the same intervals.
 	Seed uint64
+	// Metric is the tidied unit whose verdict gates each case (sec/op
+	// when empty); the other units are compared and shown, not gated.
+	Metric string
+	// WithinRunOnly treats the samples of one run per side as independent
+	// draws, as benchstat does, so the interval leaves out the variance
+	// between runs. It is for samples known to be independent (synthetic
+	// data, tests); for real runs it gives the false alarms the run-level
+	// models exist to prevent.
+	WithinRunOnly bool
 	// Paired says the i-th samples of the two sides were taken together,
 	// interleaved (regression-check --against): the bootstrap then
 	// resamples them in pairs, so the state of the machine they shared
@@ -62,6 +71,9 @@ func (o Options) WithDefaults() (Options, error) {
 	if o.Resamples == 0 {
 		o.Resamples = DefaultResamples
 	}
+	if o.Metric == "" {
+		o.Metric = input.UnitSecPerOp
+	}
 	if o.Seed == 0 {
 		o.Seed = DefaultSeed
 	}
@@ -83,26 +95,35 @@ func (o Options) WithDefaults() (Options, error) {
 // Compare compares current with baseline case by case and unit by unit.
 // Rows follow the baseline's case order, then cases only in current; within
 // a case, the baseline's units, then units only in current. Cases measured on
-// neither side (results.json statuses other than ok) get no row.
+// neither side (results.json statuses other than ok) get no row. Each row's
+// verdict is one of four (regression, improvement, no change,
+// inconclusive), or failed or missing; see the package documentation.
 func Compare(baseline, current *input.Input, opt Options) (*Comparison, error) {
 	if baseline == nil || current == nil {
-		return nil, errors.New("baselines.Compare: nil input")
+		return nil, errors.New("stats.Compare: nil input")
 	}
 	opt, err := opt.WithDefaults()
 	if err != nil {
 		return nil, err
 	}
 	c := &Comparison{
-		Baseline:   baseline.File,
-		Current:    current.File,
-		Threshold:  opt.Threshold,
-		Alpha:      opt.Alpha,
-		Confidence: opt.Confidence,
-		Paired:     opt.Paired,
-		Rows:       []Row{},
+		Baseline:     baseline.File,
+		Current:      current.File,
+		Threshold:    opt.Threshold,
+		Alpha:        opt.Alpha,
+		Confidence:   opt.Confidence,
+		Paired:       opt.Paired,
+		Metric:       opt.Metric,
+		BaselineRuns: max(baseline.Runs, 1),
+		CurrentRuns:  max(current.Runs, 1),
+		RunFailed:    current.RunFailed,
+		Rows:         []Row{},
 	}
 	c.Warnings = append(c.Warnings, baseline.Warnings...)
 	c.Warnings = append(c.Warnings, current.Warnings...)
+	if baseline.RunFailed != "" {
+		c.Warnings = append(c.Warnings, "the baseline run printed FAIL: "+baseline.RunFailed)
+	}
 	if b, k := baseline.GOMAXPROCS, current.GOMAXPROCS; b > 0 && k > 0 && b != k {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("GOMAXPROCS differs: baseline %d, current %d; cases were matched without the -N suffix", b, k))
 	}
@@ -111,6 +132,8 @@ func Compare(baseline, current *input.Input, opt Options) (*Comparison, error) {
 		c.MachineMismatch = d
 		c.Warnings = append(c.Warnings, fmt.Sprintf("MACHINE MISMATCH: the baseline and the current run were measured on different machines (%s); differences may come from the machine, not the code", strings.Join(d, "; ")))
 	}
+	c.Controls = controlShifts(baseline, current, opt)
+	m := modelOf(c, opt)
 
 	names := slices.Clone(baseline.Names)
 	for _, n := range current.Names {
@@ -118,8 +141,28 @@ func Compare(baseline, current *input.Input, opt Options) (*Comparison, error) {
 			names = append(names, n)
 		}
 	}
+	for n := range current.Failed {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	if m.kind == ModelBounded || m.kind == ModelOneRun {
+		// One run a side: how far the machine moved, as all the cases'
+		// ratios of medians and the controls tell.
+		var logs []float64
+		for _, n := range names {
+			b, k := samples(baseline.Cases[n], opt.Metric), samples(current.Cases[n], opt.Metric)
+			if _, failed := current.Failed[n]; failed || len(b) == 0 || len(k) == 0 || sameSamples(b, k) {
+				continue
+			}
+			if r := centerRatio(Median(slices.Clone(b)), Median(slices.Clone(k))); r > 0 && !math.IsInf(r, 0) {
+				logs = append(logs, math.Log(r))
+			}
+		}
+		m = boundOneRun(c, logs)
+	}
 	for _, n := range names {
-		c.Rows = append(c.Rows, compareCase(n, baseline, current, opt)...)
+		c.Rows = append(c.Rows, compareCase(n, baseline, current, opt, m)...)
 	}
 
 	logSum, n := 0.0, 0
@@ -132,15 +175,102 @@ func Compare(baseline, current *input.Input, opt Options) (*Comparison, error) {
 	if n > 0 {
 		c.GeomeanRatio = math.Exp(logSum / float64(n))
 	}
-	if !slices.ContainsFunc(c.Rows, func(r Row) bool { return r.Baseline != nil && r.Current != nil }) {
+	if !slices.ContainsFunc(c.Rows, func(r Row) bool { return r.Gated && r.Baseline != nil && r.Current != nil }) {
 		// Zero regressions out of zero comparisons must not read as a pass.
-		c.Warnings = append(c.Warnings, "nothing was compared: no case has samples in the same unit on both sides")
+		c.Warnings = append(c.Warnings, fmt.Sprintf("nothing was compared: no case has %s samples on both sides", opt.Metric))
 	}
 	return c, nil
 }
 
-func compareCase(name string, baseline, current *input.Input, opt Options) []Row {
+// model is how a comparison accounts for the variance between runs.
+type model struct {
+	kind   string
+	margin float64 // controls: the log-ratio margin the interval is widened by
+}
+
+// The between-run models, as Row.Model and Comparison.Model name them.
+const (
+	ModelPaired  = "paired rounds"             // --against: each round ran both sides, moments apart
+	ModelRuns    = "runs"                      // several runs on a side: two-level bootstrap
+	ModelBounded = "one run per side, bounded" // the spread of the cases' ratios and the controls bound the machine's shift
+	ModelOneRun  = "one run per side"          // nothing bounds the between-run shift
+	ModelSame    = "same samples"              // both sides hold the same samples: one run read twice
+	ModelWithin  = "within-run only"           // Options.WithinRunOnly: samples taken as independent
+)
+
+// modelOf picks the between-run model for a comparison.
+func modelOf(c *Comparison, opt Options) model {
+	switch {
+	case opt.Paired:
+		c.Model = ModelPaired
+		return model{kind: ModelPaired}
+	case opt.WithinRunOnly:
+		c.Model = ModelWithin
+		return model{kind: ModelWithin}
+	case c.BaselineRuns >= 2 || c.CurrentRuns >= 2:
+		c.Model = ModelRuns
+		return model{kind: ModelRuns}
+	}
+	c.Model = ModelBounded // tried by boundOneRun
+	return model{kind: ModelBounded}
+}
+
+// minSpreadCases is the fewest cases whose ratios bound the machine's
+// shift between two single runs.
+const minSpreadCases = 8
+
+// zSpread is how many robust standard deviations of the cases' log ratios
+// an unchanged case may land from their median: 2.58, two-sided 1%.
+const zSpread = 2.5758293035489
+
+// boundOneRun bounds how far the machine moved between two single runs,
+// from the controls (controlMargin) and from the cases' log ratios of
+// medians in the gating unit (logs): with
+// many cases, most unchanged, the spread of their ratios is the spread
+// between runs; a shift common to all (the median ratio) may be the
+// machine's or the code's, and is not told apart. The margin is the
+// larger of |median| + 2.58 robust standard deviations of the cases' log
+// ratios and the controls' margin; a comparison with neither enough cases
+// nor controls stays unbounded (ModelOneRun).
+func boundOneRun(c *Comparison, logs []float64) model {
+	margin, bounded := 0.0, false
+	if len(c.Controls) > 0 {
+		margin, bounded = controlMargin(c.Controls), true
+	}
+	if len(logs) >= minSpreadCases {
+		med := Median(slices.Clone(logs))
+		dev := make([]float64, len(logs))
+		for i, l := range logs {
+			dev[i] = math.Abs(l - med)
+		}
+		spread := 1.4826 * Median(dev)
+		c.CaseShift, c.CaseSpread = math.Exp(med)-1, spread
+		margin, bounded = max(margin, math.Abs(med)+zSpread*spread), true
+	}
+	if !bounded {
+		c.Model = ModelOneRun
+		return model{kind: ModelOneRun}
+	}
+	c.Model = ModelBounded
+	c.ControlMargin = math.Exp(margin) - 1
+	return model{kind: ModelBounded, margin: margin}
+}
+
+// Reasons the gate gives for a row it cannot decide.
+const (
+	reasonOneRun = "one run per side and no controls: the variance between runs is unknown, so a difference may be the machine's, not the code's; compare several runs per side (files or a stored baseline's history), record controls (bench/controls), or use --against"
+)
+
+func compareCase(name string, baseline, current *input.Input, opt Options, m model) []Row {
 	b, k := baseline.Cases[name], current.Cases[name]
+	th := opt.Config.ThresholdFor(name, opt.Threshold)
+	if why, failed := current.Failed[name]; failed {
+		row := Row{Name: name, Unit: opt.Metric, Threshold: th, Gated: true, Verdict: Failed, Reason: "failed in the current run: " + why}
+		if bv := samples(b, opt.Metric); len(bv) > 0 {
+			row.Baseline, _ = summarize(bv, opt)
+		}
+		return []Row{row}
+	}
 	var units []string
 	if b != nil {
 		units = slices.Clone(b.Units)
@@ -152,10 +282,14 @@ func compareCase(name string, baseline, current *input.Input, opt Options) []Row
 			}
 		}
 	}
+	bothMeasured := b != nil && k != nil && len(b.Units) > 0 && len(k.Units) > 0
+	if bothMeasured && !slices.Contains(units, opt.Metric) {
+		// The gating metric is on neither side: nothing gates this case.
+		units = append(units, opt.Metric)
+	}
 	var rows []Row
-	th := opt.Config.ThresholdFor(name, opt.Threshold)
 	for _, u := range units {
-		row := Row{Name: name, Unit: u, Threshold: th}
+		row := Row{Name: name, Unit: u, Threshold: th, Gated: u == opt.Metric}
 		var notes []string
 		bd, bok := baseline.Better[u]
 		kd, kok := current.Better[u]
@@ -171,20 +305,42 @@ func compareCase(name string, baseline, current *input.Input, opt Options) []Row
 		bv, kv := samples(b, u), samples(k, u)
 		switch {
 		case len(bv) > 0 && len(kv) > 0:
-			notes = append(notes, compareSamples(&row, bv, kv, opt)...)
+			row.BaselineRuns, row.CurrentRuns = len(b.RunsOf(u)), len(k.RunsOf(u))
+			notes = append(notes, compareSamples(&row, b.RunsOf(u), k.RunsOf(u), opt, m)...)
+		case bothMeasured:
+			// Measured on both sides, but not in this unit on both.
+			row.Verdict = Inconclusive
+			row.Reason = "unit mismatch: " + unitsOf("baseline", b) + ", " + unitsOf("current", k) + "; nothing to compare in " + u
+			if u == opt.Metric {
+				row.Reason += " (choose the gating unit with --metric)"
+			}
+			if len(bv) > 0 {
+				row.Baseline, _ = summarize(bv, opt)
+			}
+			if len(kv) > 0 {
+				row.Current, _ = summarize(kv, opt)
+			}
 		case len(bv) > 0:
 			row.Verdict = MissingCurrent
 			row.Baseline, _ = summarize(bv, opt)
+			row.Reason = "not in the current run, so not checked"
 			notes = append(notes, missingNote("current", k, u)...)
-		default:
+		case len(kv) > 0:
 			row.Verdict = MissingBaseline
 			row.Current, _ = summarize(kv, opt)
+			row.Reason = "new: not in the baseline"
 			notes = append(notes, missingNote("baseline", b, u)...)
+		default:
+			continue
 		}
 		row.Note = strings.Join(notes, "; ")
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+func unitsOf(side string, cd *input.CaseData) string {
+	return side + " has " + strings.Join(cd.Units, ", ")
 }
 
 func samples(cd *input.CaseData, unit string) []float64 {
@@ -215,9 +371,10 @@ func summarize(values []float64, opt Options) (*Summary, []error) {
 	return &Summary{Center: s.Center, Lo: s.Lo, Hi: s.Hi, N: len(values)}, s.Warnings
 }
 
-// compareSamples fills row's summaries, ratio, p-value and verdict and
-// returns notes explaining a verdict of NoChange.
-func compareSamples(row *Row, base, cur []float64, opt Options) []string {
+// compareSamples fills row's summaries, ratio, interval, p-value, verdict
+// and reason, and returns notes on the side.
+func compareSamples(row *Row, baseRuns, curRuns [][]float64, opt Options, m model) []string {
+	base, cur := slices.Concat(baseRuns...), slices.Concat(curRuns...)
 	var notes []string
 	var bw, cw []error
 	row.Baseline, bw = summarize(base, opt)
@@ -227,6 +384,7 @@ func compareSamples(row *Row, base, cur []float64, opt Options) []string {
 	cmp := benchmath.AssumeNothing.Compare(
 		benchmath.NewSample(slices.Clone(base), &th),
 		benchmath.NewSample(slices.Clone(cur), &th))
+	same := sameSamples(base, cur)
 	// Identical constant samples make the U test fail with "all samples
 	// are equal"; there is then nothing to detect.
 	if !allEqual(base, cur) {
@@ -238,36 +396,110 @@ func compareSamples(row *Row, base, cur []float64, opt Options) []string {
 
 	row.P = cmp.P
 	row.Ratio = centerRatio(row.Baseline.Center, row.Current.Center)
-	row.RatioLo, row.RatioHi = ratioInterval(row.Baseline, row.Current, base, cur, opt, row.Name+"\x00"+row.Unit)
-
-	limit := row.Threshold
-	up := row.RatioLo > 1+limit       // surely above +threshold
-	down := row.RatioHi < 1/(1+limit) // surely below -threshold
-	worse, better := up, down
-	if row.HigherIsBetter {
-		worse, better = down, up
-	}
-	sig := cmp.P < opt.Alpha
+	key := row.Name + "\x00" + row.Unit
+	row.Model = m.kind
 	switch {
-	case sig && worse:
-		row.Verdict = Regression
-	case sig && better:
-		row.Verdict = Improvement
+	case same:
+		row.Model = ModelSame
+		row.RatioLo, row.RatioHi = 1, 1
+		notes, tooFew = nil, false // nothing to detect, whatever the count
+	case m.kind == ModelRuns && len(baseRuns)+len(curRuns) > 2 && allPositive(base) && allPositive(cur):
+		row.RatioLo, row.RatioHi = RunBootstrap{Confidence: opt.Confidence, Resamples: opt.Resamples, Seed: opt.Seed, Key: key}.Ratio(baseRuns, curRuns)
 	default:
-		row.Verdict = NoChange
-		row.Inconclusive = tooFew
-		switch {
-		case tooFew:
-		case sig:
-			notes = append(notes, fmt.Sprintf("significant, but the ratio interval [%.3f, %.3f] does not clear the %s threshold", row.RatioLo, row.RatioHi, textfmt.Pct(limit)))
-		case worse || better:
-			notes = append(notes, fmt.Sprintf("the ratio interval clears the %s threshold, but p=%.3f is not below alpha=%v", textfmt.Pct(limit), cmp.P, opt.Alpha))
+		if opt.Paired && len(base) == len(cur) {
+			row.Ratio = PairedRatio(base, cur)
+		}
+		row.RatioLo, row.RatioHi = ratioInterval(row.Baseline, row.Current, base, cur, opt, key)
+		if m.kind == ModelBounded && !math.IsInf(row.RatioHi, 0) {
+			// The cases and controls bound how far the machine's state
+			// moved between the runs; a shift that large may be in this
+			// case too.
+			row.RatioLo *= math.Exp(-m.margin)
+			row.RatioHi *= math.Exp(m.margin)
+		}
+		if m.kind == ModelRuns {
+			row.Model = ModelOneRun // this case has one run a side
 		}
 	}
+	verdict(row, cmp.P, opt, tooFew, same, m)
 	if tooFew {
 		notes[0] = "too few samples for significance: " + notes[0]
 	}
 	return notes
+}
+
+// verdict decides a row from its ratio interval [RatioLo, RatioHi]: beyond
+// the threshold on the worse side (and p < alpha) is a regression, on the
+// better side an improvement; entirely inside ±threshold is no change;
+// anything else is inconclusive, since the evidence cannot tell a change of
+// the threshold's size from noise.
+func verdict(row *Row, p float64, opt Options, tooFew, same bool, m model) {
+	t := row.Threshold
+	lo, hi := row.RatioLo, row.RatioHi
+	up := lo > 1+t       // surely above +threshold
+	down := hi < 1/(1+t) // surely below -threshold
+	inside := lo >= 1/(1+t) && hi <= 1+t
+	worse, better := up, down
+	if row.HigherIsBetter {
+		worse, better = down, up
+	}
+	iv := textfmt.Interval(lo, hi)
+	sig := p < opt.Alpha
+	switch {
+	case same:
+		row.Verdict, row.Reason = NoChange, "both sides hold the same samples (one run read twice)"
+	case tooFew || lo == 0 && math.IsInf(hi, 0):
+		row.Verdict = Inconclusive
+		row.Reason = fmt.Sprintf("too few samples to bound the ratio (%s a side; need at least 6 per side)", formatCounts(row))
+	case row.Model == ModelOneRun:
+		row.Verdict, row.Reason = Inconclusive, reasonOneRun
+	case sig && worse:
+		row.Verdict = Regression
+		row.Reason = fmt.Sprintf("the ratio's %.4g%% interval %s lies beyond the %s threshold (p=%.3f)", opt.Confidence*100, iv, textfmt.Pct(t), p)
+	case sig && better:
+		row.Verdict = Improvement
+		row.Reason = fmt.Sprintf("the ratio's %.4g%% interval %s lies beyond the %s threshold (p=%.3f)", opt.Confidence*100, iv, textfmt.Pct(t), p)
+	case inside:
+		row.Verdict = NoChange
+		row.Reason = fmt.Sprintf("the ratio's %.4g%% interval %s lies within ±%s", opt.Confidence*100, iv, textfmt.Pct(t))
+	case worse || better:
+		row.Verdict = Inconclusive
+		row.Reason = fmt.Sprintf("the ratio's interval %s clears the %s threshold, but p=%.3f is not below alpha=%v", iv, textfmt.Pct(t), p, opt.Alpha)
+	default:
+		row.Verdict = Inconclusive
+		row.Reason = fmt.Sprintf("the ratio's %.4g%% interval %s overlaps the %s threshold: the evidence cannot tell a %s change from run-to-run noise", opt.Confidence*100, iv, textfmt.Pct(t), textfmt.Pct(t))
+	}
+	if m.kind == ModelBounded && row.Model == ModelBounded && row.Verdict != Inconclusive {
+		row.Reason += fmt.Sprintf(" (widened by ±%.1f%% for how far the machine may have moved)", 100*(math.Exp(m.margin)-1))
+	}
+}
+
+func formatCounts(r *Row) string {
+	if r.Baseline == nil || r.Current == nil {
+		return "?"
+	}
+	if r.Baseline.N == r.Current.N {
+		return fmt.Sprint(r.Baseline.N)
+	}
+	return fmt.Sprintf("%d and %d", r.Baseline.N, r.Current.N)
+}
+
+// allPositive reports whether every value is above zero (logs exist).
+func allPositive(xs []float64) bool {
+	return !slices.ContainsFunc(xs, func(x float64) bool { return !(x > 0) })
+}
+
+// sameSamples reports whether a and b hold the same values (in any order):
+// one run compared with itself, read from results.json and from its
+// results.txt, say.
+func sameSamples(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(x, y)
 }
 
 // sideWarnings names the side of each summary warning, once for both sides
@@ -314,7 +546,7 @@ func centerRatio(base, cur float64) float64 {
 }
 
 // ratioInterval bounds Current/Baseline with a percentile bootstrap of the
-// ratio of the two medians (see bootstrapRatio), at opt.Confidence. When
+// ratio of the two medians (see Bootstrap), at opt.Confidence. When
 // either median's own interval is unbounded (too few samples for one at
 // this confidence) nothing is known and the interval is [0, +Inf), which
 // never clears a threshold.
@@ -325,70 +557,119 @@ func ratioInterval(bs, cs *Summary, base, cur []float64, opt Options, key string
 	return Bootstrap{Confidence: opt.Confidence, Resamples: opt.Resamples, Seed: opt.Seed, Key: key, Paired: opt.Paired}.Ratio(base, cur)
 }
 
-// Counts tallies a comparison by case. A case counts once, as its worst row:
-// a regression in any unit, else a unit missing on a side, else an
-// improvement, else inconclusive (too few samples), else unchanged.
+// Counts tallies a comparison by case, from its gated rows (the gating
+// metric's): each case counts once, in the first of failed, regression,
+// missing (in the current run: not checked), inconclusive, improvement,
+// unchanged and new that applies.
 type Counts struct {
 	Cases        int `json:"cases"`
+	Failed       int `json:"failed"`
 	Regressions  int `json:"regressions"`
 	Missing      int `json:"missing"`
+	Inconclusive int `json:"inconclusive"`
 	Improvements int `json:"improvements"`
 	Unchanged    int `json:"unchanged"`
-	// Inconclusive counts the cases that would be unchanged but had too few
-	// samples in some unit to tell; they are not in Unchanged.
-	Inconclusive int `json:"inconclusive"`
+	New          int `json:"new"`
 }
 
-// Counts tallies the rows by case; see the Counts type.
-func (c *Comparison) Counts() Counts {
-	type state struct{ reg, miss, imp, inc bool }
-	var order []string
-	byName := map[string]*state{}
+// Compared is the number of cases the gate decided or tried to: all but
+// the missing and the new ones.
+func (n Counts) Compared() int {
+	return n.Failed + n.Regressions + n.Inconclusive + n.Improvements + n.Unchanged
+}
+
+// CaseState ranks a case's outcome, worst first.
+type CaseState int
+
+const (
+	StateFailed CaseState = iota
+	StateRegression
+	StateMissing
+	StateInconclusive
+	StateImprovement
+	StateUnchanged
+	StateNew
+	StateNotGated // no gated row (cannot happen for a case measured on both sides)
+)
+
+// StateOf is the state a gated row gives its case.
+func StateOf(r Row) CaseState {
+	switch r.Verdict {
+	case Failed:
+		return StateFailed
+	case Regression:
+		return StateRegression
+	case MissingCurrent:
+		return StateMissing
+	case Inconclusive:
+		return StateInconclusive
+	case Improvement:
+		return StateImprovement
+	case NoChange:
+		return StateUnchanged
+	case MissingBaseline:
+		return StateNew
+	}
+	return StateNotGated
+}
+
+// CaseRows is one case's rows and the state its gated row gives it.
+type CaseRows struct {
+	Name  string
+	Rows  []Row
+	State CaseState
+}
+
+// ByCase groups the rows by case, in row order.
+func (c *Comparison) ByCase() []CaseRows {
+	var out []CaseRows
+	idx := map[string]int{}
 	for _, r := range c.Rows {
-		s, ok := byName[r.Name]
+		i, ok := idx[r.Name]
 		if !ok {
-			s = &state{}
-			byName[r.Name] = s
-			order = append(order, r.Name)
+			i = len(out)
+			idx[r.Name] = i
+			out = append(out, CaseRows{Name: r.Name, State: StateNotGated})
 		}
-		switch r.Verdict {
-		case Regression:
-			s.reg = true
-		case Improvement:
-			s.imp = true
-		case MissingBaseline, MissingCurrent:
-			s.miss = true
-		}
-		if r.Inconclusive {
-			s.inc = true
+		cr := &out[i]
+		cr.Rows = append(cr.Rows, r)
+		if r.Gated {
+			cr.State = min(cr.State, StateOf(r))
 		}
 	}
+	return out
+}
+
+// Counts tallies the cases; see the Counts type.
+func (c *Comparison) Counts() Counts {
 	var n Counts
-	n.Cases = len(order)
-	for _, name := range order {
-		switch s := byName[name]; {
-		case s.reg:
+	for _, cr := range c.ByCase() {
+		n.Cases++
+		switch cr.State {
+		case StateFailed:
+			n.Failed++
+		case StateRegression:
 			n.Regressions++
-		case s.miss:
+		case StateMissing:
 			n.Missing++
-		case s.imp:
-			n.Improvements++
-		case s.inc:
+		case StateInconclusive:
 			n.Inconclusive++
-		default:
+		case StateImprovement:
+			n.Improvements++
+		case StateUnchanged:
 			n.Unchanged++
+		case StateNew:
+			n.New++
 		}
 	}
 	return n
 }
 
-// Regressions returns the number of cases with a regression in at least one
-// unit. A slower case usually regresses in sec/op and in its throughput units
-// together; it counts once here, while Count(Regression) counts rows.
+// Regressions returns the number of cases whose gated row regressed.
 func (c *Comparison) Regressions() int { return c.Counts().Regressions }
 
-// HasRegression reports whether any row regressed.
-func (c *Comparison) HasRegression() bool { return c.Count(Regression) > 0 }
+// HasRegression reports whether any case regressed in its gated row.
+func (c *Comparison) HasRegression() bool { return c.Regressions() > 0 }
 
 // Summarize is the median of values and its 95% distribution-free interval,
 // as Compare summarizes each side; the interval is unbounded with fewer

@@ -17,7 +17,7 @@ func TestCompareFormats(t *testing.T) {
 			bf, cf := scenario()
 			b := mustParse(t, encode(t, bf, formats[0]), "base."+formats[0])
 			c := mustParse(t, encode(t, cf, formats[1]), "cur."+formats[1])
-			cmp := mustCompare(t, b, c, Options{})
+			cmp := mustCompare(t, b, c, Options{WithinRunOnly: true})
 
 			if cmp.Threshold != DefaultThreshold || cmp.Alpha != DefaultAlpha || cmp.Confidence != DefaultConfidence {
 				t.Errorf("defaults not applied: %+v", cmp)
@@ -69,7 +69,7 @@ func TestCompareFormats(t *testing.T) {
 			if want := math.Pow(prod, 0.25); !closeTo(cmp.GeomeanRatio, want, 1e-12) {
 				t.Errorf("GeomeanRatio = %v, want %v", cmp.GeomeanRatio, want)
 			}
-			if got := cmp.Counts(); got != (Counts{Cases: 6, Regressions: 1, Missing: 2, Improvements: 1, Unchanged: 2}) {
+			if got := cmp.Counts(); got != (Counts{Cases: 6, Regressions: 1, Missing: 1, New: 1, Improvements: 1, Unchanged: 2}) {
 				t.Errorf("Counts = %+v", got)
 			}
 			if !cmp.HasRegression() || cmp.Regressions() != 1 || cmp.Count(Regression) != 3 {
@@ -112,8 +112,7 @@ func TestCompareVerdictRules(t *testing.T) {
 		opt       Options
 		unit      string
 		want      Verdict
-		wantNote  string // substring; "" means the note must be empty
-		wantIncon bool
+		wantNote  string // substring of the reason and the note
 	}{
 		{
 			name: "higher-is-better unit going down is a regression",
@@ -144,40 +143,40 @@ func TestCompareVerdictRules(t *testing.T) {
 			base: benchLines("", "ns/op", map[string][]float64{"A": tight(1000, 10)}, "A"),
 			cur:  benchLines("", "ns/op", map[string][]float64{"A": tight(1080, 10)}, "A"),
 			opt:  Options{Threshold: 0.10},
-			unit: input.UnitSecPerOp, want: NoChange, wantNote: "significant, but the ratio interval",
+			unit: input.UnitSecPerOp, want: NoChange, wantNote: "lies within ±10%",
 		},
 		{
 			// The U test does see the shift; the interval keeps it under 5%.
 			name: "2% change with noise is no change",
 			base: benchLines("", "ns/op", map[string][]float64{"A": noisy(1000, 10, 0)}, "A"),
 			cur:  benchLines("", "ns/op", map[string][]float64{"A": noisy(1020, 10, 6)}, "A"),
-			unit: input.UnitSecPerOp, want: NoChange, wantNote: "does not clear the 5% threshold",
+			unit: input.UnitSecPerOp, want: NoChange, wantNote: "lies within ±5%",
 		},
 		{
 			name: "30% slowdown with 3 samples is inconclusive, not a pass",
 			base: benchLines("", "ns/op", map[string][]float64{"A": noisy(1000, 3, 0)}, "A"),
 			cur:  benchLines("", "ns/op", map[string][]float64{"A": noisy(1300, 3, 0)}, "A"),
-			unit: input.UnitSecPerOp, want: NoChange, wantNote: "too few samples for significance", wantIncon: true,
+			unit: input.UnitSecPerOp, want: Inconclusive, wantNote: "too few samples",
 		},
 		{
 			// 5 samples reach p < 0.05 but not a 95% interval of the median.
 			name: "30% slowdown with 5 samples is inconclusive",
 			base: benchLines("", "ns/op", map[string][]float64{"A": noisy(1000, 5, 0)}, "A"),
 			cur:  benchLines("", "ns/op", map[string][]float64{"A": noisy(1300, 5, 0)}, "A"),
-			unit: input.UnitSecPerOp, want: NoChange, wantNote: "need >= 6 samples for confidence interval", wantIncon: true,
+			unit: input.UnitSecPerOp, want: Inconclusive, wantNote: "need >= 6 samples for confidence interval",
 		},
 		{
 			name: "a short current run is inconclusive, naming its side",
 			base: benchLines("", "ns/op", map[string][]float64{"A": noisy(1000, 10, 0)}, "A"),
 			cur:  benchLines("", "ns/op", map[string][]float64{"A": noisy(1300, 3, 0)}, "A"),
-			unit: input.UnitSecPerOp, want: NoChange, wantNote: "too few samples for significance: current: need >= 6 samples", wantIncon: true,
+			unit: input.UnitSecPerOp, want: Inconclusive, wantNote: "too few samples for significance: current: need >= 6 samples",
 		},
 		{
 			name: "a stricter alpha needs more evidence",
 			base: benchLines("", "ns/op", map[string][]float64{"A": noisy(1000, 6, 0)}, "A"),
 			cur:  benchLines("", "ns/op", map[string][]float64{"A": noisy(1300, 6, 0)}, "A"),
 			opt:  Options{Alpha: 0.001},
-			unit: input.UnitSecPerOp, want: NoChange, wantNote: "need >= 7 samples to detect a difference", wantIncon: true,
+			unit: input.UnitSecPerOp, want: Inconclusive, wantNote: "need >= 7 samples to detect a difference",
 		},
 		{
 			name: "allocs/op from 0 to 1 is a regression",
@@ -194,16 +193,17 @@ func TestCompareVerdictRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmp := compareText(t, tt.base, tt.cur, tt.opt)
+			// The rule itself, on samples taken as independent draws.
+			opt := tt.opt
+			opt.WithinRunOnly = true
+			opt.Metric = tt.unit // the unit under test gates
+			cmp := compareText(t, tt.base, tt.cur, opt)
 			r := row(t, cmp, "A", tt.unit)
 			if r.Verdict != tt.want {
-				t.Errorf("verdict %q, want %q (ratio %.3f [%.3f, %.3f] p=%.4f note %q)", r.Verdict, tt.want, r.Ratio, r.RatioLo, r.RatioHi, r.P, r.Note)
+				t.Errorf("verdict %q, want %q (ratio %.3f [%.3f, %.3f] p=%.4f reason %q note %q)", r.Verdict, tt.want, r.Ratio, r.RatioLo, r.RatioHi, r.P, r.Reason, r.Note)
 			}
-			if tt.wantNote == "" && r.Note != "" || !strings.Contains(r.Note, tt.wantNote) {
-				t.Errorf("note %q, want %q", r.Note, tt.wantNote)
-			}
-			if r.Inconclusive != tt.wantIncon {
-				t.Errorf("Inconclusive = %v, want %v", r.Inconclusive, tt.wantIncon)
+			if !strings.Contains(r.Reason+"; "+r.Note, tt.wantNote) || r.Reason == "" {
+				t.Errorf("reason %q note %q, want %q", r.Reason, r.Note, tt.wantNote)
 			}
 			if got := cmp.HasRegression(); got != (tt.want == Regression) {
 				t.Errorf("HasRegression = %v", got)
@@ -231,14 +231,17 @@ func TestCompareMixedUnits(t *testing.T) {
 		t.Fatalf("%d rows, want 2: %+v", len(cmp.Rows), cmp.Rows)
 	}
 	ms, sec := row(t, cmp, "A", "ms/op"), row(t, cmp, "A", input.UnitSecPerOp)
-	if ms.Verdict != MissingCurrent || !strings.Contains(ms.Note, "unit mismatch: current has sec/op") {
-		t.Errorf("ms/op row: %q %q", ms.Verdict, ms.Note)
+	if ms.Verdict != Inconclusive || ms.Gated || !strings.Contains(ms.Reason, "unit mismatch: baseline has ms/op, current has sec/op") {
+		t.Errorf("ms/op row: %q %q", ms.Verdict, ms.Reason)
 	}
-	if sec.Verdict != MissingBaseline || !strings.Contains(sec.Note, "unit mismatch: baseline has ms/op") {
-		t.Errorf("sec/op row: %q %q", sec.Verdict, sec.Note)
+	if sec.Verdict != Inconclusive || !sec.Gated || !strings.Contains(sec.Reason, "--metric") {
+		t.Errorf("sec/op row: %q %q", sec.Verdict, sec.Reason)
 	}
-	if n := cmp.Counts(); n.Missing != 1 || n.Unchanged != 0 {
+	if n := cmp.Counts(); n.Inconclusive != 1 || n.Unchanged != 0 {
 		t.Errorf("Counts = %+v: a unit mismatch must not count as unchanged", n)
+	}
+	if o, msg := cmp.Gate(false); o != NothingCompared {
+		t.Errorf("gate %v %q, want NothingCompared", o, msg)
 	}
 }
 
@@ -246,14 +249,15 @@ func TestCompareNotMeasured(t *testing.T) {
 	bf := resultsFile(2, okCase("A", noisy(1e6, 10, 0)), results.Case{Name: "B", Status: results.StatusNotImplemented})
 	cf := resultsFile(2, results.Case{Name: "A", Status: results.StatusError, Error: "kernel panicked"}, results.Case{Name: "B", Status: results.StatusNotImplemented})
 	cmp := mustCompare(t, mustParse(t, jsonBytes(t, bf), "b.json"), mustParse(t, jsonBytes(t, cf), "c.json"), Options{})
-	// B was measured on neither side: no row.
-	if len(cmp.Rows) != 3 {
-		t.Fatalf("%d rows, want 3 (A in three units)", len(cmp.Rows))
+	// B was measured on neither side: no row. A failed: one gated row.
+	if len(cmp.Rows) != 1 {
+		t.Fatalf("%d rows, want 1 (A failed)", len(cmp.Rows))
 	}
-	for _, r := range cmp.Rows {
-		if r.Name != "A" || r.Verdict != MissingCurrent || r.Note != "current: error: kernel panicked" {
-			t.Errorf("row %s %s: %q %q", r.Name, r.Unit, r.Verdict, r.Note)
-		}
+	if r := cmp.Rows[0]; r.Name != "A" || r.Verdict != Failed || !r.Gated || r.Reason != "failed in the current run: error: kernel panicked" {
+		t.Errorf("row %s %s: %q %q", r.Name, r.Unit, r.Verdict, r.Reason)
+	}
+	if o, msg := cmp.Gate(true); o != Fail || !strings.Contains(msg, "1 case failed in the current run: A") {
+		t.Errorf("gate %v %q, want Fail naming A", o, msg)
 	}
 	if !slices.ContainsFunc(cmp.Warnings, func(w string) bool { return strings.HasPrefix(w, "nothing was compared") }) {
 		t.Errorf("warnings %q: want one saying nothing was compared", cmp.Warnings)
@@ -264,7 +268,7 @@ func TestCompareWarnings(t *testing.T) {
 	bf, cf := scenario()
 	bf.Machine.GOMAXPROCS = 8
 	cf.Machine.CPUModel = "Other CPU"
-	cmp := mustCompare(t, mustParse(t, jsonBytes(t, bf), "b.json"), mustParse(t, textBytes(t, cf), "c.txt"), Options{})
+	cmp := mustCompare(t, mustParse(t, jsonBytes(t, bf), "b.json"), mustParse(t, textBytes(t, cf), "c.txt"), Options{WithinRunOnly: true})
 	joined := strings.Join(cmp.Warnings, "\n")
 	for _, want := range []string{"GOMAXPROCS differs: baseline 8, current 2", `MACHINE MISMATCH: the baseline and the current run were measured on different machines (CPU "Test CPU" vs "Other CPU"; GOMAXPROCS 8 vs 2)`} {
 		if !strings.Contains(joined, want) {
@@ -296,8 +300,13 @@ func TestCompareOptions(t *testing.T) {
 	if cmp.Threshold != 0.1 || cmp.Alpha != 0.01 || cmp.Confidence != 0.99 {
 		t.Errorf("options not kept: %+v", cmp)
 	}
+	// A file compared with itself holds the same samples: no change.
+	if r := cmp.Rows[0]; r.Verdict != NoChange || r.Model != ModelSame {
+		t.Errorf("same file: %+v", r)
+	}
 	// One sample a side can never show a difference: inconclusive.
-	if r := cmp.Rows[0]; r.Verdict != NoChange || !r.Inconclusive {
+	other := mustParse(t, []byte("BenchmarkA 1 2 ns/op\n"), "b.txt")
+	if r := mustCompare(t, in, other, Options{WithinRunOnly: true}).Rows[0]; r.Verdict != Inconclusive || !strings.Contains(r.Reason, "too few samples") {
 		t.Errorf("1 sample: %+v", r)
 	}
 }

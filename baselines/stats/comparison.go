@@ -5,10 +5,17 @@ import "github.com/bitnet-go/bitnet-bench/baselines/machine"
 // Verdict is the outcome for one case.
 type Verdict string
 
+// The four verdicts of a comparison, and the outcomes of a case that could
+// not be compared.
 const (
-	Regression      Verdict = "regression"
-	Improvement     Verdict = "improvement"
-	NoChange        Verdict = "~" // not significant, or within the threshold
+	Regression  Verdict = "regression"  // the ratio's interval lies beyond the threshold, worse
+	Improvement Verdict = "improvement" // the ratio's interval lies beyond the threshold, better
+	NoChange    Verdict = "no change"   // the ratio's interval lies within ±threshold
+	// Inconclusive: the evidence cannot tell a change of the threshold's
+	// size from run-to-run noise (an interval across the threshold, too
+	// few samples, one run per side without controls, a unit mismatch).
+	Inconclusive    Verdict = "inconclusive"
+	Failed          Verdict = "failed" // the case failed in the current run
 	MissingBaseline Verdict = "missing in baseline"
 	MissingCurrent  Verdict = "missing in current"
 )
@@ -42,11 +49,21 @@ type Row struct {
 	// unless a config rule gave another.
 	Threshold float64 `json:"threshold"`
 	Verdict   Verdict `json:"verdict"`
-	// Note explains the verdict when it is not obvious (too few samples, ...).
+	// Reason says in one line why the row has its verdict.
+	Reason string `json:"reason,omitempty"`
+	// Gated is true for the row of the case's gating metric
+	// (Comparison.Metric): only gated rows decide the gate.
+	Gated bool `json:"gated"`
+	// Model is how the row's interval accounts for the variance between
+	// runs (ModelPaired, ModelRuns, ...).
+	Model string `json:"model,omitempty"`
+	// BaselineRuns and CurrentRuns count the runs each side's samples
+	// come from.
+	BaselineRuns int `json:"baseline_runs,omitempty"`
+	CurrentRuns  int `json:"current_runs,omitempty"`
+	// Note adds what else the reader should know (sample-size warnings,
+	// why a side has no samples, ...).
 	Note string `json:"note,omitempty"`
-	// Inconclusive is true for a NoChange row whose samples were too few to
-	// detect a difference: "~" then means "could not tell", not "same".
-	Inconclusive bool `json:"inconclusive,omitempty"`
 }
 
 // Comparison is a whole baseline-versus-current comparison.
@@ -58,8 +75,30 @@ type Comparison struct {
 	Confidence float64 `json:"confidence"`
 	// Paired is true when the bootstrap resampled the sides' samples in
 	// pairs (interleaved A/B runs; see Options.Paired).
-	Paired bool  `json:"paired,omitempty"`
-	Rows   []Row `json:"rows"`
+	Paired bool `json:"paired,omitempty"`
+	// Metric is the unit whose verdict gates each case.
+	Metric string `json:"metric"`
+	// Model is how the variance between runs is accounted for (see
+	// Row.Model; a case with one run a side among several may differ).
+	Model string `json:"model"`
+	// BaselineRuns and CurrentRuns count the runs on each side.
+	BaselineRuns int `json:"baseline_runs"`
+	CurrentRuns  int `json:"current_runs"`
+	// Controls are the shifts of the control workloads between the runs,
+	// when both sides recorded them.
+	Controls []ControlShift `json:"controls,omitempty"`
+	// ControlMargin is how far the machine may have moved between two
+	// single runs (a fraction), by the controls and the spread of the
+	// cases' ratios: the intervals are widened by it (ModelBounded).
+	ControlMargin float64 `json:"control_margin,omitempty"`
+	// CaseShift is the median change of all cases between two single
+	// runs and CaseSpread the robust standard deviation of their log
+	// ratios: the between-run spread, if most cases did not change.
+	CaseShift  float64 `json:"case_shift,omitempty"`
+	CaseSpread float64 `json:"case_spread,omitempty"`
+	// RunFailed says that the current run printed FAIL.
+	RunFailed string `json:"run_failed,omitempty"`
+	Rows      []Row  `json:"rows"`
 	// GeomeanRatio is the geometric mean of Ratio over rows compared in the
 	// primary unit (time per op); 0 when there are none.
 	GeomeanRatio float64 `json:"geomean_ratio,omitempty"`

@@ -115,19 +115,19 @@ func TestCompareWithConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmp := compareText(t, base, cur, Options{Config: cfg})
+	cmp := compareText(t, base, cur, Options{Config: cfg, WithinRunOnly: true})
 	a, b := row(t, cmp, "Tight/A", input.UnitSecPerOp), row(t, cmp, "Loose/B", input.UnitSecPerOp)
 	if a.Verdict != Regression || a.Threshold != 0.02 {
 		t.Errorf("Tight/A +4%% at 2%%: %q threshold %v", a.Verdict, a.Threshold)
 	}
-	if b.Verdict != NoChange || b.Threshold != 0.10 || !strings.Contains(b.Note, "10% threshold") {
-		t.Errorf("Loose/B +8%% at 10%%: %q threshold %v note %q", b.Verdict, b.Threshold, b.Note)
+	if b.Verdict != NoChange || b.Threshold != 0.10 || !strings.Contains(b.Reason, "within ±10%") {
+		t.Errorf("Loose/B +8%% at 10%%: %q threshold %v reason %q", b.Verdict, b.Threshold, b.Reason)
 	}
 	if line := cmp.VerdictLine(); !strings.Contains(line, "threshold 5%, 2 cases with their own from the config") {
 		t.Errorf("verdict line %q", line)
 	}
 	// Without the config, the 5% default flags only the 8% change.
-	plain := compareText(t, base, cur, Options{})
+	plain := compareText(t, base, cur, Options{WithinRunOnly: true})
 	if row(t, plain, "Tight/A", input.UnitSecPerOp).Verdict != NoChange || row(t, plain, "Loose/B", input.UnitSecPerOp).Verdict != Regression {
 		t.Error("without the config the 5% default should flag only the 8% change")
 	}

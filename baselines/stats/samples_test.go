@@ -20,6 +20,7 @@ func compareSamples1(a, b []float64, opt Options) (Row, error) {
 		in.Better[input.UnitSecPerOp] = -1
 		return in
 	}
+	opt.WithinRunOnly = true // independent synthetic draws
 	c, err := Compare(side("a", a), side("b", b), opt)
 	if err != nil {
 		return Row{}, err

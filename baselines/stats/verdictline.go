@@ -12,26 +12,45 @@ import (
 // improvements, 3 unchanged (threshold 5%, alpha 0.05)".
 func (c *Comparison) VerdictLine() string {
 	n := c.Counts()
-	parts := []string{
+	var parts []string
+	if n.Failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed", n.Failed))
+	}
+	parts = append(parts,
 		textfmt.Plural(n.Regressions, "regression"),
 		textfmt.Plural(n.Improvements, "improvement"),
 		fmt.Sprintf("%d unchanged", n.Unchanged),
-	}
-	if n.Inconclusive > 0 {
-		parts = append(parts, fmt.Sprintf("%d with too few samples to tell", n.Inconclusive))
-	}
+		fmt.Sprintf("%d inconclusive", n.Inconclusive))
 	if n.Missing > 0 {
-		parts = append(parts, fmt.Sprintf("%d missing on one side", n.Missing))
+		parts = append(parts, fmt.Sprintf("%d missing in the current run", n.Missing))
+	}
+	if n.New > 0 {
+		parts = append(parts, fmt.Sprintf("%d new", n.New))
 	}
 	th := "threshold " + textfmt.Pct(c.Threshold)
 	if n := c.configuredCases(); n > 0 {
 		th += fmt.Sprintf(", %s with their own from the config", textfmt.Plural(n, "case"))
 	}
-	line := fmt.Sprintf("regression-check: %s (%s, alpha %v)", strings.Join(parts, ", "), th, c.Alpha)
+	line := fmt.Sprintf("regression-check: %s (gating %s, %s, alpha %v; %s)", strings.Join(parts, ", "), c.Metric, th, c.Alpha, c.modelLine())
 	if len(c.MachineMismatch) > 0 {
 		line += "; MACHINE MISMATCH: " + strings.Join(c.MachineMismatch, "; ")
 	}
 	return line
+}
+
+// modelLine says in a few words how runs were treated.
+func (c *Comparison) modelLine() string {
+	switch c.Model {
+	case ModelPaired:
+		return "interleaved rounds, paired"
+	case ModelRuns:
+		return fmt.Sprintf("%d and %d runs, run-level bootstrap", c.BaselineRuns, c.CurrentRuns)
+	case ModelBounded:
+		return fmt.Sprintf("one run per side: the machine may have moved ±%s", textfmt.Pct(c.ControlMargin))
+	case ModelWithin:
+		return "samples taken as independent"
+	}
+	return "one run per side, no controls"
 }
 
 // configuredCases counts the cases whose threshold is not the default.

@@ -2,6 +2,8 @@ package store
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,7 +18,6 @@ import (
 
 	"github.com/bitnet-go/bitnet-bench/baselines/input"
 	"github.com/bitnet-go/bitnet-bench/baselines/machine"
-	"github.com/bitnet-go/bitnet-bench/bench/results"
 )
 
 // Schema versions the files of a Store.
@@ -40,9 +41,24 @@ func DefaultDir() string {
 	return filepath.Join(".bitnet-bench", "baselines")
 }
 
-// Store is a directory of baselines, one file per machine fingerprint and
-// name: DIR/<fingerprint key>/<name>.json.
-type Store struct{ Dir string }
+// Store is a directory of baselines per machine fingerprint and name. A
+// name keeps a history of runs, one file each, newest last:
+// DIR/<fingerprint key>/<name>/<UTC time>-<random>.json. Saving adds a run
+// (keeping the newest Keep); it never replaces one, and concurrent saves
+// write distinct files, so none is lost. The run is the unit of
+// replication: regression-check compares against the history's runs as
+// runs, which gives it the spread between runs that one run cannot.
+// (A file DIR/<key>/<name>.json from before histories is read as one run.)
+type Store struct {
+	Dir string
+	// Keep is how many runs per name and machine Save keeps
+	// (DefaultKeep when 0).
+	Keep int
+}
+
+// DefaultKeep is the history a name keeps per machine: enough runs for
+// the run-level bootstrap, few enough that they come from recent code.
+const DefaultKeep = 10
 
 // Baseline is one stored baseline: the files it was saved from, verbatim,
 // with where and when they were measured. Reading it back parses the same
@@ -126,32 +142,137 @@ func NewBaseline(name string, paths []string, meta Meta, fill machine.Fingerprin
 	return b, in, nil
 }
 
-// Path is where the store keeps the baseline named name for fingerprint key.
+// Path is where the store kept the single baseline file of a name before
+// histories: DIR/<key>/<name>.json. It is still read.
 func (s Store) Path(key, name string) string {
 	return filepath.Join(s.Dir, key, name+".json")
 }
 
-// Save writes b atomically, replacing the baseline of the same name and
-// fingerprint, and returns its path.
-func (s Store) Save(b *Baseline) (string, error) {
+// HistoryDir is the directory of the runs saved as name for key.
+func (s Store) HistoryDir(key, name string) string {
+	return filepath.Join(s.Dir, key, name)
+}
+
+// DuplicateError is a save of files already in the history: their samples
+// would count twice.
+type DuplicateError struct{ Path string }
+
+func (e *DuplicateError) Error() string {
+	return "these files are already saved as " + e.Path + ": saving them again would count their samples twice (--force saves them anyway)"
+}
+
+// Save adds b to the history of its name and machine and returns its path
+// and the paths of the runs it pruned (beyond Keep, oldest first). Unless
+// force, it refuses (*DuplicateError) a baseline whose sources are already
+// in the history.
+func (s Store) Save(b *Baseline, force bool) (path string, pruned []string, err error) {
 	if err := CheckName(b.Name); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if b.Key != b.Fingerprint.Key() {
-		return "", fmt.Errorf("baseline %s: key %q does not match its fingerprint (%q)", b.Name, b.Key, b.Fingerprint.Key())
+		return "", nil, fmt.Errorf("baseline %s: key %q does not match its fingerprint (%q)", b.Name, b.Key, b.Fingerprint.Key())
 	}
 	data, err := json.MarshalIndent(b, "", "  ")
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	p := s.Path(b.Key, b.Name)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return "", err
+	dir := s.HistoryDir(b.Key, b.Name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", nil, err
 	}
-	if err := results.WriteFileAtomic(p, append(data, '\n'), 0o644); err != nil {
-		return "", err
+	runs, err := s.Runs(b.Key, b.Name)
+	if err != nil {
+		return "", nil, err
 	}
-	return p, nil
+	if !force {
+		for _, r := range runs {
+			if r.Baseline != nil && sameSources(r.Baseline, b) {
+				return "", nil, &DuplicateError{Path: r.Path}
+			}
+		}
+	}
+	// A unique name: the creation time sorts the history, the random part
+	// keeps concurrent saves apart; O_EXCL refuses to overwrite anything.
+	var rnd [6]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return "", nil, err
+	}
+	name := b.Created.UTC().Format("20060102T150405.000000000Z") + "-" + hex.EncodeToString(rnd[:]) + ".json"
+	path = filepath.Join(dir, name)
+	tmp, err := os.CreateTemp(dir, ".save-*")
+	if err != nil {
+		return "", nil, err
+	}
+	_, werr := tmp.Write(append(data, '\n'))
+	if err := errors.Join(werr, tmp.Sync(), tmp.Close()); err != nil {
+		os.Remove(tmp.Name())
+		return "", nil, err
+	}
+	// Link, not rename: a link fails when the name exists.
+	if err := os.Link(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return "", nil, err
+	}
+	os.Remove(tmp.Name())
+	keep := s.Keep
+	if keep <= 0 {
+		keep = DefaultKeep
+	}
+	if runs, err = s.Runs(b.Key, b.Name); err != nil {
+		return path, nil, err
+	}
+	for len(runs) > keep {
+		if err := os.Remove(runs[0].Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return path, pruned, err
+		}
+		pruned = append(pruned, runs[0].Path)
+		runs = runs[1:]
+	}
+	return path, pruned, nil
+}
+
+// sameSources reports whether two baselines hold the same files' data.
+func sameSources(a, b *Baseline) bool {
+	return slices.EqualFunc(a.Sources, b.Sources, func(x, y Source) bool { return x.Data == y.Data })
+}
+
+// Runs lists the runs saved as name for key, oldest first: the history's
+// files, after a pre-history single file if there is one.
+func (s Store) Runs(key, name string) ([]Entry, error) {
+	var out []Entry
+	if _, err := os.Stat(s.Path(key, name)); err == nil {
+		out = append(out, s.readEntry(s.Path(key, name), key, name))
+	}
+	files, err := os.ReadDir(s.HistoryDir(key, name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files { // ReadDir sorts by name: by creation time
+		if f.IsDir() || strings.HasPrefix(f.Name(), ".") || !strings.HasSuffix(f.Name(), ".json") {
+			continue
+		}
+		out = append(out, s.readEntry(filepath.Join(s.HistoryDir(key, name), f.Name()), key, name))
+	}
+	return out, nil
+}
+
+// readEntry reads one stored run, checking it is where its contents say.
+func (s Store) readEntry(p, key, name string) Entry {
+	e := Entry{Path: p}
+	data, err := os.ReadFile(p)
+	if err == nil {
+		e.Baseline, err = ParseBaseline(data, p)
+	}
+	if err == nil && (e.Baseline.Key != key || e.Baseline.Name != name) {
+		err = &input.InputError{File: p, Msg: fmt.Sprintf("holds baseline %q for machine %s: the file was moved or renamed", e.Baseline.Name, e.Baseline.Key)}
+	}
+	if err != nil {
+		e.Baseline, e.Err = nil, err
+	}
+	return e
 }
 
 // ParseBaseline reads a stored baseline file; name is used in errors.
@@ -215,7 +336,7 @@ type Entry struct {
 	Err      error // the file could not be read; Baseline is nil
 }
 
-// List returns every baseline in the store, sorted by name, then newest
+// List returns every stored run in the store, sorted by name, then newest
 // first. Unreadable files are listed with Err set rather than skipped. A
 // store directory that does not exist is empty.
 func (s Store) List() ([]Entry, error) {
@@ -231,27 +352,28 @@ func (s Store) List() ([]Entry, error) {
 		if !d.IsDir() || strings.HasPrefix(d.Name(), ".") {
 			continue
 		}
-		files, err := os.ReadDir(filepath.Join(s.Dir, d.Name()))
+		key := d.Name()
+		files, err := os.ReadDir(filepath.Join(s.Dir, key))
 		if err != nil {
 			return nil, err
 		}
+		names := map[string]bool{}
 		for _, f := range files {
-			if f.IsDir() || strings.HasPrefix(f.Name(), ".") || !strings.HasSuffix(f.Name(), ".json") {
-				continue
+			n, isFile := strings.CutSuffix(f.Name(), ".json")
+			switch {
+			case strings.HasPrefix(f.Name(), "."):
+			case f.IsDir():
+				names[f.Name()] = true
+			case isFile:
+				names[n] = true
 			}
-			p := filepath.Join(s.Dir, d.Name(), f.Name())
-			e := Entry{Path: p}
-			data, err := os.ReadFile(p)
-			if err == nil {
-				e.Baseline, err = ParseBaseline(data, p)
-			}
-			if err == nil && (e.Baseline.Key != d.Name() || e.Baseline.Name+".json" != f.Name()) {
-				err = &input.InputError{File: p, Msg: fmt.Sprintf("holds baseline %q for machine %s: the file was moved or renamed", e.Baseline.Name, e.Baseline.Key)}
-			}
+		}
+		for _, n := range slices.Sorted(maps.Keys(names)) {
+			runs, err := s.Runs(key, n)
 			if err != nil {
-				e.Baseline, e.Err = nil, err
+				return nil, err
 			}
-			out = append(out, e)
+			out = append(out, runs...)
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Entry) int {
@@ -268,11 +390,15 @@ func (s Store) List() ([]Entry, error) {
 
 // Found is the result of Store.Find.
 type Found struct {
-	Entry
+	Entry // the newest run
+	// Runs is the history saved for that machine, newest first (Entry
+	// is Runs[0]); unreadable runs are left out.
+	Runs []Entry
 	// Mismatch lists how the baseline's machine differs from the one asked
 	// for; empty when they are compatible.
 	Mismatch []string
-	// Others are the other machines the name was saved for.
+	// Others are the other machines the name was saved for, their newest
+	// run each.
 	Others []Entry
 }
 
@@ -337,5 +463,33 @@ func (s Store) Find(name string, fp machine.Fingerprint) (*Found, error) {
 		return known(fb) - known(fa)
 	})
 	best := named[0]
-	return &Found{Entry: best, Mismatch: fp.Diff(best.Baseline.Fingerprint), Others: named[1:]}, nil
+	f := &Found{Entry: best, Mismatch: fp.Diff(best.Baseline.Fingerprint)}
+	for _, e := range named {
+		if e.Baseline.Key == best.Baseline.Key {
+			f.Runs = append(f.Runs, e)
+		} else if !slices.ContainsFunc(f.Others, func(o Entry) bool { return o.Baseline.Key == e.Baseline.Key }) {
+			f.Others = append(f.Others, e)
+		}
+	}
+	slices.SortStableFunc(f.Runs, func(a, b Entry) int { return b.Baseline.Created.Compare(a.Baseline.Created) })
+	f.Entry = f.Runs[0]
+	return f, nil
+}
+
+// Input merges the history's runs (Runs, oldest first) as one side of a
+// comparison whose runs are the stored runs: each stored file is a run.
+func (f *Found) Input() (*input.Input, error) {
+	var ins []*input.Input
+	for i := len(f.Runs) - 1; i >= 0; i-- {
+		in, err := f.Runs[i].Baseline.Input(f.Runs[i].Path)
+		if err != nil {
+			return nil, err
+		}
+		ins = append(ins, in)
+	}
+	in, err := input.MergeInputs(ins...)
+	if err != nil {
+		return nil, err
+	}
+	return in, nil
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,28 +28,34 @@ func TestStoreRoundTrip(t *testing.T) {
 	if b.Fingerprint != in.Machine || b.Fingerprint.CPU != "Test CPU" || b.Fingerprint.GOMAXPROCS != 2 {
 		t.Errorf("fingerprint %+v, input's %+v", b.Fingerprint, in.Machine)
 	}
-	path, err := st.Save(b)
+	path, _, err := st.Save(b, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := filepath.Join(st.Dir, b.Fingerprint.Key(), "main.json"); path != want {
-		t.Errorf("saved to %s, want %s", path, want)
+	if want := st.HistoryDir(b.Fingerprint.Key(), "main"); filepath.Dir(path) != want {
+		t.Errorf("saved to %s, want a file in %s", path, want)
 	}
-	// Saving again replaces the file and leaves no temporary behind.
+	// Saving the same files again would count their samples twice: refused,
+	// unless forced; then the history holds two runs and no temporary file.
 	b.Commit = "def456"
-	if _, err := st.Save(b); err != nil {
+	var dup *DuplicateError
+	if _, _, err := st.Save(b, false); !errors.As(err, &dup) || dup.Path != path {
+		t.Fatalf("saving the same files again: %v, want a DuplicateError naming %s", err, path)
+	}
+	b.Created = created.Add(time.Minute)
+	if _, _, err := st.Save(b, true); err != nil {
 		t.Fatal(err)
 	}
 	files, _ := os.ReadDir(filepath.Dir(path))
-	if len(files) != 1 {
-		t.Errorf("store directory holds %d files, want 1", len(files))
+	if len(files) != 2 {
+		t.Errorf("history holds %d files, want 2", len(files))
 	}
 	entries, err := st.List()
-	if err != nil || len(entries) != 1 || entries[0].Err != nil {
+	if err != nil || len(entries) != 2 || entries[0].Err != nil {
 		t.Fatalf("List: %v %+v", err, entries)
 	}
 	got := entries[0].Baseline
-	if got.Name != "main" || got.Commit != "def456" || !got.Created.Equal(created) || len(got.Command) != 3 || len(got.Sources) != 1 || got.Sources[0].Kind != input.KindResultsJSON {
+	if got.Name != "main" || got.Commit != "def456" || !got.Created.Equal(created.Add(time.Minute)) || len(got.Command) != 3 || len(got.Sources) != 1 || got.Sources[0].Kind != input.KindResultsJSON {
 		t.Errorf("stored baseline %+v", got)
 	}
 	back, err := got.Input(path)
@@ -81,7 +88,7 @@ func TestStoreFind(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.Save(b); err != nil {
+		if _, _, err := st.Save(b, false); err != nil {
 			t.Fatal(err)
 		}
 		return b.Fingerprint
@@ -144,7 +151,7 @@ func TestStoreBadFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path, err := st.Save(b)
+	path, _, err := st.Save(b, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +194,8 @@ func TestStoreBadFiles(t *testing.T) {
 	}
 	// List reports unreadable and misplaced files instead of skipping them.
 	os.WriteFile(filepath.Join(filepath.Dir(path), "broken.json"), []byte("{"), 0o644)
-	os.WriteFile(filepath.Join(filepath.Dir(path), "renamed.json"), good, 0o644)
+	os.MkdirAll(filepath.Join(dir, b.Key, "other"), 0o755)
+	os.WriteFile(filepath.Join(dir, b.Key, "other", "renamed.json"), good, 0o644)
 	entries, err := st.List()
 	if err != nil {
 		t.Fatal(err)
@@ -252,5 +260,55 @@ func TestDefaultStoreDir(t *testing.T) {
 	t.Setenv(Env, "/ci/store")
 	if got := DefaultDir(); got != "/ci/store" {
 		t.Errorf("env %q", got)
+	}
+}
+
+// TestStoreHistory: saves add runs, the oldest beyond Keep are pruned, and
+// concurrent saves all land (issue 18: three concurrent saves printed
+// "saved" and the last won).
+func TestStoreHistory(t *testing.T) {
+	st := Store{Dir: t.TempDir(), Keep: 4}
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	newBaseline := func(i int) *Baseline {
+		f := resultsFile(2, okCase("A", noisy(1e6+float64(i), 10, i)))
+		p := writeFile(t, t.TempDir(), "r.json", jsonBytes(t, f))
+		b, _, err := NewBaseline("main", []string{p}, Meta{Created: t0.Add(time.Duration(i) * time.Second)}, machine.Fingerprint{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i := range 3 {
+		b := newBaseline(i)
+		wg.Go(func() { _, _, errs[i] = (Store{Dir: st.Dir, Keep: 100}).Save(b, false) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	found, err := st.Find("main", machine.Fingerprint{})
+	if err != nil || len(found.Runs) != 3 {
+		t.Fatalf("after 3 concurrent saves: %v, %d runs", err, len(found.Runs))
+	}
+	var pruned []string
+	for i := 3; i < 6; i++ {
+		_, p, err := st.Save(newBaseline(i), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pruned = append(pruned, p...)
+	}
+	found, err = st.Find("main", machine.Fingerprint{})
+	if err != nil || len(found.Runs) != 4 || len(pruned) != 2 {
+		t.Fatalf("Keep 4: %v, %d runs, pruned %q", err, len(found.Runs), pruned)
+	}
+	if !found.Baseline.Created.Equal(t0.Add(5 * time.Second)) {
+		t.Errorf("newest run %v, want the last saved", found.Baseline.Created)
+	}
+	in, err := found.Input()
+	if err != nil || in.Runs != 4 || len(in.Cases["A"].RunsOf(input.UnitSecPerOp)) != 4 {
+		t.Fatalf("history input: %v, %+v", err, in)
 	}
 }

@@ -4,10 +4,16 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 
 	"golang.org/x/perf/benchfmt"
 )
+
+// ControlUnit is the Go benchmark text unit of control name's
+// measurement: "ctl-compute-ns".
+func ControlUnit(name string) string { return "ctl-" + name + "-ns" }
 
 // Units written to Go benchmark text besides ns/op.
 const (
@@ -67,8 +73,15 @@ func (f *File) WriteBenchText(w io.Writer) error {
 			fmt.Fprintf(&buf, "# %s: %s: %s\n", c.Name, c.Status, reason)
 			continue
 		}
-		for _, ns := range c.SamplesNs {
+		for j, ns := range c.SamplesNs {
 			vals := c.SampleValues(ns)
+			if j == 0 {
+				// The controls were measured once, before the case: on its
+				// first line only, so a reader counts each measurement once.
+				for _, name := range slices.Sorted(maps.Keys(c.ControlsNs)) {
+					vals = append(vals, benchfmt.Value{Value: c.ControlsNs[name], Unit: ControlUnit(name)})
+				}
+			}
 			res := &benchfmt.Result{
 				Config: cfg,
 				Name:   benchfmt.Name(BenchName(c.Name, f.Machine.GOMAXPROCS)[len("Benchmark"):]),

@@ -224,6 +224,12 @@ type Case struct {
 	// Extra holds further per-case metrics (unit -> value), e.g. pool or
 	// telemetry summaries. Units follow Go benchmark conventions.
 	Extra map[string]float64 `json:"extra,omitempty"`
+
+	// ControlsNs are the control workloads (package bench/controls)
+	// measured just before this case, nanoseconds per op by control name:
+	// covariates of the machine's state that regression-check compares
+	// between runs, not measurements of the case.
+	ControlsNs map[string]float64 `json:"controls_ns,omitempty"`
 }
 
 // OK reports whether the case produced samples.
@@ -291,6 +297,14 @@ func (f *File) Validate() error {
 			if c.Iterations <= 0 {
 				return fmt.Errorf("%s: iterations = %d: want > 0", where, c.Iterations)
 			}
+		}
+		for name, v := range c.ControlsNs {
+			if name == "" || strings.ContainsAny(name, " \t\n") || math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 {
+				return fmt.Errorf("%s: controls_ns[%q] = %v: want a name without blanks and a finite positive time", where, name, v)
+			}
+		}
+		switch c.Status {
+		case StatusOK:
 		case StatusNotImplemented, StatusUnavailable, StatusError, StatusWrong:
 			if len(c.SamplesNs) != 0 {
 				return fmt.Errorf("%s: status %s but has samples", where, c.Status)

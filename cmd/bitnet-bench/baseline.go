@@ -85,13 +85,14 @@ func openStore(e *env, cmd, dir string) (store.Store, int, bool) {
 func runBaseline(ctx context.Context, e *env, args []string) int {
 	const synopsis = `baseline save|list|show [flags]
 
-Keeps baselines in a store directory, one file per machine fingerprint
-(OS/arch, CPU model, ISA level, core count, GOMAXPROCS) and name, written
-atomically, with when, from which commit and by which command it was saved.
-"regression-check --baseline-name NAME" compares against the baseline saved
-for the machine it runs on.
+Keeps baselines in a store directory per machine fingerprint (OS/arch, CPU
+model, ISA level, core count, GOMAXPROCS) and name: a history of the newest
+runs (one file each, written atomically, never replaced), with when, from
+which commit and by which command each was saved. "regression-check
+--baseline-name NAME" compares against the history saved for the machine
+it runs on, its runs as runs.
 
-  baseline save --name NAME FILE...   save results.json or Go benchmark text files
+  baseline save --name NAME FILE...   add results.json or Go benchmark text files as a run
   baseline list                       list the stored baselines (* = this machine)
   baseline show NAME                  print a baseline's metadata and cases
 
@@ -144,15 +145,21 @@ func parseWithFiles(e *env, fs *flag.FlagSet, args []string) (files []string, co
 func runBaselineSave(_ context.Context, e *env, args []string) int {
 	fs := newFlagSet(e, "baseline save", `baseline save --name NAME [--store DIR] FILE...
 
-Saves the files (results.json or Go benchmark text; several are merged as
-one run) as the baseline NAME for the machine they were measured on,
-replacing the one of that name saved before for that machine. The machine
+Adds the files (results.json or Go benchmark text; each file is one run)
+to the history of the baseline NAME for the machine they were measured on.
+A name keeps its newest --keep runs per machine; regression-check
+--baseline-name compares against all of them as runs, which tells it how
+far runs of the same code land apart. Saving never replaces a run, and
+concurrent saves each add theirs. Saving files already in the history is
+refused (their samples would count twice) unless --force. The machine
 comes from the files; what Go benchmark text does not name (ISA level, core
 count) is taken from this machine when the files agree with it.`, `  bitnet-bench baseline save --name main out/results.json
   bitnet-bench baseline save --name v1.2 --store ci-baselines run1.txt run2.txt`)
 	name := fs.String("name", "", "baseline name: letters, digits, '.', '_', '-' (required)")
 	storeDir := storeFlag(fs)
 	commit := fs.String("commit", "", "commit to record (default: the files', else git HEAD here)")
+	keep := fs.Int("keep", store.DefaultKeep, "runs to keep per name and machine; older ones are removed")
+	force := fs.Bool("force", false, "save files even if the history already holds them")
 	var inputs fileList
 	fs.Var(&inputs, "input", "input file (repeatable, or comma-separated; files may also follow the flags)")
 	files, code, stop := parseWithFiles(e, fs, args)
@@ -175,11 +182,19 @@ count) is taken from this machine when the files agree with it.`, `  bitnet-benc
 	if b.Commit == "" {
 		b.Commit, b.Dirty = tool.Commit, tool.Dirty
 	}
+	if *keep < 1 {
+		return fail(e, "baseline save", exitBadInput, "--keep %d: want at least 1", *keep)
+	}
 	st, code, ok := openStore(e, "baseline save", *storeDir)
 	if !ok {
 		return code
 	}
-	path, err := st.Save(b)
+	st.Keep = *keep
+	path, pruned, err := st.Save(b, *force)
+	var dup *store.DuplicateError
+	if errors.As(err, &dup) {
+		return fail(e, "baseline save", exitBadInput, "%v", err)
+	}
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) { // the store cannot be written
@@ -187,13 +202,17 @@ count) is taken from this machine when the files agree with it.`, `  bitnet-benc
 		}
 		return fail(e, "baseline save", exitFailure, "%v", err)
 	}
+	runs, _ := st.Runs(b.Key, b.Name)
 	measured := 0
 	for _, n := range in.Names {
 		if len(in.Cases[n].Units) > 0 {
 			measured++
 		}
 	}
-	fmt.Fprintf(e.stdout, "saved baseline %q (%d cases) for %s\n  %s\n", b.Name, measured, b.Fingerprint, path)
+	fmt.Fprintf(e.stdout, "saved baseline %q (%d cases) for %s: run %d of the %d kept\n  %s\n", b.Name, measured, b.Fingerprint, len(runs), *keep, path)
+	for _, p := range pruned {
+		fmt.Fprintf(e.stdout, "  removed the oldest run %s\n", p)
+	}
 	return exitOK
 }
 
@@ -303,16 +322,17 @@ key (see "baseline list").`, `  bitnet-bench baseline show main
 	var entry store.Entry
 	var mismatch []string
 	if *key != "" {
-		p := st.Path(*key, names[0])
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return fail(e, "baseline show", exitBadInput, "no baseline %q for machine %s: %v", names[0], *key, err)
+		if err := store.CheckName(*key); err != nil {
+			return fail(e, "baseline show", exitBadInput, "--key: %v", err)
 		}
-		b, err := store.ParseBaseline(data, p)
-		if err != nil {
-			return fail(e, "baseline show", exitBadInput, "%v", err)
+		runs, err := st.Runs(*key, names[0])
+		if err != nil || len(runs) == 0 {
+			return fail(e, "baseline show", exitBadInput, "no baseline %q for machine %s", names[0], *key)
 		}
-		entry = store.Entry{Path: p, Baseline: b}
+		entry = runs[len(runs)-1]
+		if entry.Err != nil {
+			return fail(e, "baseline show", exitBadInput, "%v", entry.Err)
+		}
 	} else {
 		found, err := st.Find(names[0], liveFingerprint())
 		if err != nil {

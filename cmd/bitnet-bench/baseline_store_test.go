@@ -34,17 +34,26 @@ func TestBaselineStoreFlow(t *testing.T) {
 		t.Fatalf("save: exit %d\n%s\n%s", code, out, errOut)
 	}
 	// The text named no ISA level or core count: they came from this machine.
-	if _, err := os.Stat(filepath.Join(store, here.Key(), "main.json")); err != nil {
+	if files, err := os.ReadDir(filepath.Join(store, here.Key(), "main")); err != nil || len(files) != 1 {
 		t.Fatalf("not saved under this machine's key: %v", err)
+	}
+	// The same file again would count twice: refused. A second run adds
+	// to the history.
+	if code, _, errOut := runCLI(t, "baseline", "save", "--store", store, base, "--name", "main"); code != exitBadInput || !strings.Contains(errOut, "already saved") {
+		t.Fatalf("saving the same file twice: exit %d\n%s", code, errOut)
+	}
+	base2 := writeTemp(t, dir, "base2.txt", benchText("CPU X", map[string]float64{"A": 1010, "B": 1990}, "A", "B"))
+	if code, out, errOut := runCLI(t, "baseline", "save", "--store", store, base2, "--name", "main", "--commit", "c0ffee"); code != exitOK || !strings.Contains(out, "run 2 of the 10 kept") {
+		t.Fatalf("second run: exit %d\n%s\n%s", code, out, errOut)
 	}
 
 	code, out, _ = runCLI(t, "baseline", "list", "--store", store)
-	if code != exitOK || !strings.Contains(out, "*  main") || !strings.Contains(out, "c0ffee") || !strings.Contains(lastLine(out), "1 baselines in "+store) {
+	if code != exitOK || !strings.Contains(out, "*  main") || !strings.Contains(out, "c0ffee") || !strings.Contains(lastLine(out), "2 baselines in "+store) {
 		t.Errorf("list: exit %d\n%s", code, out)
 	}
 	code, out, _ = runCLI(t, "baseline", "list", "--store", store, "--json")
 	var items []map[string]any
-	if code != exitOK || json.Unmarshal([]byte(out), &items) != nil || len(items) != 1 || items[0]["this_machine"] != true {
+	if code != exitOK || json.Unmarshal([]byte(out), &items) != nil || len(items) != 2 || items[0]["this_machine"] != true {
 		t.Errorf("list --json: exit %d\n%s", code, out)
 	}
 	code, out, _ = runCLI(t, "baseline", "show", "main", "--store", store)
@@ -53,7 +62,7 @@ func TestBaselineStoreFlow(t *testing.T) {
 	}
 
 	// regression-check against the stored baseline.
-	if code, out, errOut := runCLI(t, "regression-check", "--baseline-name", "main", "--store", store, "--current", slow); code != exitFailure || !strings.Contains(out, "+30.0%") {
+	if code, out, errOut := runCLI(t, "regression-check", "--baseline-name", "main", "--store", store, "--current", slow); code != exitFailure || !strings.Contains(out, "+29.5%") || !strings.Contains(out, "2 and 1 runs") {
 		t.Errorf("slow: exit %d\n%s\n%s", code, out, errOut)
 	}
 	if code, _, errOut := runCLI(t, "regression-check", "--baseline-name", "main", "--store", store, "--current", same, "--strict"); code != exitOK {
@@ -76,8 +85,8 @@ func TestBaselineStoreFlow(t *testing.T) {
 	if code, _, errOut := runCLI(t, "regression-check", "--baseline-name", "main", "--store", store, "--current", elsewhere, "--strict"); code != exitOK || strings.Contains(errOut, "WARNING") {
 		t.Errorf("elsewhere with its own baseline: exit %d\n%s", code, errOut)
 	}
-	if code, out, _ := runCLI(t, "baseline", "list", "--store", store); code != exitOK || !strings.Contains(lastLine(out), "2 baselines") {
-		t.Errorf("list after two saves:\n%s", out)
+	if code, out, _ := runCLI(t, "baseline", "list", "--store", store); code != exitOK || !strings.Contains(lastLine(out), "3 baselines") {
+		t.Errorf("list after three saves:\n%s", out)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/bitnet-go/bitnet-bench/bench"
+	"github.com/bitnet-go/bitnet-bench/bench/controls"
 	"github.com/bitnet-go/bitnet-bench/bench/probe"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/internal/fileset"
@@ -189,7 +190,9 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 	}
 	// The kernels' tensors come from the memory pool; its metrics go with
 	// every case.
-	runner := bench.Runner{Config: cfg, TrackMemory: *memTrack, Pool: memory.Default()}
+	// The controls, measured before each case, let regression-check tell
+	// the machine's drift between two runs from the code's.
+	runner := bench.Runner{Config: cfg, TrackMemory: *memTrack, Pool: memory.Default(), Controls: controls.Measure}
 	var sampler *probe.Sampler
 	if *energy {
 		srcs, st := probe.Open("energy", "temperature")

@@ -25,11 +25,16 @@ const version = "0.1.0-dev"
 
 // Exit codes.
 const (
-	exitOK          = 0
-	exitFailure     = 1 // a regression, or a case that failed
-	exitBadInput    = 2 // bad usage or bad input
-	exitIO          = 3 // an output could not be written (what was measured is saved elsewhere, and named)
-	exitInterrupted = 130
+	exitOK       = 0
+	exitFailure  = 1 // a regression, or a case that failed
+	exitBadInput = 2 // bad usage or bad input, or nothing to compare
+	exitIO       = 3 // an output could not be written (what was measured is saved elsewhere, and named)
+	// exitInconclusive: regression-check found no regression but could not
+	// decide every case (the evidence cannot tell a change of the
+	// threshold's size from noise, or a case was not checked), and
+	// --inconclusive=pass was not given.
+	exitInconclusive = 4
+	exitInterrupted  = 130
 )
 
 type command struct {

@@ -154,23 +154,41 @@ func TestRegressionCheckBadInput(t *testing.T) {
 	}
 }
 
-// TestRegressionCheckFindsRegression: a clear 30% slowdown exits 1.
+// TestRegressionCheckFindsRegression: a clear 30% slowdown between one run
+// per side is inconclusive (exit 3: the variance between runs is unknown),
+// passes only when asked to, and exits 1 once each side has several runs.
 func TestRegressionCheckFindsRegression(t *testing.T) {
 	dir := t.TempDir()
-	var base, cur strings.Builder
-	for i := 0; i < 10; i++ {
-		base.WriteString("BenchmarkKernel-2 100 " + itoa(1000+i) + " ns/op\n")
-		cur.WriteString("BenchmarkKernel-2 100 " + itoa(1300+i) + " ns/op\n")
+	// run writes one run's file: 10 samples around center, shifted by the
+	// run's own machine state.
+	run := func(name string, center, shift int) string {
+		var b strings.Builder
+		for i := 0; i < 10; i++ {
+			b.WriteString("BenchmarkKernel-2 100 " + itoa(center+shift+i) + " ns/op\n")
+		}
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(b.String()), 0o644)
+		return p
 	}
-	bp, cp := filepath.Join(dir, "base.txt"), filepath.Join(dir, "cur.txt")
-	os.WriteFile(bp, []byte(base.String()), 0o644)
-	os.WriteFile(cp, []byte(cur.String()), 0o644)
-	code, out, _ := runCLI(t, "regression-check", "--baseline", bp, "--current", cp, "--threshold", "5%")
-	if code != exitFailure || !strings.Contains(out, "regression") {
-		t.Fatalf("exit %d, want %d:\n%s", code, exitFailure, out)
+	bp, cp := run("base.txt", 1000, 0), run("cur.txt", 1300, 0)
+	code, out, errOut := runCLI(t, "regression-check", "--baseline", bp, "--current", cp, "--threshold", "5%")
+	if code != exitInconclusive || !strings.Contains(out, "one run per side and no controls") || !strings.Contains(errOut, "1 inconclusive") {
+		t.Fatalf("one run per side: exit %d, want %d:\n%s\n%s", code, exitInconclusive, out, errOut)
 	}
-	if code, _, _ := runCLI(t, "regression-check", "--baseline", cp, "--current", bp); code != exitOK {
-		t.Fatalf("an improvement exits %d, want 0", code)
+	if code, _, errOut := runCLI(t, "regression-check", "--baseline", bp, "--current", cp, "--inconclusive", "pass"); code != exitOK || !strings.Contains(errOut, "passed as asked") {
+		t.Fatalf("--inconclusive=pass: exit %d, want 0: %s", code, errOut)
+	}
+	bases := strings.Join([]string{bp, run("base2.txt", 1000, 20), run("base3.txt", 1000, -15)}, ",")
+	curs := strings.Join([]string{cp, run("cur2.txt", 1300, 25), run("cur3.txt", 1300, -10)}, ",")
+	code, out, _ = runCLI(t, "regression-check", "--baseline", bases, "--current", curs)
+	if code != exitFailure || !strings.Contains(out, "regression") || !strings.Contains(out, "3 and 3 runs") {
+		t.Fatalf("three runs a side: exit %d, want %d:\n%s", code, exitFailure, out)
+	}
+	if code, out, _ := runCLI(t, "regression-check", "--baseline", curs, "--current", bases); code != exitOK {
+		t.Fatalf("an improvement exits %d, want 0:\n%s", code, out)
+	}
+	if code, _, errOut := runCLI(t, "regression-check", "--baseline", bp, "--current", cp, "--inconclusive", "maybe"); code != exitBadInput || !strings.Contains(errOut, "want fail or pass") {
+		t.Fatalf("--inconclusive maybe: exit %d: %s", code, errOut)
 	}
 }
 

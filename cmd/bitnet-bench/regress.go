@@ -17,37 +17,51 @@ import (
 	"github.com/bitnet-go/bitnet-bench/baselines/stats"
 	"github.com/bitnet-go/bitnet-bench/baselines/store"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
+	"golang.org/x/perf/benchunit"
 )
 
-const regressSynopsis = `regression-check [--baseline FILE,... | --baseline-name NAME | --against REF] [--current FILE,...]
-                 [--threshold 5%] [--config FILE] [--alpha 0.05] [--strict]
-                 [--markdown FILE] [--junit FILE] [--json]
+const regressSynopsis = `regression-check --baseline FILE,... --current FILE,...     (files)
+       regression-check --baseline-name NAME --current FILE,...   (the store's history)
+       regression-check --against REF [--budget 2m]               (interleaved A/B; for CI)
        regression-check --calibrate [--current FILE,FILE,FILE,... | --runs 5 --count 10] [--write-config FILE]
        regression-check --validate [--package PKG --bench REGEX] [--pool DIR] [--duration 10m]
+  common: [--threshold 5%] [--config FILE] [--metric sec/op] [--inconclusive fail|pass]
+          [--alpha 0.05] [--strict] [--markdown FILE] [--junit FILE] [--json]
 
 Compares a current run with a baseline, case by case. Inputs are
 results.json files written by "bitnet-bench compare" or Go benchmark text
-("go test -bench -count N" output, from any Go project); --baseline and
---current take several files (comma-separated or repeated), merged per side.
+("go test -bench -count N" output, from any Go project); each file is one
+run, and --baseline and --current take several (comma-separated or
+repeated).
 
-Per case it prints each side's median with its confidence interval, the
-change, the ratio's bootstrap interval, the Mann-Whitney p-value and a
-verdict. A case is a regression (or an improvement) only when the change is
-significant (p < alpha) AND the ratio's interval lies entirely beyond the
-case's threshold, so noise alone does not fail a build. Thresholds: --threshold
-for every case, or per case by regular expression in a --config file:
+The run, not the sample, is the unit of replication: samples of one run
+share its machine state. Each case gets one of four verdicts with a
+one-line reason: regression or improvement (the ratio's interval lies
+beyond the threshold and p < alpha), no change (the interval lies within
+±threshold), or inconclusive (the evidence cannot tell a change of the
+threshold's size from run-to-run noise). The interval accounts for the
+variance between runs: paired rounds (--against), a two-level bootstrap
+over runs (several runs a side, or a stored history), or, with one run a
+side, a bound from the controls (bench/controls) and the spread of all
+cases' ratios; with none of these every case is inconclusive.
+
+Each case is gated on one unit (--metric, sec/op by default); the others
+are shown, not gated. Thresholds: --threshold for every case, or per case
+by regular expression in a --config file:
   {"thresholds": [{"match": "^BitLinear/", "threshold": "3%"}], "default": "5%"}
 
 Where the baseline comes from:
   --baseline FILE,...   files
-  --baseline-name NAME  the store (see "bitnet-bench baseline"), for the
-                        current run's machine; a baseline from another
-                        machine is used with a loud warning, or refused
+  --baseline-name NAME  the store's history of NAME for the current run's
+                        machine (see "bitnet-bench baseline"); another
+                        machine's is used with a loud warning, or refused
                         with --strict
   --against REF         build and run the benchmarks at git REF (in a
                         temporary git worktree) and in the working tree,
-                        interleaved A B, B A, ... for --samples rounds, then
-                        compare; --package and --bench select the benchmarks
+                        interleaved A B, B A, ... for --samples rounds;
+                        with --budget, sequentially: stop once every case
+                        is decided, or before a round would overrun the
+                        budget; --package and --bench select the benchmarks
 
 --calibrate measures how far separate runs of unchanged code land apart
 (the --current files, one run each, at least 3; or --runs separate runs of
@@ -63,17 +77,22 @@ each slowdown are called a regression in file mode (one run a side, and a
 5-run baseline history) and --against mode, with n and 95% intervals.
 
 Outputs: a table (or --json) on stdout whose last line is the verdict,
---markdown FILE for a CI step summary (appended when FILE is
-$GITHUB_STEP_SUMMARY), --junit FILE with one testcase per case (regressions
-fail; cases missing on a side or with too few samples are skipped).
+the gate's decision on stderr, --markdown FILE for a CI step summary
+(appended when FILE is $GITHUB_STEP_SUMMARY), --junit FILE with one
+testcase per case (regressions and failures fail; inconclusive and
+missing cases are skipped with the reason).
 
-Exit status: 0 no regression, 1 regression found, 2 bad usage, bad input,
-machine mismatch under --strict, or a failed git/build/benchmark run.`
+Exit status: 0 no regression and every case decided (or
+--inconclusive=pass); 1 a regression, a failed case or a FAIL-ed run;
+2 bad usage, bad input, nothing compared, a machine mismatch under
+--strict, or a failed git/build/benchmark run; 3 an output that cannot
+be written; 4 no regression, but some case inconclusive or missing in the
+current run.`
 
 const regressExamples = `  bitnet-bench regression-check --baseline baseline.json --current out/results.json
   bitnet-bench regression-check --baseline old1.txt,old2.txt --current new.txt --threshold 3%
   bitnet-bench regression-check --baseline-name main --current out/results.json --strict --markdown "$GITHUB_STEP_SUMMARY" --junit junit.xml
-  bitnet-bench regression-check --against origin/main --bench 'BitLinear/2560x2560' --benchtime 20ms
+  bitnet-bench regression-check --against origin/main --budget 2m --bench 'BitLinear/2560x2560' --benchtime 20ms
   bitnet-bench regression-check --calibrate --bench 'GELU' --benchtime 20ms --runs 5 --count 10 --write-config thresholds.json
   bitnet-bench regression-check --validate --duration 30m --pool validation/`
 
@@ -87,11 +106,14 @@ type regressFlags struct {
 	alpha                              float64
 	seed                               uint64
 	strict, jsonOut                    bool
+	metric, inconclusive               string
 	markdown, junit                    string
 	calibrate, validate                bool
 	writeConfig                        string
 	thresholdSet, alphaSet, samplesSet bool
 	v                                  validateFlags
+	budget                             time.Duration
+	minSamples                         int
 }
 
 func runRegressionCheck(ctx context.Context, e *env, args []string) int {
@@ -108,11 +130,15 @@ func runRegressionCheck(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&f.benchtime, "benchtime", "100ms", "with --against/--calibrate: -test.benchtime, the length of one sample (as compare's --sample-time)")
 	fs.BoolVar(&f.short, "short", false, "with --against/--calibrate: pass -test.short (the quick catalogue of ./bench/)")
 	fs.IntVar(&f.samples, "samples", stats.DefaultSamples, "with --against/--calibrate/--validate: samples per side (rounds)")
+	fs.DurationVar(&f.budget, "budget", 0, "with --against: run sequentially, looking at the data after 10, 15, 23, ... rounds and stopping once every case is decided or before a round would overrun this time (e.g. 2m); --samples is then the most rounds (default 200)")
+	fs.IntVar(&f.minSamples, "min-samples", 10, "with --budget: rounds before the first look")
 	fs.StringVar(&f.raw, "raw", "", "with --against/--calibrate: write each side's Go benchmark text into this directory")
 	fs.StringVar(&f.threshold, "threshold", "5%", "smallest change that counts, as a fraction (0.05) or a percentage (5%); overrides the config's default")
 	fs.StringVar(&f.config, "config", "", "JSON file of per-case thresholds by regular expression")
 	fs.Float64Var(&f.alpha, "alpha", 0.05, "significance level of the Mann-Whitney U test")
 	fs.Uint64Var(&f.seed, "seed", stats.DefaultSeed, "seed of the bootstrap (results are reproducible for a given seed)")
+	fs.StringVar(&f.metric, "metric", "sec/op", "the unit that gates each case (as benchstat tidies it: sec/op, B/s, allocs/op, ...); the others are shown, not gated")
+	fs.StringVar(&f.inconclusive, "inconclusive", "fail", "what an inconclusive or unchecked case does to the exit status: fail (exit 4) or pass (exit 0, still reported)")
 	fs.BoolVar(&f.strict, "strict", false, "refuse (exit 2) to compare runs from different machines")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the comparison as JSON instead of a table (the verdict line then goes to stderr)")
 	fs.StringVar(&f.markdown, "markdown", "", "also write a Markdown summary to FILE")
@@ -146,7 +172,19 @@ func runRegressionCheck(ctx context.Context, e *env, args []string) int {
 	if f.samples < 2 {
 		return fail(e, cmd, exitBadInput, "--samples %d: want at least 2 (the default, %d, detects a 10%% change on a quiet machine)", f.samples, stats.DefaultSamples)
 	}
-	opt := stats.Options{Threshold: th, Alpha: f.alpha, Seed: f.seed}
+	if f.budget < 0 || f.budget > 0 && f.against == "" {
+		return fail(e, cmd, exitBadInput, "--budget %v: want a positive duration, with --against", f.budget)
+	}
+	if f.budget > 0 && !f.samplesSet {
+		f.samples = 200
+	}
+	if f.minSamples < 2 {
+		return fail(e, cmd, exitBadInput, "--min-samples %d: want at least 2", f.minSamples)
+	}
+	if f.inconclusive != "fail" && f.inconclusive != "pass" {
+		return fail(e, cmd, exitBadInput, "--inconclusive %q: want fail or pass", f.inconclusive)
+	}
+	opt := stats.Options{Threshold: th, Alpha: f.alpha, Seed: f.seed, Metric: tidyUnit(f.metric)}
 	if f.config != "" {
 		cfg, err := stats.ReadConfig(f.config)
 		if err != nil {
@@ -183,16 +221,27 @@ func runRegressionCheck(ctx context.Context, e *env, args []string) int {
 
 	var base, cur *input.Input
 	var storeMismatch []string
+	var seq string
 	switch {
 	case f.against != "":
 		if len(f.cur) > 0 {
 			return fail(e, cmd, exitBadInput, "--against runs both sides; --current does not apply")
 		}
-		res, code := runAgainst(ctx, e, f)
+		if f.budget > 0 {
+			// Looking at the data several times gives a false alarm
+			// several chances: each look gets its share of the error rate.
+			looks := len(abrun.Looks(min(f.minSamples, f.samples), f.samples))
+			opt.Alpha /= float64(looks)
+			opt.Confidence = 1 - (1-stats.DefaultConfidence)/float64(looks)
+		}
+		res, code := runAgainst(ctx, e, f, opt)
 		if res == nil {
 			return code
 		}
 		base, cur = res.Base, res.Current
+		if f.budget > 0 {
+			seq = fmt.Sprintf("sequential --against: %d of at most %d rounds in %v budget; each look at alpha %.4g, %.4g%% intervals", res.Rounds, f.samples, f.budget, opt.Alpha, 100*opt.Confidence)
+		}
 	default:
 		if len(f.cur) == 0 {
 			return fail(e, cmd, exitBadInput, "--current is required with --baseline and --baseline-name")
@@ -215,6 +264,9 @@ func runRegressionCheck(ctx context.Context, e *env, args []string) int {
 	cmp, err := stats.Compare(base, cur, opt)
 	if err != nil {
 		return inputFailure(e, cmd, "comparison", err)
+	}
+	if seq != "" {
+		cmp.Warnings = append(cmp.Warnings, seq)
 	}
 	if len(storeMismatch) > 0 && len(cmp.MachineMismatch) == 0 {
 		cmp.MachineMismatch = storeMismatch
@@ -264,8 +316,15 @@ func writeComparison(e *env, f regressFlags, cmp *stats.Comparison) int {
 			return fail(e, cmd, exitIO, "--junit: %v", err)
 		}
 	}
-	if cmp.HasRegression() {
+	outcome, msg := cmp.Gate(f.inconclusive == "pass")
+	fmt.Fprintf(e.stderr, "regression-check: %s\n", msg)
+	switch outcome {
+	case stats.Fail:
 		return exitFailure
+	case stats.NothingCompared:
+		return exitBadInput
+	case stats.Undecided:
+		return exitInconclusive
 	}
 	return exitOK
 }
@@ -307,11 +366,11 @@ func loadStored(e *env, f regressFlags, cur *input.Input) (*input.Input, []strin
 		}
 		fmt.Fprintf(e.stderr, "\n*** WARNING: %s.\n\n", msg)
 	}
-	in, err := b.Input(found.Path)
+	in, err := found.Input()
 	if err != nil {
 		return nil, nil, inputFailure(e, cmd, "stored baseline", err)
 	}
-	in.File = fmt.Sprintf("baseline %q (%s, %s)", b.Name, b.Key, b.Created.Format(time.RFC3339))
+	in.File = fmt.Sprintf("baseline %q (%s, %s, newest of %d)", b.Name, b.Key, b.Created.Format(time.RFC3339), len(found.Runs))
 	return in, found.Mismatch, exitOK
 }
 
@@ -322,9 +381,31 @@ func abConfig(e *env, f regressFlags) abrun.Config {
 	}
 }
 
-func runAgainst(ctx context.Context, e *env, f regressFlags) (*abrun.Result, int) {
+func runAgainst(ctx context.Context, e *env, f regressFlags, opt stats.Options) (*abrun.Result, int) {
 	const cmd = "regression-check"
-	res, err := abrun.Run(ctx, abConfig(e, f))
+	cfg := abConfig(e, f)
+	if f.budget > 0 {
+		cfg.Budget, cfg.MinRounds = f.budget, min(f.minSamples, f.samples)
+		opt.Paired = true
+		cfg.Decide = func(rounds int, base, cur []byte) (bool, error) {
+			b, err := input.ParseInput(base, "baseline")
+			if err != nil {
+				return false, err
+			}
+			c, err := input.ParseInput(cur, "working tree")
+			if err != nil {
+				return false, err
+			}
+			cmp, err := stats.Compare(b, c, opt)
+			if err != nil {
+				return false, err
+			}
+			n := cmp.Counts()
+			fmt.Fprintf(e.stderr, "regression-check: after %d rounds: %s\n", rounds, cmp.VerdictLine())
+			return n.Inconclusive == 0 && n.Missing == 0, nil
+		}
+	}
+	res, err := abrun.Run(ctx, cfg)
 	if err != nil {
 		return nil, abFailure(ctx, e, fmt.Sprintf("--against %s", f.against), err)
 	}
@@ -385,4 +466,11 @@ func compareFiles(e *env, cmd, basePath, curPath string, opt stats.Options) (*st
 		return nil, inputFailure(e, cmd, "comparison", err)
 	}
 	return cmp, exitOK
+}
+
+// tidyUnit names a unit as the inputs store it ("ns/op" is "sec/op",
+// "MB/s" is "B/s").
+func tidyUnit(u string) string {
+	_, t := benchunit.Tidy(1, strings.TrimSpace(u))
+	return t
 }

@@ -46,14 +46,17 @@ func lastLine(s string) string {
 
 func TestRegressionCheckOutputs(t *testing.T) {
 	dir := t.TempDir()
-	base := writeTemp(t, dir, "base.txt", benchText("X", map[string]float64{"Slow": 1000, "Same": 2000, "Gone": 3000}, "Slow", "Same", "Gone"))
-	cur := writeTemp(t, dir, "cur.txt", benchText("X", map[string]float64{"Slow": 1200, "Same": 2000}, "Slow", "Same"))
+	// Two runs a side, so the run-level model decides.
+	base := writeTemp(t, dir, "base.txt", benchText("X", map[string]float64{"Slow": 1000, "Same": 2000, "Gone": 3000}, "Slow", "Same", "Gone")) + "," +
+		writeTemp(t, dir, "base2.txt", benchText("X", map[string]float64{"Slow": 1004, "Same": 2006, "Gone": 3010}, "Slow", "Same", "Gone"))
+	cur := writeTemp(t, dir, "cur.txt", benchText("X", map[string]float64{"Slow": 1200, "Same": 2000}, "Slow", "Same")) + "," +
+		writeTemp(t, dir, "cur2.txt", benchText("X", map[string]float64{"Slow": 1205, "Same": 2004}, "Slow", "Same"))
 	md, junit := filepath.Join(dir, "summary.md"), filepath.Join(dir, "junit.xml")
 	code, out, errOut := runCLI(t, "regression-check", "--baseline", base, "--current", cur, "--markdown", md, "--junit", junit)
 	if code != exitFailure {
 		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitFailure, out, errOut)
 	}
-	const verdict = "regression-check: 1 regression, 0 improvements, 1 unchanged, 1 missing on one side (threshold 5%, alpha 0.05)"
+	const verdict = "regression-check: 1 regression, 0 improvements, 1 unchanged, 0 inconclusive, 1 missing in the current run (gating sec/op, threshold 5%, alpha 0.05; 2 and 2 runs, run-level bootstrap)"
 	if got := lastLine(out); got != verdict {
 		t.Errorf("last line %q, want %q", got, verdict)
 	}
@@ -79,7 +82,7 @@ func TestRegressionCheckOutputs(t *testing.T) {
 
 	// --json keeps stdout JSON; the verdict goes to stderr.
 	code, out, errOut = runCLI(t, "regression-check", "--baseline", base, "--current", cur, "--json")
-	if code != exitFailure || !json.Valid([]byte(out)) || lastLine(errOut) != verdict {
+	if code != exitFailure || !json.Valid([]byte(out)) || !strings.HasPrefix(errOut, verdict+"\n") || lastLine(errOut) != "regression-check: 1 regression: Slow" {
 		t.Errorf("--json: exit %d, stderr %q", code, errOut)
 	}
 
@@ -112,11 +115,11 @@ func TestRegressionCheckMultipleFilesAndConfig(t *testing.T) {
 	}
 	// ...with the config only Kernel/A (2%) does; Other has 10%.
 	code, out, _ = runCLI(t, "regression-check", "--baseline", b1+","+b2, "--current", c1+","+c2, "--config", cfg)
-	if code != exitFailure || !strings.Contains(out, "threshold 2% (config)") || !strings.Contains(lastLine(out), "(threshold 10%, 1 case with their own from the config") {
+	if code != exitFailure || !strings.Contains(out, "threshold 2% (config)") || !strings.Contains(lastLine(out), "threshold 10%, 1 case with their own from the config") {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	for _, l := range strings.Split(out, "\n") {
-		if strings.HasPrefix(l, "Other") && !strings.Contains(l, "~") || strings.HasPrefix(l, "Kernel/A") && !strings.Contains(l, "regression") {
+		if strings.HasPrefix(l, "Other") && !strings.Contains(l, "no change") || strings.HasPrefix(l, "Kernel/A") && !strings.Contains(l, "regression") {
 			t.Errorf("row %q", l)
 		}
 	}
@@ -233,8 +236,8 @@ func TestRegressionCheckCalibrateFiles(t *testing.T) {
 
 // TestRegressionCheckValidatePool evaluates a small hand-made pool: a
 // corpus of one case whose unchanged runs sit near 1000 ns/op and whose
-// +50% runs near 1500, so every A/A comparison is no regression and every
-// +50% one is.
+// +50% runs near 1500, so no A/A comparison is a regression and every +50%
+// one is, where the mode can tell (not one run a side of one case).
 func TestRegressionCheckValidatePool(t *testing.T) {
 	dir := t.TempDir()
 	c := corpus.Corpus{Dir: dir, Cases: []corpus.Case{{Package: "example.com/p", Bench: "BenchmarkX"}},
@@ -273,7 +276,12 @@ func TestRegressionCheckValidatePool(t *testing.T) {
 	}
 	for _, want := range []string{
 		`file mode, one run per side +A/A +0.0% \(0/11\)`,
-		`file mode, one run per side +\+50% +100.0% \(11/11\)`,
+		// One case, one run a side, no controls: nothing bounds how far
+		// the machine moved between the runs, so +50% is inconclusive,
+		// not a regression (baselines/stats); the history and --against
+		// decide it.
+		`file mode, one run per side +\+50% +0.0% \(0/11\)`,
+		`file mode, baseline history of 5 runs +\+50% +100.0% \(2/2\)`,
 		`file mode, baseline history of 5 runs +A/A +0.0% \(0/2\)`,
 		`--against +A/A +0.0% \(0/2\)`,
 		`--against +\+50% +100.0% \(2/2\)`,
