@@ -182,3 +182,31 @@ func TestStepAllocatesNothing(t *testing.T) {
 		}
 	}
 }
+
+// otherBackend is an available backend without a model device (as Metal
+// and MLX are today).
+type otherBackend struct{}
+
+func (otherBackend) Name() string                                       { return "other" }
+func (otherBackend) Level() string                                      { return "none" }
+func (otherBackend) Available() error                                   { return nil }
+func (otherBackend) Implements(kernels.Op) bool                         { return false }
+func (otherBackend) Prepare(p *kernels.Problem) (kernels.Kernel, error) { return nil, nil }
+
+// TestNoDeviceIsNotImplemented: a backend without a model device makes
+// NewEngine fail as not implemented; nothing runs in its place.
+func TestNoDeviceIsNotImplemented(t *testing.T) {
+	w, err := NewRandom(Tiny(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewEngine(w, otherBackend{}, 8, 1); !kernels.IsNotImplemented(err) {
+		t.Errorf("NewEngine on a backend without the model: %v, want not implemented", err)
+	}
+	if err := SupportedOn(otherBackend{}); !kernels.IsNotImplemented(err) {
+		t.Errorf("SupportedOn: %v, want not implemented", err)
+	}
+	if err := SupportedOn(cpu.New(cpu.LevelGeneric)); err != nil && !kernels.IsNotImplemented(err) {
+		t.Errorf("SupportedOn(cpu generic): %v", err)
+	}
+}
