@@ -311,6 +311,9 @@ func compareCase(name string, baseline, current *input.Input, opt Options, m mod
 			// Measured on both sides, but not in this unit on both.
 			row.Verdict = Inconclusive
 			row.Reason = "unit mismatch: " + unitsOf("baseline", b) + ", " + unitsOf("current", k) + "; nothing to compare in " + u
+			if len(bv) == 0 && len(kv) == 0 {
+				row.Reason = "no " + u + " samples on either side (" + unitsOf("baseline", b) + ", " + unitsOf("current", k) + "): nothing gates this case"
+			}
 			if u == opt.Metric {
 				row.Reason += " (choose the gating unit with --metric)"
 			}
