@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bitnet-go/bitnet-bench/bench/controls"
 	"github.com/bitnet-go/bitnet-bench/bench/probe"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/kernels"
@@ -122,6 +123,10 @@ func benchOp(b *testing.B, op kernels.Op) {
 			if c.Shape.M >= bigBatch && c.Backend.Level() == string(cpu.LevelGeneric) {
 				b.Skipf("generic level at b%d: seconds per call; the portable path is timed at b1 and b8", c.Shape.M)
 			}
+			// The machine's state beside every result line, as compare
+			// records it: regression-check reads these controls from the
+			// text to tell the machine's drift between runs from the code's.
+			defer controls.Report(b)
 			// The kernels' tensors come from the memory pool, as in the runner.
 			tensors := NewPoolTensors(memory.Default())
 			defer tensors.Release()
