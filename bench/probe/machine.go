@@ -5,7 +5,6 @@ package probe
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"runtime"
 	"runtime/debug"
 	"sort"
@@ -68,27 +67,33 @@ func Machine() results.Machine {
 	return m
 }
 
-// Tool describes the running binary and the code under test. The commit
-// comes from the build's VCS stamp when present, else from git in the
-// working directory; it stays empty, not guessed, when neither knows.
+// UnknownCommit is the commit recorded by a binary built without VCS
+// stamping (go build outside a checkout, -buildvcs=false, go test binaries).
+const UnknownCommit = "unknown"
+
+// Tool describes the running binary and the code under test. The commit is
+// the one the binary was built from (its build info's vcs.revision), or
+// UnknownCommit: never the working directory's git HEAD, which need not be
+// the code that runs (a binary copied to another machine, or run from
+// another repository).
 func Tool(version string) results.Tool {
-	t := results.Tool{Name: "bitnet-bench", Version: version, GoVersion: runtime.Version()}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				t.Commit = s.Value
-			case "vcs.modified":
-				t.Dirty = s.Value == "true"
-			}
-		}
+	bi, _ := debug.ReadBuildInfo()
+	return toolFrom(version, bi)
+}
+
+func toolFrom(version string, bi *debug.BuildInfo) results.Tool {
+	t := results.Tool{Name: "bitnet-bench", Version: version, GoVersion: runtime.Version(), Commit: UnknownCommit}
+	if bi == nil {
+		return t
 	}
-	if t.Commit == "" {
-		if out, err := exec.Command("git", "rev-parse", "HEAD").Output(); err == nil {
-			t.Commit = strings.TrimSpace(string(out))
-			if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil {
-				t.Dirty = len(strings.TrimSpace(string(st))) > 0
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			if s.Value != "" {
+				t.Commit = s.Value
 			}
+		case "vcs.modified":
+			t.Dirty = s.Value == "true"
 		}
 	}
 	return t

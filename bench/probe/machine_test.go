@@ -2,6 +2,7 @@ package probe
 
 import (
 	"runtime"
+	"runtime/debug"
 	"testing"
 )
 
@@ -29,5 +30,19 @@ func TestToolNamesItself(t *testing.T) {
 	tool := Tool("1.2.3")
 	if tool.Name != "bitnet-bench" || tool.Version != "1.2.3" || tool.GoVersion != runtime.Version() {
 		t.Fatalf("tool = %+v", tool)
+	}
+}
+
+func TestToolCommitFromBuildInfo(t *testing.T) {
+	stamped := &debug.BuildInfo{Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "0123abcd"}, {Key: "vcs.modified", Value: "true"}}}
+	if got := toolFrom("v", stamped); got.Commit != "0123abcd" || !got.Dirty {
+		t.Errorf("stamped build: commit %q dirty %v, want 0123abcd true", got.Commit, got.Dirty)
+	}
+	// No VCS stamp: "unknown", whatever repository the process runs in
+	// (this test runs inside one, whose HEAD must not leak in).
+	for _, bi := range []*debug.BuildInfo{nil, {}} {
+		if got := toolFrom("v", bi); got.Commit != UnknownCommit || got.Dirty {
+			t.Errorf("unstamped build %+v: commit %q dirty %v, want %q false", bi, got.Commit, got.Dirty, UnknownCommit)
+		}
 	}
 }

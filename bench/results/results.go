@@ -110,7 +110,8 @@ type Tool struct {
 	Name      string `json:"name"`
 	Version   string `json:"version"`
 	GoVersion string `json:"go_version"`
-	// Commit is the git commit of the code under test, "" when unknown.
+	// Commit is the git commit the binary was built from (its build
+	// info), "unknown" when it carries none; "" in files of older versions.
 	Commit string `json:"commit,omitempty"`
 	Dirty  bool   `json:"dirty,omitempty"`
 }

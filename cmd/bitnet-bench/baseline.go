@@ -157,7 +157,7 @@ count) is taken from this machine when the files agree with it.`, `  bitnet-benc
   bitnet-bench baseline save --name v1.2 --store ci-baselines run1.txt run2.txt`)
 	name := fs.String("name", "", "baseline name: letters, digits, '.', '_', '-' (required)")
 	storeDir := storeFlag(fs)
-	commit := fs.String("commit", "", "commit to record (default: the files', else git HEAD here)")
+	commit := fs.String("commit", "", "commit to record (default: the files', else the one this binary was built from, else \"unknown\")")
 	keep := fs.Int("keep", store.DefaultKeep, "runs to keep per name and machine; older ones are removed")
 	force := fs.Bool("force", false, "save files even if the history already holds them")
 	var inputs fileList
