@@ -100,6 +100,23 @@ type DeviceTimer interface {
 	DeviceTime() time.Duration
 }
 
+// Repeater is implemented by kernels that can run n times as one
+// submission to their device and wait once at the end (a GPU backend
+// replays a graph of the launches): a timed batch then measures the
+// kernel, not a host round trip per run. The runner times samples with it
+// where present. After RunN, DeviceTime (where implemented) is the device
+// time of all n runs together.
+type Repeater interface {
+	RunN(n int) error
+}
+
+// Variant is implemented by kernels that choose among implementations of
+// their op (a GPU BitLinear picked by measurement): it names the one bound,
+// and why, for the results.
+type Variant interface {
+	Variant() string
+}
+
 type Kernel interface {
 	// Run executes the operation once. On an asynchronous device it waits
 	// for completion, so wall-clock timing of Run is honest.

@@ -39,6 +39,9 @@ type nvmlLib struct {
 	temperature   func(uintptr, int32, *uint32) int32
 	clockInfo     func(uintptr, int32, *uint32) int32
 	driverVersion func(*byte, uint32) int32
+	// clockEvents is nvmlDeviceGetCurrentClocksEventReasons (or its older
+	// name, ...ThrottleReasons); nil where the library has neither.
+	clockEvents func(uintptr, *uint64) int32
 }
 
 var (
@@ -96,6 +99,12 @@ func loadNVML() (*nvmlLib, error) {
 			}
 			purego.RegisterFunc(f.fn, sym)
 		}
+		for _, name := range []string{"nvmlDeviceGetCurrentClocksEventReasons", "nvmlDeviceGetCurrentClocksThrottleReasons"} {
+			if sym, err := purego.Dlsym(h, name); err == nil {
+				purego.RegisterFunc(&l.clockEvents, sym)
+				break
+			}
+		}
 		if rc := l.init(); rc != nvmlSuccess {
 			nvmlErr = fmt.Errorf("nvmlInit failed: %s (code %d)", l.errorString(rc), rc)
 			return
@@ -142,6 +151,7 @@ type nvmlDevice struct {
 	h        uintptr
 	energyOK bool
 	powerOK  bool
+	eventsOK bool // clock-event reasons readable
 }
 
 type nvmlSource struct {
@@ -179,6 +189,13 @@ func openNVML() (Source, []string, error) {
 		if d.powerOK {
 			channels = append(channels, d.name+" power")
 		}
+		if l.clockEvents != nil {
+			var bits uint64
+			d.eventsOK = l.clockEvents(h, &bits) == nvmlSuccess
+		}
+		if d.eventsOK {
+			channels = append(channels, d.name+" clock-event reasons")
+		}
 		channels = append(channels, d.name+" temp", d.name+" sm clock", d.name+" mem clock")
 		s.devs = append(s.devs, d)
 	}
@@ -212,6 +229,15 @@ func (s *nvmlSource) Read() (Reading, error) {
 		}
 		if s.l.clockInfo(d.h, nvmlClockMem, &v) == nvmlSuccess {
 			r.set(&r.ClockMHz, d.name+" mem", float64(v))
+		}
+		if d.eventsOK {
+			var bits uint64
+			if s.l.clockEvents(d.h, &bits) == nvmlSuccess {
+				if r.ClockEvents == nil {
+					r.ClockEvents = map[string]uint64{}
+				}
+				r.ClockEvents[d.name] = bits
+			}
 		}
 	}
 	return r, nil

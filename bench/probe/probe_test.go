@@ -148,3 +148,51 @@ func TestTimelinePrefersPowerGauge(t *testing.T) {
 		}
 	}
 }
+
+// reasonSource is a GPU whose clock drops to idle and back, with NVML
+// clock-event reasons: idle (0x1) first, then a power cap (0x4) on read 4.
+type reasonSource struct{ reads int }
+
+func (f *reasonSource) Name() string { return "fake-nvml" }
+func (f *reasonSource) Read() (Reading, error) {
+	f.reads++
+	var r Reading
+	clk, bits := 1980.0, uint64(0)
+	switch f.reads {
+	case 3:
+		clk, bits = 345, 0x1 // idle between launches
+	case 4:
+		clk, bits = 1755, 0x4
+	}
+	r.set(&r.ClockMHz, "gpu0 sm", clk)
+	r.ClockEvents = map[string]uint64{"gpu0": bits}
+	return r, nil
+}
+func (f *reasonSource) Close() error { return nil }
+
+// TestThrottleFromReasons: a device that gives clock-event reasons is
+// judged by them: an idle down-clock is not throttling, a power cap is,
+// and it is named.
+func TestThrottleFromReasons(t *testing.T) {
+	s := StartSampler([]Source{&reasonSource{}}, time.Hour)
+	a := s.Mark() // read 2
+	b := s.Mark() // read 3: idle at 345 MHz
+	c := s.Mark() // read 4: power cap
+	d := s.Mark()
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if w, _ := s.Summarize(a, b); len(w.Throttled) != 0 {
+		t.Errorf("an idle GPU's clock drop was flagged: %v", w.Throttled)
+	}
+	if w, _ := s.Summarize(b, d); len(w.Throttled) != 1 || w.Throttled[0] != "gpu0 (sw power cap)" {
+		t.Errorf("throttled %v, want [gpu0 (sw power cap)]", w.Throttled)
+	}
+	_ = c
+	if got := throttleNames(0x1 | 0x2 | 0x10 | 0x100); got != "" {
+		t.Errorf("idle, application clocks, sync boost and display clocks read as throttling: %q", got)
+	}
+	if got := throttleNames(0x8 | 0x40); got != "hw slowdown, hw thermal slowdown" {
+		t.Errorf("throttleNames(0x48) = %q", got)
+	}
+}

@@ -19,6 +19,33 @@ type Reading struct {
 	PowerW   map[string]float64 // instantaneous power, where a source has it
 	TempC    map[string]float64
 	ClockMHz map[string]float64
+	// ClockEvents holds, per device ("gpu0"), why its clocks are held
+	// where the device says so: NVML's clock-event reason bits
+	// (nvmlDeviceGetCurrentClocksEventReasons). A device listed here is
+	// judged throttled by these reasons, not by its clock falling.
+	ClockEvents map[string]uint64
+}
+
+// NVML clock-event reasons (nvml.h, nvmlClocksEventReason*) that mean the
+// device is slowed against its will. Idle, application clock settings,
+// sync boost and display clocks are not throttling.
+var throttleReasons = []struct {
+	bit  uint64
+	name string
+}{
+	{0x4, "sw power cap"}, {0x8, "hw slowdown"}, {0x20, "sw thermal slowdown"},
+	{0x40, "hw thermal slowdown"}, {0x80, "hw power brake"},
+}
+
+// throttleNames names the throttling reasons among bits, "" for none.
+func throttleNames(bits uint64) string {
+	var names []string
+	for _, r := range throttleReasons {
+		if bits&r.bit != 0 {
+			names = append(names, r.name)
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 func (r *Reading) set(m *map[string]float64, k string, v float64) {
@@ -38,6 +65,12 @@ func (r *Reading) merge(o Reading) {
 		for k, v := range p.src {
 			r.set(p.dst, k, v)
 		}
+	}
+	for k, v := range o.ClockEvents {
+		if r.ClockEvents == nil {
+			r.ClockEvents = map[string]uint64{}
+		}
+		r.ClockEvents[k] = v
 	}
 }
 
@@ -187,11 +220,15 @@ func (s *Sampler) ReadErrors() map[string]string {
 
 // Window summarises the points between two marks.
 type Window struct {
-	Seconds   float64
-	EnergyJ   map[string]float64 // per channel, end minus start
-	MeanW     map[string]float64 // EnergyJ / Seconds, or the mean of power gauges
-	MaxTempC  map[string]float64
-	Throttled []string // channels whose clock fell below 90% of the maximum it had reached earlier in the window
+	Seconds  float64
+	EnergyJ  map[string]float64 // per channel, end minus start
+	MeanW    map[string]float64 // EnergyJ / Seconds, or the mean of power gauges
+	MaxTempC map[string]float64
+	// Throttled lists devices that said they were throttled (clock-event
+	// reasons, named in parentheses: "gpu0 (sw power cap)") and, for
+	// devices that give no reasons, clock channels that fell below 90% of
+	// the maximum they had reached earlier in the window.
+	Throttled []string
 }
 
 // Summarize returns the window from mark a to mark b.
@@ -214,10 +251,31 @@ func (s *Sampler) Summarize(a, b int) (Window, error) {
 	}
 	// Power gauges without an energy counter: the mean of the samples.
 	sums, counts := map[string]float64{}, map[string]int{}
-	// A clock that rises (idle → load) is ramping up, not throttling: only a
-	// fall below 90% of the highest value seen before it counts.
+	// A device that gives clock-event reasons is throttled when one of them
+	// says so; an idle GPU that lowers its clocks is not. For the others,
+	// a clock that rises (idle → load) is ramping up, not throttling: only
+	// a fall below 90% of the highest value seen before it counts.
+	reasons := map[string]uint64{}
+	for _, p := range pts {
+		for dev, bits := range p.ClockEvents {
+			reasons[dev] |= bits
+		}
+	}
+	byReason := func(ch string) bool {
+		for dev := range reasons {
+			if ch == dev || strings.HasPrefix(ch, dev+" ") {
+				return true
+			}
+		}
+		return false
+	}
 	peakClk := map[string]float64{}
 	throttled := map[string]bool{}
+	for dev, bits := range reasons {
+		if names := throttleNames(bits); names != "" {
+			throttled[dev+" ("+names+")"] = true
+		}
+	}
 	for _, p := range pts {
 		for ch, v := range p.PowerW {
 			sums[ch] += v
@@ -229,6 +287,9 @@ func (s *Sampler) Summarize(a, b int) (Window, error) {
 			}
 		}
 		for ch, v := range p.ClockMHz {
+			if byReason(ch) {
+				continue
+			}
 			if v < 0.9*peakClk[ch] {
 				throttled[ch] = true
 			}

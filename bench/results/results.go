@@ -191,6 +191,10 @@ type Case struct {
 
 	Status string `json:"status"`
 	Error  string `json:"error,omitempty"`
+	// Variant names the implementation a backend bound for the case when
+	// it chooses among several (a CUDA BitLinear kernel picked by
+	// measurement, with the times it was picked on).
+	Variant string `json:"variant,omitempty"`
 
 	Iterations int       `json:"iterations"` // operations per sample
 	SamplesNs  []float64 `json:"samples_ns"`

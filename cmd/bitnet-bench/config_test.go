@@ -148,3 +148,37 @@ func TestSizesFlagAndConfigAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestEnergyWorkloadBackend: a workload runs on the backend its name ends
+// in or --device names (never silently on the CPU), the two must agree,
+// and an unknown backend is bad input.
+func TestEnergyWorkloadBackend(t *testing.T) {
+	for _, tc := range []struct{ name, device, backend string }{
+		{"BitLinear/256x512/b1", "", "cpu"},
+		{"BitLinear/256x512/b1/cuda", "", "cuda"},
+		{"BitLinear/256x512/b1/i2/cuda", "", "cuda"},
+		{"BitLinear/256x512/b1", "cuda", "cuda"},
+		{"GELU/6912/b8/f32/cuda", "cuda", "cuda"},
+	} {
+		c, err := workloadCase(tc.name, tc.device)
+		if tc.backend == "cuda" && err != nil && strings.Contains(err.Error(), "cuda") {
+			continue // no GPU here: the case is unavailable, and says so
+		}
+		if err != nil {
+			t.Errorf("%s --device %q: %v", tc.name, tc.device, err)
+			continue
+		}
+		if c.BackendName() != tc.backend || !strings.HasSuffix(c.Name, "/"+tc.backend) && tc.backend != "cpu" {
+			t.Errorf("%s --device %q runs %s on %s, want %s", tc.name, tc.device, c.Name, c.BackendName(), tc.backend)
+		}
+	}
+	for _, bad := range [][2]string{{"BitLinear/256x512/b1/cuda", "cpu"}, {"BitLinear/256x512/b1", "nonesuch"}} {
+		if _, err := workloadCase(bad[0], bad[1]); err == nil {
+			t.Errorf("%s --device %s accepted", bad[0], bad[1])
+		}
+	}
+	p := filepath.Join(t.TempDir(), "energy.json")
+	if code, _, _ := runCLI(t, "energy-analysis", "--workload", "BitLinear/256x512/b1", "--device", "nonesuch", "--output", p); code != exitBadInput {
+		t.Errorf("unknown --device: exit %d, want %d", code, exitBadInput)
+	}
+}

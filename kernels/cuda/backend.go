@@ -37,6 +37,14 @@ type Backend struct{}
 // host's launch latency, which dominates kernels of a few microseconds.
 var _ kernels.DeviceTimer = (*kernel)(nil)
 
+// They also run n times as one submission (kernels.Repeater, repeat.go),
+// so the runner's samples time the kernel and not a host round trip per
+// run, and name the BitLinear kernel they bound (kernels.Variant).
+var (
+	_ kernels.Repeater = (*kernel)(nil)
+	_ kernels.Variant  = (*kernel)(nil)
+)
+
 func (Backend) Name() string { return "cuda" }
 
 // Level is the device architecture, e.g. "sm_90", or "none".
@@ -110,6 +118,11 @@ type kernel struct {
 	start    uintptr
 	stop     uintptr
 	last     time.Duration
+	variant  string // the BitLinear kernel bound, and for "auto" why
+
+	// RunN's replay (repeat.go): a stream and a graph of repeatN copies of
+	// the launches, made on first use.
+	stream, graph, exec uintptr
 }
 
 // buf allocates n zeroed device bytes from the device's pool: a block the
@@ -264,9 +277,10 @@ func (k *kernel) prepareBitLinear() error {
 	if err != nil {
 		return err
 	}
-	l, err := d.bitLinearLaunch(wbuf, w.Stride, p.N, x, kp, p.M, xs, ws, rowScales, y)
+	l, variant, err := d.bitLinearLaunchAs(bitLinearKernel, wbuf, w.Stride, p.N, x, kp, p.M, xs, ws, rowScales, y)
 	if err == nil {
 		k.launches = append(k.launches, l)
+		k.variant = variant
 	}
 	return err
 }
@@ -274,37 +288,11 @@ func (k *kernel) prepareBitLinear() error {
 // bitLinearKernel selects the BitLinear kernel: "gemv" (gemv.cu: a warp
 // per 4 rows, loads batched per lane), "w2a8" (bitlinear.cu: 8 lanes per
 // row, blocks looping over rows), "wave" (wave.cu: every weight load of a
-// lane issued up front, the grid one wave) or "auto". All are exact; tests
-// and benchmarks run each.
+// lane issued up front, the grid one wave), "tc" (tc.cu: int8 tensor
+// cores, tcDefault's tiling), one tc.cu instantiation by name, or "auto":
+// the fastest of them measured on this GPU model for the shape
+// (autotune.go). All are exact; tests and benchmarks run each.
 var bitLinearKernel = "auto"
-
-// autoKernelRows is where "auto" switches from gemv to w2a8 for several
-// tokens. Measured on an H100 (M = 1, cold L2, CUDA graph): gemv is faster
-// up to 6912 rows (3.3 vs 4.7 µs at 2560x2560, 5.0 vs 9.4 µs at
-// 2560x6912), w2a8 from 13824 rows (6.3 vs 7.4 µs) and on the 1.1 GB
-// batched set (73.6% vs 68.4% of HBM); at M = 8 on the batched set w2a8
-// still leads (14.3% vs 13.4%, wave 11.0%).
-const autoKernelRows = 8192
-
-// pickBitLinearKernel resolves bitLinearKernel for a matrix of n rows and
-// m tokens. One token takes the wave kernel at every size: on an H100
-// (cold L2, CUDA graph, one run, medians of 3) it beats or ties the better
-// of gemv and w2a8 on each 2B4T shape (640x2560 2.47 vs 2.86 µs, 2560x2560
-// 3.09 vs 3.36, 6912x2560 4.40 vs 4.79, 13824x2560 6.37 vs 6.44, 2560x6912
-// 5.06 vs 5.04) and streams the 1.1 GB batched set at 88% of HBM (97% of
-// the measured read rate) against w2a8's 73%.
-func pickBitLinearKernel(n, m int) string {
-	if bitLinearKernel != "auto" {
-		return bitLinearKernel
-	}
-	if m == 1 {
-		return "wave"
-	}
-	if n >= autoKernelRows {
-		return "w2a8"
-	}
-	return "gemv"
-}
 
 // waveCaps lists, per lane group width G and rows a lane group R, the
 // capacities JC (chunks a lane holds a row) that wave.cu instantiates as
@@ -382,13 +370,51 @@ func waveKernelNames() []string {
 // bitLinearLaunch binds the BitLinear kernel to device buffers: packed
 // weights (n rows of stride bytes), m tokens of kp zero-padded int8
 // activations, their m scales, 1 or n weight scales, and m×n outputs.
+// Under "auto" the first binding of a shape on a GPU model measures the
+// candidates on these buffers (their outputs land in y, as the chosen
+// kernel's will).
 func (d *device) bitLinearLaunch(w uint64, stride, n int, x uint64, kp, m int, xs, ws uint64, rowScales bool, y uint64) (*launch, error) {
+	l, _, err := d.bitLinearLaunchAs(bitLinearKernel, w, stride, n, x, kp, m, xs, ws, rowScales, y)
+	return l, err
+}
+
+// bitLinearLaunchAs is bitLinearLaunch with the kernel named; it also
+// says which kernel runs, and for "auto" why.
+func (d *device) bitLinearLaunchAs(kern string, w uint64, stride, n int, x uint64, kp, m int, xs, ws uint64, rowScales bool, y uint64) (*launch, string, error) {
+	bind := func(kern string) (*launch, error) {
+		return d.bitLinearLaunchOf(kern, w, stride, n, x, kp, m, xs, ws, rowScales, y)
+	}
+	if kern != "auto" {
+		l, err := bind(kern)
+		name := kern
+		if l != nil {
+			name = l.name
+		}
+		return l, name, err
+	}
+	r, err := d.autoBitLinear(tuneKey{GPU: d.name, N: n, Kp: kp, M: m, RowScaling: rowScales}, bind)
+	if err != nil {
+		return nil, "", err
+	}
+	l, err := bind(r.Kernel)
+	return l, r.describe(), err
+}
+
+// bitLinearLaunchOf binds one named kernel.
+func (d *device) bitLinearLaunchOf(kern string, w uint64, stride, n int, x uint64, kp, m int, xs, ws uint64, rowScales bool, y uint64) (*launch, error) {
 	rs := int32(0)
 	if rowScales {
 		rs = 1
 	}
 	args := []any{w, int32(stride), int32(n), x, int32(kp), int32(m), xs, ws, rs, y}
-	switch pickBitLinearKernel(n, m) {
+	if kern == "tc" {
+		kern = tcDefault(m).name()
+	}
+	if c, ok := tcConfigNamed(kern); ok {
+		grid, block := tcGrid(c, n, m)
+		return d.newLaunch(kern, grid, block, args...)
+	}
+	switch kern {
 	case "w2a8":
 		grid := [3]uint32{uint32(min(ceilDiv(n, blRowsPerBlock), d.sms*16)), uint32(ceilDiv(m, blTokens)), 1}
 		return d.newLaunch("bitlinear_w2a8", grid, [3]uint32{blThreads, 1, 1}, args...)
@@ -406,15 +432,17 @@ func (d *device) bitLinearLaunch(w uint64, stride, n int, x uint64, kp, m int, x
 			l.overlapOK = d.major >= 9
 		}
 		return l, err
+	case "gemv":
+		// gemv.cu: 4 warps of 4 rows a block, one block per 16 rows; one
+		// token, or tiles of 8.
+		name, tile := "bitlinear_gemv_t1", 1
+		if m > 1 {
+			name, tile = "bitlinear_gemv_t8", 8
+		}
+		grid := [3]uint32{uint32(ceilDiv(n, 16)), uint32(ceilDiv(m, tile)), 1}
+		return d.newLaunch(name, grid, [3]uint32{128, 1, 1}, args...)
 	}
-	// gemv.cu: 4 warps of 4 rows a block, one block per 16 rows; one
-	// token, or tiles of 8.
-	name, tile := "bitlinear_gemv_t1", 1
-	if m > 1 {
-		name, tile = "bitlinear_gemv_t8", 8
-	}
-	grid := [3]uint32{uint32(ceilDiv(n, 16)), uint32(ceilDiv(m, tile)), 1}
-	return d.newLaunch(name, grid, [3]uint32{128, 1, 1}, args...)
+	return nil, fmt.Errorf("cuda: no BitLinear kernel %q (want gemv, w2a8, wave, tc, a tc.cu instantiation or auto)", kern)
 }
 
 // Run launches the kernels and waits for them: the stop event is recorded
@@ -459,9 +487,12 @@ func (k *kernel) Fetch() error {
 	return nil
 }
 
-// Close frees the device buffers and events.
+// Variant names the BitLinear kernel bound ("" for other ops).
+func (k *kernel) Variant() string { return k.variant }
+
+// Close frees the device buffers, events and any replay graph.
 func (k *kernel) Close() error {
-	var first error
+	first := k.closeReplay()
 	for _, l := range k.launches {
 		l.release()
 	}

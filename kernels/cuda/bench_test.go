@@ -153,8 +153,9 @@ func (s *seq) run(reps int) (time.Duration, error) {
 }
 
 // measure runs the sequence b.N times, reps replays each, and reports the
-// GPU time per launch and the bandwidth of bytesPerLaunch.
-func (s *seq) measure(b *testing.B, reps int, bytesPerLaunch float64) {
+// GPU time per launch and the bandwidth of bytesPerLaunch; it returns the
+// seconds per launch.
+func (s *seq) measure(b *testing.B, reps int, bytesPerLaunch float64) float64 {
 	b.Helper()
 	if _, err := s.run(1); err != nil { // warm-up
 		b.Fatal(err)
@@ -178,6 +179,7 @@ func (s *seq) measure(b *testing.B, reps int, bytesPerLaunch float64) {
 			b.ReportMetric(100*bw/rb, "pct-read")
 		}
 	}
+	return per
 }
 
 var (
@@ -434,9 +436,9 @@ func BenchmarkRun(b *testing.B) {
 	needGPU(b)
 	r := rand.New(rand.NewPCG(1, 1))
 	for _, s := range shapes2B4T {
-		b.Run(fmt.Sprintf("BitLinear/1x%dx%d", s.n, s.k), func(b *testing.B) {
-			runKernel(b, kerneltest.BitLinearProblem(r, 1, s.n, s.k, false))
-		})
+		p := kerneltest.BitLinearProblem(r, 1, s.n, s.k, false)
+		b.Run(fmt.Sprintf("BitLinear/1x%dx%d", s.n, s.k), func(b *testing.B) { runKernel(b, p) })
+		b.Run(fmt.Sprintf("BitLinear/1x%dx%d/RunN", s.n, s.k), func(b *testing.B) { runKernelN(b, p) })
 	}
 	b.Run("QuantizeActivations/1x2560", func(b *testing.B) {
 		runKernel(b, &kernels.Problem{Op: kernels.OpQuantizeActivations, M: 1, K: 2560,
@@ -467,6 +469,97 @@ func runKernel(b *testing.B, p *kernels.Problem) {
 			b.Fatal(err)
 		}
 		gpu += k.(kernels.DeviceTimer).DeviceTime()
+	}
+	b.ReportMetric(gpu.Seconds()*1e6/float64(b.N), "gpu-us/op")
+}
+
+// int8Peak is the dense int8 tensor-core peak of the GPU (ops/s, from
+// NVIDIA's datasheets), 0 when this table does not know the model.
+func int8Peak(d *device) float64 {
+	switch {
+	case strings.Contains(d.name, "H100") && strings.Contains(d.name, "PCIe"):
+		return 1513e12
+	case strings.Contains(d.name, "H100"), strings.Contains(d.name, "H200"), strings.Contains(d.name, "H800"):
+		return 1979e12
+	}
+	return 0
+}
+
+// hbmPeakOf is the GPU's datasheet HBM bandwidth, 0 when unknown.
+func hbmPeakOf(d *device) float64 {
+	switch {
+	case strings.Contains(d.name, "H200"):
+		return 4.8e12
+	case strings.Contains(d.name, "H100") && strings.Contains(d.name, "PCIe"):
+		return 2.0e12
+	case strings.Contains(d.name, "H100"):
+		return hbmPeak
+	}
+	return 0
+}
+
+// BenchmarkPrefill2B4T: BitLinear for M tokens on the 2B4T shapes, cold
+// (copies of the weights, ≥ 256 MB together, replayed as a graph), for
+// "auto" (what the Backend API binds: measured per shape), the tensor-core
+// kernel at its default tiling, and wave (M = 1's kernel; at more tokens
+// the dp4a path of before). Besides time: int8 TOP/s and their share of
+// the tensor-core peak, and the bytes of weights, activations and outputs
+// over the HBM datasheet peak. kernels/cuda/testdata/torch_linear.py
+// times torch's bf16 F.linear the same way, for the side-by-side figures.
+func BenchmarkPrefill2B4T(b *testing.B) {
+	d := benchDevice(b)
+	for _, m := range []int{1, 8, 128} {
+		for _, s := range shapes2B4T {
+			stride := pack.Stride2Bit(s.k)
+			kp := stride / pack.BlockBytes * pack.BlockCodes
+			wbytes := float64(s.n * stride)
+			bytes := wbytes + float64(m*kp+4*m*s.n)
+			ops := 2 * float64(m) * float64(s.n) * float64(s.k)
+			copies := max(8, int(256e6/wbytes)+1)
+			for _, kern := range []string{"auto", "tc", "wave"} {
+				b.Run(fmt.Sprintf("M=%d/%dx%d/%s", m, s.n, s.k, kern), func(b *testing.B) {
+					withKernel(kern, func() {
+						ls := gemvLaunches(b, d, s.n, s.k, m, copies)
+						if kern == "auto" {
+							b.Logf("auto binds %s", ls[0].name)
+						}
+						per := newSeq(b, d, ls, true).measure(b, 1, 0)
+						b.ReportMetric(ops/per/1e12, "TOP/s")
+						if p := int8Peak(d); p > 0 {
+							b.ReportMetric(100*ops/per/p, "pct-int8-peak")
+						}
+						if p := hbmPeakOf(d); p > 0 {
+							b.ReportMetric(100*bytes/per/p, "pct-hbm")
+						}
+					})
+				})
+			}
+		}
+	}
+	b.Logf("tuned:\n%s", strings.Join(tuneTable(), "\n"))
+}
+
+// runKernelN times the kernel as the runner does when it can: RunN
+// batches of up to 256 runs, one host round trip each; ns/op is wall time.
+func runKernelN(b *testing.B, p *kernels.Problem) {
+	k, err := Backend{}.Prepare(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer k.Close()
+	rep := k.(kernels.Repeater)
+	if err := rep.RunN(256); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var gpu time.Duration
+	for left := b.N; left > 0; {
+		n := min(left, 256)
+		if err := rep.RunN(n); err != nil {
+			b.Fatal(err)
+		}
+		gpu += k.(kernels.DeviceTimer).DeviceTime()
+		left -= n
 	}
 	b.ReportMetric(gpu.Seconds()*1e6/float64(b.N), "gpu-us/op")
 }

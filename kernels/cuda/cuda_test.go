@@ -4,9 +4,13 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/internal/ulp"
@@ -62,25 +66,95 @@ func TestNotImplemented(t *testing.T) {
 }
 
 // bitLinearKernels are the BitLinear kernels; tests and benchmarks run
-// each, and "auto", which picks one of them by shape.
-var bitLinearKernels = []string{"gemv", "w2a8", "wave", "auto"}
+// each, and "auto", which measures them and picks one.
+var bitLinearKernels = []string{"gemv", "w2a8", "wave", "tc", "auto"}
 
-func TestPickBitLinearKernel(t *testing.T) {
-	for _, tc := range []struct {
-		setting string
-		n, m    int
-		want    string
-	}{
-		{"auto", 640, 1, "wave"}, {"auto", 13824, 1, "wave"}, {"auto", 1 << 20, 1, "wave"},
-		{"auto", 640, 2, "gemv"}, {"auto", 6912, 8, "gemv"}, {"auto", 8191, 8, "gemv"},
-		{"auto", 8192, 8, "w2a8"}, {"auto", 13824, 64, "w2a8"},
-		{"gemv", 1 << 20, 1, "gemv"}, {"w2a8", 1, 1, "w2a8"}, {"wave", 1, 8, "wave"},
-	} {
-		withKernel(tc.setting, func() {
-			if got := pickBitLinearKernel(tc.n, tc.m); got != tc.want {
-				t.Errorf("%s with %d rows and %d tokens picks %s, want %s", tc.setting, tc.n, tc.m, got, tc.want)
+// TestTCConfigs: every tc.cu instantiation is listed once, its grid covers
+// every row and token, a block stays within 8 warps, and the candidates
+// for m tokens never tile wider than m needs; the kernels are in tc.cu.
+func TestTCConfigs(t *testing.T) {
+	src, err := shaders.CUDA("tc.cu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, c := range tcConfigs {
+		name := c.name()
+		if seen[name] {
+			t.Errorf("%s listed twice", name)
+		}
+		seen[name] = true
+		if !strings.Contains(src, fmt.Sprintf("TC(%s, %d, %d, %d, %d)", name, c.RW, c.TN, c.WR, c.KW)) {
+			t.Errorf("tc.cu does not instantiate %s with RW=%d TN=%d WR=%d KW=%d", name, c.RW, c.TN, c.WR, c.KW)
+		}
+		if got, ok := tcConfigNamed(name); !ok || got != c {
+			t.Errorf("tcConfigNamed(%s) = %v %v", name, got, ok)
+		}
+		if w := c.WR * c.KW; w > 8 {
+			t.Errorf("%s: %d warps a block", name, w)
+		}
+		for _, s := range []struct{ n, m int }{{1, 1}, {17, 9}, {2560, 128}, {13824, 512}, {31, 513}} {
+			grid, block := tcGrid(c, s.n, s.m)
+			if int(grid[0])*16*c.RW*c.WR < s.n || int(grid[1])*8*c.TN < s.m || int(block[0]) != 32*c.WR*c.KW {
+				t.Errorf("%s: grid %v block %v leaves out rows or tokens of %dx%d", name, grid, block, s.m, s.n)
 			}
-		})
+		}
+	}
+	if strings.Count(src, "\nTC(bitlinear_tc_") != len(tcConfigs) {
+		t.Errorf("tc.cu instantiates %d kernels, tcConfigs lists %d", strings.Count(src, "\nTC(bitlinear_tc_"), len(tcConfigs))
+	}
+	for _, m := range []int{1, 8, 9, 16, 17, 128, 512} {
+		if !slices.Contains(tcCandidates(m), tcDefault(m)) {
+			t.Errorf("m=%d: the default %v is not a candidate", m, tcDefault(m))
+		}
+		for _, c := range tcCandidates(m) {
+			if 8*(c.TN-1) >= m {
+				t.Errorf("m=%d: candidate %s tiles %d tokens", m, c.name(), 8*c.TN)
+			}
+		}
+		if got := bitLinearCandidates(m); !slices.Contains(got, "wave") || !slices.Contains(got, tcDefault(m).name()) {
+			t.Errorf("m=%d: candidates %v lack wave or the tc default", m, got)
+		}
+	}
+}
+
+// TestTuneCache: a measured choice survives the process (the file), is
+// marked as cached when read back, is keyed by GPU model and shape, and a
+// damaged file is ignored rather than trusted.
+func TestTuneCache(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tune.json")
+	t.Setenv("BITNET_CUDA_TUNE", path)
+	tunes.forget()
+	defer tunes.forget()
+	k := tuneKey{GPU: "NVIDIA H100 80GB HBM3", N: 2560, Kp: 2560, M: 128}
+	if _, ok := tunes.get(k); ok {
+		t.Fatal("empty cache has an entry")
+	}
+	want := tuneResult{Kernel: "bitlinear_tc_r2_t4_w2_k2", Ns: map[string]float64{"bitlinear_tc_r2_t4_w2_k2": 4100, "wave": 60000}}
+	tunes.put(k, want)
+	tunes.forget()
+	got, ok := tunes.get(k)
+	if !ok || got.Kernel != want.Kernel || got.Ns["wave"] != 60000 || !got.Cached {
+		t.Fatalf("read back %+v %v, want %+v from the file", got, ok, want)
+	}
+	if !strings.Contains(got.describe(), "tune cache") || !strings.Contains(got.describe(), "tc_r2_t4_w2_k2 4.10µs") {
+		t.Errorf("describe: %s", got.describe())
+	}
+	for _, other := range []tuneKey{{GPU: "NVIDIA H200", N: 2560, Kp: 2560, M: 128}, {GPU: k.GPU, N: 2560, Kp: 2560, M: 8}} {
+		if _, ok := tunes.get(other); ok {
+			t.Errorf("%v found under %v", other, k)
+		}
+	}
+	if err := os.WriteFile(path, []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tunes.forget()
+	if _, ok := tunes.get(k); ok {
+		t.Error("a damaged cache file was trusted")
+	}
+	t.Setenv("BITNET_CUDA_TUNE", "off")
+	if p := tuneCachePath(); p != "" {
+		t.Errorf("BITNET_CUDA_TUNE=off still caches in %s", p)
 	}
 }
 
@@ -105,7 +179,7 @@ func testBitLinear(t *testing.T) {
 	shapes := []shape{
 		{1, 1, 1}, {1, 1, 256}, {1, 3, 100}, {1, 640, 2560}, {1, 2560, 6912}, {1, 37, 1000},
 		{1, 5, 33000}, {2, 17, 300}, {3, 100, 513}, {8, 2560, 2560}, {8, 31, 255}, {9, 65, 768}, {17, 129, 1280},
-		{64, 256, 2560}, {5, 13824, 2560},
+		{64, 256, 2560}, {5, 13824, 2560}, {128, 640, 2560}, {200, 77, 6912}, {512, 640, 2560}, {33, 15, 1},
 	}
 	for _, s := range shapes {
 		for _, rows := range []bool{false, true} {
@@ -180,6 +254,93 @@ func TestWaveGeometries(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// TestTCInstantiations runs every tc.cu instantiation on shapes that end
+// mid-tile in rows and tokens, with K in one block, a partial block, or
+// fewer blocks than warps splitting K.
+func TestTCInstantiations(t *testing.T) {
+	needGPU(t)
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, c := range tcConfigs {
+		for _, s := range []struct{ m, n, k int }{{1, 1, 1}, {9, 17, 300}, {8, 16, 256}, {33, 130, 1000}, {17, 65, 6912 + 100}, {64, 31, 2560}, {70, 200, 768}} {
+			t.Run(fmt.Sprintf("%s/%dx%dx%d", c.name(), s.m, s.n, s.k), func(t *testing.T) {
+				withKernel(c.name(), func() {
+					gpu, ref := kerneltest.RunBoth(t, Backend{}, kerneltest.BitLinearProblem(r, s.m, s.n, s.k, true))
+					kerneltest.ExactF32(t, "Y", gpu.Y, ref.Y)
+				})
+			})
+		}
+	}
+}
+
+// TestAutoTune: "auto" measures the candidates once per shape, names the
+// kernel it bound (and the times) as the kernel's variant, is exact, and
+// a second Prepare of the shape reuses the choice.
+func TestAutoTune(t *testing.T) {
+	needGPU(t)
+	t.Setenv("BITNET_CUDA_TUNE", filepath.Join(t.TempDir(), "tune.json"))
+	tunes.forget()
+	defer tunes.forget()
+	r := rand.New(rand.NewPCG(17, 18))
+	var first string
+	for i := range 2 {
+		p := kerneltest.BitLinearProblem(r, 8, 2560, 2560, false)
+		ref := kerneltest.Reference(t, p)
+		k, err := Backend{}.Prepare(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := k.Run(); err != nil {
+			t.Fatal(err)
+		}
+		if err := k.Fetch(); err != nil {
+			t.Fatal(err)
+		}
+		kerneltest.ExactF32(t, "Y", p.Y, ref.Y)
+		v := k.(kernels.Variant).Variant()
+		k.Close()
+		t.Logf("Prepare %d: %s", i, v)
+		if !strings.HasPrefix(v, "auto: bitlinear_") || !strings.Contains(v, "µs") {
+			t.Fatalf("variant %q does not name a measured kernel", v)
+		}
+		if i == 0 {
+			first = v
+		} else if v != first {
+			t.Errorf("second Prepare chose again: %q, then %q", first, v)
+		}
+	}
+}
+
+// TestRunN: n runs as one submission (graph replays and a remainder)
+// give the reference's outputs, and the device time covers all of them.
+func TestRunN(t *testing.T) {
+	needGPU(t)
+	r := rand.New(rand.NewPCG(19, 20))
+	p := kerneltest.BitLinearProblem(r, 1, 2560, 2560, true)
+	ref := kerneltest.Reference(t, p)
+	k, err := Backend{}.Prepare(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	if err := k.Run(); err != nil {
+		t.Fatal(err)
+	}
+	one := k.(kernels.DeviceTimer).DeviceTime()
+	for _, n := range []int{1, 5, repeatN, 3*repeatN + 7} {
+		if err := k.(kernels.Repeater).RunN(n); err != nil {
+			t.Fatal(err)
+		}
+		if err := k.Fetch(); err != nil {
+			t.Fatal(err)
+		}
+		kerneltest.ExactF32(t, "Y", p.Y, ref.Y)
+		t.Logf("RunN(%d): %v device time, %v a run (Run: %v)", n, k.(kernels.DeviceTimer).DeviceTime(), k.(kernels.DeviceTimer).DeviceTime()/time.Duration(n), one)
+	}
+	if err := k.(kernels.Repeater).RunN(0); err == nil {
+		t.Error("RunN(0) succeeded")
 	}
 }
 

@@ -125,6 +125,11 @@ type device struct {
 	poolOnce sync.Once
 	pool     *memory.Pool
 	poolErr  error
+
+	// BitLinear tuning (autotune.go): one shape measured at a time, on a
+	// buffer that flushes L2.
+	tuneMu sync.Mutex
+	flush  uint64
 }
 
 // memPool is the device's memory pool, made on first use.
@@ -229,6 +234,7 @@ var kernelFiles = map[string][]string{
 		"act_relu", "act_gelu", "act_silu", "act_sigmoid", "act_tanh", "read_bw"},
 	"gemv.cu": {"bitlinear_gemv_t1", "bitlinear_gemv_t8"},
 	"wave.cu": waveKernelNames(),
+	"tc.cu":   tcKernelNames(),
 }
 
 // module is one compiled source file.

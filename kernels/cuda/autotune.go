@@ -1,0 +1,270 @@
+package cuda
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// "auto" picks the BitLinear kernel by measuring, not by a rule: the first
+// time a shape (rows, padded K, tokens) is bound on a GPU model, every
+// candidate kernel is run on the problem's own buffers with L2 flushed
+// before each launch (as a model's layers meet their weights), and the
+// fastest is kept, for the process and in a small JSON cache per GPU
+// model, so a later run on the same kind of GPU skips the measuring.
+//
+// BITNET_CUDA_TUNE names the cache file, or "off" for none (measure in
+// every process); by default it is <user cache dir>/bitnet-bench/cuda-tune.json.
+
+// tuneKey identifies a measured shape on a GPU model.
+type tuneKey struct {
+	GPU        string `json:"gpu"`
+	N, Kp, M   int
+	RowScaling bool `json:"row_scales"`
+}
+
+func (k tuneKey) String() string {
+	return fmt.Sprintf("%s|%dx%dx%d|rows=%v", k.GPU, k.M, k.N, k.Kp, k.RowScaling)
+}
+
+// tuneResult is the measured choice: the kernel, and every candidate's
+// best time (ns) of the launches timed.
+type tuneResult struct {
+	Kernel string             `json:"kernel"`
+	Ns     map[string]float64 `json:"ns"`
+	Cached bool               `json:"-"` // read from the cache file, not measured in this process
+}
+
+// describe says which kernel runs and why, with the runners-up.
+func (r tuneResult) describe() string {
+	names := make([]string, 0, len(r.Ns))
+	for n := range r.Ns {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return r.Ns[names[i]] < r.Ns[names[j]] })
+	var parts []string
+	for i, n := range names {
+		if i == 4 {
+			parts = append(parts, "…")
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s %.2fµs", strings.TrimPrefix(n, "bitlinear_"), r.Ns[n]/1e3))
+	}
+	how := "measured at Prepare"
+	if r.Cached {
+		how = "measured earlier on this GPU model (tune cache)"
+	}
+	return fmt.Sprintf("auto: %s (%s, L2 flushed: %s)", r.Kernel, how, strings.Join(parts, ", "))
+}
+
+// tuneCache is the process's choices and the file they persist in.
+type tuneCache struct {
+	mu     sync.Mutex
+	loaded bool
+	path   string
+	m      map[string]tuneResult
+}
+
+var tunes tuneCache
+
+// tuneCachePath is the file of measured choices, "" for none.
+func tuneCachePath() string {
+	p := os.Getenv("BITNET_CUDA_TUNE")
+	if p == "off" {
+		return ""
+	}
+	if p != "" {
+		return p
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "bitnet-bench", "cuda-tune.json")
+}
+
+func (c *tuneCache) get(k tuneKey) (tuneResult, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.loaded {
+		c.loaded, c.path, c.m = true, tuneCachePath(), map[string]tuneResult{}
+		if c.path != "" {
+			if data, err := os.ReadFile(c.path); err == nil {
+				var m map[string]tuneResult
+				// A damaged cache is measured again, not trusted.
+				if json.Unmarshal(data, &m) == nil {
+					for key, r := range m {
+						r.Cached = true
+						c.m[key] = r
+					}
+				}
+			}
+		}
+	}
+	r, ok := c.m[k.String()]
+	return r, ok
+}
+
+// put records a choice and rewrites the file (atomically; a cache that
+// cannot be written only costs a later process the measuring).
+func (c *tuneCache) put(k tuneKey, r tuneResult) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[k.String()] = r
+	if c.path == "" {
+		return
+	}
+	data, err := json.MarshalIndent(c.m, "", " ")
+	if err != nil {
+		return
+	}
+	if os.MkdirAll(filepath.Dir(c.path), 0o755) != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(c.path), ".cuda-tune-*")
+	if err != nil {
+		return
+	}
+	_, err = tmp.Write(append(data, '\n'))
+	if cerr := tmp.Close(); err == nil && cerr == nil {
+		err = os.Rename(tmp.Name(), c.path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+}
+
+// forget drops the process's choices (tests).
+func (c *tuneCache) forget() {
+	c.mu.Lock()
+	c.loaded, c.m = false, nil
+	c.mu.Unlock()
+}
+
+// bitLinearCandidates are the kernels "auto" measures for m tokens.
+func bitLinearCandidates(m int) []string {
+	out := []string{"wave", "gemv", "w2a8"}
+	for _, c := range tcCandidates(m) {
+		out = append(out, c.name())
+	}
+	return out
+}
+
+// tuneFlushBytes is the buffer written before each timed launch: over
+// twice the 50 MB L2 of an H100 or H200, so no weight survives in it.
+const tuneFlushBytes = 128 << 20
+
+// tuneReps timed launches per candidate, after one untimed.
+const tuneReps = 5
+
+// autoBitLinear returns the measured fastest kernel for this shape, tuning
+// now if the GPU model has not seen it. bind makes a candidate's launch on
+// the problem's buffers.
+func (d *device) autoBitLinear(k tuneKey, bind func(kernel string) (*launch, error)) (tuneResult, error) {
+	if r, ok := tunes.get(k); ok {
+		return r, nil
+	}
+	d.tuneMu.Lock()
+	defer d.tuneMu.Unlock()
+	if r, ok := tunes.get(k); ok { // tuned meanwhile
+		return r, nil
+	}
+	flush, err := d.flushBuffer()
+	if err != nil {
+		return tuneResult{}, err
+	}
+	r := tuneResult{Ns: map[string]float64{}}
+	best := time.Duration(1 << 62)
+	for _, name := range bitLinearCandidates(k.M) {
+		l, err := bind(name)
+		if err != nil {
+			return tuneResult{}, fmt.Errorf("cuda: tuning BitLinear %dx%dx%d: %s: %w", k.M, k.N, k.Kp, name, err)
+		}
+		t, err := d.timeCold(l, flush)
+		l.release()
+		if err != nil {
+			return tuneResult{}, fmt.Errorf("cuda: tuning BitLinear %dx%dx%d: %s: %w", k.M, k.N, k.Kp, name, err)
+		}
+		r.Ns[name] = float64(t.Nanoseconds())
+		if t < best {
+			best, r.Kernel = t, name
+		}
+	}
+	tunes.put(k, r)
+	return r, nil
+}
+
+// timeCold is the best of tuneReps event-timed launches of l, each after
+// the flush buffer is rewritten.
+func (d *device) timeCold(l *launch, flush uint64) (time.Duration, error) {
+	best := time.Duration(1 << 62)
+	err := d.th.Do(func() error {
+		drv := d.drv
+		var start, stop uintptr
+		if err := drv.check("cuEventCreate", drv.cuEventCreate(&start, eventDefault)); err != nil {
+			return err
+		}
+		defer drv.cuEventDestroy(start)
+		if err := drv.check("cuEventCreate", drv.cuEventCreate(&stop, eventDefault)); err != nil {
+			return err
+		}
+		defer drv.cuEventDestroy(stop)
+		for i := range tuneReps + 1 {
+			if err := drv.check("cuMemsetD8", drv.cuMemsetD8(flush, uint8(i), tuneFlushBytes)); err != nil {
+				return err
+			}
+			if err := drv.check("cuEventRecord", drv.cuEventRecord(start, 0)); err != nil {
+				return err
+			}
+			if err := d.enqueue(l); err != nil {
+				return err
+			}
+			if err := drv.check("cuEventRecord", drv.cuEventRecord(stop, 0)); err != nil {
+				return err
+			}
+			if err := drv.check("cuEventSynchronize", drv.cuEventSynchronize(stop)); err != nil {
+				return err
+			}
+			var ms float32
+			if err := drv.check("cuEventElapsedTime", drv.cuEventElapsedTime(&ms, start, stop)); err != nil {
+				return err
+			}
+			if i > 0 { // the first launch also loads the module's code
+				best = min(best, time.Duration(float64(ms)*1e6))
+			}
+		}
+		return nil
+	})
+	return best, err
+}
+
+// flushBuffer is the device's L2-flush buffer, allocated on first tuning
+// and kept for the process.
+func (d *device) flushBuffer() (uint64, error) {
+	if d.flush == 0 {
+		p, err := d.alloc(tuneFlushBytes)
+		if err != nil {
+			return 0, err
+		}
+		d.flush = p
+	}
+	return d.flush, nil
+}
+
+// tuneTable lists the process's measured choices, for the benchmarks' log.
+func tuneTable() []string {
+	tunes.mu.Lock()
+	defer tunes.mu.Unlock()
+	var out []string
+	for k, r := range tunes.m {
+		out = append(out, k+" → "+r.describe())
+	}
+	slices.Sort(out)
+	return out
+}

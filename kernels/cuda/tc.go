@@ -1,0 +1,78 @@
+package cuda
+
+import (
+	"fmt"
+	"strings"
+)
+
+// tcConfig is one instantiation of tc.cu: a warp owns RW tiles of 16 rows
+// and TN tiles of 8 tokens; a block is WR warps along rows by KW warps
+// splitting K.
+type tcConfig struct{ RW, TN, WR, KW int }
+
+func (c tcConfig) name() string {
+	return fmt.Sprintf("bitlinear_tc_r%d_t%d_w%d_k%d", c.RW, c.TN, c.WR, c.KW)
+}
+
+// tcConfigs are the instantiations of tc.cu (keep them in step with its TC
+// lines): small token tiles with K split four ways for 8 tokens (weights
+// streamed from HBM, little arithmetic), larger tiles for prefill, where
+// each expanded weight register meets 16-64 tokens.
+var tcConfigs = []tcConfig{
+	{1, 1, 1, 4}, {1, 1, 2, 2}, {2, 1, 1, 4},
+	{1, 2, 2, 2}, {2, 2, 2, 2},
+	{1, 4, 4, 1}, {2, 2, 4, 1}, {2, 4, 2, 2}, {2, 4, 4, 1}, {4, 2, 2, 1},
+	{2, 8, 2, 1}, {4, 4, 2, 1},
+}
+
+func tcKernelNames() []string {
+	names := make([]string, len(tcConfigs))
+	for i, c := range tcConfigs {
+		names[i] = c.name()
+	}
+	return names
+}
+
+// tcConfigNamed finds the configuration of an instantiation's name.
+func tcConfigNamed(name string) (tcConfig, bool) {
+	for _, c := range tcConfigs {
+		if c.name() == name {
+			return c, true
+		}
+	}
+	return tcConfig{}, false
+}
+
+// tcDefault is the configuration "tc" takes when it is forced rather than
+// chosen by measurement: token tiles no wider than m needs.
+func tcDefault(m int) tcConfig {
+	switch {
+	case m <= 8:
+		return tcConfig{1, 1, 1, 4}
+	case m <= 24:
+		return tcConfig{1, 2, 2, 2}
+	}
+	return tcConfig{2, 4, 2, 2}
+}
+
+// tcCandidates are the configurations worth measuring for m tokens: token
+// tiles of at most ceil(m/8) (a wider one only computes padding).
+func tcCandidates(m int) []tcConfig {
+	var out []tcConfig
+	for _, c := range tcConfigs {
+		if c.TN <= ceilDiv(m, 8) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// tcGrid is the launch geometry of c for n rows and m tokens.
+func tcGrid(c tcConfig, n, m int) (grid, block [3]uint32) {
+	grid = [3]uint32{uint32(ceilDiv(n, 16*c.RW*c.WR)), uint32(ceilDiv(m, 8*c.TN)), 1}
+	block = [3]uint32{uint32(32 * c.WR * c.KW), 1, 1}
+	return grid, block
+}
+
+// isTC reports whether a kernel name is a tc.cu instantiation.
+func isTC(name string) bool { return strings.HasPrefix(name, "bitlinear_tc_") }
