@@ -153,15 +153,18 @@ func bitLinearCandidates(m int) []string {
 	for _, c := range tcCandidates(m) {
 		out = append(out, c.name())
 	}
+	for _, c := range tcsCandidates(m) {
+		out = append(out, c.name())
+	}
 	return out
 }
 
-// tuneFlushBytes is the buffer written before each timed launch: over
-// twice the 50 MB L2 of an H100 or H200, so no weight survives in it.
+// tuneFlushBytes is the buffer tc_flush writes before each timed launch:
+// over twice the 50 MB L2 of an H100 or H200, so no weight survives in it.
 const tuneFlushBytes = 128 << 20
 
 // tuneReps timed launches per candidate, after one untimed.
-const tuneReps = 5
+const tuneReps = 9
 
 // autoBitLinear returns the measured fastest kernel for this shape, tuning
 // now if the GPU model has not seen it. bind makes a candidate's launch on
@@ -175,7 +178,7 @@ func (d *device) autoBitLinear(k tuneKey, bind func(kernel string) (*launch, err
 	if r, ok := tunes.get(k); ok { // tuned meanwhile
 		return r, nil
 	}
-	flush, err := d.flushBuffer()
+	flush, err := d.flushLaunch()
 	if err != nil {
 		return tuneResult{}, err
 	}
@@ -200,59 +203,74 @@ func (d *device) autoBitLinear(k tuneKey, bind func(kernel string) (*launch, err
 	return r, nil
 }
 
-// timeCold is the best of tuneReps event-timed launches of l, each after
-// the flush buffer is rewritten.
-func (d *device) timeCold(l *launch, flush uint64) (time.Duration, error) {
-	best := time.Duration(1 << 62)
+// timeCold is the median GPU time of tuneReps launches of l, each after
+// the flush kernel has evicted L2. The launches are queued behind the
+// flush (tens of µs), so each starts without waiting on the host and the
+// events around it see the kernel alone; one wait at the end.
+func (d *device) timeCold(l, flush *launch) (time.Duration, error) {
+	var times []float64
 	err := d.th.Do(func() error {
 		drv := d.drv
-		var start, stop uintptr
-		if err := drv.check("cuEventCreate", drv.cuEventCreate(&start, eventDefault)); err != nil {
-			return err
-		}
-		defer drv.cuEventDestroy(start)
-		if err := drv.check("cuEventCreate", drv.cuEventCreate(&stop, eventDefault)); err != nil {
-			return err
-		}
-		defer drv.cuEventDestroy(stop)
-		for i := range tuneReps + 1 {
-			if err := drv.check("cuMemsetD8", drv.cuMemsetD8(flush, uint8(i), tuneFlushBytes)); err != nil {
+		evs := make([]uintptr, 2*(tuneReps+1))
+		defer func() {
+			for _, e := range evs {
+				if e != 0 {
+					drv.cuEventDestroy(e)
+				}
+			}
+		}()
+		for i := range evs {
+			if err := drv.check("cuEventCreate", drv.cuEventCreate(&evs[i], eventDefault)); err != nil {
 				return err
 			}
-			if err := drv.check("cuEventRecord", drv.cuEventRecord(start, 0)); err != nil {
+		}
+		for i := range tuneReps + 1 {
+			if err := d.enqueue(flush); err != nil {
+				return err
+			}
+			if err := drv.check("cuEventRecord", drv.cuEventRecord(evs[2*i], 0)); err != nil {
 				return err
 			}
 			if err := d.enqueue(l); err != nil {
 				return err
 			}
-			if err := drv.check("cuEventRecord", drv.cuEventRecord(stop, 0)); err != nil {
+			if err := drv.check("cuEventRecord", drv.cuEventRecord(evs[2*i+1], 0)); err != nil {
 				return err
 			}
-			if err := drv.check("cuEventSynchronize", drv.cuEventSynchronize(stop)); err != nil {
-				return err
-			}
+		}
+		if err := drv.check("cuEventSynchronize", drv.cuEventSynchronize(evs[len(evs)-1])); err != nil {
+			return err
+		}
+		for i := 1; i <= tuneReps; i++ { // the first launch also loads the module's code
 			var ms float32
-			if err := drv.check("cuEventElapsedTime", drv.cuEventElapsedTime(&ms, start, stop)); err != nil {
+			if err := drv.check("cuEventElapsedTime", drv.cuEventElapsedTime(&ms, evs[2*i], evs[2*i+1])); err != nil {
 				return err
 			}
-			if i > 0 { // the first launch also loads the module's code
-				best = min(best, time.Duration(float64(ms)*1e6))
-			}
+			times = append(times, float64(ms)*1e6)
 		}
 		return nil
 	})
-	return best, err
+	if err != nil {
+		return 0, err
+	}
+	slices.Sort(times)
+	return time.Duration(times[len(times)/2]), nil
 }
 
-// flushBuffer is the device's L2-flush buffer, allocated on first tuning
-// and kept for the process.
-func (d *device) flushBuffer() (uint64, error) {
-	if d.flush == 0 {
+// flushLaunch is tc_flush over the device's flush buffer, allocated on
+// first tuning and kept for the process.
+func (d *device) flushLaunch() (*launch, error) {
+	if d.flush == nil {
 		p, err := d.alloc(tuneFlushBytes)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
-		d.flush = p
+		l, err := d.newLaunch("tc_flush", [3]uint32{uint32(d.sms * 8), 1, 1}, [3]uint32{256, 1, 1}, p, int64(tuneFlushBytes/16), int32(1))
+		if err != nil {
+			d.free(p)
+			return nil, err
+		}
+		d.flush = l
 	}
 	return d.flush, nil
 }

@@ -501,7 +501,7 @@ func hbmPeakOf(d *device) float64 {
 // BenchmarkPrefill2B4T: BitLinear for M tokens on the 2B4T shapes, cold
 // (copies of the weights, ≥ 256 MB together, replayed as a graph), for
 // "auto" (what the Backend API binds: measured per shape), the tensor-core
-// kernel at its default tiling, and wave (M = 1's kernel; at more tokens
+// kernels at their default tilings (registers: tc; shared memory: tcs), and wave (M = 1's kernel; at more tokens
 // the dp4a path of before). Besides time: int8 TOP/s and their share of
 // the tensor-core peak, and the bytes of weights, activations and outputs
 // over the HBM datasheet peak. kernels/cuda/testdata/torch_linear.py
@@ -516,7 +516,7 @@ func BenchmarkPrefill2B4T(b *testing.B) {
 			bytes := wbytes + float64(m*kp+4*m*s.n)
 			ops := 2 * float64(m) * float64(s.n) * float64(s.k)
 			copies := max(8, int(256e6/wbytes)+1)
-			for _, kern := range []string{"auto", "tc", "wave"} {
+			for _, kern := range []string{"auto", "tc", "tcs", "wave"} {
 				b.Run(fmt.Sprintf("M=%d/%dx%d/%s", m, s.n, s.k, kern), func(b *testing.B) {
 					withKernel(kern, func() {
 						ls := gemvLaunches(b, d, s.n, s.k, m, copies)

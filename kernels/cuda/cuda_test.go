@@ -67,7 +67,7 @@ func TestNotImplemented(t *testing.T) {
 
 // bitLinearKernels are the BitLinear kernels; tests and benchmarks run
 // each, and "auto", which measures them and picks one.
-var bitLinearKernels = []string{"gemv", "w2a8", "wave", "tc", "auto"}
+var bitLinearKernels = []string{"gemv", "w2a8", "wave", "tc", "tcs", "auto"}
 
 // TestTCConfigs: every tc.cu instantiation is listed once, its grid covers
 // every row and token, a block stays within 8 warps, and the candidates
@@ -99,6 +99,31 @@ func TestTCConfigs(t *testing.T) {
 				t.Errorf("%s: grid %v block %v leaves out rows or tokens of %dx%d", name, grid, block, s.m, s.n)
 			}
 		}
+	}
+	for _, c := range tcsConfigs {
+		name := c.name()
+		if seen[name] {
+			t.Errorf("%s listed twice", name)
+		}
+		seen[name] = true
+		if !strings.Contains(src, fmt.Sprintf("TCS(%s, %d, %d, %d, %d, %d)", name, c.RW, c.TN, c.WM, c.WN, c.ST)) {
+			t.Errorf("tc.cu does not instantiate %s as %+v", name, c)
+		}
+		if got, ok := tcsConfigNamed(name); !ok || got != c {
+			t.Errorf("tcsConfigNamed(%s) = %v %v", name, got, ok)
+		}
+		if c.sharedBytes() > 48<<10 || c.WM*c.WN > 8 || c.ST < 2 {
+			t.Errorf("%s: %d bytes of static shared memory, %d warps, %d stages", name, c.sharedBytes(), c.WM*c.WN, c.ST)
+		}
+		for _, s := range []struct{ n, m int }{{1, 1}, {17, 9}, {2560, 128}, {13824, 512}, {31, 513}} {
+			grid, block := tcsGrid(c, s.n, s.m)
+			if int(grid[0])*c.rows() < s.n || int(grid[1])*c.tokens() < s.m || int(block[0]) != 32*c.WM*c.WN {
+				t.Errorf("%s: grid %v block %v leaves out rows or tokens of %dx%d", name, grid, block, s.m, s.n)
+			}
+		}
+	}
+	if strings.Count(src, "\nTCS(bitlinear_tcs_") != len(tcsConfigs) {
+		t.Errorf("tc.cu instantiates %d shared-memory kernels, tcsConfigs lists %d", strings.Count(src, "\nTCS(bitlinear_tcs_"), len(tcsConfigs))
 	}
 	if strings.Count(src, "\nTC(bitlinear_tc_") != len(tcConfigs) {
 		t.Errorf("tc.cu instantiates %d kernels, tcConfigs lists %d", strings.Count(src, "\nTC(bitlinear_tc_"), len(tcConfigs))
@@ -258,15 +283,22 @@ func TestWaveGeometries(t *testing.T) {
 }
 
 // TestTCInstantiations runs every tc.cu instantiation on shapes that end
-// mid-tile in rows and tokens, with K in one block, a partial block, or
-// fewer blocks than warps splitting K.
+// mid-tile in rows and tokens, with K in one block, a partial block, fewer
+// blocks than warps splitting K or than pipeline stages.
 func TestTCInstantiations(t *testing.T) {
 	needGPU(t)
 	r := rand.New(rand.NewPCG(15, 16))
+	var names []string
 	for _, c := range tcConfigs {
-		for _, s := range []struct{ m, n, k int }{{1, 1, 1}, {9, 17, 300}, {8, 16, 256}, {33, 130, 1000}, {17, 65, 6912 + 100}, {64, 31, 2560}, {70, 200, 768}} {
-			t.Run(fmt.Sprintf("%s/%dx%dx%d", c.name(), s.m, s.n, s.k), func(t *testing.T) {
-				withKernel(c.name(), func() {
+		names = append(names, c.name())
+	}
+	for _, c := range tcsConfigs {
+		names = append(names, c.name())
+	}
+	for _, name := range names {
+		for _, s := range []struct{ m, n, k int }{{1, 1, 1}, {9, 17, 300}, {8, 16, 256}, {33, 130, 1000}, {17, 65, 6912 + 100}, {64, 31, 2560}, {70, 200, 768}, {130, 129, 512}} {
+			t.Run(fmt.Sprintf("%s/%dx%dx%d", name, s.m, s.n, s.k), func(t *testing.T) {
+				withKernel(name, func() {
 					gpu, ref := kerneltest.RunBoth(t, Backend{}, kerneltest.BitLinearProblem(r, s.m, s.n, s.k, true))
 					kerneltest.ExactF32(t, "Y", gpu.Y, ref.Y)
 				})

@@ -126,10 +126,10 @@ type device struct {
 	pool     *memory.Pool
 	poolErr  error
 
-	// BitLinear tuning (autotune.go): one shape measured at a time, on a
-	// buffer that flushes L2.
+	// BitLinear tuning (autotune.go): one shape measured at a time, L2
+	// flushed by a launch over a buffer of its own.
 	tuneMu sync.Mutex
-	flush  uint64
+	flush  *launch
 }
 
 // memPool is the device's memory pool, made on first use.

@@ -25,12 +25,58 @@ var tcConfigs = []tcConfig{
 	{2, 8, 2, 1}, {4, 4, 2, 1},
 }
 
+// tcsConfig is one instantiation of tc.cu's shared-memory kernel: warps
+// of RW row tiles by TN token tiles, WM×WN of them a block (a block tile
+// of 16·RW·WM rows by 8·TN·WN tokens), ST cp.async stages.
+type tcsConfig struct{ RW, TN, WM, WN, ST int }
+
+func (c tcsConfig) name() string {
+	return fmt.Sprintf("bitlinear_tcs_r%d_t%d_m%d_n%d_s%d", c.RW, c.TN, c.WM, c.WN, c.ST)
+}
+
+// rows and tokens of a block tile.
+func (c tcsConfig) rows() int   { return 16 * c.RW * c.WM }
+func (c tcsConfig) tokens() int { return 8 * c.TN * c.WN }
+
+// sharedBytes is the static shared memory of the instantiation: at most
+// 48 KiB, the most a kernel gets without opting in.
+func (c tcsConfig) sharedBytes() int { return c.ST * (c.rows()*64 + c.tokens()*256) }
+
+// tcsConfigs are the instantiations of tc.cu's TCS lines (keep them in
+// step): block tiles from 128x64 (large projections, many tokens) down to
+// 32x32 and 64x16 (small ones, or tens of tokens), so there are blocks
+// enough for every SM.
+var tcsConfigs = []tcsConfig{
+	{2, 4, 2, 2, 2}, {2, 4, 4, 2, 2}, {4, 4, 2, 2, 2}, {1, 4, 2, 2, 2},
+	{2, 2, 2, 2, 3}, {1, 2, 2, 2, 3}, {2, 4, 2, 1, 3}, {1, 2, 4, 1, 3},
+}
+
 func tcKernelNames() []string {
-	names := make([]string, len(tcConfigs))
-	for i, c := range tcConfigs {
-		names[i] = c.name()
+	var names []string
+	for _, c := range tcConfigs {
+		names = append(names, c.name())
 	}
-	return names
+	for _, c := range tcsConfigs {
+		names = append(names, c.name())
+	}
+	return append(names, "tc_flush")
+}
+
+// tcsConfigNamed finds the configuration of an instantiation's name.
+func tcsConfigNamed(name string) (tcsConfig, bool) {
+	for _, c := range tcsConfigs {
+		if c.name() == name {
+			return c, true
+		}
+	}
+	return tcsConfig{}, false
+}
+
+// tcsGrid is the launch geometry of c for n rows and m tokens.
+func tcsGrid(c tcsConfig, n, m int) (grid, block [3]uint32) {
+	grid = [3]uint32{uint32(ceilDiv(n, c.rows())), uint32(ceilDiv(m, c.tokens())), 1}
+	block = [3]uint32{uint32(32 * c.WM * c.WN), 1, 1}
+	return grid, block
 }
 
 // tcConfigNamed finds the configuration of an instantiation's name.
@@ -67,6 +113,18 @@ func tcCandidates(m int) []tcConfig {
 	return out
 }
 
+// tcsCandidates are the shared-memory configurations worth measuring for
+// m tokens: block tiles at least half filled with tokens.
+func tcsCandidates(m int) []tcsConfig {
+	var out []tcsConfig
+	for _, c := range tcsConfigs {
+		if c.tokens() < 2*m {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // tcGrid is the launch geometry of c for n rows and m tokens.
 func tcGrid(c tcConfig, n, m int) (grid, block [3]uint32) {
 	grid = [3]uint32{uint32(ceilDiv(n, 16*c.RW*c.WR)), uint32(ceilDiv(m, 8*c.TN)), 1}
@@ -76,3 +134,6 @@ func tcGrid(c tcConfig, n, m int) (grid, block [3]uint32) {
 
 // isTC reports whether a kernel name is a tc.cu instantiation.
 func isTC(name string) bool { return strings.HasPrefix(name, "bitlinear_tc_") }
+
+// tcsDefault is the configuration "tcs" takes when forced: 64x64 tiles.
+var tcsDefault = tcsConfig{2, 4, 2, 2, 2}
