@@ -106,18 +106,18 @@ func TestTCConfigs(t *testing.T) {
 			t.Errorf("%s listed twice", name)
 		}
 		seen[name] = true
-		if !strings.Contains(src, fmt.Sprintf("TCS(%s, %d, %d, %d, %d, %d)", name, c.RW, c.TN, c.WM, c.WN, c.ST)) {
+		if !strings.Contains(src, fmt.Sprintf("TCS(%s, %d, %d, %d, %d, %d, %d)", name, c.RW, c.TN, c.WM, c.WN, c.ST, c.KS)) {
 			t.Errorf("tc.cu does not instantiate %s as %+v", name, c)
 		}
 		if got, ok := tcsConfigNamed(name); !ok || got != c {
 			t.Errorf("tcsConfigNamed(%s) = %v %v", name, got, ok)
 		}
-		if c.sharedBytes() > 48<<10 || c.WM*c.WN > 8 || c.ST < 2 {
-			t.Errorf("%s: %d bytes of static shared memory, %d warps, %d stages", name, c.sharedBytes(), c.WM*c.WN, c.ST)
+		if c.sharedBytes() > 48<<10 || c.warps() > 16 || c.ST < 2 {
+			t.Errorf("%s: %d bytes of static shared memory, %d warps, %d stages", name, c.sharedBytes(), c.warps(), c.ST)
 		}
 		for _, s := range []struct{ n, m int }{{1, 1}, {17, 9}, {2560, 128}, {13824, 512}, {31, 513}} {
 			grid, block := tcsGrid(c, s.n, s.m)
-			if int(grid[0])*c.rows() < s.n || int(grid[1])*c.tokens() < s.m || int(block[0]) != 32*c.WM*c.WN {
+			if int(grid[0])*c.rows() < s.n || int(grid[1])*c.tokens() < s.m || int(block[0]) != 32*c.warps() {
 				t.Errorf("%s: grid %v block %v leaves out rows or tokens of %dx%d", name, grid, block, s.m, s.n)
 			}
 		}

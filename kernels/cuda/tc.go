@@ -26,12 +26,13 @@ var tcConfigs = []tcConfig{
 }
 
 // tcsConfig is one instantiation of tc.cu's shared-memory kernel: warps
-// of RW row tiles by TN token tiles, WM×WN of them a block (a block tile
-// of 16·RW·WM rows by 8·TN·WN tokens), ST cp.async stages.
-type tcsConfig struct{ RW, TN, WM, WN, ST int }
+// of RW row tiles by TN token tiles, WM×WN of them on a block tile of
+// 16·RW·WM rows by 8·TN·WN tokens, KS such groups splitting K (each stage
+// holds KS blocks of K), ST cp.async stages.
+type tcsConfig struct{ RW, TN, WM, WN, ST, KS int }
 
 func (c tcsConfig) name() string {
-	return fmt.Sprintf("bitlinear_tcs_r%d_t%d_m%d_n%d_s%d", c.RW, c.TN, c.WM, c.WN, c.ST)
+	return fmt.Sprintf("bitlinear_tcs_r%d_t%d_m%d_n%d_s%d_k%d", c.RW, c.TN, c.WM, c.WN, c.ST, c.KS)
 }
 
 // rows and tokens of a block tile.
@@ -40,15 +41,19 @@ func (c tcsConfig) tokens() int { return 8 * c.TN * c.WN }
 
 // sharedBytes is the static shared memory of the instantiation: at most
 // 48 KiB, the most a kernel gets without opting in.
-func (c tcsConfig) sharedBytes() int { return c.ST * (c.rows()*64 + c.tokens()*256) }
+func (c tcsConfig) sharedBytes() int { return c.ST * c.KS * (c.rows()*64 + c.tokens()*256) }
+
+// warps of a block.
+func (c tcsConfig) warps() int { return c.WM * c.WN * c.KS }
 
 // tcsConfigs are the instantiations of tc.cu's TCS lines (keep them in
 // step): block tiles from 128x64 (large projections, many tokens) down to
-// 32x32 and 64x16 (small ones, or tens of tokens), so there are blocks
-// enough for every SM.
+// 32x32 and 64x16 (small ones, or tens of tokens), and K split two or four
+// ways inside a block, so there are blocks enough for every SM.
 var tcsConfigs = []tcsConfig{
-	{2, 4, 2, 2, 2}, {2, 4, 4, 2, 2}, {4, 4, 2, 2, 2}, {1, 4, 2, 2, 2},
-	{2, 2, 2, 2, 3}, {1, 2, 2, 2, 3}, {2, 4, 2, 1, 3}, {1, 2, 4, 1, 3},
+	{2, 4, 2, 2, 2, 1}, {2, 4, 4, 2, 2, 1}, {4, 4, 2, 2, 2, 1}, {1, 4, 2, 2, 2, 1},
+	{2, 2, 2, 2, 3, 1}, {1, 2, 2, 2, 3, 1}, {2, 4, 2, 1, 3, 1}, {1, 2, 4, 1, 3, 1},
+	{2, 2, 2, 2, 2, 2}, {1, 2, 2, 2, 2, 2}, {1, 4, 2, 1, 2, 2}, {1, 1, 2, 2, 2, 4},
 }
 
 func tcKernelNames() []string {
@@ -75,7 +80,7 @@ func tcsConfigNamed(name string) (tcsConfig, bool) {
 // tcsGrid is the launch geometry of c for n rows and m tokens.
 func tcsGrid(c tcsConfig, n, m int) (grid, block [3]uint32) {
 	grid = [3]uint32{uint32(ceilDiv(n, c.rows())), uint32(ceilDiv(m, c.tokens())), 1}
-	block = [3]uint32{uint32(32 * c.WM * c.WN), 1, 1}
+	block = [3]uint32{uint32(32 * c.warps()), 1, 1}
 	return grid, block
 }
 
@@ -136,4 +141,4 @@ func tcGrid(c tcConfig, n, m int) (grid, block [3]uint32) {
 func isTC(name string) bool { return strings.HasPrefix(name, "bitlinear_tc_") }
 
 // tcsDefault is the configuration "tcs" takes when forced: 64x64 tiles.
-var tcsDefault = tcsConfig{2, 4, 2, 2, 2}
+var tcsDefault = tcsConfig{2, 4, 2, 2, 2, 1}

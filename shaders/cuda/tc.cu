@@ -247,35 +247,43 @@ __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commi
 template <int N>
 __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;" ::"n"(N)); }
 
-template <int RW, int TN, int WM, int WN, int ST>
+template <int RW, int TN, int WM, int WN, int ST, int KS>
 __device__ __forceinline__ void tcs_body(const u8* __restrict__ w, int stride, int N,
                                          const i8* __restrict__ xq, int Kp, int M,
                                          const float* __restrict__ xscale,
                                          const float* __restrict__ wscale, int rowScales,
                                          float* __restrict__ y)
 {
-    constexpr int BM = 16 * RW * WM, BN = 8 * TN * WN, NT = 32 * WM * WN;
-    constexpr int WB = BM * 64, SB = BM * 64 + BN * 256;
+    constexpr int BM = 16 * RW * WM, BN = 8 * TN * WN, NT = 32 * WM * WN * KS;
+    constexpr int WB = BM * 64, KB = BM * 64 + BN * 256, SB = KS * KB;
+    constexpr int NACC = RW * TN * 4;
+    static_assert(KS == 1 || (KS - 1) * WM * WN * NACC * 32 * 4 <= ST * SB, "reduction fits the stages");
     __shared__ __align__(16) u8 smem[ST * SB];
 
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    const int wm = warp % WM, wn = warp / WM;
+    const int wm = warp % WM, wn = (warp / WM) % WN, ks = warp / (WM * WN);
     const int g = lane >> 2, t = lane & 3;
     const int rowB = blockIdx.x * BM, mB = blockIdx.y * BN;
     const int nb = stride >> 6;
+    const int nit = (nb + KS - 1) / KS; // stages of KS blocks of K
 
-    auto load = [&](int st, int kb) {
-        u8* base = smem + st * SB;
+    // Stage st of step it holds K blocks it·KS .. it·KS + KS-1, block q of
+    // them at st·SB + q·KB; warp group ks multiplies block q = ks.
+    auto load = [&](int st, int it) {
 #pragma unroll
-        for (int i = threadIdx.x; i < BM * 4; i += NT) {
-            const int r = i >> 2, c = i & 3;
-            cp_async16(base + r * 64 + 16 * c, w + (long long)min(rowB + r, N - 1) * stride + kb * 64 + 16 * c);
-        }
-#pragma unroll
-        for (int i = threadIdx.x; i < BN * 16; i += NT) {
-            const int j = i >> 4, c = i & 15;
-            cp_async16(base + WB + j * 256 + 16 * (c ^ ((j & 1) << 2)),
-                       xq + (long long)min(mB + j, M - 1) * Kp + kb * 256 + 16 * c);
+        for (int q = 0; q < KS; q++) {
+            const int kb = it * KS + q;
+            if (kb >= nb) break;
+            u8* base = smem + st * SB + q * KB;
+            for (int i = threadIdx.x; i < BM * 4; i += NT) {
+                const int r = i >> 2, c = i & 3;
+                cp_async16(base + r * 64 + 16 * c, w + (long long)min(rowB + r, N - 1) * stride + kb * 64 + 16 * c);
+            }
+            for (int i = threadIdx.x; i < BN * 16; i += NT) {
+                const int j = i >> 4, c = i & 15;
+                cp_async16(base + WB + j * 256 + 16 * (c ^ ((j & 1) << 2)),
+                           xq + (long long)min(mB + j, M - 1) * Kp + kb * 256 + 16 * c);
+            }
         }
     };
 
@@ -289,16 +297,17 @@ __device__ __forceinline__ void tcs_body(const u8* __restrict__ w, int stride, i
 
 #pragma unroll
     for (int s = 0; s < ST - 1; s++) {
-        if (s < nb) load(s, s);
+        if (s < nit) load(s, s);
         cp_async_commit(); // empty groups keep the count uniform
     }
-    for (int kb = 0; kb < nb; kb++) {
+    for (int it = 0; it < nit; it++) {
         cp_async_wait<ST - 2>();
-        __syncthreads(); // stage kb is in; stage kb-1 is free
-        if (kb + ST - 1 < nb) load((kb + ST - 1) % ST, kb + ST - 1);
+        __syncthreads(); // stage it is in; stage it-1 is free
+        if (it + ST - 1 < nit) load((it + ST - 1) % ST, it + ST - 1);
         cp_async_commit();
+        if (it * KS + ks >= nb) continue;
 
-        const u8* ws = smem + (kb % ST) * SB;
+        const u8* ws = smem + (it % ST) * SB + ks * KB;
         const u8* xs = ws + WB;
         uint4 wv[RW][2];
 #pragma unroll
@@ -330,6 +339,36 @@ __device__ __forceinline__ void tcs_body(const u8* __restrict__ w, int stride, i
         }
     }
 
+    if (KS > 1) {
+        // Groups ks ≥ 1 hand their sums to group 0 through the (now idle)
+        // stage memory.
+        cp_async_wait<0>();
+        __syncthreads();
+        int* red = (int*)smem;
+        const int slot = wn * WM + wm;
+        if (ks > 0) {
+            int* dst = red + ((ks - 1) * WM * WN + slot) * NACC * 32 + lane;
+#pragma unroll
+            for (int r = 0; r < RW; r++)
+#pragma unroll
+                for (int n = 0; n < TN; n++)
+#pragma unroll
+                    for (int i = 0; i < 4; i++) dst[((r * TN + n) * 4 + i) * 32] = acc[r][n][i];
+        }
+        __syncthreads();
+        if (ks > 0) return;
+#pragma unroll
+        for (int k = 1; k < KS; k++) {
+            const int* src = red + ((k - 1) * WM * WN + slot) * NACC * 32 + lane;
+#pragma unroll
+            for (int r = 0; r < RW; r++)
+#pragma unroll
+                for (int n = 0; n < TN; n++)
+#pragma unroll
+                    for (int i = 0; i < 4; i++) acc[r][n][i] += src[((r * TN + n) * 4 + i) * 32];
+        }
+    }
+
 #pragma unroll
     for (int r = 0; r < RW; r++)
 #pragma unroll
@@ -348,14 +387,15 @@ __device__ __forceinline__ void tcs_body(const u8* __restrict__ w, int stride, i
         }
 }
 
-// TCS(name, RW, TN, WM, WN, ST), named bitlinear_tcs_r<RW>_t<TN>_m<WM>_n<WN>_s<ST>.
-#define TCS(name, RW, TN, WM, WN, ST)                                                                   \
-    extern "C" __global__ void __launch_bounds__(32 * WM * WN)                                         \
+// TCS(name, RW, TN, WM, WN, ST, KS), named
+// bitlinear_tcs_r<RW>_t<TN>_m<WM>_n<WN>_s<ST>_k<KS>: 32·WM·WN·KS threads.
+#define TCS(name, RW, TN, WM, WN, ST, KS)                                                               \
+    extern "C" __global__ void __launch_bounds__(32 * WM * WN * KS)                                    \
     name(const u8* __restrict__ w, int stride, int N, const i8* __restrict__ xq, int Kp, int M,       \
          const float* __restrict__ xscale, const float* __restrict__ wscale, int rowScales,            \
          float* __restrict__ y)                                                                        \
     {                                                                                                 \
-        tcs_body<RW, TN, WM, WN, ST>(w, stride, N, xq, Kp, M, xscale, wscale, rowScales, y);          \
+        tcs_body<RW, TN, WM, WN, ST, KS>(w, stride, N, xq, Kp, M, xscale, wscale, rowScales, y);      \
     }
 
 // tc_flush overwrites n16 16-byte words, evicting the L2 before a timed
@@ -382,11 +422,15 @@ TC(bitlinear_tc_r2_t8_w2_k1, 2, 8, 2, 1)
 TC(bitlinear_tc_r4_t4_w2_k1, 4, 4, 2, 1)
 
 // The instantiations kernels/cuda's tcsConfigs lists (keep them in step).
-TCS(bitlinear_tcs_r2_t4_m2_n2_s2, 2, 4, 2, 2, 2)
-TCS(bitlinear_tcs_r2_t4_m4_n2_s2, 2, 4, 4, 2, 2)
-TCS(bitlinear_tcs_r4_t4_m2_n2_s2, 4, 4, 2, 2, 2)
-TCS(bitlinear_tcs_r1_t4_m2_n2_s2, 1, 4, 2, 2, 2)
-TCS(bitlinear_tcs_r2_t2_m2_n2_s3, 2, 2, 2, 2, 3)
-TCS(bitlinear_tcs_r1_t2_m2_n2_s3, 1, 2, 2, 2, 3)
-TCS(bitlinear_tcs_r2_t4_m2_n1_s3, 2, 4, 2, 1, 3)
-TCS(bitlinear_tcs_r1_t2_m4_n1_s3, 1, 2, 4, 1, 3)
+TCS(bitlinear_tcs_r2_t4_m2_n2_s2_k1, 2, 4, 2, 2, 2, 1)
+TCS(bitlinear_tcs_r2_t4_m4_n2_s2_k1, 2, 4, 4, 2, 2, 1)
+TCS(bitlinear_tcs_r4_t4_m2_n2_s2_k1, 4, 4, 2, 2, 2, 1)
+TCS(bitlinear_tcs_r1_t4_m2_n2_s2_k1, 1, 4, 2, 2, 2, 1)
+TCS(bitlinear_tcs_r2_t2_m2_n2_s3_k1, 2, 2, 2, 2, 3, 1)
+TCS(bitlinear_tcs_r1_t2_m2_n2_s3_k1, 1, 2, 2, 2, 3, 1)
+TCS(bitlinear_tcs_r2_t4_m2_n1_s3_k1, 2, 4, 2, 1, 3, 1)
+TCS(bitlinear_tcs_r1_t2_m4_n1_s3_k1, 1, 2, 4, 1, 3, 1)
+TCS(bitlinear_tcs_r2_t2_m2_n2_s2_k2, 2, 2, 2, 2, 2, 2)
+TCS(bitlinear_tcs_r1_t2_m2_n2_s2_k2, 1, 2, 2, 2, 2, 2)
+TCS(bitlinear_tcs_r1_t4_m2_n1_s2_k2, 1, 4, 2, 1, 2, 2)
+TCS(bitlinear_tcs_r1_t1_m2_n2_s2_k4, 1, 1, 2, 2, 2, 4)
