@@ -147,14 +147,20 @@ func (c *tuneCache) forget() {
 	c.mu.Unlock()
 }
 
+// tcsInAuto admits tc.cu's shared-memory kernels to "auto": off until they
+// have passed TestTCInstantiations on a GPU.
+const tcsInAuto = false
+
 // bitLinearCandidates are the kernels "auto" measures for m tokens.
 func bitLinearCandidates(m int) []string {
 	out := []string{"wave", "gemv", "w2a8"}
 	for _, c := range tcCandidates(m) {
 		out = append(out, c.name())
 	}
-	for _, c := range tcsCandidates(m) {
-		out = append(out, c.name())
+	if tcsInAuto {
+		for _, c := range tcsCandidates(m) {
+			out = append(out, c.name())
+		}
 	}
 	return out
 }
