@@ -147,9 +147,8 @@ func (c *tuneCache) forget() {
 	c.mu.Unlock()
 }
 
-// tcsInAuto admits tc.cu's shared-memory kernels to "auto": off until they
-// have passed TestTCInstantiations on a GPU.
-const tcsInAuto = false
+// tcsInAuto admits tc.cu's shared-memory kernels to "auto".
+const tcsInAuto = true
 
 // bitLinearCandidates are the kernels "auto" measures for m tokens.
 func bitLinearCandidates(m int) []string {

@@ -72,6 +72,97 @@ __device__ __forceinline__ void tc_mma(int (&c)[4], unsigned a0, unsigned a1, un
         : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
 }
 
+// tc_field multiplies field f of a 64-byte block: the RW×2 weight words
+// wv (rows g and g+8 of each row tile) against the TN activation chunks xv
+// (16 bytes of token g at 16t + 64f), two mma steps (p) per pair of tiles.
+template <int RW, int TN>
+__device__ __forceinline__ void tc_field(int (&acc)[RW][TN][4], const uint4 (&wv)[RW][2], const uint4 (&xv)[TN], int f)
+{
+#pragma unroll
+    for (int p = 0; p < 2; p++) {
+#pragma unroll
+        for (int r = 0; r < RW; r++) {
+            const unsigned a0 = tc_codes(tc_word(wv[r][0], 2 * p), f);
+            const unsigned a1 = tc_codes(tc_word(wv[r][1], 2 * p), f);
+            const unsigned a2 = tc_codes(tc_word(wv[r][0], 2 * p + 1), f);
+            const unsigned a3 = tc_codes(tc_word(wv[r][1], 2 * p + 1), f);
+#pragma unroll
+            for (int n = 0; n < TN; n++)
+                tc_mma(acc[r][n], a0, a1, a2, a3, tc_word(xv[n], 2 * p), tc_word(xv[n], 2 * p + 1));
+        }
+    }
+}
+
+template <int RW, int TN>
+__device__ __forceinline__ void tc_zero(int (&acc)[RW][TN][4])
+{
+#pragma unroll
+    for (int r = 0; r < RW; r++)
+#pragma unroll
+        for (int n = 0; n < TN; n++)
+#pragma unroll
+            for (int i = 0; i < 4; i++) acc[r][n][i] = 0;
+}
+
+// tc_reduce sums the accumulators of the G groups of warps that split K
+// into group 0, through red (shared, (G-1)·S·RW·TN·4·32 ints, S warps a
+// group, slot this warp's place in its group); it returns false in the
+// warps of the other groups, which are then done. Every thread of the
+// block calls it.
+template <int RW, int TN, int G, int S>
+__device__ __forceinline__ bool tc_reduce(int (&acc)[RW][TN][4], int* red, int group, int slot, int lane)
+{
+    constexpr int NACC = RW * TN * 4;
+    if (group > 0) {
+        int* dst = red + ((group - 1) * S + slot) * NACC * 32 + lane;
+#pragma unroll
+        for (int r = 0; r < RW; r++)
+#pragma unroll
+            for (int n = 0; n < TN; n++)
+#pragma unroll
+                for (int i = 0; i < 4; i++) dst[((r * TN + n) * 4 + i) * 32] = acc[r][n][i];
+    }
+    __syncthreads();
+    if (group > 0) return false;
+#pragma unroll
+    for (int k = 1; k < G; k++) {
+        const int* src = red + ((k - 1) * S + slot) * NACC * 32 + lane;
+#pragma unroll
+        for (int r = 0; r < RW; r++)
+#pragma unroll
+            for (int n = 0; n < TN; n++)
+#pragma unroll
+                for (int i = 0; i < 4; i++) acc[r][n][i] += src[((r * TN + n) * 4 + i) * 32];
+    }
+    return true;
+}
+
+// tc_store writes the reference's float(acc)·wscale/xscale for the warp's
+// tiles from row0 and token m0: c0, c1 are row g, tokens 2t, 2t+1; c2, c3
+// row g+8.
+template <int RW, int TN>
+__device__ __forceinline__ void tc_store(const int (&acc)[RW][TN][4], int row0, int m0, int g, int t, int N, int M,
+                                         const float* __restrict__ xscale, const float* __restrict__ wscale,
+                                         int rowScales, float* __restrict__ y)
+{
+#pragma unroll
+    for (int r = 0; r < RW; r++)
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+            const int row = row0 + 16 * r + 8 * h + g;
+            if (row >= N) continue;
+            const float ws = wscale[rowScales ? row : 0];
+#pragma unroll
+            for (int n = 0; n < TN; n++)
+#pragma unroll
+                for (int e = 0; e < 2; e++) {
+                    const int m = m0 + 8 * n + 2 * t + e;
+                    if (m < M)
+                        y[(long long)m * N + row] = __fdiv_rn(__fmul_rn((float)acc[r][n][2 * h + e], ws), xscale[m]);
+                }
+        }
+}
+
 template <int RW, int TN, int WR, int KW>
 __device__ __forceinline__ void tc_body(const u8* __restrict__ w, int stride, int N,
                                         const i8* __restrict__ xq, int Kp, int M,
@@ -111,12 +202,7 @@ __device__ __forceinline__ void tc_body(const u8* __restrict__ w, int stride, in
     }
 
     int acc[RW][TN][4];
-#pragma unroll
-    for (int r = 0; r < RW; r++)
-#pragma unroll
-        for (int n = 0; n < TN; n++)
-#pragma unroll
-            for (int i = 0; i < 4; i++) acc[r][n][i] = 0;
+    tc_zero<RW, TN>(acc);
 
     const uint4 codes0 = make_uint4(0x55555555u, 0x55555555u, 0x55555555u, 0x55555555u);
     uint4 wv[RW][2];
@@ -142,19 +228,7 @@ __device__ __forceinline__ void tc_body(const u8* __restrict__ w, int stride, in
 #pragma unroll
             for (int n = 0; n < TN; n++)
                 xv[n] = tok[n] ? __ldg((const uint4*)(xp[n] + 256 * kb + 64 * f)) : make_uint4(0, 0, 0, 0);
-#pragma unroll
-            for (int p = 0; p < 2; p++) {
-#pragma unroll
-                for (int r = 0; r < RW; r++) {
-                    const unsigned a0 = tc_codes(tc_word(wv[r][0], 2 * p), f);
-                    const unsigned a1 = tc_codes(tc_word(wv[r][1], 2 * p), f);
-                    const unsigned a2 = tc_codes(tc_word(wv[r][0], 2 * p + 1), f);
-                    const unsigned a3 = tc_codes(tc_word(wv[r][1], 2 * p + 1), f);
-#pragma unroll
-                    for (int n = 0; n < TN; n++)
-                        tc_mma(acc[r][n], a0, a1, a2, a3, tc_word(xv[n], 2 * p), tc_word(xv[n], 2 * p + 1));
-                }
-            }
+            tc_field<RW, TN>(acc, wv, xv, f);
         }
 #pragma unroll
         for (int r = 0; r < RW; r++)
@@ -162,48 +236,9 @@ __device__ __forceinline__ void tc_body(const u8* __restrict__ w, int stride, in
             for (int h = 0; h < 2; h++) wv[r][h] = wn[r][h];
     }
 
-    if (KW > 1) {
-        // Warps kw ≥ 1 hand their sums to warp kw = 0 of their row group.
-        if (kw > 0) {
-            int* dst = red + ((kw - 1) * WR + wr) * NACC * 32 + lane;
-#pragma unroll
-            for (int r = 0; r < RW; r++)
-#pragma unroll
-                for (int n = 0; n < TN; n++)
-#pragma unroll
-                    for (int i = 0; i < 4; i++) dst[((r * TN + n) * 4 + i) * 32] = acc[r][n][i];
-        }
-        __syncthreads();
-        if (kw > 0) return;
-#pragma unroll
-        for (int k = 1; k < KW; k++) {
-            const int* src = red + ((k - 1) * WR + wr) * NACC * 32 + lane;
-#pragma unroll
-            for (int r = 0; r < RW; r++)
-#pragma unroll
-                for (int n = 0; n < TN; n++)
-#pragma unroll
-                    for (int i = 0; i < 4; i++) acc[r][n][i] += src[((r * TN + n) * 4 + i) * 32];
-        }
-    }
-
-    // c0, c1: row g, tokens 2t, 2t+1; c2, c3: row g+8.
-#pragma unroll
-    for (int r = 0; r < RW; r++)
-#pragma unroll
-        for (int h = 0; h < 2; h++) {
-            const int row = row0 + 16 * r + 8 * h + g;
-            if (row >= N) continue;
-            const float ws = wscale[rowScales ? row : 0];
-#pragma unroll
-            for (int n = 0; n < TN; n++)
-#pragma unroll
-                for (int e = 0; e < 2; e++) {
-                    const int m = m0 + 8 * n + 2 * t + e;
-                    if (m < M)
-                        y[(long long)m * N + row] = __fdiv_rn(__fmul_rn((float)acc[r][n][2 * h + e], ws), xscale[m]);
-                }
-        }
+    // Warps kw ≥ 1 hand their sums to warp kw = 0 of their row group.
+    if (KW > 1 && !tc_reduce<RW, TN, KW, WR>(acc, red, kw, wr, lane)) return;
+    tc_store<RW, TN>(acc, row0, m0, g, t, N, M, xscale, wscale, rowScales, y);
 }
 
 // TC(name, RW, TN, WR, KW), named bitlinear_tc_r<RW>_t<TN>_w<WR>_k<KW>:
@@ -288,12 +323,7 @@ __device__ __forceinline__ void tcs_body(const u8* __restrict__ w, int stride, i
     };
 
     int acc[RW][TN][4];
-#pragma unroll
-    for (int r = 0; r < RW; r++)
-#pragma unroll
-        for (int n = 0; n < TN; n++)
-#pragma unroll
-            for (int i = 0; i < 4; i++) acc[r][n][i] = 0;
+    tc_zero<RW, TN>(acc);
 
 #pragma unroll
     for (int s = 0; s < ST - 1; s++) {
@@ -323,19 +353,7 @@ __device__ __forceinline__ void tcs_body(const u8* __restrict__ w, int stride, i
                 const int j = wn * 8 * TN + 8 * n + g;
                 xv[n] = *(const uint4*)(xs + j * 256 + 16 * ((t + 4 * f) ^ ((j & 1) << 2)));
             }
-#pragma unroll
-            for (int p = 0; p < 2; p++) {
-#pragma unroll
-                for (int r = 0; r < RW; r++) {
-                    const unsigned a0 = tc_codes(tc_word(wv[r][0], 2 * p), f);
-                    const unsigned a1 = tc_codes(tc_word(wv[r][1], 2 * p), f);
-                    const unsigned a2 = tc_codes(tc_word(wv[r][0], 2 * p + 1), f);
-                    const unsigned a3 = tc_codes(tc_word(wv[r][1], 2 * p + 1), f);
-#pragma unroll
-                    for (int n = 0; n < TN; n++)
-                        tc_mma(acc[r][n], a0, a1, a2, a3, tc_word(xv[n], 2 * p), tc_word(xv[n], 2 * p + 1));
-                }
-            }
+            tc_field<RW, TN>(acc, wv, xv, f);
         }
     }
 
@@ -344,47 +362,9 @@ __device__ __forceinline__ void tcs_body(const u8* __restrict__ w, int stride, i
         // stage memory.
         cp_async_wait<0>();
         __syncthreads();
-        int* red = (int*)smem;
-        const int slot = wn * WM + wm;
-        if (ks > 0) {
-            int* dst = red + ((ks - 1) * WM * WN + slot) * NACC * 32 + lane;
-#pragma unroll
-            for (int r = 0; r < RW; r++)
-#pragma unroll
-                for (int n = 0; n < TN; n++)
-#pragma unroll
-                    for (int i = 0; i < 4; i++) dst[((r * TN + n) * 4 + i) * 32] = acc[r][n][i];
-        }
-        __syncthreads();
-        if (ks > 0) return;
-#pragma unroll
-        for (int k = 1; k < KS; k++) {
-            const int* src = red + ((k - 1) * WM * WN + slot) * NACC * 32 + lane;
-#pragma unroll
-            for (int r = 0; r < RW; r++)
-#pragma unroll
-                for (int n = 0; n < TN; n++)
-#pragma unroll
-                    for (int i = 0; i < 4; i++) acc[r][n][i] += src[((r * TN + n) * 4 + i) * 32];
-        }
+        if (!tc_reduce<RW, TN, KS, WM * WN>(acc, (int*)smem, ks, wn * WM + wm, lane)) return;
     }
-
-#pragma unroll
-    for (int r = 0; r < RW; r++)
-#pragma unroll
-        for (int h = 0; h < 2; h++) {
-            const int row = rowB + wm * 16 * RW + 16 * r + 8 * h + g;
-            if (row >= N) continue;
-            const float ws = wscale[rowScales ? row : 0];
-#pragma unroll
-            for (int n = 0; n < TN; n++)
-#pragma unroll
-                for (int e = 0; e < 2; e++) {
-                    const int m = mB + wn * 8 * TN + 8 * n + 2 * t + e;
-                    if (m < M)
-                        y[(long long)m * N + row] = __fdiv_rn(__fmul_rn((float)acc[r][n][2 * h + e], ws), xscale[m]);
-                }
-        }
+    tc_store<RW, TN>(acc, rowB + wm * 16 * RW, mB + wn * 8 * TN, g, t, N, M, xscale, wscale, rowScales, y);
 }
 
 // TCS(name, RW, TN, WM, WN, ST, KS), named
