@@ -1,6 +1,8 @@
 package cuda
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/bitnet-go/bitnet-bench/shaders"
 )
 
 // "auto" picks the BitLinear kernel by measuring, not by a rule: the first
@@ -22,23 +26,41 @@ import (
 // BITNET_CUDA_TUNE names the cache file, or "off" for none (measure in
 // every process); by default it is <user cache dir>/bitnet-bench/cuda-tune.json.
 
-// tuneKey identifies a measured shape on a GPU model.
+// tuneKey identifies a measured shape on a GPU model, for one version of
+// the kernels (Code: a hash of their sources and the candidate list, so a
+// changed kernel is measured again).
 type tuneKey struct {
-	GPU        string `json:"gpu"`
+	GPU        string
+	Code       string
 	N, Kp, M   int
-	RowScaling bool `json:"row_scales"`
+	RowScaling bool
 }
 
 func (k tuneKey) String() string {
-	return fmt.Sprintf("%s|%dx%dx%d|rows=%v", k.GPU, k.M, k.N, k.Kp, k.RowScaling)
+	return fmt.Sprintf("%s|%s|%dx%dx%d|rows=%v", k.GPU, k.Code, k.M, k.N, k.Kp, k.RowScaling)
 }
+
+// tuneCode is the version of the BitLinear kernels: a hash of their
+// sources and of every candidate name.
+var tuneCode = sync.OnceValue(func() string {
+	h := sha256.New()
+	for _, f := range []string{"bitlinear.cu", "gemv.cu", "wave.cu", "tc.cu"} {
+		src, _ := shaders.CUDA(f)
+		h.Write([]byte(src))
+	}
+	h.Write([]byte(strings.Join(bitLinearCandidates(512), ",")))
+	return hex.EncodeToString(h.Sum(nil))[:12]
+})
 
 // tuneResult is the measured choice: the kernel, and every candidate's
 // best time (ns) of the launches timed.
 type tuneResult struct {
 	Kernel string             `json:"kernel"`
 	Ns     map[string]float64 `json:"ns"`
-	Cached bool               `json:"-"` // read from the cache file, not measured in this process
+	// Failed names the candidates that could not be built or run, with
+	// the error: they are reported, never chosen.
+	Failed map[string]string `json:"failed,omitempty"`
+	Cached bool              `json:"-"` // read from the cache file, not measured in this process
 }
 
 // describe says which kernel runs and why, with the runners-up.
@@ -60,7 +82,16 @@ func (r tuneResult) describe() string {
 	if r.Cached {
 		how = "measured earlier on this GPU model (tune cache)"
 	}
-	return fmt.Sprintf("auto: %s (%s, L2 flushed: %s)", r.Kernel, how, strings.Join(parts, ", "))
+	desc := fmt.Sprintf("auto: %s (%s, L2 flushed: %s)", r.Kernel, how, strings.Join(parts, ", "))
+	if len(r.Failed) > 0 {
+		failed := make([]string, 0, len(r.Failed))
+		for n, e := range r.Failed {
+			failed = append(failed, n+": "+e)
+		}
+		slices.Sort(failed)
+		desc += "; failed: " + strings.Join(failed, "; ")
+	}
+	return desc
 }
 
 // tuneCache is the process's choices and the file they persist in.
@@ -189,20 +220,30 @@ func (d *device) autoBitLinear(k tuneKey, bind func(kernel string) (*launch, err
 	}
 	r := tuneResult{Ns: map[string]float64{}}
 	best := time.Duration(1 << 62)
+	// A candidate that cannot be built or launched (a module that does not
+	// compile for this device) is recorded as failed and the others still
+	// compete; its tests say why.
 	for _, name := range bitLinearCandidates(k.M) {
 		l, err := bind(name)
-		if err != nil {
-			return tuneResult{}, fmt.Errorf("cuda: tuning BitLinear %dx%dx%d: %s: %w", k.M, k.N, k.Kp, name, err)
+		var t time.Duration
+		if err == nil {
+			t, err = d.timeCold(l, flush)
+			l.release()
 		}
-		t, err := d.timeCold(l, flush)
-		l.release()
 		if err != nil {
-			return tuneResult{}, fmt.Errorf("cuda: tuning BitLinear %dx%dx%d: %s: %w", k.M, k.N, k.Kp, name, err)
+			if r.Failed == nil {
+				r.Failed = map[string]string{}
+			}
+			r.Failed[name] = err.Error()
+			continue
 		}
 		r.Ns[name] = float64(t.Nanoseconds())
 		if t < best {
 			best, r.Kernel = t, name
 		}
+	}
+	if r.Kernel == "" {
+		return tuneResult{}, fmt.Errorf("cuda: tuning BitLinear %dx%dx%d: no candidate ran: %s", k.M, k.N, k.Kp, r.describe())
 	}
 	tunes.put(k, r)
 	return r, nil

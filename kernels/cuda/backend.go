@@ -393,7 +393,7 @@ func (d *device) bitLinearLaunchAs(kern string, w uint64, stride, n int, x uint6
 		}
 		return l, name, err
 	}
-	r, err := d.autoBitLinear(tuneKey{GPU: d.name, N: n, Kp: kp, M: m, RowScaling: rowScales}, bind)
+	r, err := d.autoBitLinear(tuneKey{GPU: d.name, Code: tuneCode(), N: n, Kp: kp, M: m, RowScaling: rowScales}, bind)
 	if err != nil {
 		return nil, "", err
 	}

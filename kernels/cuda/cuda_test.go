@@ -152,6 +152,9 @@ func TestTuneCache(t *testing.T) {
 	tunes.forget()
 	defer tunes.forget()
 	k := tuneKey{GPU: "NVIDIA H100 80GB HBM3", N: 2560, Kp: 2560, M: 128}
+	if len(tuneCode()) != 12 {
+		t.Errorf("tuneCode %q", tuneCode())
+	}
 	if _, ok := tunes.get(k); ok {
 		t.Fatal("empty cache has an entry")
 	}
@@ -165,7 +168,8 @@ func TestTuneCache(t *testing.T) {
 	if !strings.Contains(got.describe(), "tune cache") || !strings.Contains(got.describe(), "tc_r2_t4_w2_k2 4.10µs") {
 		t.Errorf("describe: %s", got.describe())
 	}
-	for _, other := range []tuneKey{{GPU: "NVIDIA H200", N: 2560, Kp: 2560, M: 128}, {GPU: k.GPU, N: 2560, Kp: 2560, M: 8}} {
+	for _, other := range []tuneKey{{GPU: "NVIDIA H200", N: 2560, Kp: 2560, M: 128}, {GPU: k.GPU, N: 2560, Kp: 2560, M: 8},
+		{GPU: k.GPU, Code: tuneCode(), N: 2560, Kp: 2560, M: 128}} {
 		if _, ok := tunes.get(other); ok {
 			t.Errorf("%v found under %v", other, k)
 		}
@@ -176,6 +180,10 @@ func TestTuneCache(t *testing.T) {
 	tunes.forget()
 	if _, ok := tunes.get(k); ok {
 		t.Error("a damaged cache file was trusted")
+	}
+	failed := tuneResult{Kernel: "wave", Ns: map[string]float64{"wave": 3000}, Failed: map[string]string{"bitlinear_tc_r1_t1_w1_k4": "NVRTC: error"}}
+	if d := failed.describe(); !strings.Contains(d, "auto: wave") || !strings.Contains(d, "failed: bitlinear_tc_r1_t1_w1_k4: NVRTC: error") {
+		t.Errorf("a failed candidate is not reported: %s", d)
 	}
 	t.Setenv("BITNET_CUDA_TUNE", "off")
 	if p := tuneCachePath(); p != "" {
