@@ -289,8 +289,9 @@ func (k *kernel) prepareBitLinear() error {
 // per 4 rows, loads batched per lane), "w2a8" (bitlinear.cu: 8 lanes per
 // row, blocks looping over rows), "wave" (wave.cu: every weight load of a
 // lane issued up front, the grid one wave), "tc" (tc.cu: int8 tensor
-// cores, tcDefault's tiling), "tcs" (tc.cu's shared-memory kernel,
-// tcsDefault's tiling), one tc.cu instantiation by name, or "auto":
+// cores, tcDefault's tiling), "tcs" (tcs.cu: staged in shared memory,
+// tcsDefault's tiling; not yet run on a GPU), one tc.cu or tcs.cu
+// instantiation by name, or "auto":
 // the fastest of them measured on this GPU model for the shape
 // (autotune.go). All are exact; tests and benchmarks run each.
 var bitLinearKernel = "auto"
@@ -450,7 +451,7 @@ func (d *device) bitLinearLaunchOf(kern string, w uint64, stride, n int, x uint6
 		grid := [3]uint32{uint32(ceilDiv(n, 16)), uint32(ceilDiv(m, tile)), 1}
 		return d.newLaunch(name, grid, [3]uint32{128, 1, 1}, args...)
 	}
-	return nil, fmt.Errorf("cuda: no BitLinear kernel %q (want gemv, w2a8, wave, tc, tcs, a tc.cu instantiation or auto)", kern)
+	return nil, fmt.Errorf("cuda: no BitLinear kernel %q (want gemv, w2a8, wave, tc, tcs, a tc.cu or tcs.cu instantiation, or auto)", kern)
 }
 
 // Run launches the kernels and waits for them: the stop event is recorded

@@ -235,6 +235,7 @@ var kernelFiles = map[string][]string{
 	"gemv.cu": {"bitlinear_gemv_t1", "bitlinear_gemv_t8"},
 	"wave.cu": waveKernelNames(),
 	"tc.cu":   tcKernelNames(),
+	"tcs.cu":  tcsKernelNames(),
 }
 
 // module is one compiled source file.

@@ -25,7 +25,7 @@ var tcConfigs = []tcConfig{
 	{2, 8, 2, 1}, {4, 4, 2, 1},
 }
 
-// tcsConfig is one instantiation of tc.cu's shared-memory kernel: warps
+// tcsConfig is one instantiation of tcs.cu's shared-memory kernel: warps
 // of RW row tiles by TN token tiles, WM×WN of them on a block tile of
 // 16·RW·WM rows by 8·TN·WN tokens, KS such groups splitting K (each stage
 // holds KS blocks of K), ST cp.async stages.
@@ -46,7 +46,7 @@ func (c tcsConfig) sharedBytes() int { return c.ST * c.KS * (c.rows()*64 + c.tok
 // warps of a block.
 func (c tcsConfig) warps() int { return c.WM * c.WN * c.KS }
 
-// tcsConfigs are the instantiations of tc.cu's TCS lines (keep them in
+// tcsConfigs are the instantiations of tcs.cu's TCS lines (keep them in
 // step): block tiles from 128x64 (large projections, many tokens) down to
 // 32x32 and 64x16 (small ones, or tens of tokens), and K split two or four
 // ways inside a block, so there are blocks enough for every SM.
@@ -56,15 +56,23 @@ var tcsConfigs = []tcsConfig{
 	{2, 2, 2, 2, 2, 2}, {1, 2, 2, 2, 2, 2}, {1, 4, 2, 1, 2, 2}, {1, 1, 2, 2, 2, 4},
 }
 
+// tcKernelNames are the entry points of tc.cu: the register kernels and
+// the L2 flush "auto" times behind.
 func tcKernelNames() []string {
 	var names []string
 	for _, c := range tcConfigs {
 		names = append(names, c.name())
 	}
+	return append(names, "tc_flush")
+}
+
+// tcsKernelNames are the entry points of tcs.cu.
+func tcsKernelNames() []string {
+	var names []string
 	for _, c := range tcsConfigs {
 		names = append(names, c.name())
 	}
-	return append(names, "tc_flush")
+	return names
 }
 
 // tcsConfigNamed finds the configuration of an instantiation's name.
