@@ -21,6 +21,9 @@ func TestMeasure(t *testing.T) {
 // TestChaseIsOneCycle: the memory control visits every slot before it
 // comes back, so no hop hits a short loop in cache.
 func TestChaseIsOneCycle(t *testing.T) {
+	if testing.Short() {
+		t.Skip("walks 16M hops")
+	}
 	buf := chaseBuffer()
 	i, n := uint32(0), 0
 	for {
@@ -48,6 +51,9 @@ func BenchmarkReport(b *testing.B) {
 // TestReportLine: a benchmark calling Report prints its controls on its
 // result line, in the units regression-check reads.
 func TestReportLine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a benchmark for a second")
+	}
 	r := testing.Benchmark(func(b *testing.B) {
 		defer Report(b)
 		for b.Loop() {
