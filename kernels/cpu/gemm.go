@@ -1,9 +1,7 @@
 package cpu
 
 import (
-	"encoding/binary"
 	"runtime"
-	"unsafe"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
@@ -29,10 +27,11 @@ import (
 // code+1 of row 48b+16r+j at k = 16c+4p+i. Shift p·2 and a mask give the
 // 64 bytes VPDPBUSD multiplies for k-group 4c+p (k = 16c+4p..+3) of 16
 // rows. gemmUnpack writes those planes out, k-group by k-group: k-group g
-// of the block is 192 bytes at 192g (panel r at +64r). Activations, per
-// call (gemmTokensInto): a tile of T tokens is kp/4 k-groups of 4T bytes,
-// token t's four bytes at 4t. Rows past N and codes past K are padding:
-// the padded activations are zero, and padded rows are never stored.
+// of the block is 192 bytes at 192g (panel r at +64r). Activations are
+// the caller's tokens, xstride bytes apart, read in place when K is a
+// multiple of 16 and otherwise copied once per call into rows of kp
+// bytes. Rows past N and codes past K are padding: the padded activations
+// are zero, and padded rows are never stored.
 const (
 	gemmRows       = 48 // output rows per row block: three 16-lane panels
 	gemmPanel      = 16
@@ -50,13 +49,13 @@ type gemmKernels struct {
 	// unpack decodes chunks woven chunks of src (192 bytes each) into
 	// 4·chunks k-groups of dst (192 bytes each): codes+1 as bytes.
 	unpack func(dst []int8, src []byte, chunks int)
-	// tile[T-1] computes out[t·48+r] (+)= Σ_k w[r,k]·x[t,k] for the T
-	// tokens of tile x (groups k-groups) against the unpacked block w,
+	// tile[T-1] computes out[t·48+r] (+)= Σ_k w[r,k]·x[t·xstride+k] for
+	// the T tokens at x (groups k-groups) against the unpacked block w,
 	// adding to out when add is set.
-	tile [gemmTokens]func(w, x []int8, groups int, out []int32, add bool)
+	tile [gemmTokens]func(w, x []int8, xstride, groups int, out []int32, add bool)
 	// fused[T-1] is tile over chunks woven chunks (4·chunks k-groups)
 	// of the weave itself, planes extracted as it goes.
-	fused [gemmTokens]func(w []byte, x []int8, chunks int, out []int32, add bool)
+	fused [gemmTokens]func(w []byte, x []int8, xstride, chunks int, out []int32, add bool)
 }
 
 // gemmUnpackFrom is the token count from which a row block is unpacked
@@ -74,7 +73,7 @@ type gemmKernel struct {
 	rowBlks  int
 	weave    []byte // the weights as gemmWeave lays them out, in owned
 	owned    *poolBytes
-	xt       []int8  // the tokens in tiles (see gemmTokensInto)
+	xpad     []int8  // the tokens padded to kp codes, when K is not a multiple of 16
 	xsum     []int32 // Σ x per token
 	scratch  chan *gemmScratch
 	blocks   func(lo, hi int)
@@ -90,7 +89,10 @@ func newGEMMKernel(p *kernels.Problem, k *gemmKernels, epilogue rowEpilogue, poo
 	kp := (p.K + gemmChunk - 1) / gemmChunk * gemmChunk
 	g := &gemmKernel{p: p, k: k, epilogue: epilogue, pool: pool, kp: kp,
 		rowBlks: (p.N + gemmRows - 1) / gemmRows,
-		xt:      make([]int8, p.M*kp), xsum: make([]int32, p.M)}
+		xsum:    make([]int32, p.M)}
+	if kp != p.K {
+		g.xpad = make([]int8, p.M*kp) // the padding stays zero
+	}
 	var err error
 	if g.owned, err = newPoolBytes(g, g.rowBlks*kp/gemmChunk*gemmChunkBytes); err != nil {
 		return nil, err
@@ -132,53 +134,6 @@ func gemmWeave(dst []byte, w *pack.Packed2Bit) {
 	}
 }
 
-// gemmTokensInto copies the M tokens of xq (K codes each) into tiles of
-// gemmTokens (the last one holds the rest) in dst: per tile, k-group g of
-// token t at (g·T + t)·4 bytes from the tile's start, m·kp bytes in for
-// the tile's first token m. Bytes past K stay as they are: zero.
-func gemmTokensInto(dst, xq []int8, m, k, kp int) {
-	whole := k / 4
-	for m0 := 0; m0 < m; m0 += gemmTokens {
-		t := min(gemmTokens, m-m0)
-		tile := dst[m0*kp : (m0+t)*kp]
-		// Whole k-groups as words: token i's word g to word g·t+i.
-		words := int32Words(tile[:4*whole*t])
-		for i := range t {
-			x := xq[(m0+i)*k : (m0+i+1)*k]
-			if whole > 0 && uintptr(unsafe.Pointer(&x[0]))%4 == 0 {
-				for g, v := range int32Words(x[:4*whole]) {
-					words[g*t+i] = v
-				}
-			} else { // a token of an odd K: unaligned words
-				b := int8Bytes(x[:4*whole])
-				for g := range whole {
-					words[g*t+i] = binary.LittleEndian.Uint32(b[4*g:])
-				}
-			}
-			if k%4 != 0 {
-				o := 4 * (whole*t + i)
-				copy(tile[o:o+k%4], x[4*whole:])
-			}
-		}
-	}
-}
-
-// int32Words views whole groups of four int8, 4-byte aligned, as words.
-func int32Words(x []int8) []uint32 {
-	if len(x) < 4 {
-		return nil
-	}
-	return unsafe.Slice((*uint32)(unsafe.Pointer(&x[0])), len(x)/4)
-}
-
-// int8Bytes views int8 values as bytes.
-func int8Bytes(x []int8) []byte {
-	if len(x) == 0 {
-		return nil
-	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), len(x))
-}
-
 func (g *gemmKernel) Run() error {
 	if g.weave == nil {
 		return errClosed
@@ -187,7 +142,11 @@ func (g *gemmKernel) Run() error {
 	for m := 0; m < p.M; m++ {
 		g.xsum[m] = sumInt8(p.XQ[m*p.K : (m+1)*p.K])
 	}
-	gemmTokensInto(g.xt, p.XQ, p.M, p.K, g.kp)
+	if g.xpad != nil {
+		for m := 0; m < p.M; m++ {
+			copy(g.xpad[m*g.kp:], p.XQ[m*p.K:(m+1)*p.K])
+		}
+	}
 	g.pool.run(g.rowBlks, 1, g.blocks)
 	runtime.KeepAlive(g) // its cleanup frees weave
 	return nil
@@ -200,6 +159,10 @@ func (g *gemmKernel) runBlocks(lo, hi int) {
 	p := g.p
 	s := <-g.scratch
 	chunks := g.kp / gemmChunk
+	x, xstride := p.XQ, p.K
+	if g.xpad != nil {
+		x, xstride = g.xpad, g.kp
+	}
 	for b := lo; b < hi; b++ {
 		weave := g.weave[b*chunks*gemmChunkBytes : (b+1)*chunks*gemmChunkBytes]
 		for c0 := 0; c0 < chunks; c0 += gemmSpan / gemmChunk {
@@ -212,12 +175,12 @@ func (g *gemmKernel) runBlocks(lo, hi int) {
 			g0, gs := 4*c0, 4*cs // k-groups of the span
 			for m0 := 0; m0 < p.M; m0 += gemmTokens {
 				t := min(gemmTokens, p.M-m0)
-				x := g.xt[m0*g.kp : (m0+t)*g.kp][4*t*g0 : 4*t*(g0+gs)]
+				xs := x[m0*xstride+4*g0:]
 				out := s.out[m0*gemmRows : (m0+t)*gemmRows]
 				if unpacked {
-					g.k.tile[t-1](s.w, x, gs, out, c0 > 0)
+					g.k.tile[t-1](s.w, xs, xstride, gs, out, c0 > 0)
 				} else {
-					g.k.fused[t-1](span, x, cs, out, c0 > 0)
+					g.k.fused[t-1](span, xs, xstride, cs, out, c0 > 0)
 				}
 			}
 		}
@@ -258,8 +221,8 @@ func gemmUnpackGeneric(dst []int8, src []byte, chunks int) {
 	}
 }
 
-func gemmTileGeneric(t int) func(w, x []int8, groups int, out []int32, add bool) {
-	return func(w, x []int8, groups int, out []int32, add bool) {
+func gemmTileGeneric(t int) func(w, x []int8, xstride, groups int, out []int32, add bool) {
+	return func(w, x []int8, xstride, groups int, out []int32, add bool) {
 		for i := range t {
 			for r := range gemmRows {
 				var acc int32
@@ -268,7 +231,7 @@ func gemmTileGeneric(t int) func(w, x []int8, groups int, out []int32, add bool)
 				}
 				for g := range groups {
 					wv := w[g*gemmChunkBytes+r/gemmPanel*64+r%gemmPanel*4:]
-					xv := x[(g*t+i)*4:]
+					xv := x[i*xstride+4*g:]
 					for j := range 4 {
 						acc += int32(uint8(wv[j])) * int32(xv[j])
 					}
@@ -280,12 +243,12 @@ func gemmTileGeneric(t int) func(w, x []int8, groups int, out []int32, add bool)
 }
 
 // gemmFusedGeneric is the fused tile's specification: unpack, then tile.
-func gemmFusedGeneric(t int) func(w []byte, x []int8, chunks int, out []int32, add bool) {
+func gemmFusedGeneric(t int) func(w []byte, x []int8, xstride, chunks int, out []int32, add bool) {
 	tile := gemmTileGeneric(t)
-	return func(w []byte, x []int8, chunks int, out []int32, add bool) {
+	return func(w []byte, x []int8, xstride, chunks int, out []int32, add bool) {
 		u := make([]int8, 4*chunks*gemmChunkBytes)
 		gemmUnpackGeneric(u, w, chunks)
-		tile(u, x, 4*chunks, out, add)
+		tile(u, x, xstride, 4*chunks, out, add)
 	}
 }
 

@@ -8,55 +8,55 @@ func gemmUnpackVNNI(dst *int8, src *byte, chunks int)
 // The tiles (see gemm_amd64.s): T tokens against an unpacked row block.
 
 //go:noescape
-func gemmTile1VNNI(w, x *int8, groups int, out *int32, add int)
+func gemmTile1VNNI(w, x *int8, xstride, groups int, out *int32, add int)
 
 //go:noescape
-func gemmTile2VNNI(w, x *int8, groups int, out *int32, add int)
+func gemmTile2VNNI(w, x *int8, xstride, groups int, out *int32, add int)
 
 //go:noescape
-func gemmTile3VNNI(w, x *int8, groups int, out *int32, add int)
+func gemmTile3VNNI(w, x *int8, xstride, groups int, out *int32, add int)
 
 //go:noescape
-func gemmTile4VNNI(w, x *int8, groups int, out *int32, add int)
+func gemmTile4VNNI(w, x *int8, xstride, groups int, out *int32, add int)
 
 //go:noescape
-func gemmTile5VNNI(w, x *int8, groups int, out *int32, add int)
+func gemmTile5VNNI(w, x *int8, xstride, groups int, out *int32, add int)
 
 //go:noescape
-func gemmTile6VNNI(w, x *int8, groups int, out *int32, add int)
+func gemmTile6VNNI(w, x *int8, xstride, groups int, out *int32, add int)
 
 //go:noescape
-func gemmTile7VNNI(w, x *int8, groups int, out *int32, add int)
+func gemmTile7VNNI(w, x *int8, xstride, groups int, out *int32, add int)
 
 //go:noescape
-func gemmTile8VNNI(w, x *int8, groups int, out *int32, add int)
+func gemmTile8VNNI(w, x *int8, xstride, groups int, out *int32, add int)
 
 // The fused tiles: T tokens against woven chunks, planes extracted in
 // registers.
 
 //go:noescape
-func gemmFused1VNNI(w *byte, x *int8, chunks int, out *int32, add int)
+func gemmFused1VNNI(w *byte, x *int8, xstride, chunks int, out *int32, add int)
 
 //go:noescape
-func gemmFused2VNNI(w *byte, x *int8, chunks int, out *int32, add int)
+func gemmFused2VNNI(w *byte, x *int8, xstride, chunks int, out *int32, add int)
 
 //go:noescape
-func gemmFused3VNNI(w *byte, x *int8, chunks int, out *int32, add int)
+func gemmFused3VNNI(w *byte, x *int8, xstride, chunks int, out *int32, add int)
 
 //go:noescape
-func gemmFused4VNNI(w *byte, x *int8, chunks int, out *int32, add int)
+func gemmFused4VNNI(w *byte, x *int8, xstride, chunks int, out *int32, add int)
 
 //go:noescape
-func gemmFused5VNNI(w *byte, x *int8, chunks int, out *int32, add int)
+func gemmFused5VNNI(w *byte, x *int8, xstride, chunks int, out *int32, add int)
 
 //go:noescape
-func gemmFused6VNNI(w *byte, x *int8, chunks int, out *int32, add int)
+func gemmFused6VNNI(w *byte, x *int8, xstride, chunks int, out *int32, add int)
 
 //go:noescape
-func gemmFused7VNNI(w *byte, x *int8, chunks int, out *int32, add int)
+func gemmFused7VNNI(w *byte, x *int8, xstride, chunks int, out *int32, add int)
 
 //go:noescape
-func gemmFused8VNNI(w *byte, x *int8, chunks int, out *int32, add int)
+func gemmFused8VNNI(w *byte, x *int8, xstride, chunks int, out *int32, add int)
 
 // avx512GEMM wraps the assembly in the bounds checks it relies on, so a bad
 // call panics in Go instead of reading past a buffer.
@@ -75,12 +75,12 @@ var avx512GEMM = func() gemmKernels {
 		}
 		return 0
 	}
-	for t, f := range [gemmTokens]func(w, x *int8, groups int, out *int32, add int){
+	for t, f := range [gemmTokens]func(w, x *int8, xstride, groups int, out *int32, add int){
 		gemmTile1VNNI, gemmTile2VNNI, gemmTile3VNNI, gemmTile4VNNI,
 		gemmTile5VNNI, gemmTile6VNNI, gemmTile7VNNI, gemmTile8VNNI,
 	} {
 		tokens := t + 1
-		k.tile[t] = func(w, x []int8, groups int, out []int32, add bool) {
+		k.tile[t] = func(w, x []int8, xstride, groups int, out []int32, add bool) {
 			_ = out[tokens*gemmRows-1]
 			if groups <= 0 {
 				if !add {
@@ -89,16 +89,16 @@ var avx512GEMM = func() gemmKernels {
 				return
 			}
 			_ = w[groups*gemmChunkBytes-1]
-			_ = x[groups*4*tokens-1]
-			f(&w[0], &x[0], groups, &out[0], flag(add))
+			_ = x[(tokens-1)*xstride+4*groups-1]
+			f(&w[0], &x[0], xstride, groups, &out[0], flag(add))
 		}
 	}
-	for t, f := range [gemmTokens]func(w *byte, x *int8, chunks int, out *int32, add int){
+	for t, f := range [gemmTokens]func(w *byte, x *int8, xstride, chunks int, out *int32, add int){
 		gemmFused1VNNI, gemmFused2VNNI, gemmFused3VNNI, gemmFused4VNNI,
 		gemmFused5VNNI, gemmFused6VNNI, gemmFused7VNNI, gemmFused8VNNI,
 	} {
 		tokens := t + 1
-		k.fused[t] = func(w []byte, x []int8, chunks int, out []int32, add bool) {
+		k.fused[t] = func(w []byte, x []int8, xstride, chunks int, out []int32, add bool) {
 			_ = out[tokens*gemmRows-1]
 			if chunks <= 0 {
 				if !add {
@@ -107,8 +107,8 @@ var avx512GEMM = func() gemmKernels {
 				return
 			}
 			_ = w[chunks*gemmChunkBytes-1]
-			_ = x[chunks*16*tokens-1]
-			f(&w[0], &x[0], chunks, &out[0], flag(add))
+			_ = x[(tokens-1)*xstride+16*chunks-1]
+			f(&w[0], &x[0], xstride, chunks, &out[0], flag(add))
 		}
 	}
 	return k

@@ -6,15 +6,16 @@
 
 // The GEMM loops of the AVX-512 VNNI level (see gemm.go for the layouts).
 
-// The tiles: func gemmTile<T>VNNI(w, x *int8, groups int, out *int32, add int).
-// The sums start from out when add is not 0, else from zero.
+// The tiles: func gemmTile<T>VNNI(w, x *int8, xstride, groups int, out *int32, add int).
+// Token t's activations start at x + t·xstride. The sums start from out
+// when add is not 0, else from zero.
 // Per k-group the block's three 16-row weight vectors (Z0-Z2) are loaded
 // once, and each token's four activation bytes broadcast once (Z3) for
 // the three: 3·T VPDPBUSD into accumulators Z(8+3t+r), token t, panel r.
 // VPDPBUSD multiplies unsigned (codes+1 ∈ {0,1,2}) by signed (x) bytes.
 
-#define TOK(off, a0, a1, a2) \
-	VPBROADCASTD off(DI), Z3 \
+#define TOK(addr, a0, a1, a2) \
+	VPBROADCASTD addr, Z3 \
 	VPDPBUSD     Z3, Z0, a0 \
 	VPDPBUSD     Z3, Z1, a1 \
 	VPDPBUSD     Z3, Z2, a2
@@ -24,21 +25,21 @@
 	VMOVDQU32 a1, off+64(R8) \
 	VMOVDQU32 a2, off+128(R8)
 
-#define BODY1(b) TOK(b, Z8, Z9, Z10)
+#define BODY1(b) TOK(b(DI), Z8, Z9, Z10)
 #define BODY2(b) BODY1(b) \
-	TOK(b+4, Z11, Z12, Z13)
+	TOK(b(DI)(R9*1), Z11, Z12, Z13)
 #define BODY3(b) BODY2(b) \
-	TOK(b+8, Z14, Z15, Z16)
+	TOK(b(DI)(R9*2), Z14, Z15, Z16)
 #define BODY4(b) BODY3(b) \
-	TOK(b+12, Z17, Z18, Z19)
+	TOK(b(DI)(R10*1), Z17, Z18, Z19)
 #define BODY5(b) BODY4(b) \
-	TOK(b+16, Z20, Z21, Z22)
+	TOK(b(DI)(R9*4), Z20, Z21, Z22)
 #define BODY6(b) BODY5(b) \
-	TOK(b+20, Z23, Z24, Z25)
+	TOK(b(DI)(R11*1), Z23, Z24, Z25)
 #define BODY7(b) BODY6(b) \
-	TOK(b+24, Z26, Z27, Z28)
+	TOK(b(DI)(R10*2), Z26, Z27, Z28)
 #define BODY8(b) BODY7(b) \
-	TOK(b+28, Z29, Z30, Z31)
+	TOK(b(DI)(R12*1), Z29, Z30, Z31)
 
 #define STORES1 STORE3(0, Z8, Z9, Z10)
 #define STORES2 STORES1 \
@@ -88,12 +89,21 @@
 	VPXORD Z14, Z14, Z14 \
 	VPXORD Z15, Z15, Z15
 
-#define TILE(BODY, LOADS, STORES, step, lzero, lstart, lloop, ldone) \
+// STRIDES: token t of a tile is t·xstride bytes past token 0 (R9);
+// R10, R11, R12 hold 3, 5 and 7 strides for the addressing modes.
+#define STRIDES \
+	LEAQ (R9)(R9*2), R10 \
+	LEAQ (R9)(R9*4), R11 \
+	LEAQ (R10)(R9*4), R12
+
+#define TILE(BODY, LOADS, STORES, lzero, lstart, lloop, ldone) \
 	MOVQ  w+0(FP), SI \
 	MOVQ  x+8(FP), DI \
-	MOVQ  groups+16(FP), CX \
-	MOVQ  out+24(FP), R8 \
-	MOVQ  add+32(FP), AX \
+	MOVQ  xstride+16(FP), R9 \
+	MOVQ  groups+24(FP), CX \
+	MOVQ  out+32(FP), R8 \
+	MOVQ  add+40(FP), AX \
+	STRIDES \
 	TESTQ AX, AX \
 	JZ    lzero \
 	LOADS \
@@ -109,7 +119,7 @@ lloop: \
 	VMOVDQU64 128(SI), Z2 \
 	BODY(0) \
 	ADDQ  $192, SI \
-	ADDQ  $step, DI \
+	ADDQ  $4, DI \
 	DECQ  CX \
 	JNZ   lloop \
 ldone: \
@@ -117,18 +127,20 @@ ldone: \
 	VZEROUPPER \
 	RET
 
-// The fused tiles: func gemmFused<T>VNNI(w *byte, x *int8, chunks int, out *int32, add int)
+// The fused tiles: func gemmFused<T>VNNI(w *byte, x *int8, xstride, chunks int, out *int32, add int)
 // are the tiles over the woven weights themselves: per chunk the three
 // panels are loaded (Z4-Z6) and each plane extracted (Z0-Z2) right before
 // the tokens meet it, with no unpacked copy. For a few tokens that is
 // cheaper than writing the copy out; for many, the copy is (extraction is
 // then paid once per tile instead of once per block).
-#define FUSED(BODY, LOADS, STORES, step, lzero, lstart, lloop, ldone) \
+#define FUSED(BODY, LOADS, STORES, lzero, lstart, lloop, ldone) \
 	MOVQ  w+0(FP), SI \
 	MOVQ  x+8(FP), DI \
-	MOVQ  chunks+16(FP), CX \
-	MOVQ  out+24(FP), R8 \
-	MOVQ  add+32(FP), AX \
+	MOVQ  xstride+16(FP), R9 \
+	MOVQ  chunks+24(FP), CX \
+	MOVQ  out+32(FP), R8 \
+	MOVQ  add+40(FP), AX \
+	STRIDES \
 	VPBROADCASTD bytes03<>(SB), Z7 \
 	TESTQ AX, AX \
 	JZ    lzero \
@@ -150,17 +162,17 @@ lloop: \
 	VGF2P8AFFINEQB.BCST $0, plane1<>(SB), Z4, Z0 \
 	VGF2P8AFFINEQB.BCST $0, plane1<>(SB), Z5, Z1 \
 	VGF2P8AFFINEQB.BCST $0, plane1<>(SB), Z6, Z2 \
-	BODY(step) \
+	BODY(4) \
 	VGF2P8AFFINEQB.BCST $0, plane2<>(SB), Z4, Z0 \
 	VGF2P8AFFINEQB.BCST $0, plane2<>(SB), Z5, Z1 \
 	VGF2P8AFFINEQB.BCST $0, plane2<>(SB), Z6, Z2 \
-	BODY(2*step) \
+	BODY(8) \
 	VGF2P8AFFINEQB.BCST $0, plane3<>(SB), Z4, Z0 \
 	VGF2P8AFFINEQB.BCST $0, plane3<>(SB), Z5, Z1 \
 	VGF2P8AFFINEQB.BCST $0, plane3<>(SB), Z6, Z2 \
-	BODY(3*step) \
+	BODY(12) \
 	ADDQ  $192, SI \
-	ADDQ  $(4*step), DI \
+	ADDQ  $16, DI \
 	DECQ  CX \
 	JNZ   lloop \
 ldone: \
@@ -168,53 +180,53 @@ ldone: \
 	VZEROUPPER \
 	RET
 
-TEXT ·gemmTile1VNNI(SB), NOSPLIT, $0-40
-	TILE(BODY1, LOADS1, STORES1, 4, tile1_zero, tile1_start, tile1_loop, tile1_done)
+TEXT ·gemmTile1VNNI(SB), NOSPLIT, $0-48
+	TILE(BODY1, LOADS1, STORES1, tile1_zero, tile1_start, tile1_loop, tile1_done)
 
-TEXT ·gemmTile2VNNI(SB), NOSPLIT, $0-40
-	TILE(BODY2, LOADS2, STORES2, 8, tile2_zero, tile2_start, tile2_loop, tile2_done)
+TEXT ·gemmTile2VNNI(SB), NOSPLIT, $0-48
+	TILE(BODY2, LOADS2, STORES2, tile2_zero, tile2_start, tile2_loop, tile2_done)
 
-TEXT ·gemmTile3VNNI(SB), NOSPLIT, $0-40
-	TILE(BODY3, LOADS3, STORES3, 12, tile3_zero, tile3_start, tile3_loop, tile3_done)
+TEXT ·gemmTile3VNNI(SB), NOSPLIT, $0-48
+	TILE(BODY3, LOADS3, STORES3, tile3_zero, tile3_start, tile3_loop, tile3_done)
 
-TEXT ·gemmTile4VNNI(SB), NOSPLIT, $0-40
-	TILE(BODY4, LOADS4, STORES4, 16, tile4_zero, tile4_start, tile4_loop, tile4_done)
+TEXT ·gemmTile4VNNI(SB), NOSPLIT, $0-48
+	TILE(BODY4, LOADS4, STORES4, tile4_zero, tile4_start, tile4_loop, tile4_done)
 
-TEXT ·gemmTile5VNNI(SB), NOSPLIT, $0-40
-	TILE(BODY5, LOADS5, STORES5, 20, tile5_zero, tile5_start, tile5_loop, tile5_done)
+TEXT ·gemmTile5VNNI(SB), NOSPLIT, $0-48
+	TILE(BODY5, LOADS5, STORES5, tile5_zero, tile5_start, tile5_loop, tile5_done)
 
-TEXT ·gemmTile6VNNI(SB), NOSPLIT, $0-40
-	TILE(BODY6, LOADS6, STORES6, 24, tile6_zero, tile6_start, tile6_loop, tile6_done)
+TEXT ·gemmTile6VNNI(SB), NOSPLIT, $0-48
+	TILE(BODY6, LOADS6, STORES6, tile6_zero, tile6_start, tile6_loop, tile6_done)
 
-TEXT ·gemmTile7VNNI(SB), NOSPLIT, $0-40
-	TILE(BODY7, LOADS7, STORES7, 28, tile7_zero, tile7_start, tile7_loop, tile7_done)
+TEXT ·gemmTile7VNNI(SB), NOSPLIT, $0-48
+	TILE(BODY7, LOADS7, STORES7, tile7_zero, tile7_start, tile7_loop, tile7_done)
 
-TEXT ·gemmTile8VNNI(SB), NOSPLIT, $0-40
-	TILE(BODY8, LOADS8, STORES8, 32, tile8_zero, tile8_start, tile8_loop, tile8_done)
+TEXT ·gemmTile8VNNI(SB), NOSPLIT, $0-48
+	TILE(BODY8, LOADS8, STORES8, tile8_zero, tile8_start, tile8_loop, tile8_done)
 
-TEXT ·gemmFused1VNNI(SB), NOSPLIT, $0-40
-	FUSED(BODY1, LOADS1, STORES1, 4, fused1_zero, fused1_start, fused1_loop, fused1_done)
+TEXT ·gemmFused1VNNI(SB), NOSPLIT, $0-48
+	FUSED(BODY1, LOADS1, STORES1, fused1_zero, fused1_start, fused1_loop, fused1_done)
 
-TEXT ·gemmFused2VNNI(SB), NOSPLIT, $0-40
-	FUSED(BODY2, LOADS2, STORES2, 8, fused2_zero, fused2_start, fused2_loop, fused2_done)
+TEXT ·gemmFused2VNNI(SB), NOSPLIT, $0-48
+	FUSED(BODY2, LOADS2, STORES2, fused2_zero, fused2_start, fused2_loop, fused2_done)
 
-TEXT ·gemmFused3VNNI(SB), NOSPLIT, $0-40
-	FUSED(BODY3, LOADS3, STORES3, 12, fused3_zero, fused3_start, fused3_loop, fused3_done)
+TEXT ·gemmFused3VNNI(SB), NOSPLIT, $0-48
+	FUSED(BODY3, LOADS3, STORES3, fused3_zero, fused3_start, fused3_loop, fused3_done)
 
-TEXT ·gemmFused4VNNI(SB), NOSPLIT, $0-40
-	FUSED(BODY4, LOADS4, STORES4, 16, fused4_zero, fused4_start, fused4_loop, fused4_done)
+TEXT ·gemmFused4VNNI(SB), NOSPLIT, $0-48
+	FUSED(BODY4, LOADS4, STORES4, fused4_zero, fused4_start, fused4_loop, fused4_done)
 
-TEXT ·gemmFused5VNNI(SB), NOSPLIT, $0-40
-	FUSED(BODY5, LOADS5, STORES5, 20, fused5_zero, fused5_start, fused5_loop, fused5_done)
+TEXT ·gemmFused5VNNI(SB), NOSPLIT, $0-48
+	FUSED(BODY5, LOADS5, STORES5, fused5_zero, fused5_start, fused5_loop, fused5_done)
 
-TEXT ·gemmFused6VNNI(SB), NOSPLIT, $0-40
-	FUSED(BODY6, LOADS6, STORES6, 24, fused6_zero, fused6_start, fused6_loop, fused6_done)
+TEXT ·gemmFused6VNNI(SB), NOSPLIT, $0-48
+	FUSED(BODY6, LOADS6, STORES6, fused6_zero, fused6_start, fused6_loop, fused6_done)
 
-TEXT ·gemmFused7VNNI(SB), NOSPLIT, $0-40
-	FUSED(BODY7, LOADS7, STORES7, 28, fused7_zero, fused7_start, fused7_loop, fused7_done)
+TEXT ·gemmFused7VNNI(SB), NOSPLIT, $0-48
+	FUSED(BODY7, LOADS7, STORES7, fused7_zero, fused7_start, fused7_loop, fused7_done)
 
-TEXT ·gemmFused8VNNI(SB), NOSPLIT, $0-40
-	FUSED(BODY8, LOADS8, STORES8, 32, fused8_zero, fused8_start, fused8_loop, fused8_done)
+TEXT ·gemmFused8VNNI(SB), NOSPLIT, $0-48
+	FUSED(BODY8, LOADS8, STORES8, fused8_zero, fused8_start, fused8_loop, fused8_done)
 
 // func gemmUnpackVNNI(dst *int8, src *byte, chunks int)
 // Per woven chunk (three 64-byte panels): plane p of each panel, a shift
