@@ -30,6 +30,38 @@ type ComparisonView struct {
 	// Machines compares the two sides' machines and settings, differing
 	// rows first; nil when the baseline names nothing about its machine.
 	Machines []MachineRow
+	// Controls are the control workloads' shifts between the runs: how far
+	// the machine itself moved; ControlNote says what the check made of it.
+	Controls    []ControlRow
+	ControlNote string
+}
+
+// ControlRow is one control workload in both runs.
+type ControlRow struct {
+	Name, Baseline, Current, Ratio, Interval, Change string
+}
+
+// controlRows lists the controls' shifts and what they did to the check.
+func controlRows(c *stats.Comparison) ([]ControlRow, string) {
+	var out []ControlRow
+	for _, s := range c.Controls {
+		r := ControlRow{Name: s.Name, Baseline: fmtUnit(s.Baseline.Center, input.UnitSecPerOp), Current: fmtUnit(s.Current.Center, input.UnitSecPerOp), Ratio: dash}
+		if s.Ratio > 0 {
+			r.Ratio, r.Change = fmt.Sprintf("%.3f×", s.Ratio), change(s.Ratio)
+		}
+		if s.RatioLo > 0 && s.RatioHi > 0 && !math.IsInf(s.RatioHi, 0) {
+			r.Interval = fmt.Sprintf("[%.3f, %.3f]", s.RatioLo, s.RatioHi)
+		}
+		out = append(out, r)
+	}
+	var notes []string
+	if c.ControlMargin > 0 {
+		notes = append(notes, fmt.Sprintf("the machine may have moved by up to ±%.1f%% between the runs, so every case's interval is widened by that much", 100*c.ControlMargin))
+	}
+	if c.CaseShift != 0 || c.CaseSpread > 0 {
+		notes = append(notes, fmt.Sprintf("all cases together moved by %s (median), with a spread of %.1f%%", change(1+c.CaseShift), 100*c.CaseSpread))
+	}
+	return out, strings.Join(notes, "; ")
 }
 
 // MachineRow is one fact of the two machines.
@@ -54,10 +86,12 @@ type ComparisonRow struct {
 // verdictOrder puts what needs attention first in the regression table.
 var verdictOrder = map[stats.Verdict]int{
 	stats.Regression:      0,
-	stats.Improvement:     1,
-	stats.MissingCurrent:  2,
-	stats.MissingBaseline: 3,
-	stats.NoChange:        4,
+	stats.Failed:          1,
+	stats.Inconclusive:    2,
+	stats.Improvement:     3,
+	stats.MissingCurrent:  4,
+	stats.MissingBaseline: 5,
+	stats.NoChange:        6,
 }
 
 func verdictClass(v stats.Verdict) string {
@@ -68,6 +102,8 @@ func verdictClass(v stats.Verdict) string {
 		return "v-improvement"
 	case stats.NoChange:
 		return "v-same"
+	case stats.Failed:
+		return "v-regression"
 	}
 	return "v-missing"
 }
@@ -105,7 +141,11 @@ func (p *Page) buildComparison(c *stats.Comparison) *ComparisonView {
 	sort.SliceStable(rows, func(a, b int) bool {
 		return rank(verdictOrder, rows[a].Verdict) < rank(verdictOrder, rows[b].Verdict)
 	})
-	v.Unit = input.UnitSecPerOp
+	v.Unit = c.Metric
+	if v.Unit == "" {
+		v.Unit = input.UnitSecPerOp
+	}
+	v.Controls, v.ControlNote = controlRows(c)
 	for _, r := range gatingRows(rows, v.Unit) {
 		v.Rows = append(v.Rows, comparisonRow(r))
 	}

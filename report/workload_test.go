@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/bitnet-go/bitnet-bench/baselines/input"
+	"github.com/bitnet-go/bitnet-bench/baselines/stats"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 )
 
@@ -247,5 +248,32 @@ func TestComparisonOverlayAndMachineDiff(t *testing.T) {
 	}
 	if overlays == 0 {
 		t.Error("no samples chart shows the baseline")
+	}
+}
+
+// The table shows the unit the check gates on, and the controls' shift is
+// on the page.
+func TestComparisonGatingMetricAndControls(t *testing.T) {
+	cmp := syntheticComparison()
+	cmp.Metric = "B/s"
+	cmp.ControlMargin, cmp.CaseShift, cmp.CaseSpread = 0.031, 0.012, 0.02
+	cmp.Controls = []stats.ControlShift{{Name: "control/cycle-walk", Baseline: stats.Summary{Center: 1e-3}, Current: stats.Summary{Center: 1.03e-3}, Ratio: 1.03, RatioLo: 1.01, RatioHi: 1.05}}
+	p, doc := render(t, Input{Results: synthetic(), Comparison: cmp})
+	v := p.Comparison
+	if v.Unit != "B/s" {
+		t.Errorf("table unit %q, want the gating metric B/s", v.Unit)
+	}
+	for _, r := range v.Rows {
+		if r.Name == "Pack2Bit/4096/avx2" && r.Unit != "B/s" {
+			t.Errorf("Pack2Bit shown in %s, want B/s", r.Unit)
+		}
+	}
+	if len(v.Controls) != 1 || v.Controls[0].Ratio != "1.030×" || v.Controls[0].Interval != "[1.010, 1.050]" {
+		t.Errorf("controls %+v", v.Controls)
+	}
+	for _, want := range []string{"control/cycle-walk", "±3.1% between the runs", "1.2% (median), with a spread of 2.0%"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("page lacks %q", want)
+		}
 	}
 }
