@@ -101,7 +101,8 @@ type PoolOptions struct {
 }
 
 // EvaluatePool judges the comparisons that a pool's runs make, per mode and
-// arm. In file mode one run per side, a baseline run of round r is
+// arm. In file mode a run is every package's run of one round joined into
+// one file, as a CI job writes it. With one run per side, a baseline run of round r is
 // compared with a current run of round r+1 (A/A: the pool's "A" run of
 // round r with its "A2" run of round r+1; a slowdown: "A" of round r with
 // the slowdown's run of round r+1), so each run serves once per arm and the
@@ -133,7 +134,7 @@ func EvaluatePool(c *corpus.Corpus, dir string, judge Judge, opt PoolOptions) ([
 	}
 	record := func(cell *Cell, verdicts map[string]string, pkg string) {
 		for _, cs := range c.Cases {
-			if cs.Package != pkg {
+			if pkg != "" && cs.Package != pkg {
 				continue
 			}
 			v, ok := verdicts[cs.Name()]
@@ -151,12 +152,13 @@ func EvaluatePool(c *corpus.Corpus, dir string, judge Judge, opt PoolOptions) ([
 			one.Pairs = "every baseline run with every current run of a later round (pairs share runs)"
 			hist.Pairs = fmt.Sprintf("baseline: %d runs of rounds r..r+%d, current: a run of round r+%d, for every r (windows overlap)", HistoryRuns, HistoryRuns-1, HistoryRuns)
 		}
-		for _, p := range pkgs {
-			base, err := corpus.Runs(dir, "file", "A", p)
+		// A file run is every package's run of one round, joined.
+		for _, p := range []string{""} {
+			base, err := corpus.JoinedRuns(dir, "file", "A", pkgs)
 			if err != nil {
 				return nil, err
 			}
-			cur, err := corpus.Runs(dir, "file", v.Name, p)
+			cur, err := corpus.JoinedRuns(dir, "file", v.Name, pkgs)
 			if err != nil {
 				return nil, err
 			}

@@ -226,3 +226,50 @@ func Runs(dir, kind, label, pkg string) ([]Run, error) {
 	slices.SortFunc(out, func(a, b Run) int { return a.Round - b.Round })
 	return out, nil
 }
+
+// JoinedRuns returns one run per round of kind and label that has a run of
+// every package in pkgs: the packages' outputs joined into one file, as a
+// CI job's "go test -bench . ./pkg1 ./pkg2 ..." writes them (the joined
+// files are written under dir/joined, and rewritten when missing). Rounds
+// missing a package (an interrupted collection) are left out.
+func JoinedRuns(dir, kind, label string, pkgs []string) ([]Run, error) {
+	byRound := map[int][]string{}
+	for _, p := range pkgs {
+		runs, err := Runs(dir, kind, label, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range runs {
+			byRound[r.Round] = append(byRound[r.Round], r.Path)
+		}
+	}
+	out := []Run{}
+	for round, paths := range byRound {
+		if len(paths) != len(pkgs) {
+			continue
+		}
+		path := filepath.Join(dir, "joined", kind, slug(label), fmt.Sprintf("%05d.txt", round))
+		if _, err := os.Stat(path); err != nil {
+			var joined []byte
+			for _, p := range paths {
+				b, err := os.ReadFile(p)
+				if err != nil {
+					return nil, err
+				}
+				joined = append(joined, b...)
+			}
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				return nil, err
+			}
+			if err := os.WriteFile(path+".tmp", joined, 0o644); err != nil {
+				return nil, err
+			}
+			if err := os.Rename(path+".tmp", path); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, Run{round, path})
+	}
+	slices.SortFunc(out, func(a, b Run) int { return a.Round - b.Round })
+	return out, nil
+}
