@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"github.com/bitnet-go/bitnet-bench/baselines/abrun"
 	"github.com/bitnet-go/bitnet-bench/baselines/input"
 	"github.com/bitnet-go/bitnet-bench/baselines/stats"
 )
@@ -60,4 +61,38 @@ func RunSamples(path string) (names []string, units map[string][]string, samples
 		samples[n] = cd.Samples
 	}
 	return in.Names, units, samples, nil
+}
+
+// SequentialJudge judges an --against window as regression-check --against
+// --budget does: it looks at the first n rounds for each n that
+// abrun.Looks(first, len(base)) lists, each look at alpha/L with
+// 1-0.05/L intervals (L looks), and stops at the first look where every
+// case is decided (not inconclusive). The window is the most rounds the
+// budget allows.
+func SequentialJudge(opt stats.Options, first int) Judge {
+	return func(base, cur []string, paired bool) (map[string]string, error) {
+		looks := abrun.Looks(min(first, len(base)), len(base))
+		o := opt
+		if o.Alpha == 0 {
+			o.Alpha = stats.DefaultAlpha
+		}
+		o.Alpha /= float64(len(looks))
+		o.Confidence = 1 - (1-stats.DefaultConfidence)/float64(len(looks))
+		var out map[string]string
+		for _, n := range looks {
+			v, err := FileJudge(o)(base[:n], cur[:n], paired)
+			if err != nil {
+				return nil, err
+			}
+			out = v
+			decided := true
+			for _, verdict := range v {
+				decided = decided && verdict != VerdictInconclusive
+			}
+			if decided {
+				break
+			}
+		}
+		return out, nil
+	}
 }

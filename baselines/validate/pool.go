@@ -93,6 +93,9 @@ func Wilson(k, n int) (p, lo, hi float64) {
 type PoolOptions struct {
 	// Window is the rounds per side of an --against comparison (20).
 	Window int
+	// Against judges the --against windows (the judge given to
+	// EvaluatePool when nil).
+	Against Judge
 	// AllPairs forms every pair of runs (baseline earlier than current)
 	// and every 5-run history window (sliding by one round), and slides
 	// --against windows by a quarter window, rather than using each run
@@ -110,10 +113,15 @@ type PoolOptions struct {
 // rounds. With history, the "A" runs of rounds r..r+4 are the baseline and
 // round r+5's run the current side, r stepping by 6 (every run once). In
 // --against mode, disjoint windows of Window consecutive interleaved rounds
-// give one paired comparison each ("A" against "A2" or the slowdown).
+// give one paired comparison each ("A" against "A2" or the slowdown),
+// judged by opt.Against (SequentialJudge: the rounds a sequential run
+// would have looked at).
 func EvaluatePool(c *corpus.Corpus, dir string, judge Judge, opt PoolOptions) ([]*Cell, error) {
 	if opt.Window == 0 {
 		opt.Window = 20
+	}
+	if opt.Against == nil {
+		opt.Against = judge
 	}
 	var arms []corpus.Variant
 	arms = append(arms, corpus.Variant{Name: "A2"})
@@ -222,7 +230,7 @@ func EvaluatePool(c *corpus.Corpus, dir string, judge Judge, opt PoolOptions) ([
 				step = max(1, opt.Window/4)
 			}
 			for i := 0; i+opt.Window <= len(bw); i += step {
-				if err := judgeInto(judge, ag, bw[i:i+opt.Window], cw[i:i+opt.Window], true, record, p); err != nil {
+				if err := judgeInto(opt.Against, ag, bw[i:i+opt.Window], cw[i:i+opt.Window], true, record, p); err != nil {
 					return nil, err
 				}
 			}

@@ -44,7 +44,7 @@ func (v *validateFlags) register(fs interface {
 	fs.IntVar(&v.count, "count", 10, "with --validate/--calibrate: -test.count of one run (the samples per side a file comparison has)")
 	fs.IntVar(&v.runs, "runs", 5, "with --calibrate: separate runs of the benchmarks")
 	fs.StringVar(&v.slowdowns, "slowdowns", "5%,10%,20%", "with --validate: the slowdowns injected into the benchmarks")
-	fs.IntVar(&v.window, "window", 20, "with --validate: rounds per side of one --against comparison")
+	fs.IntVar(&v.window, "window", stats.DefaultSamples, "with --validate: the most rounds per side of one --against comparison (judged sequentially, as --against --budget does: looks after --min-samples, then about 1.5 times as many rounds, ...)")
 	fs.BoolVar(&v.allPairs, "all-pairs", false, "with --validate: compare every baseline run with every later current run (more comparisons, not independent)")
 }
 
@@ -108,7 +108,7 @@ func runValidate(ctx context.Context, e *env, f regressFlags, opt stats.Options)
 	}
 	o := opt
 	o.Seed = f.seed
-	cells, err := validate.EvaluatePool(c, poolDir, validate.FileJudge(o), validate.PoolOptions{Window: v.window, AllPairs: v.allPairs})
+	cells, err := validate.EvaluatePool(c, poolDir, validate.FileJudge(o), validate.PoolOptions{Window: v.window, AllPairs: v.allPairs, Against: validate.SequentialJudge(o, f.minSamples)})
 	if err != nil {
 		return fail(e, cmd, exitBadInput, "%v", err)
 	}
