@@ -36,8 +36,8 @@ func stateOrder(a, b stats.CaseRows) int { return int(a.State) - int(b.State) }
 // $GITHUB_STEP_SUMMARY, GitLab and others render the same Markdown): a
 // heading with the verdict, a loud warning when the machines differ, one
 // table row per case and unit with regressions first, then cases missing on
-// a side, improvements, inconclusive and unchanged ones, a geomean row, and
-// the warnings.
+// a side, inconclusive ones, improvements and new cases, a geomean row, the
+// unchanged cases folded in a <details>, and the warnings.
 func Markdown(w io.Writer, c *stats.Comparison) error {
 	bw := bufio.NewWriter(w)
 	mark := "✅"
@@ -63,8 +63,44 @@ func Markdown(w io.Writer, c *stats.Comparison) error {
 	writeControlsMarkdown(bw, c)
 	cases := c.ByCase()
 	slices.SortStableFunc(cases, stateOrder)
-	fmt.Fprintf(bw, "| verdict | case | unit | baseline | current | change | ratio %g%% CI | p | threshold | reason |\n", c.Confidence*100)
-	fmt.Fprintln(bw, "|---|---|---|---:|---:|---:|---|---:|---:|---|")
+	// The changed cases lead; the unchanged ones, most of a healthy run,
+	// fold into a <details> after them.
+	var changed, same []stats.CaseRows
+	for _, cr := range cases {
+		if cr.State == stats.StateUnchanged {
+			same = append(same, cr)
+		} else {
+			changed = append(changed, cr)
+		}
+	}
+	header := func() {
+		fmt.Fprintf(bw, "| verdict | case | unit | baseline | current | change | ratio %g%% CI | p | threshold | reason |\n", c.Confidence*100)
+		fmt.Fprintln(bw, "|---|---|---|---:|---:|---:|---|---:|---:|---|")
+	}
+	header()
+	writeMarkdownRows(bw, changed)
+	if c.GeomeanRatio > 0 {
+		fmt.Fprintf(bw, "| | **geomean** | %s | | | %s | | | | ratio %.3f over %s |\n", input.UnitSecPerOp, textfmt.Delta(c.GeomeanRatio), c.GeomeanRatio, textfmt.Plural(timedCases(c), "case"))
+	}
+	if len(same) > 0 {
+		fmt.Fprintf(bw, "\n<details><summary>%s unchanged</summary>\n\n", textfmt.Plural(len(same), "case"))
+		header()
+		writeMarkdownRows(bw, same)
+		fmt.Fprintln(bw, "\n</details>")
+	}
+	if len(c.Warnings) > 0 {
+		fmt.Fprintln(bw, "\n**Warnings**")
+		fmt.Fprintln(bw)
+		for _, warn := range c.Warnings {
+			fmt.Fprintf(bw, "- %s\n", mdEscape(warn))
+		}
+	}
+	fmt.Fprintf(bw, "\n%s\n", mdEscape(c.VerdictLine()))
+	return bw.Flush()
+}
+
+// writeMarkdownRows writes the table rows of cases, one per case and unit.
+func writeMarkdownRows(bw *bufio.Writer, cases []stats.CaseRows) {
 	for _, cr := range cases {
 		for _, r := range cr.Rows {
 			sc := rowScaler(&r)
@@ -90,18 +126,6 @@ func Markdown(w io.Writer, c *stats.Comparison) error {
 				change, ci, p, textfmt.Pct(r.Threshold), mdEscape(reasonText(&r)))
 		}
 	}
-	if c.GeomeanRatio > 0 {
-		fmt.Fprintf(bw, "| | **geomean** | %s | | | %s | | | | ratio %.3f over %s |\n", input.UnitSecPerOp, textfmt.Delta(c.GeomeanRatio), c.GeomeanRatio, textfmt.Plural(timedCases(c), "case"))
-	}
-	if len(c.Warnings) > 0 {
-		fmt.Fprintln(bw, "\n**Warnings**")
-		fmt.Fprintln(bw)
-		for _, warn := range c.Warnings {
-			fmt.Fprintf(bw, "- %s\n", mdEscape(warn))
-		}
-	}
-	fmt.Fprintf(bw, "\n%s\n", mdEscape(c.VerdictLine()))
-	return bw.Flush()
 }
 
 func timedCases(c *stats.Comparison) int {
