@@ -52,24 +52,29 @@
 // Mann-Whitney test reaches p < 0.05 with far fewer samples for a change
 // that large, so the interval decides n.
 //
-// DefaultSamples is 60, for this reason. regression-check --validate
-// reports, per trial, the samples' spread s on the machine it runs on. On
-// the 2-core shared VM this was developed on (10 ms batches of a 2 µs
-// synthetic op; four runs of 300 trials, load average 0.7 to 6.8) s had a
-// median of 0.7-0.9%, a 90th percentile of 2-5% and a 95th percentile of
-// 3.4-8.4%; an earlier run under heavier contention had a median of 2.6%.
-// The formula gives n = 60 at s = 5.6%: sixty samples detect a 10% change
-// at the 5% threshold with 95% probability while the noise stays under
-// 5.6%, about 93% of the machine states seen, and leave room for the
-// formula's optimism under bursty noise (n = 40 at a median s of 2.6%
-// measured 84%, not the 95% the formula promised). With 60 samples the
-// percentile bootstrap also has enough values per side for stable 2.5%
-// tails. --samples overrides it; --calibrate prints, per case, the samples
-// its noise needs.
+// The s in this formula must be the spread the comparison really faces,
+// which is not the spread of one run's samples. For --against it is the
+// spread of single samples taken in separate processes (each round is a
+// fresh pair of processes); for files it is the spread of separate runs'
+// medians. An earlier version of this section derived DefaultSamples from
+// the within-run spread of a synthetic loop (a median s of 0.7-0.9%), and
+// the verdicts it justified did not hold for separate runs. Measured with
+// regression-check --validate on six standard-library benchmarks (30 ns to
+// 30 ms per op), separate processes, on a 2-vCPU Zen 5 VM at a load average
+// of 21-37 (baselines/validate/noise.sh plus other jobs; README, "What each
+// mode can and cannot promise"): the per-sample spread across interleaved
+// processes was 41-70%, the standard deviation of separate -count 10 runs'
+// medians 31-56%, and their within-run spread 24-56%. At s = 40% the formula
+// asks about 3000 rounds for a 10% change; at s = 5.6% it asks 60, which is
+// DefaultSamples: sixty rounds suffice only on a machine whose per-process
+// noise stays near 5%. Where it does not, the verdict is inconclusive, not
+// a guess, and --against --budget keeps looking until the budget ends.
+// --calibrate measures the between-run spread of a user's own benchmarks at
+// the sample count they compare.
 //
 // Samples should be short enough that the machine's interference shows as
 // outliers, which the median ignores, rather than as a random share of
 // every sample; and interleaved, so that slow periods fall on both sides
 // alike. That is why --against alternates the two binaries every round
-// (A B, then B A) and why --validate times 10 ms batches.
+// (A B, then B A).
 package stats
