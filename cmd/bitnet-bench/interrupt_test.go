@@ -3,8 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 )
@@ -29,5 +36,68 @@ func TestCompareInterrupted(t *testing.T) {
 	}
 	if f.Complete {
 		t.Error("an interrupted run is marked complete")
+	}
+}
+
+// TestCLIChild runs the command line in BITNET_BENCH_TEST_ARGS (tab
+// separated) as the real binary would, signal handling included, for tests
+// that signal a child process.
+func TestCLIChild(t *testing.T) {
+	args := os.Getenv("BITNET_BENCH_TEST_ARGS")
+	if args == "" {
+		t.Skip("runs only as a child of another test")
+	}
+	os.Args = append([]string{"bitnet-bench"}, strings.Split(args, "\t")...)
+	main()
+}
+
+// bigBenchText writes n samples of one benchmark: a regression-check of
+// it against itself bootstraps for tens of seconds.
+func bigBenchText(t *testing.T, n int) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("goos: linux\ngoarch: amd64\ncpu: X\n")
+	for i := range n {
+		fmt.Fprintf(&b, "BenchmarkA-2 100 %d ns/op\n", 1000+i*7919%50)
+	}
+	p := filepath.Join(t.TempDir(), "big.txt")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestRegressionCheckHonoursSignals: SIGINT and SIGTERM stop
+// regression-check in the middle of a long comparison, exit 130 (it once
+// ignored both and ran on for minutes).
+func TestRegressionCheckHonoursSignals(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGTERM")
+	}
+	big := bigBenchText(t, 100000)
+	for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCLIChild$")
+		cmd.Env = append(os.Environ(), "BITNET_BENCH_TEST_ARGS="+strings.Join([]string{"regression-check", "--baseline", big, "--current", big}, "\t"))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(500 * time.Millisecond) // into the parse or the bootstrap
+		sent := time.Now()
+		cmd.Process.Signal(sig)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(interruptGrace + 5*time.Second):
+			cmd.Process.Kill()
+			<-done
+			t.Fatalf("%v: still running %v after the signal", sig, time.Since(sent))
+		}
+		if code := cmd.ProcessState.ExitCode(); code != exitInterrupted || !strings.Contains(stderr.String(), "interrupted") {
+			t.Fatalf("%v: exit %d after %v, want %d: %s", sig, code, time.Since(sent), exitInterrupted, stderr.String())
+		}
+		t.Logf("%v: exit 130 %v after the signal", sig, time.Since(sent).Round(time.Millisecond))
 	}
 }

@@ -45,9 +45,9 @@ type command struct {
 
 var commands = []command{
 	{"compare", "run benchmark cases; write results.json, results.txt and report.html", runCompare},
-	{"regression-check", "compare current results with a baseline; exit 1 on a regression", runRegressionCheck},
-	{"baseline", "save, list and show stored baselines, keyed by machine", runBaseline},
-	{"report", "render an HTML report from results.json", runReport},
+	{"regression-check", "compare current results with a baseline; exit 1 on a regression", interruptible("regression-check", runRegressionCheck)},
+	{"baseline", "save, list and show stored baselines, keyed by machine", interruptible("baseline", runBaseline)},
+	{"report", "render an HTML report from results.json", interruptible("report", runReport)},
 	{"energy-analysis", "run a workload for a duration and record power, energy and temperature", runEnergyAnalysis},
 	{"info", "list backends, ISA levels and telemetry probes available here (and why not)", runInfo},
 	{"roofline", "measure this machine's read bandwidth and int8 peak per CPU level", runRoofline},
