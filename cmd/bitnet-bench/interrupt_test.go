@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -48,6 +50,10 @@ func TestCLIChild(t *testing.T) {
 		t.Skip("runs only as a child of another test")
 	}
 	os.Args = append([]string{"bitnet-bench"}, strings.Split(args, "\t")...)
+	// Catch the signals from here on (main catches them too), so one sent
+	// after "ready" never meets the default action that kills.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGINT, syscall.SIGTERM)
+	fmt.Println("ready")
 	main()
 }
 
@@ -80,9 +86,17 @@ func TestRegressionCheckHonoursSignals(t *testing.T) {
 		cmd.Env = append(os.Environ(), "BITNET_BENCH_TEST_ARGS="+strings.Join([]string{"regression-check", "--baseline", big, "--current", big}, "\t"))
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := stdout.Read(make([]byte, 6)); err != nil {
+			t.Fatal(err)
+		}
+		go io.Copy(io.Discard, stdout)
 		time.Sleep(500 * time.Millisecond) // into the parse or the bootstrap
 		sent := time.Now()
 		cmd.Process.Signal(sig)
