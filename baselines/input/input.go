@@ -5,13 +5,16 @@
 package input
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"math"
+	"math/rand/v2"
 	"os"
 	"regexp"
 	"slices"
@@ -196,32 +199,72 @@ func (e *InputError) Error() string {
 func (e *InputError) Unwrap() error { return e.Err }
 
 // ReadInput reads the results JSON or Go benchmark text file at path.
+// Benchmark text is read as a stream, and at most MaxSamples samples are
+// kept per case and unit, so memory does not grow with the file.
 func ReadInput(path string) (*Input, error) {
-	data, err := os.ReadFile(path)
+	fh, err := os.Open(path)
 	if err != nil {
-		var pe *fs.PathError
-		msg := err.Error()
-		if errors.As(err, &pe) {
-			msg = pe.Err.Error() // the path is already in InputError.File
-		}
-		return nil, &InputError{File: path, Msg: "cannot read file: " + msg, Err: err}
+		return nil, readError(path, err)
 	}
-	return ParseInput(data, path)
+	defer fh.Close()
+	reopen := func() (io.ReadCloser, error) { return os.Open(path) }
+	return parseStream(fh, reopen, path)
+}
+
+func readError(path string, err error) *InputError {
+	var pe *fs.PathError
+	msg := err.Error()
+	if errors.As(err, &pe) {
+		msg = pe.Err.Error() // the path is already in InputError.File
+	}
+	return &InputError{File: path, Msg: "cannot read file: " + msg, Err: err}
 }
 
 // ParseInput reads data in either format; name is used in errors. A file
 // whose first non-space byte is '{' is results JSON, anything else is Go
 // benchmark text.
 func ParseInput(data []byte, name string) (*Input, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // editors add a BOM; neither parser accepts one
-	trimmed := bytes.TrimSpace(data)
-	if len(trimmed) == 0 {
-		return nil, &InputError{File: name, Msg: "empty file: want results JSON or Go benchmark text"}
+	reopen := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	return parseStream(bytes.NewReader(data), reopen, name)
+}
+
+// parseStream reads either format from r; reopen reads the same bytes
+// again from the start, to quote a line in an error or find FAIL lines.
+func parseStream(r io.Reader, reopen func() (io.ReadCloser, error), name string) (*Input, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\xef\xbb\xbf" {
+		br.Discard(3) // editors add a BOM; neither parser accepts one
 	}
-	if trimmed[0] == '{' {
+	// The first byte that is not space decides the format.
+	first := byte(0)
+	for n := 1; ; n++ {
+		b, err := br.Peek(n)
+		if len(b) < n {
+			if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+				return nil, readError(name, err)
+			}
+			break
+		}
+		if c := b[n-1]; c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\v' && c != '\f' {
+			first = c
+			break
+		}
+		if n == br.Size() { // a buffer of blanks: keep reading
+			br.Discard(n)
+			n = 0
+		}
+	}
+	switch first {
+	case 0:
+		return nil, &InputError{File: name, Msg: "empty file: want results JSON or Go benchmark text"}
+	case '{':
+		data, err := io.ReadAll(br) // results.json is small: a few samples per case
+		if err != nil {
+			return nil, readError(name, err)
+		}
 		return parseJSON(data, name)
 	}
-	return parseText(data, name, trimmed[0] == '[')
+	return parseText(br, reopen, name, first == '[')
 }
 
 // New returns an empty input read from the file name in format kind,
@@ -380,24 +423,43 @@ func jsonCaseLine(data []byte, idx int) int {
 
 const wantBenchLine = `want "BenchmarkName iterations value unit [value unit...]"`
 
-type textResult struct {
-	name   string
-	line   int
-	values []benchfmt.Value
+// MaxSamples is the most samples kept per case and unit of Go benchmark
+// text: beyond it a uniform random subsample of MaxSamples is kept
+// (reservoir sampling, seeded, so a file always gives the same one), which
+// bounds memory and the bootstrap's work whatever the file's size.
+const MaxSamples = 10000
+
+// textCase is a case as the stream finds it, under its name as written
+// (with its -N suffix) until the whole file tells whether to strip it.
+type textCase struct {
+	cd   *CaseData
+	seen map[string]int // samples seen per unit, kept or not
 }
 
-func parseText(data []byte, name string, looksLikeJSONArray bool) (*Input, error) {
-	r := benchfmt.NewReader(bytes.NewReader(data), name)
-	var recs []textResult
+func parseText(src io.Reader, reopen func() (io.ReadCloser, error), name string, looksLikeJSONArray bool) (*Input, error) {
+	r := benchfmt.NewReader(src, name)
+	raw := map[string]*textCase{}
+	var rawNames []string
 	pkgOf := map[string]string{} // full name → pkg, to refuse silent merges
 	pkgLine := map[string]int{}
 	in := New(name, KindBenchText)
+	rng := rand.New(rand.NewPCG(1, 2))
+	subsampled := 0
+	units := map[string]bool{}
 	for r.Scan() {
 		switch rec := r.Result().(type) {
 		case *benchfmt.SyntaxError:
-			return nil, textSyntaxError(data, name, rec)
+			return nil, textSyntaxError(reopen, name, rec)
 		case *benchfmt.Result:
-			res := textResult{name: string(rec.Name), values: make([]benchfmt.Value, len(rec.Values))}
+			rname := string(rec.Name)
+			_, line := rec.Pos()
+			if rname == "" {
+				return nil, &InputError{File: name, Line: line, Msg: "malformed benchmark line: missing benchmark name after \"Benchmark\""}
+			}
+			if rec.Iters <= 0 {
+				return nil, &InputError{File: name, Line: line, Msg: fmt.Sprintf("benchmark %s: iteration count %d: want > 0", rname, rec.Iters)}
+			}
+			onLine := map[string]bool{}
 			for i, v := range rec.Values {
 				// benchfmt tidies only when the value changes, so 0 ns/op
 				// would stay "ns/op"; tidy every value to keep one unit.
@@ -405,32 +467,29 @@ func parseText(data []byte, name string, looksLikeJSONArray bool) (*Input, error
 					v.OrigValue, v.OrigUnit = v.Value, v.Unit
 					v.Value, v.Unit = benchunit.Tidy(v.Value, v.Unit)
 				}
-				res.values[i] = v
-			}
-			_, res.line = rec.Pos()
-			if res.name == "" {
-				return nil, &InputError{File: name, Line: res.line, Msg: "malformed benchmark line: missing benchmark name after \"Benchmark\""}
-			}
-			if rec.Iters <= 0 {
-				return nil, &InputError{File: name, Line: res.line, Msg: fmt.Sprintf("benchmark %s: iteration count %d: want > 0", res.name, rec.Iters)}
-			}
-			for _, v := range res.values {
+				rec.Values[i] = v
 				if err := checkValue(v, r.Units()); err != "" {
-					return nil, &InputError{File: name, Line: res.line, Msg: fmt.Sprintf("benchmark %s: %s", res.name, err)}
+					return nil, &InputError{File: name, Line: line, Msg: fmt.Sprintf("benchmark %s: %s", rname, err)}
 				}
+				// A line is one sample: a second value in the same unit
+				// is not a second sample.
+				if onLine[v.Unit] {
+					return nil, &InputError{File: name, Line: line, Msg: fmt.Sprintf("benchmark %s: two values in %s on one line: a line is one sample, with one value per unit", rname, v.OrigUnit)}
+				}
+				onLine[v.Unit] = true
 			}
 			// The same name in two packages would merge two different
 			// benchmarks into one sample.
 			pkg := rec.GetConfig("pkg")
-			if have, ok := pkgOf[res.name]; ok && have != pkg {
-				return nil, &InputError{File: name, Line: res.line, Msg: fmt.Sprintf("benchmark %s appears in pkg %q (line %d) and pkg %q: compare one package per file", res.name, have, pkgLine[res.name], pkg)}
+			if have, ok := pkgOf[rname]; ok && have != pkg {
+				return nil, &InputError{File: name, Line: line, Msg: fmt.Sprintf("benchmark %s appears in pkg %q (line %d) and pkg %q: compare one package per file", rname, have, pkgLine[rname], pkg)}
 			} else if !ok {
-				pkgOf[res.name] = pkg
-				pkgLine[res.name] = res.line
+				pkgOf[rname] = pkg
+				pkgLine[rname] = line
 			}
 			fp := machine.Fingerprint{OS: rec.GetConfig("goos"), Arch: rec.GetConfig("goarch"), CPU: machine.NormalizeCPU(rec.GetConfig("cpu"))}
 			if d := in.Machine.Diff(fp); len(d) > 0 {
-				return nil, &InputError{File: name, Line: res.line, Msg: fmt.Sprintf("benchmark %s was measured on another machine than the lines before it (%s): compare one machine per file", res.name, strings.Join(d, ", "))}
+				return nil, &InputError{File: name, Line: line, Msg: fmt.Sprintf("benchmark %s was measured on another machine than the lines before it (%s): compare one machine per file", rname, strings.Join(d, ", "))}
 			}
 			in.Machine = in.Machine.Merge(fp)
 			if in.CPU == "" {
@@ -439,7 +498,30 @@ func parseText(data []byte, name string, looksLikeJSONArray bool) (*Input, error
 			if in.Commit == "" {
 				in.Commit = rec.GetConfig("commit")
 			}
-			recs = append(recs, res)
+			tc := raw[rname]
+			if tc == nil {
+				tc = &textCase{cd: &CaseData{Samples: map[string][]float64{}, RunIDs: map[string][]int{}}, seen: map[string]int{}}
+				raw[rname] = tc
+				rawNames = append(rawNames, rname)
+			}
+			for _, v := range rec.Values {
+				if ctl, ok := controlName(v.OrigUnit); ok {
+					in.addControl(ctl, v.OrigValue*1e-9)
+					continue
+				}
+				units[v.Unit] = true
+				tc.seen[v.Unit]++
+				if n := tc.seen[v.Unit]; n <= MaxSamples {
+					tc.cd.Add(v.Unit, v.Value)
+				} else {
+					if n == MaxSamples+1 {
+						subsampled++
+					}
+					if k := rng.IntN(n); k < MaxSamples {
+						tc.cd.Samples[v.Unit][k] = v.Value
+					}
+				}
+			}
 		}
 	}
 	if err := r.Err(); err != nil {
@@ -455,44 +537,43 @@ func parseText(data []byte, name string, looksLikeJSONArray bool) (*Input, error
 		}
 		return nil, ie
 	}
-	failures := scanFailures(data)
-	if len(recs) == 0 && len(failures) > 0 {
+	failures, err := scanFailures(reopen)
+	if err != nil {
+		return nil, readError(name, err)
+	}
+	if len(rawNames) == 0 && len(failures) > 0 {
 		// A run that failed before printing any result is a failure of
 		// the code under test, not bad input.
 		in.RunFailed = failures[0].text
 		return in, nil
 	}
-	if len(recs) == 0 {
+	if len(rawNames) == 0 {
 		msg := `no benchmark results: want Go benchmark text with lines like "BenchmarkName-8  1000  1234 ns/op", or a results JSON object`
 		if looksLikeJSONArray {
 			msg += ` (this looks like a JSON array; results.json is an object starting with "{")`
 		}
 		return nil, &InputError{File: name, Msg: msg}
 	}
+	if subsampled > 0 {
+		in.Warnings = append(in.Warnings, fmt.Sprintf("%s: %d case units have more than %d samples; each is compared on a uniform random subsample of %d", name, subsampled, MaxSamples, MaxSamples))
+	}
 
-	strip, procs := procsSuffix(recs)
+	strip, procs := procsSuffix(rawNames)
 	in.GOMAXPROCS = procs
 	in.Machine.GOMAXPROCS = procs
 	if !strip && procs == 0 {
 		in.Warnings = append(in.Warnings, fmt.Sprintf("%s: benchmark names end in different -N (GOMAXPROCS) suffixes; the suffixes are kept as part of the names", name))
 	}
-	units := r.Units()
-	for _, res := range recs {
-		n := res.name
+	for _, rn := range rawNames {
+		n := rn
 		if strip {
-			n, _ = splitProcs(n)
+			n, _ = splitProcs(n) // one suffix for every name: the bases are distinct
 		}
-		cd := in.caseNamed(n)
-		for _, v := range res.values {
-			if ctl, ok := controlName(v.OrigUnit); ok {
-				in.addControl(ctl, v.OrigValue*1e-9)
-				continue
-			}
-			cd.Add(v.Unit, v.Value)
-			if _, ok := in.Better[v.Unit]; !ok {
-				in.Better[v.Unit] = better(units, v.Unit)
-			}
-		}
+		in.Cases[n] = raw[rn].cd
+		in.Names = append(in.Names, n)
+	}
+	for u := range units {
+		in.Better[u] = better(r.Units(), u)
 	}
 	for _, f := range failures {
 		if f.bench == "" {
@@ -529,11 +610,25 @@ type textFailure struct {
 
 // scanFailures finds the lines by which go test reports a failure, which
 // benchfmt skips as noise: "--- FAIL: BenchmarkX" for a benchmark and
-// "FAIL" or "FAIL	pkg	0.1s" for the package.
-func scanFailures(data []byte) []textFailure {
+// "FAIL" or "FAIL	pkg	0.1s" for the package. It reads the file again,
+// as a stream.
+func scanFailures(reopen func() (io.ReadCloser, error)) ([]textFailure, error) {
+	rc, err := reopen()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
 	var out []textFailure
-	for i, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimRight(line, "\r")
+	sc := bufio.NewScanner(rc)
+	sc.Buffer(make([]byte, 64<<10), 64<<10)
+	for i := 0; ; i++ {
+		if !sc.Scan() {
+			if errors.Is(sc.Err(), bufio.ErrTooLong) {
+				return out, nil // benchfmt has said so already
+			}
+			return out, sc.Err()
+		}
+		line := strings.TrimRight(sc.Text(), "\r")
 		t := strings.TrimSpace(line)
 		switch {
 		case strings.HasPrefix(t, "--- FAIL: Benchmark"):
@@ -545,7 +640,6 @@ func scanFailures(data []byte) []textFailure {
 			out = append(out, textFailure{line: i + 1, text: t})
 		}
 	}
-	return out
 }
 
 // procsSuffix decides whether to strip the -N suffix `go test` appends when
@@ -554,12 +648,12 @@ func scanFailures(data []byte) []textFailure {
 // digits. procs is 1 when some line has no suffix and no name appears with
 // two suffixes, 0 when that cannot be told (go test -cpu 1,2,4, or files
 // from several runs joined).
-func procsSuffix(recs []textResult) (strip bool, procs int) {
+func procsSuffix(names []string) (strip bool, procs int) {
 	seen := map[string]int{} // name without suffix → its procs (0: none)
 	uniform, bare, repeated := true, false, false
 	first := -1
-	for _, r := range recs {
-		base, p := splitProcs(r.name)
+	for _, n := range names {
+		base, p := splitProcs(n)
 		if first < 0 {
 			first = p
 		}
@@ -638,8 +732,8 @@ func checkValue(v benchfmt.Value, units benchfmt.UnitMetadataMap) string {
 
 // textSyntaxError reports a benchfmt syntax error with what the line should
 // have looked like.
-func textSyntaxError(data []byte, name string, e *benchfmt.SyntaxError) *InputError {
-	line := textLine(data, e.Line)
+func textSyntaxError(reopen func() (io.ReadCloser, error), name string, e *benchfmt.SyntaxError) *InputError {
+	line := textLine(reopen, e.Line)
 	var msg string
 	switch {
 	case strings.HasPrefix(line, "Benchmark"):
@@ -652,14 +746,19 @@ func textSyntaxError(data []byte, name string, e *benchfmt.SyntaxError) *InputEr
 	return &InputError{File: name, Line: e.Line, Msg: msg, Err: e}
 }
 
-// textLine returns 1-based line n of data as bufio.ScanLines splits it.
-func textLine(data []byte, n int) string {
-	for i := 1; len(data) > 0; i++ {
-		line, rest, _ := bytes.Cut(data, []byte{'\n'})
+// textLine returns 1-based line n of the file as bufio.ScanLines splits it.
+func textLine(reopen func() (io.ReadCloser, error), n int) string {
+	rc, err := reopen()
+	if err != nil {
+		return ""
+	}
+	defer rc.Close()
+	sc := bufio.NewScanner(rc)
+	sc.Buffer(make([]byte, 64<<10), 64<<10)
+	for i := 1; sc.Scan(); i++ {
 		if i == n {
-			return string(bytes.TrimSuffix(line, []byte{'\r'}))
+			return strings.TrimSuffix(sc.Text(), "\r")
 		}
-		data = rest
 	}
 	return ""
 }

@@ -1,11 +1,15 @@
 package input
 
 import (
+	"bufio"
 	"errors"
+	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -59,6 +63,7 @@ func TestParseInputBadInput(t *testing.T) {
 			`malformed benchmark line: want "BenchmarkName iterations value unit [value unit...]": parsing iteration count: invalid syntax`},
 		{"no-units.txt", "BenchmarkA-2 100 12\n", 1, 0, "malformed benchmark line: want \"BenchmarkName iterations value unit [value unit...]\": missing units"},
 		{"no-values.txt", "BenchmarkA-2 100\n", 1, 0, "missing measurements"},
+		{"same-unit-twice.txt", "BenchmarkA 1 5 ns/op\nBenchmarkA 1 5 ns/op 6 ns/op\n", 2, 0, "two values in ns/op on one line: a line is one sample"},
 		{"bad-value.txt", "BenchmarkA-2 100 1x2 ns/op\n", 1, 0, "parsing measurement"},
 		{"prose.txt", "Benchmarking is fun\n", 1, 0, "malformed benchmark line"},
 		{"nan.txt", "BenchmarkA 100 12 ns/op\nBenchmarkA 100 NaN ns/op\n", 2, 0, "benchmark A: NaN ns/op: want a finite number"},
@@ -299,5 +304,54 @@ func TestTextFingerprint(t *testing.T) {
 	_, err := ParseInput([]byte("cpu: X\nBenchmarkA 1 1 ns/op\ncpu: Y\nBenchmarkA 1 1 ns/op\n"), "two.txt")
 	if ie := asInputError(t, err); ie.Line != 4 || !strings.Contains(ie.Msg, `another machine than the lines before it (CPU "X" vs "Y")`) {
 		t.Errorf("%v", err)
+	}
+}
+
+// TestLargeTextIsStreamedAndCapped: a benchmark text far larger than
+// MaxSamples per case is read as a stream into at most MaxSamples samples
+// per case and unit, a uniform subsample (its mean matches the file's),
+// with a warning, and the heap it leaves does not grow with the file.
+func TestLargeTextIsStreamedAndCapped(t *testing.T) {
+	const n = 400000 // 10 MB of text
+	p := filepath.Join(t.TempDir(), "big.txt")
+	fh, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriter(fh)
+	fmt.Fprintf(w, "goos: linux\ncpu: X\n")
+	for i := range n {
+		fmt.Fprintf(w, "BenchmarkA-2 10 %d ns/op\n", 1+i) // 1..n: mean (n+1)/2
+	}
+	w.Flush()
+	fh.Close()
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	in, err := ReadInput(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	s := in.Cases["A"].Samples[UnitSecPerOp]
+	if len(s) != MaxSamples {
+		t.Fatalf("kept %d samples, want %d", len(s), MaxSamples)
+	}
+	mean, tail := 0.0, 0
+	for _, v := range s {
+		mean += v * 1e9 / MaxSamples
+		if v*1e9 > MaxSamples {
+			tail++
+		}
+	}
+	if want := float64(n+1) / 2; math.Abs(mean-want) > 0.03*want || tail < MaxSamples*9/10 {
+		t.Errorf("subsample mean %.0f (file's %.0f), %d of it past the first %d: not uniform", mean, want, tail, MaxSamples)
+	}
+	if len(in.Warnings) == 0 || !strings.Contains(strings.Join(in.Warnings, "\n"), "subsample") {
+		t.Errorf("no warning of the subsample: %q", in.Warnings)
+	}
+	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > 4<<20 {
+		t.Errorf("the parsed input holds %d MB of heap for a %d MB file", grew>>20, n*25>>20)
 	}
 }
