@@ -50,6 +50,9 @@ func TestCLIChild(t *testing.T) {
 		t.Skip("runs only as a child of another test")
 	}
 	os.Args = append([]string{"bitnet-bench"}, strings.Split(args, "\t")...)
+	if g, err := time.ParseDuration(os.Getenv("BITNET_BENCH_TEST_GRACE")); err == nil {
+		interruptGrace = g
+	}
 	// Catch the signals from here on (main catches them too), so one sent
 	// after "ready" never meets the default action that kills.
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGINT, syscall.SIGTERM)
@@ -57,14 +60,14 @@ func TestCLIChild(t *testing.T) {
 	main()
 }
 
-// bigBenchText writes n samples of one benchmark: a regression-check of
-// it against itself bootstraps for tens of seconds.
+// bigBenchText writes n samples spread over 2,000 benchmarks: a
+// regression-check of it against itself takes tens of seconds.
 func bigBenchText(t *testing.T, n int) string {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("goos: linux\ngoarch: amd64\ncpu: X\n")
 	for i := range n {
-		fmt.Fprintf(&b, "BenchmarkA-2 100 %d ns/op\n", 1000+i*7919%50)
+		fmt.Fprintf(&b, "BenchmarkA%d-2 100 %d ns/op\n", i%2000, 1000+i*7919%50)
 	}
 	p := filepath.Join(t.TempDir(), "big.txt")
 	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
@@ -80,10 +83,11 @@ func TestRegressionCheckHonoursSignals(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no SIGTERM")
 	}
-	big := bigBenchText(t, 100000)
+	big := bigBenchText(t, 400000)
 	for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCLIChild$")
-		cmd.Env = append(os.Environ(), "BITNET_BENCH_TEST_ARGS="+strings.Join([]string{"regression-check", "--baseline", big, "--current", big}, "\t"))
+		cmd.Env = append(os.Environ(), "BITNET_BENCH_TEST_GRACE=300ms",
+			"BITNET_BENCH_TEST_ARGS="+strings.Join([]string{"regression-check", "--baseline", big, "--current", big}, "\t"))
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		stdout, err := cmd.StdoutPipe()
@@ -97,7 +101,7 @@ func TestRegressionCheckHonoursSignals(t *testing.T) {
 			t.Fatal(err)
 		}
 		go io.Copy(io.Discard, stdout)
-		time.Sleep(500 * time.Millisecond) // into the parse or the bootstrap
+		time.Sleep(300 * time.Millisecond) // into the parse or the bootstrap
 		sent := time.Now()
 		cmd.Process.Signal(sig)
 		done := make(chan error, 1)
