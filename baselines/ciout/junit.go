@@ -129,7 +129,7 @@ func rowSentence(r *stats.Row) string {
 	if r.Baseline != nil && r.Current != nil {
 		sc := rowScaler(r)
 		s += fmt.Sprintf(", %s -> %s, %s (ratio %.3f, CI %s, p=%.3f, threshold %s)",
-			formatSummary(r.Baseline, sc, r.Unit), formatSummary(r.Current, sc, r.Unit),
+			formatSummary(r.Baseline, sc), formatSummary(r.Current, sc),
 			textfmt.Delta(r.Ratio), r.Ratio, textfmt.Interval(r.RatioLo, r.RatioHi), r.P, textfmt.Pct(r.Threshold))
 	}
 	if t := reasonText(r); t != "" {

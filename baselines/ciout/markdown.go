@@ -13,7 +13,7 @@ import (
 	"github.com/bitnet-go/bitnet-bench/baselines/input"
 	"github.com/bitnet-go/bitnet-bench/baselines/internal/textfmt"
 	"github.com/bitnet-go/bitnet-bench/baselines/stats"
-	"golang.org/x/perf/benchunit"
+	"github.com/bitnet-go/bitnet-bench/internal/units"
 )
 
 // verdictText is a row's verdict, marked when the row does not gate.
@@ -122,7 +122,7 @@ func writeMarkdownRows(bw *bufio.Writer, cases []stats.CaseRows) {
 			}
 			fmt.Fprintf(bw, "| %s | `%s` | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 				verdict, mdCode(r.Name), mdEscape(r.Unit),
-				mdEscape(formatSummary(r.Baseline, sc, r.Unit)), mdEscape(formatSummary(r.Current, sc, r.Unit)),
+				mdEscape(formatSummary(r.Baseline, sc)), mdEscape(formatSummary(r.Current, sc)),
 				change, ci, p, textfmt.Pct(r.Threshold), mdEscape(reasonText(&r)))
 		}
 	}
@@ -138,14 +138,14 @@ func timedCases(c *stats.Comparison) int {
 	return n
 }
 
-func rowScaler(r *stats.Row) benchunit.Scaler {
+func rowScaler(r *stats.Row) units.Scale {
 	var centers []float64
 	for _, s := range []*stats.Summary{r.Baseline, r.Current} {
 		if s != nil {
 			centers = append(centers, s.Center)
 		}
 	}
-	return benchunit.CommonScale(centers, benchunit.ClassOf(r.Unit))
+	return units.ScaleFor(r.Unit, centers...)
 }
 
 var mdReplacer = strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;")
@@ -166,8 +166,8 @@ func writeControlsMarkdown(w io.Writer, c *stats.Comparison) {
 	fmt.Fprintln(w, "| control | baseline | current | shift | 95% CI |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---|")
 	for _, s := range c.Controls {
-		sc := benchunit.CommonScale([]float64{s.Baseline.Center, s.Current.Center}, benchunit.ClassOf(input.UnitSecPerOp))
-		fmt.Fprintf(w, "| %s | %ss | %ss | %s | %s |\n", mdEscape(s.Name), sc.Format(s.Baseline.Center), sc.Format(s.Current.Center), textfmt.Delta(s.Ratio), textfmt.Interval(s.RatioLo, s.RatioHi))
+		sc := units.ScaleFor(input.UnitSecPerOp, s.Baseline.Center, s.Current.Center)
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", mdEscape(s.Name), sc.Format(s.Baseline.Center), sc.Format(s.Current.Center), textfmt.Delta(s.Ratio), textfmt.Interval(s.RatioLo, s.RatioHi))
 	}
 	fmt.Fprintln(w)
 }

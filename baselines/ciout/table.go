@@ -13,7 +13,7 @@ import (
 	"github.com/bitnet-go/bitnet-bench/baselines/input"
 	"github.com/bitnet-go/bitnet-bench/baselines/internal/textfmt"
 	"github.com/bitnet-go/bitnet-bench/baselines/stats"
-	"golang.org/x/perf/benchunit"
+	"github.com/bitnet-go/bitnet-bench/internal/units"
 )
 
 // Table writes the comparison as an aligned text table, then the
@@ -33,7 +33,7 @@ func Table(w io.Writer, c *stats.Comparison) error {
 			}
 		}
 		// One scale per row so both sides read in the same prefix.
-		sc := benchunit.CommonScale(centers, benchunit.ClassOf(r.Unit))
+		sc := units.ScaleFor(r.Unit, centers...)
 		delta, ci, p := "", "", ""
 		if r.Baseline != nil && r.Current != nil {
 			delta = textfmt.Delta(r.Ratio)
@@ -45,7 +45,7 @@ func Table(w io.Writer, c *stats.Comparison) error {
 			note = strings.TrimPrefix(note+"; threshold "+textfmt.Pct(r.Threshold)+" (config)", "; ")
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Unit,
-			formatSummary(r.Baseline, sc, r.Unit), formatSummary(r.Current, sc, r.Unit),
+			formatSummary(r.Baseline, sc), formatSummary(r.Current, sc),
 			delta, ci, p, verdictText(r), note)
 	}
 	if err := tw.Flush(); err != nil {
@@ -88,13 +88,14 @@ func formatN(b, k int) string {
 	return fmt.Sprintf("%d+%d", b, k)
 }
 
-// formatSummary renders "1.234ms ± 2%": the median scaled by sc and the
-// half-width of its confidence interval relative to the median.
-func formatSummary(s *stats.Summary, sc benchunit.Scaler, unit string) string {
+// formatSummary renders "1.23 ms ± 2%": the median at scale sc (the
+// project's one unit convention, internal/units) and the half-width of its
+// confidence interval relative to the median.
+func formatSummary(s *stats.Summary, sc units.Scale) string {
 	if s == nil {
 		return "-"
 	}
-	v := sc.Format(s.Center) + valueSuffix(unit)
+	v := sc.Format(s.Center)
 	switch {
 	case math.IsInf(s.Lo, 0) || math.IsInf(s.Hi, 0):
 		return v + " ± ∞"
@@ -106,21 +107,6 @@ func formatSummary(s *stats.Summary, sc benchunit.Scaler, unit string) string {
 		return fmt.Sprintf("%s ± %.1f%%", v, r)
 	}
 	return fmt.Sprintf("%s ± %.0f%%", v, r)
-}
-
-// valueSuffix puts the base symbol after the scaled number so times read
-// "1.23ms" and byte rates "1.50GiB/s"; other units show only the prefix
-// ("12.3k"), the unit column naming them.
-func valueSuffix(unit string) string {
-	switch {
-	case unit == input.UnitSecPerOp:
-		return "s"
-	case unit == "B/op":
-		return "B"
-	case strings.HasPrefix(unit, "B/"):
-		return unit
-	}
-	return ""
 }
 
 // JSON writes the comparison as indented JSON, with per-case counts.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/bitnet-go/bitnet-bench/baselines/input"
 	"github.com/bitnet-go/bitnet-bench/baselines/stats"
-	"golang.org/x/perf/benchunit"
+	"github.com/bitnet-go/bitnet-bench/internal/units"
 )
 
 func TestWriteTable(t *testing.T) {
@@ -48,7 +48,7 @@ func TestWriteTable(t *testing.T) {
 			t.Errorf("Slow row %q lacks %q", slow, want)
 		}
 	}
-	if !strings.Contains(rows[1], "GiB/s") {
+	if !strings.Contains(rows[1], "GB/s") {
 		t.Errorf("B/s row %q: want binary-scaled bytes per second", rows[1])
 	}
 	if !strings.Contains(out, "\ngeomean sec/op ratio: ") || !strings.Contains(out, "over 4 cases\n") {
@@ -92,23 +92,22 @@ func TestFormatSummary(t *testing.T) {
 		unit string
 		want string
 	}{
-		{stats.Summary{Center: 1.5e-3, Lo: 1.49e-3, Hi: 1.52e-3}, input.UnitSecPerOp, "1.500ms ± 1.3%"},
-		{stats.Summary{Center: 12.5e-9, Lo: 12e-9, Hi: 13e-9}, input.UnitSecPerOp, "12.50ns ± 4.0%"},
-		{stats.Summary{Center: 3e-6, Lo: 2e-6, Hi: 4e-6}, input.UnitSecPerOp, "3.000µs ± 33%"},
-		{stats.Summary{Center: 2.5, Lo: 2.5, Hi: 2.5}, input.UnitSecPerOp, "2.500s ± 0.0%"},
-		{stats.Summary{Center: 2.5 * (1 << 30), Lo: 2.4 * (1 << 30), Hi: 2.5 * (1 << 30)}, input.UnitBps, "2.500GiB/s ± 4.0%"},
-		{stats.Summary{Center: 4.363, Lo: 4.3, Hi: 4.4}, input.UnitGMACps, "4.363 ± 1.4%"},
-		{stats.Summary{Center: 64, Lo: 64, Hi: 64}, "B/op", "64.00B ± 0.0%"},
-		{stats.Summary{Center: 1e-3, Lo: -inf, Hi: inf}, input.UnitSecPerOp, "1.000ms ± ∞"},
-		{stats.Summary{}, "allocs/op", "0.000 ± 0%"},
+		{stats.Summary{Center: 1.5e-3, Lo: 1.49e-3, Hi: 1.52e-3}, input.UnitSecPerOp, "1.50 ms ± 1.3%"},
+		{stats.Summary{Center: 12.5e-9, Lo: 12e-9, Hi: 13e-9}, input.UnitSecPerOp, "12.5 ns ± 4.0%"},
+		{stats.Summary{Center: 3e-6, Lo: 2e-6, Hi: 4e-6}, input.UnitSecPerOp, "3.00 µs ± 33%"},
+		{stats.Summary{Center: 2.5, Lo: 2.5, Hi: 2.5}, input.UnitSecPerOp, "2.50 s ± 0.0%"},
+		{stats.Summary{Center: 2.5 * (1 << 30), Lo: 2.4 * (1 << 30), Hi: 2.5 * (1 << 30)}, input.UnitBps, "2.68 GB/s ± 4.0%"},
+		{stats.Summary{Center: 4.363, Lo: 4.3, Hi: 4.4}, input.UnitGMACps, "4.36 GMAC/s ± 1.4%"},
+		{stats.Summary{Center: 64, Lo: 64, Hi: 64}, "B/op", "64.0 B ± 0.0%"},
+		{stats.Summary{Center: 1e-3, Lo: -inf, Hi: inf}, input.UnitSecPerOp, "1.00 ms ± ∞"},
+		{stats.Summary{}, "allocs/op", "0 allocs/op ± 0%"},
 	}
 	for _, tt := range tests {
-		sc := benchunit.CommonScale([]float64{tt.s.Center}, benchunit.ClassOf(tt.unit))
-		if got := formatSummary(&tt.s, sc, tt.unit); got != tt.want {
+		if got := formatSummary(&tt.s, units.ScaleFor(tt.unit, tt.s.Center)); got != tt.want {
 			t.Errorf("formatSummary(%+v, %s) = %q, want %q", tt.s, tt.unit, got, tt.want)
 		}
 	}
-	if got := formatSummary(nil, benchunit.Scaler{}, input.UnitSecPerOp); got != "-" {
+	if got := formatSummary(nil, units.ScaleFor(input.UnitSecPerOp)); got != "-" {
 		t.Errorf("missing side = %q, want -", got)
 	}
 }

@@ -1,6 +1,9 @@
 package units
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 func TestFormat(t *testing.T) {
 	for _, tc := range []struct {
@@ -26,6 +29,30 @@ func TestFormat(t *testing.T) {
 	} {
 		if got := Format(tc.v, tc.unit); got != tc.want {
 			t.Errorf("Format(%v, %q) = %q, want %q", tc.v, tc.unit, got, tc.want)
+		}
+	}
+}
+
+// Values shown side by side take the scale of the larger, so a baseline of
+// 999 µs and a current run of 1.2 ms read in one prefix.
+func TestScaleFor(t *testing.T) {
+	tests := []struct {
+		unit string
+		vs   []float64
+		want []string
+	}{
+		{"sec/op", []float64{999e-6, 1.2e-3}, []string{"0.999 ms", "1.20 ms"}},
+		{"B/s", []float64{2.5e9, 900e6}, []string{"2.50 GB/s", "0.900 GB/s"}},
+		{"tokens/s", []float64{15445, 2.35e6}, []string{"0.0154M tokens/s", "2.35M tokens/s"}},
+		{"tokens/s", []float64{15445, 980}, []string{"15445 tokens/s", "980 tokens/s"}},
+		{"sec/op", []float64{1e-3, math.Inf(1)}, []string{"1.00 ms", "+Inf ms"}},
+	}
+	for _, tt := range tests {
+		sc := ScaleFor(tt.unit, tt.vs...)
+		for i, v := range tt.vs {
+			if got := sc.Format(v); got != tt.want[i] {
+				t.Errorf("ScaleFor(%q, %v).Format(%v) = %q, want %q", tt.unit, tt.vs, v, got, tt.want[i])
+			}
 		}
 	}
 }
