@@ -12,8 +12,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/bitnet-go/bitnet-bench/internal/kerneltest"
 	"github.com/bitnet-go/bitnet-bench/kernels"
-	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
 )
 
 // BenchmarkGEMMPaths times the GEMM path of each level that has one on

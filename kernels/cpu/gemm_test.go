@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
+	"github.com/bitnet-go/bitnet-bench/internal/kerneltest"
 )
 
 // TestGEMMLoopsMatchGeneric holds every level's GEMM assembly to the

@@ -12,9 +12,9 @@ import (
 
 	"github.com/bitnet-go/bitnet-bench/bench"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
+	"github.com/bitnet-go/bitnet-bench/internal/kerneltest"
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/ext"
-	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
 )
 
 // The plugins are testdata/example.c built with the machine's C compiler

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bitnet-go/bitnet-bench/internal/kerneltest"
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/internal/ulp"
-	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
 )
 
 // The GPU kernels' arithmetic lives in shaders/common/bitlinear_body.h,

@@ -9,8 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/bitnet-go/bitnet-bench/internal/kerneltest"
 	"github.com/bitnet-go/bitnet-bench/kernels"
-	"github.com/bitnet-go/bitnet-bench/kernels/kerneltest"
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 )
 
