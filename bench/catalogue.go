@@ -13,8 +13,6 @@ import (
 
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/kernels"
-	"github.com/bitnet-go/bitnet-bench/kernels/pack"
-	"github.com/bitnet-go/bitnet-bench/kernels/quant"
 )
 
 // Case is one entry of the catalogue: an op at a shape on a backend.
@@ -33,25 +31,14 @@ type Case struct {
 // BackendName is the registry name of the case's backend.
 func (c *Case) BackendName() string { return c.Backend.Name() }
 
-// batched reports whether an op's cost depends on the token count M.
-func batched(op kernels.Op) bool {
-	switch op {
-	case kernels.OpQuantizeWeights, kernels.OpPack2Bit, kernels.OpUnpack2Bit:
-		return false
+// spec is op's entry of the op table; the catalogue only builds cases of
+// known ops (ParseOps and Catalogue check).
+func spec(op kernels.Op) *kernels.Spec {
+	s, ok := kernels.SpecOf(op)
+	if !ok {
+		panic("bench: op not in the op table: " + string(op))
 	}
-	return true
-}
-
-func dtypeOf(op kernels.Op) string {
-	switch op {
-	case kernels.OpBitLinear, kernels.OpPack2Bit, kernels.OpUnpack2Bit:
-		return "i2"
-	case kernels.OpF32ToF16, kernels.OpF16ToF32:
-		return "f16"
-	case kernels.OpF32ToBF16, kernels.OpBF16ToF32:
-		return "bf16"
-	}
-	return "f32"
+	return s
 }
 
 // target ends a case name: the ISA level on the CPU, the backend name
@@ -135,16 +122,16 @@ func backendsFor(op kernels.Op, b kernels.Backend, cfg Config) ([]kernels.Backen
 func CaseName(op kernels.Op, s results.Shape, b kernels.Backend) string {
 	var parts []string
 	parts = append(parts, string(op))
-	switch op {
-	case kernels.OpBitLinear, kernels.OpMatMul, kernels.OpQuantizeWeights, kernels.OpPack2Bit, kernels.OpUnpack2Bit:
-		parts = append(parts, fmt.Sprintf("%dx%d", s.N, s.K))
-	default: // per-token ops are sized by the feature width alone
+	sp := spec(op)
+	if sp.PerToken { // sized by the feature width alone
 		parts = append(parts, fmt.Sprint(s.K))
+	} else {
+		parts = append(parts, fmt.Sprintf("%dx%d", s.N, s.K))
 	}
-	if batched(op) {
+	if sp.Batched {
 		parts = append(parts, fmt.Sprintf("b%d", s.M))
 	}
-	parts = append(parts, dtypeOf(op), target(b))
+	parts = append(parts, sp.DType, target(b))
 	return strings.Join(parts, "/")
 }
 
@@ -158,6 +145,11 @@ func Catalogue(cfg Config) ([]Case, error) {
 	if len(cfg.Ops) == 0 || len(cfg.Sizes) == 0 || len(cfg.Batches) == 0 || len(cfg.Devices) == 0 {
 		return nil, fmt.Errorf("catalogue: empty selection (ops %d, sizes %d, batches %d, devices %d)",
 			len(cfg.Ops), len(cfg.Sizes), len(cfg.Batches), len(cfg.Devices))
+	}
+	for _, op := range cfg.Ops {
+		if !op.Known() {
+			return nil, fmt.Errorf("catalogue: unknown op %q (known: %s)", op, joinOps(kernels.Ops))
+		}
 	}
 	for _, s := range cfg.Sizes {
 		if err := s.Validate(); err != nil {
@@ -199,7 +191,7 @@ func Catalogue(cfg Config) ([]Case, error) {
 	}
 	add := func(op kernels.Op, s results.Shape) {
 		for _, b := range perOp[op] {
-			c := Case{Op: op, Shape: s, DType: dtypeOf(op), Backend: b}
+			c := Case{Op: op, Shape: s, DType: spec(op).DType, Backend: b}
 			c.Name = CaseName(op, s, b)
 			if seen[c.Name] {
 				continue
@@ -212,12 +204,12 @@ func Catalogue(cfg Config) ([]Case, error) {
 		}
 	}
 	for _, op := range cfg.Ops {
-		switch {
-		case !batched(op):
+		switch sp := spec(op); {
+		case !sp.Batched:
 			for _, s := range cfg.Sizes {
 				add(op, results.Shape{N: s.N, K: s.K})
 			}
-		case op == kernels.OpBitLinear || op == kernels.OpMatMul:
+		case !sp.PerToken:
 			for _, s := range cfg.Sizes {
 				for _, m := range cfg.Batches {
 					add(op, results.Shape{M: m, N: s.N, K: s.K})
@@ -249,27 +241,15 @@ type Work struct {
 	Tokens int64
 }
 
-// WorkOf returns the work per operation of a case.
+// WorkOf returns the work per operation of a case (the op table's Work);
+// none for a whole-model workload, whose work its preparation measures.
 func WorkOf(op kernels.Op, s results.Shape) Work {
-	m, n, k := int64(s.M), int64(s.N), int64(s.K)
-	packed := n * int64(pack.Stride2Bit(s.K))
-	switch op {
-	case kernels.OpBitLinear:
-		return Work{Bytes: packed + m*k + 4*m + 4*m*n, MACs: m * n * k}
-	case kernels.OpMatMul:
-		return Work{Bytes: 4*n*k + 4*m*k + 4*m*n, MACs: m * n * k}
-	case kernels.OpQuantizeWeights:
-		return Work{Bytes: 4*n*k + n*k}
-	case kernels.OpQuantizeActivations:
-		return Work{Bytes: 4*m*k + m*k + 4*m}
-	case kernels.OpPack2Bit:
-		return Work{Bytes: n*k + packed}
-	case kernels.OpUnpack2Bit:
-		return Work{Bytes: packed + n*k}
-	case kernels.OpF32ToF16, kernels.OpF16ToF32, kernels.OpF32ToBF16, kernels.OpBF16ToF32:
-		return Work{Bytes: 6 * m * k} // 4 bytes in or out, 2 out or in
+	sp, ok := kernels.SpecOf(op)
+	if !ok {
+		return Work{}
 	}
-	return Work{Bytes: 8 * m * k} // activations: read and write f32
+	bytes, macs := sp.Work(int64(s.M), int64(s.N), int64(s.K))
+	return Work{Bytes: bytes, MACs: macs}
 }
 
 // seedFor derives a per-case seed so every case's data is reproducible on
@@ -287,87 +267,21 @@ func NewProblem(op kernels.Op, s results.Shape, seed uint64) (*kernels.Problem, 
 }
 
 // NewProblemIn allocates a case's operands from t and fills them with
-// seeded random data. BitLinear weights go through the kernel library: f32
-// normal weights, absmean quantization, 2-bit packing (into t's memory).
+// seeded random data (the op table's Alloc). BitLinear weights go through
+// the kernel library: f32 normal weights, absmean quantization, 2-bit
+// packing (into t's memory).
 func NewProblemIn(t Tensors, op kernels.Op, s results.Shape, seed uint64) (*kernels.Problem, error) {
+	sp, ok := kernels.SpecOf(op)
+	if !ok {
+		return nil, fmt.Errorf("unknown op %q", op)
+	}
 	rng := rand.New(rand.NewPCG(seedFor(seed, op, s), 0x62697463))
 	p := &kernels.Problem{Op: op, M: s.M, N: s.N, K: s.K}
-	// normals fills a tensor from t; scratch ones (inputs that only feed a
-	// quantizer) stay on the heap.
-	fill := func(v []float32, scale float64) []float32 {
-		for i := range v {
-			v[i] = float32(rng.NormFloat64() * scale)
-		}
-		return v
-	}
-	normals := func(n int, scale float64) []float32 { return fill(t.Float32(n), scale) }
-	scratch := func(n int, scale float64) []float32 { return fill(make([]float32, n), scale) }
-	m, n, k := s.M, s.N, s.K
-	switch op {
-	case kernels.OpBitLinear, kernels.OpUnpack2Bit:
-		w, err := ternaryWeights(t, scratch(n*k, 0.02), n, k)
-		if err != nil {
-			return nil, err
-		}
-		p.Weights = w
-		if op == kernels.OpUnpack2Bit {
-			p.YQ = t.Int8(n * k)
-			break
-		}
-		p.XQ, p.XScales, p.Y = t.Int8(m*k), t.Float32(m), t.Float32(m*n)
-		if err := t.Err(); err != nil {
-			return nil, err
-		}
-		if err := quant.QuantizeActivations(p.XQ, p.XScales, scratch(m*k, 1), m, k); err != nil {
-			return nil, err
-		}
-	case kernels.OpMatMul:
-		p.X, p.W, p.Y = normals(m*k, 1), normals(n*k, 0.02), t.Float32(m*n)
-	case kernels.OpQuantizeWeights:
-		p.W, p.YQ, p.YScales = normals(n*k, 0.02), t.Int8(n*k), t.Float32(1)
-	case kernels.OpQuantizeActivations:
-		p.X, p.YQ, p.YScales = normals(m*k, 1), t.Int8(m*k), t.Float32(m)
-	case kernels.OpPack2Bit:
-		q, err := quant.QuantizeTernary(scratch(n*k, 0.02), n, k, false)
-		if err != nil {
-			return nil, err
-		}
-		p.Codes, p.YPacked = t.Int8(n*k), t.Bytes(n*pack.Stride2Bit(k))
-		copy(p.Codes, q.Codes)
-	case kernels.OpF32ToF16, kernels.OpF32ToBF16:
-		p.X, p.YH = normals(m*k, 3), t.Uint16(m*k)
-	case kernels.OpF16ToF32:
-		p.XH, p.Y = t.Uint16(m*k), t.Float32(m*k)
-		if p.XH != nil {
-			quant.F32ToF16Slice(p.XH, scratch(m*k, 3))
-		}
-	case kernels.OpBF16ToF32:
-		p.XH, p.Y = t.Uint16(m*k), t.Float32(m*k)
-		if p.XH != nil {
-			quant.F32ToBF16Slice(p.XH, scratch(m*k, 3))
-		}
-	default: // activations, over a range that exercises both tails
-		p.X, p.Y = normals(m*k, 3), t.Float32(m*k)
+	if err := sp.Alloc(p, t, rng); err != nil {
+		return nil, err
 	}
 	if err := t.Err(); err != nil {
 		return nil, err
 	}
 	return p, p.Check()
-}
-
-// ternaryWeights quantizes w by absmean and packs it into t's memory.
-func ternaryWeights(t Tensors, w []float32, n, k int) (*kernels.Weights, error) {
-	q, err := quant.QuantizeTernary(w, n, k, false)
-	if err != nil {
-		return nil, err
-	}
-	stride := pack.Stride2Bit(k)
-	data := t.Bytes(n * stride)
-	if err := t.Err(); err != nil {
-		return nil, err
-	}
-	if err := pack.Pack2BitInto(data, q.Codes, n, k); err != nil {
-		return nil, err
-	}
-	return &kernels.Weights{Packed: &pack.Packed2Bit{Rows: n, Cols: k, Stride: stride, Data: data}, Scale: q.Scale}, nil
 }

@@ -55,28 +55,23 @@ var Model2B4T = []Size{
 	{2560, 6912},  // down
 }
 
-// Families are the groups of operations that --operations selects.
-var Families = map[string][]kernels.Op{
-	"bitlinear":  {kernels.OpBitLinear},
-	"matmul":     {kernels.OpMatMul},
-	"quantize":   {kernels.OpQuantizeWeights, kernels.OpQuantizeActivations},
-	"pack":       {kernels.OpPack2Bit, kernels.OpUnpack2Bit},
-	"activation": kernels.ActivationOps,
-	"convert":    kernels.ConvertOps,
+// Families are the groups of operations that --operations selects (the
+// op table's families, kernels.Specs).
+var Families = familyMap()
+
+func familyMap() map[string][]kernels.Op {
+	m := map[string][]kernels.Op{}
+	for _, f := range kernels.Families() {
+		m[f] = kernels.FamilyOps(f)
+	}
+	return m
 }
 
 // FamilyNames is the order families run and are listed in.
-var FamilyNames = []string{"bitlinear", "matmul", "quantize", "pack", "activation", "convert"}
+var FamilyNames = kernels.Families()
 
 // FamilyOf returns the family an op belongs to.
-func FamilyOf(op kernels.Op) string {
-	for f, ops := range Families {
-		if slices.Contains(ops, op) {
-			return f
-		}
-	}
-	return ""
-}
+func FamilyOf(op kernels.Op) string { return kernels.FamilyOf(op) }
 
 // Config selects the cases to run and how to measure them.
 type Config struct {
@@ -130,14 +125,8 @@ func QuickConfig() Config {
 	return c
 }
 
-// AllOps lists every op in family order (kernels.Ops in run order).
-func AllOps() []kernels.Op {
-	var ops []kernels.Op
-	for _, f := range FamilyNames {
-		ops = append(ops, Families[f]...)
-	}
-	return ops
-}
+// AllOps lists every op in run order (kernels.Ops, a copy).
+func AllOps() []kernels.Op { return slices.Clone(kernels.Ops) }
 
 // ParseOps reads a comma-separated list of family names ("matmul,quantize")
 // or op names ("BitLinear", "gelu"), case-insensitively.

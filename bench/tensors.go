@@ -3,30 +3,15 @@ package bench
 import (
 	"errors"
 
+	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/memory"
 )
 
-// Tensors allocates a case's operands. The first allocation error is kept
-// and returned by Err; later calls then return nil slices.
-type Tensors interface {
-	Float32(n int) []float32
-	Int8(n int) []int8
-	Uint16(n int) []uint16
-	Bytes(n int) []byte
-	Err() error
-	// Release frees what was allocated; the slices must not be used after.
-	Release() error
-}
+// Tensors allocates a case's operands (kernels.Tensors).
+type Tensors = kernels.Tensors
 
 // HeapTensors allocates from Go's heap.
-type HeapTensors struct{}
-
-func (HeapTensors) Float32(n int) []float32 { return make([]float32, n) }
-func (HeapTensors) Int8(n int) []int8       { return make([]int8, n) }
-func (HeapTensors) Uint16(n int) []uint16   { return make([]uint16, n) }
-func (HeapTensors) Bytes(n int) []byte      { return make([]byte, n) }
-func (HeapTensors) Err() error              { return nil }
-func (HeapTensors) Release() error          { return nil }
+type HeapTensors = kernels.HeapTensors
 
 // PoolTensors allocates from a memory pool, the way the kernels' users
 // allocate, so a case measures kernels on pool memory and the pool's

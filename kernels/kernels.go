@@ -13,45 +13,10 @@ package kernels
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 )
-
-// Op names an operation. The string is the first element of case names.
-type Op string
-
-const (
-	OpBitLinear           Op = "BitLinear"           // packed ternary weights × int8 activations
-	OpMatMul              Op = "MatMul"              // dense f32 y = x·Wᵀ
-	OpQuantizeWeights     Op = "QuantizeWeights"     // f32 → ternary codes, absmean
-	OpQuantizeActivations Op = "QuantizeActivations" // f32 → int8 per token, absmax
-	OpPack2Bit            Op = "Pack2Bit"            // ternary codes → 2-bit packed
-	OpUnpack2Bit          Op = "Unpack2Bit"          // 2-bit packed → int8 codes
-	OpReLU                Op = "ReLU"
-	OpGELU                Op = "GELU"
-	OpSiLU                Op = "SiLU"
-	OpSigmoid             Op = "Sigmoid"
-	OpTanh                Op = "Tanh"
-	OpF32ToF16            Op = "F32ToF16"  // IEEE binary16, round to nearest even
-	OpF16ToF32            Op = "F16ToF32"  // exact; signaling NaNs come out quiet
-	OpF32ToBF16           Op = "F32ToBF16" // bfloat16, round to nearest even, subnormals kept
-	OpBF16ToF32           Op = "BF16ToF32" // exact
-)
-
-// ConvertOps lists the float format conversions.
-var ConvertOps = []Op{OpF32ToF16, OpF16ToF32, OpF32ToBF16, OpBF16ToF32}
-
-// ActivationOps lists the elementwise activation functions.
-var ActivationOps = []Op{OpReLU, OpGELU, OpSiLU, OpSigmoid, OpTanh}
-
-// Ops lists every operation.
-var Ops = slices.Concat([]Op{OpBitLinear, OpMatMul, OpQuantizeWeights, OpQuantizeActivations, OpPack2Bit, OpUnpack2Bit},
-	ActivationOps, ConvertOps)
-
-// Known reports whether op is one of Ops.
-func (op Op) Known() bool { return slices.Contains(Ops, op) }
 
 // Weights are ternary weights packed 2 bits per code, with their absmean
 // scale per tensor (Scale) or per output row (RowScales, when set).
@@ -211,67 +176,53 @@ func shapeErr(op Op, format string, args ...any) error {
 	return &ShapeError{Op: op, Msg: fmt.Sprintf(format, args...)}
 }
 
-// Check validates that p's operands fit its op and shape, so every backend
-// refuses a bad problem with the same message.
+// checker holds the problem Spec.Check looks at, and the checks it is
+// made of.
+type checker struct{ *Problem }
+
+// need says that operand name is too short for the shape.
+func (c checker) need(name string, have, want int) error {
+	if have < want {
+		return shapeErr(c.Op, "%s has %d elements, want %d (M=%d N=%d K=%d)", name, have, want, c.M, c.N, c.K)
+	}
+	return nil
+}
+
+// pos says that a dimension the op uses is not positive.
+func (c checker) pos(dims ...int) error {
+	for _, d := range dims {
+		if d <= 0 {
+			return shapeErr(c.Op, "shape M=%d N=%d K=%d: the dimensions this op uses must be positive", c.M, c.N, c.K)
+		}
+	}
+	return nil
+}
+
+// weights says what does not fit in the packed N×K weights.
+func (c checker) weights() error {
+	w := c.Weights
+	if w == nil || w.Packed == nil {
+		return shapeErr(c.Op, "no packed weights")
+	}
+	if w.Packed.Rows != c.N || w.Packed.Cols != c.K {
+		return shapeErr(c.Op, "weights are %dx%d, want N×K = %dx%d", w.Packed.Rows, w.Packed.Cols, c.N, c.K)
+	}
+	if w.Packed.Stride != pack.Stride2Bit(c.K) || len(w.Packed.Data) < c.N*w.Packed.Stride {
+		return shapeErr(c.Op, "packed weights have stride %d and %d bytes, want stride %d and %d bytes",
+			w.Packed.Stride, len(w.Packed.Data), pack.Stride2Bit(c.K), c.N*pack.Stride2Bit(c.K))
+	}
+	if w.RowScales != nil && len(w.RowScales) != c.N {
+		return shapeErr(c.Op, "%d row scales, want N = %d", len(w.RowScales), c.N)
+	}
+	return nil
+}
+
+// Check validates that p's operands fit its op and shape (the op table's
+// Check), so every backend refuses a bad problem with the same message.
 func (p *Problem) Check() error {
-	need := func(name string, have, want int) error {
-		if have < want {
-			return shapeErr(p.Op, "%s has %d elements, want %d (M=%d N=%d K=%d)", name, have, want, p.M, p.N, p.K)
-		}
-		return nil
-	}
-	pos := func(dims ...int) error {
-		for _, d := range dims {
-			if d <= 0 {
-				return shapeErr(p.Op, "shape M=%d N=%d K=%d: the dimensions this op uses must be positive", p.M, p.N, p.K)
-			}
-		}
-		return nil
-	}
-	weights := func() error {
-		w := p.Weights
-		if w == nil || w.Packed == nil {
-			return shapeErr(p.Op, "no packed weights")
-		}
-		if w.Packed.Rows != p.N || w.Packed.Cols != p.K {
-			return shapeErr(p.Op, "weights are %dx%d, want N×K = %dx%d", w.Packed.Rows, w.Packed.Cols, p.N, p.K)
-		}
-		if w.Packed.Stride != pack.Stride2Bit(p.K) || len(w.Packed.Data) < p.N*w.Packed.Stride {
-			return shapeErr(p.Op, "packed weights have stride %d and %d bytes, want stride %d and %d bytes",
-				w.Packed.Stride, len(w.Packed.Data), pack.Stride2Bit(p.K), p.N*pack.Stride2Bit(p.K))
-		}
-		if w.RowScales != nil && len(w.RowScales) != p.N {
-			return shapeErr(p.Op, "%d row scales, want N = %d", len(w.RowScales), p.N)
-		}
-		return nil
-	}
-	var errs []error
-	switch p.Op {
-	case OpBitLinear:
-		errs = append(errs, pos(p.M, p.N, p.K), weights(), need("XQ", len(p.XQ), p.M*p.K),
-			need("XScales", len(p.XScales), p.M), need("Y", len(p.Y), p.M*p.N))
-	case OpMatMul:
-		errs = append(errs, pos(p.M, p.N, p.K), need("X", len(p.X), p.M*p.K),
-			need("W", len(p.W), p.N*p.K), need("Y", len(p.Y), p.M*p.N))
-	case OpQuantizeWeights:
-		errs = append(errs, pos(p.N, p.K), need("W", len(p.W), p.N*p.K),
-			need("YQ", len(p.YQ), p.N*p.K), need("YScales", len(p.YScales), 1))
-	case OpQuantizeActivations:
-		errs = append(errs, pos(p.M, p.K), need("X", len(p.X), p.M*p.K),
-			need("YQ", len(p.YQ), p.M*p.K), need("YScales", len(p.YScales), p.M))
-	case OpPack2Bit:
-		errs = append(errs, pos(p.N, p.K), need("Codes", len(p.Codes), p.N*p.K),
-			need("YPacked", len(p.YPacked), p.N*pack.Stride2Bit(p.K)))
-	case OpUnpack2Bit:
-		errs = append(errs, pos(p.N, p.K), weights(), need("YQ", len(p.YQ), p.N*p.K))
-	case OpF32ToF16, OpF32ToBF16:
-		errs = append(errs, pos(p.M, p.K), need("X", len(p.X), p.M*p.K), need("YH", len(p.YH), p.M*p.K))
-	case OpF16ToF32, OpBF16ToF32:
-		errs = append(errs, pos(p.M, p.K), need("XH", len(p.XH), p.M*p.K), need("Y", len(p.Y), p.M*p.K))
-	case OpReLU, OpGELU, OpSiLU, OpSigmoid, OpTanh:
-		errs = append(errs, pos(p.M, p.K), need("X", len(p.X), p.M*p.K), need("Y", len(p.Y), p.M*p.K))
-	default:
+	s, ok := SpecOf(p.Op)
+	if !ok {
 		return fmt.Errorf("unknown op %q", p.Op)
 	}
-	return errors.Join(errs...)
+	return errors.Join(s.Check(checker{p})...)
 }

@@ -110,34 +110,12 @@ func RefUnpack2Bit(p *Problem) {
 	}
 }
 
-// RunReference runs p on the reference implementation.
+// RunReference runs p on the reference implementation (the op table's
+// Reference).
 func RunReference(p *Problem) error {
 	if err := p.Check(); err != nil {
 		return err
 	}
-	switch p.Op {
-	case OpBitLinear:
-		RefBitLinear(p)
-	case OpMatMul:
-		RefMatMul(p)
-	case OpQuantizeWeights:
-		return RefQuantizeWeights(p)
-	case OpQuantizeActivations:
-		return RefQuantizeActivations(p)
-	case OpPack2Bit:
-		return RefPack2Bit(p)
-	case OpUnpack2Bit:
-		RefUnpack2Bit(p)
-	case OpF32ToF16:
-		quant.F32ToF16Slice(p.YH, p.X[:p.M*p.K])
-	case OpF16ToF32:
-		quant.F16ToF32Slice(p.Y, p.XH[:p.M*p.K])
-	case OpF32ToBF16:
-		quant.F32ToBF16Slice(p.YH, p.X[:p.M*p.K])
-	case OpBF16ToF32:
-		quant.BF16ToF32Slice(p.Y, p.XH[:p.M*p.K])
-	default: // activation functions; Check refused anything else
-		RefActivation(p)
-	}
-	return nil
+	s, _ := SpecOf(p.Op) // Check refused an unknown op
+	return s.Reference(p)
 }

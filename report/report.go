@@ -25,6 +25,7 @@ import (
 	"github.com/bitnet-go/bitnet-bench/baselines/input"
 	"github.com/bitnet-go/bitnet-bench/baselines/stats"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
+	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/templates"
 )
 
@@ -516,9 +517,10 @@ func opName(c *results.Case) string {
 	return c.Op
 }
 
-// familyOrder is the order of the catalogue; families it does not know
-// follow, sorted by name.
-var familyOrder = []string{workloadFamily, "bitlinear", "matmul", "quantize", "pack", "activation", "convert"}
+// familyOrder is the order of the catalogue: the model workloads, then the
+// op table's families (kernels.Specs); families it does not know follow,
+// sorted by name.
+var familyOrder = append([]string{workloadFamily}, kernels.Families()...)
 
 type familyGroup struct {
 	name  string

@@ -17,6 +17,7 @@ package cuda
 
 import (
 	"fmt"
+	"slices"
 	"time"
 	"unsafe"
 
@@ -78,14 +79,11 @@ var actKernels = map[kernels.Op]string{
 	kernels.OpSigmoid: "act_sigmoid", kernels.OpTanh: "act_tanh",
 }
 
-func (Backend) Implements(op kernels.Op) bool {
-	switch op {
-	case kernels.OpBitLinear, kernels.OpQuantizeActivations, kernels.OpMatMul:
-		return true
-	}
-	_, ok := actKernels[op]
-	return ok
-}
+// implemented lists the ops this backend has kernels for.
+var implemented = append([]kernels.Op{kernels.OpBitLinear, kernels.OpQuantizeActivations, kernels.OpMatMul},
+	kernels.ActivationOps...)
+
+func (Backend) Implements(op kernels.Op) bool { return slices.Contains(implemented, op) }
 
 // Prepare uploads p's inputs once and binds the launches; Run only
 // launches, so weights stay on the device between runs.

@@ -21,6 +21,7 @@ package metal
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
 )
@@ -63,14 +64,11 @@ func Device() (string, error) {
 	return d.describe(), nil
 }
 
-func (Backend) Implements(op kernels.Op) bool {
-	switch op {
-	case kernels.OpBitLinear, kernels.OpQuantizeActivations, kernels.OpMatMul:
-		return true
-	}
-	_, ok := actKernels[op]
-	return ok
-}
+// implemented lists the ops this backend has kernels for.
+var implemented = append([]kernels.Op{kernels.OpBitLinear, kernels.OpQuantizeActivations, kernels.OpMatMul},
+	kernels.ActivationOps...)
+
+func (Backend) Implements(op kernels.Op) bool { return slices.Contains(implemented, op) }
 
 // Prepare copies p's inputs into shared buffers once and binds the
 // dispatches; Run only encodes and commits them.

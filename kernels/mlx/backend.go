@@ -44,6 +44,7 @@ package mlx
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
@@ -81,14 +82,11 @@ func Device() (string, error) {
 	return fmt.Sprintf("MLX %s, %s device, %s", rt.version, rt.deviceName(), rt.l.path), nil
 }
 
-func (Backend) Implements(op kernels.Op) bool {
-	switch op {
-	case kernels.OpBitLinear, kernels.OpMatMul, kernels.OpQuantizeActivations,
-		kernels.OpReLU, kernels.OpGELU, kernels.OpSiLU, kernels.OpSigmoid, kernels.OpTanh:
-		return true
-	}
-	return false
-}
+// implemented lists the ops this backend has kernels for.
+var implemented = append([]kernels.Op{kernels.OpBitLinear, kernels.OpMatMul, kernels.OpQuantizeActivations},
+	kernels.ActivationOps...)
+
+func (Backend) Implements(op kernels.Op) bool { return slices.Contains(implemented, op) }
 
 // Prepare uploads p's inputs once (weights repacked for MLX) and binds the
 // graph each Run builds and evaluates.

@@ -75,10 +75,10 @@ func TestUnavailablePrepare(t *testing.T) {
 	}
 }
 
-var implemented = []kernels.Op{kernels.OpBitLinear, kernels.OpMatMul, kernels.OpQuantizeActivations,
+var wantImplemented = []kernels.Op{kernels.OpBitLinear, kernels.OpMatMul, kernels.OpQuantizeActivations,
 	kernels.OpReLU, kernels.OpGELU, kernels.OpSiLU, kernels.OpSigmoid, kernels.OpTanh}
 
-func TestNotImplemented(t *testing.T) { kerneltest.NotImplemented(t, Backend{}, implemented) }
+func TestNotImplemented(t *testing.T) { kerneltest.NotImplemented(t, Backend{}, wantImplemented) }
 
 func TestDevice(t *testing.T) {
 	needMLX(t)
