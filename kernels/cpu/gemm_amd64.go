@@ -2,6 +2,15 @@
 
 package cpu
 
+import "unsafe"
+
+// asmTile and asmFused are the assembly's signatures of gemmKernels'
+// tile and fused loops: add is 0 or 1.
+type (
+	asmTile  func(w, x *int8, xstride, groups int, out *int32, add int)
+	asmFused func(w *byte, x *int8, xstride, chunks int, out *int32, add int)
+)
+
 //go:noescape
 func gemmUnpackVNNI(dst *int8, src *byte, chunks int)
 
@@ -58,16 +67,96 @@ func gemmFused7VNNI(w *byte, x *int8, xstride, chunks int, out *int32, add int)
 //go:noescape
 func gemmFused8VNNI(w *byte, x *int8, xstride, chunks int, out *int32, add int)
 
-// avx512GEMM wraps the assembly in the bounds checks it relies on, so a bad
-// call panics in Go instead of reading past a buffer.
-var avx512GEMM = func() gemmKernels {
+// The AVX2 loops (see gemm_avx2_amd64.s): one 16-row panel and up to 4
+// tokens a call.
+
+//go:noescape
+func gemmUnpackAVX2(dst *int8, src *byte, chunks int)
+
+//go:noescape
+func gemmPanel1AVX2(w, x *int8, xstride, groups int, out *int32, add int)
+
+//go:noescape
+func gemmPanel2AVX2(w, x *int8, xstride, groups int, out *int32, add int)
+
+//go:noescape
+func gemmPanel3AVX2(w, x *int8, xstride, groups int, out *int32, add int)
+
+//go:noescape
+func gemmPanel4AVX2(w, x *int8, xstride, groups int, out *int32, add int)
+
+//go:noescape
+func gemmFusedPanel1AVX2(w *byte, x *int8, xstride, chunks int, out *int32, add int)
+
+//go:noescape
+func gemmFusedPanel2AVX2(w *byte, x *int8, xstride, chunks int, out *int32, add int)
+
+//go:noescape
+func gemmFusedPanel3AVX2(w *byte, x *int8, xstride, chunks int, out *int32, add int)
+
+//go:noescape
+func gemmFusedPanel4AVX2(w *byte, x *int8, xstride, chunks int, out *int32, add int)
+
+// avx2PanelTokens is the most tokens one AVX2 panel call takes.
+const avx2PanelTokens = 4
+
+var (
+	avx512GEMM = asmGEMM(gemmUnpackVNNI,
+		func(t int) asmTile {
+			return [gemmTokens]asmTile{
+				gemmTile1VNNI, gemmTile2VNNI, gemmTile3VNNI, gemmTile4VNNI,
+				gemmTile5VNNI, gemmTile6VNNI, gemmTile7VNNI, gemmTile8VNNI,
+			}[t-1]
+		},
+		func(t int) asmFused {
+			return [gemmTokens]asmFused{
+				gemmFused1VNNI, gemmFused2VNNI, gemmFused3VNNI, gemmFused4VNNI,
+				gemmFused5VNNI, gemmFused6VNNI, gemmFused7VNNI, gemmFused8VNNI,
+			}[t-1]
+		})
+
+	// avx2GEMM runs a tile of T tokens as ceil(T/4) groups of tokens,
+	// each over the block's three panels.
+	avx2GEMM = asmGEMM(gemmUnpackAVX2,
+		func(t int) asmTile {
+			panels := [avx2PanelTokens]asmTile{gemmPanel1AVX2, gemmPanel2AVX2, gemmPanel3AVX2, gemmPanel4AVX2}
+			return func(w, x *int8, xstride, groups int, out *int32, add int) {
+				for t0 := 0; t0 < t; t0 += avx2PanelTokens {
+					f := panels[min(avx2PanelTokens, t-t0)-1]
+					xt := (*int8)(unsafe.Add(unsafe.Pointer(x), t0*xstride))
+					for r := range gemmRows / gemmPanel {
+						f((*int8)(unsafe.Add(unsafe.Pointer(w), 64*r)), xt, xstride, groups,
+							(*int32)(unsafe.Add(unsafe.Pointer(out), 4*(t0*gemmRows+gemmPanel*r))), add)
+					}
+				}
+			}
+		},
+		func(t int) asmFused {
+			panels := [avx2PanelTokens]asmFused{gemmFusedPanel1AVX2, gemmFusedPanel2AVX2, gemmFusedPanel3AVX2, gemmFusedPanel4AVX2}
+			return func(w *byte, x *int8, xstride, chunks int, out *int32, add int) {
+				for t0 := 0; t0 < t; t0 += avx2PanelTokens {
+					f := panels[min(avx2PanelTokens, t-t0)-1]
+					xt := (*int8)(unsafe.Add(unsafe.Pointer(x), t0*xstride))
+					for r := range gemmRows / gemmPanel {
+						f((*byte)(unsafe.Add(unsafe.Pointer(w), 64*r)), xt, xstride, chunks,
+							(*int32)(unsafe.Add(unsafe.Pointer(out), 4*(t0*gemmRows+gemmPanel*r))), add)
+					}
+				}
+			}
+		})
+)
+
+// asmGEMM wraps a level's assembly in the bounds checks it relies on, so a
+// bad call panics in Go instead of reading past a buffer. tile(T) and
+// fused(T) are the loops for T tokens.
+func asmGEMM(unpack func(dst *int8, src *byte, chunks int), tile func(t int) asmTile, fused func(t int) asmFused) gemmKernels {
 	k := gemmKernels{unpack: func(dst []int8, src []byte, chunks int) {
 		if chunks <= 0 {
 			return
 		}
 		_ = src[chunks*gemmChunkBytes-1]
 		_ = dst[4*chunks*gemmChunkBytes-1]
-		gemmUnpackVNNI(&dst[0], &src[0], chunks)
+		unpack(&dst[0], &src[0], chunks)
 	}}
 	flag := func(add bool) int {
 		if add {
@@ -75,11 +164,9 @@ var avx512GEMM = func() gemmKernels {
 		}
 		return 0
 	}
-	for t, f := range [gemmTokens]func(w, x *int8, xstride, groups int, out *int32, add int){
-		gemmTile1VNNI, gemmTile2VNNI, gemmTile3VNNI, gemmTile4VNNI,
-		gemmTile5VNNI, gemmTile6VNNI, gemmTile7VNNI, gemmTile8VNNI,
-	} {
+	for t := range gemmTokens {
 		tokens := t + 1
+		f := tile(tokens)
 		k.tile[t] = func(w, x []int8, xstride, groups int, out []int32, add bool) {
 			_ = out[tokens*gemmRows-1]
 			if groups <= 0 {
@@ -92,12 +179,7 @@ var avx512GEMM = func() gemmKernels {
 			_ = x[(tokens-1)*xstride+4*groups-1]
 			f(&w[0], &x[0], xstride, groups, &out[0], flag(add))
 		}
-	}
-	for t, f := range [gemmTokens]func(w *byte, x *int8, xstride, chunks int, out *int32, add int){
-		gemmFused1VNNI, gemmFused2VNNI, gemmFused3VNNI, gemmFused4VNNI,
-		gemmFused5VNNI, gemmFused6VNNI, gemmFused7VNNI, gemmFused8VNNI,
-	} {
-		tokens := t + 1
+		ff := fused(tokens)
 		k.fused[t] = func(w []byte, x []int8, xstride, chunks int, out []int32, add bool) {
 			_ = out[tokens*gemmRows-1]
 			if chunks <= 0 {
@@ -108,16 +190,19 @@ var avx512GEMM = func() gemmKernels {
 			}
 			_ = w[chunks*gemmChunkBytes-1]
 			_ = x[(tokens-1)*xstride+16*chunks-1]
-			f(&w[0], &x[0], xstride, chunks, &out[0], flag(add))
+			ff(&w[0], &x[0], xstride, chunks, &out[0], flag(add))
 		}
 	}
 	return k
-}()
+}
 
 // gemmFor returns level l's GEMM loops, or nil where BitLinear of several
 // tokens stays on the GEMV path.
 func gemmFor(l Level) *gemmKernels {
-	if l == LevelAVX512 {
+	switch l {
+	case LevelAVX2:
+		return &avx2GEMM
+	case LevelAVX512:
 		return &avx512GEMM
 	}
 	return nil
