@@ -191,7 +191,7 @@ type model struct {
 // The between-run models, as Row.Model and Comparison.Model name them.
 const (
 	ModelPaired  = "paired rounds"             // --against: each round ran both sides, moments apart
-	ModelRuns    = "runs"                      // several runs on a side: two-level bootstrap
+	ModelRuns    = "runs"                      // several runs on a side: Student t on the run medians (RunsInterval)
 	ModelBounded = "one run per side, bounded" // the spread of the cases' ratios and the controls bound the machine's shift
 	ModelOneRun  = "one run per side"          // nothing bounds the between-run shift
 	ModelSame    = "same samples"              // both sides hold the same samples: one run read twice
@@ -406,8 +406,10 @@ func compareSamples(row *Row, baseRuns, curRuns [][]float64, opt Options, m mode
 		row.Model = ModelSame
 		row.RatioLo, row.RatioHi = 1, 1
 		notes, tooFew = nil, false // nothing to detect, whatever the count
-	case m.kind == ModelRuns && len(baseRuns)+len(curRuns) > 2 && allPositive(base) && allPositive(cur):
-		row.RatioLo, row.RatioHi = RunBootstrap{Confidence: opt.Confidence, Resamples: opt.Resamples, Seed: opt.Seed, Key: key}.Ratio(baseRuns, curRuns)
+	case m.kind == ModelRuns && runsOK(baseRuns, curRuns, opt):
+		// The ratio is that of the sides' geometric mean run medians,
+		// so the interval is about the estimate it shows.
+		row.Ratio, row.RatioLo, row.RatioHi, _ = RunsInterval{Confidence: opt.Confidence}.Ratio(baseRuns, curRuns)
 	default:
 		if opt.Paired && len(base) == len(cur) {
 			row.Ratio = PairedRatio(base, cur)
@@ -485,6 +487,13 @@ func formatCounts(r *Row) string {
 		return fmt.Sprint(r.Baseline.N)
 	}
 	return fmt.Sprintf("%d and %d", r.Baseline.N, r.Current.N)
+}
+
+// runsOK says whether RunsInterval can bound a case: two runs on a side
+// at least, every value positive.
+func runsOK(base, cur [][]float64, opt Options) bool {
+	_, _, _, ok := RunsInterval{Confidence: opt.Confidence}.Ratio(base, cur)
+	return ok
 }
 
 // allPositive reports whether every value is above zero (logs exist).

@@ -44,7 +44,7 @@ func (c *Comparison) modelLine() string {
 	case ModelPaired:
 		return "interleaved rounds, paired"
 	case ModelRuns:
-		return fmt.Sprintf("%d and %d runs, run-level bootstrap", c.BaselineRuns, c.CurrentRuns)
+		return fmt.Sprintf("%d and %d runs, t interval on run medians", c.BaselineRuns, c.CurrentRuns)
 	case ModelBounded:
 		return fmt.Sprintf("one run per side: the machine may have moved ±%s", textfmt.Pct(c.ControlMargin))
 	case ModelWithin:

@@ -57,7 +57,7 @@ type Store struct {
 }
 
 // DefaultKeep is the history a name keeps per machine: enough runs for
-// the run-level bootstrap, few enough that they come from recent code.
+// the run-level interval (stats.RunsInterval), few enough that they come from recent code.
 const DefaultKeep = 10
 
 // Baseline is one stored baseline: the files it was saved from, verbatim,

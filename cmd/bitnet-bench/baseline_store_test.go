@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,13 +48,23 @@ func TestBaselineStoreFlow(t *testing.T) {
 		t.Fatalf("second run: exit %d\n%s\n%s", code, out, errOut)
 	}
 
+	// Two more runs: with one current run, a history of two leaves one
+	// degree of freedom for the between-run spread (t = 12.7): too wide
+	// to call anything unchanged.
+	for i, v := range []map[string]float64{{"A": 995, "B": 2010}, {"A": 1005, "B": 1995}} {
+		p := writeTemp(t, dir, fmt.Sprintf("base%d.txt", i+3), benchText("CPU X", v, "A", "B"))
+		if code, out, errOut := runCLI(t, "baseline", "save", "--store", store, p, "--name", "main", "--commit", "c0ffee"); code != exitOK {
+			t.Fatalf("run %d: exit %d\n%s\n%s", i+3, code, out, errOut)
+		}
+	}
+
 	code, out, _ = runCLI(t, "baseline", "list", "--store", store)
-	if code != exitOK || !strings.Contains(out, "*  main") || !strings.Contains(out, "c0ffee") || !strings.Contains(lastLine(out), "2 baselines in "+store) {
+	if code != exitOK || !strings.Contains(out, "*  main") || !strings.Contains(out, "c0ffee") || !strings.Contains(lastLine(out), "4 baselines in "+store) {
 		t.Errorf("list: exit %d\n%s", code, out)
 	}
 	code, out, _ = runCLI(t, "baseline", "list", "--store", store, "--json")
 	var items []map[string]any
-	if code != exitOK || json.Unmarshal([]byte(out), &items) != nil || len(items) != 2 || items[0]["this_machine"] != true {
+	if code != exitOK || json.Unmarshal([]byte(out), &items) != nil || len(items) != 4 || items[0]["this_machine"] != true {
 		t.Errorf("list --json: exit %d\n%s", code, out)
 	}
 	code, out, _ = runCLI(t, "baseline", "show", "main", "--store", store)
@@ -62,7 +73,7 @@ func TestBaselineStoreFlow(t *testing.T) {
 	}
 
 	// regression-check against the stored baseline.
-	if code, out, errOut := runCLI(t, "regression-check", "--baseline-name", "main", "--store", store, "--current", slow); code != exitFailure || !strings.Contains(out, "+29.5%") || !strings.Contains(out, "2 and 1 runs") {
+	if code, out, errOut := runCLI(t, "regression-check", "--baseline-name", "main", "--store", store, "--current", slow); code != exitFailure || !strings.Contains(out, "+29.7%") || !strings.Contains(out, "4 and 1 runs") {
 		t.Errorf("slow: exit %d\n%s\n%s", code, out, errOut)
 	}
 	if code, _, errOut := runCLI(t, "regression-check", "--baseline-name", "main", "--store", store, "--current", same, "--strict"); code != exitOK {
@@ -85,8 +96,8 @@ func TestBaselineStoreFlow(t *testing.T) {
 	if code, _, errOut := runCLI(t, "regression-check", "--baseline-name", "main", "--store", store, "--current", elsewhere, "--strict"); code != exitOK || strings.Contains(errOut, "WARNING") {
 		t.Errorf("elsewhere with its own baseline: exit %d\n%s", code, errOut)
 	}
-	if code, out, _ := runCLI(t, "baseline", "list", "--store", store); code != exitOK || !strings.Contains(lastLine(out), "3 baselines") {
-		t.Errorf("list after three saves:\n%s", out)
+	if code, out, _ := runCLI(t, "baseline", "list", "--store", store); code != exitOK || !strings.Contains(lastLine(out), "5 baselines") {
+		t.Errorf("list after five saves:\n%s", out)
 	}
 }
 

@@ -40,8 +40,9 @@ one-line reason: regression or improvement (the ratio's interval lies
 beyond the threshold and p < alpha), no change (the interval lies within
 ±threshold), or inconclusive (the evidence cannot tell a change of the
 threshold's size from run-to-run noise). The interval accounts for the
-variance between runs: paired rounds (--against), a two-level bootstrap
-over runs (several runs a side, or a stored history), or, with one run a
+variance between runs: paired rounds (--against), Student's t on the run
+medians (several runs a side, or a stored history: a prediction interval
+for one current run), or, with one run a
 side, a bound from the controls (bench/controls) and the spread of all
 cases' ratios; with none of these every case is inconclusive.
 

@@ -56,7 +56,7 @@ func TestRegressionCheckOutputs(t *testing.T) {
 	if code != exitFailure {
 		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitFailure, out, errOut)
 	}
-	const verdict = "regression-check: 1 regression, 0 improvements, 1 unchanged, 0 inconclusive, 1 missing in the current run (gating sec/op, threshold 5%, alpha 0.05; 2 and 2 runs, run-level bootstrap)"
+	const verdict = "regression-check: 1 regression, 0 improvements, 1 unchanged, 0 inconclusive, 1 missing in the current run (gating sec/op, threshold 5%, alpha 0.05; 2 and 2 runs, t interval on run medians)"
 	if got := lastLine(out); got != verdict {
 		t.Errorf("last line %q, want %q", got, verdict)
 	}
@@ -101,20 +101,23 @@ func TestRegressionCheckOutputs(t *testing.T) {
 
 func TestRegressionCheckMultipleFilesAndConfig(t *testing.T) {
 	dir := t.TempDir()
-	// Two baseline files of the same run, merged: 20 samples a side.
+	// Three baseline and three current runs (files), merged: 30 samples
+	// a side, four degrees of freedom for the spread between runs.
 	b1 := writeTemp(t, dir, "b1.txt", benchText("X", map[string]float64{"Kernel/A": 1000, "Other": 500}, "Kernel/A", "Other"))
-	b2 := writeTemp(t, dir, "b2.txt", benchText("X", map[string]float64{"Kernel/A": 1000, "Other": 500}, "Kernel/A", "Other"))
-	c1 := writeTemp(t, dir, "c1.txt", benchText("X", map[string]float64{"Kernel/A": 1040, "Other": 540}, "Kernel/A", "Other"))
-	c2 := writeTemp(t, dir, "c2.txt", benchText("X", map[string]float64{"Kernel/A": 1040, "Other": 540}, "Kernel/A", "Other"))
+	b2 := writeTemp(t, dir, "b2.txt", benchText("X", map[string]float64{"Kernel/A": 1001, "Other": 501}, "Kernel/A", "Other"))
+	b3 := writeTemp(t, dir, "b3.txt", benchText("X", map[string]float64{"Kernel/A": 999, "Other": 499}, "Kernel/A", "Other"))
+	c1 := writeTemp(t, dir, "c1.txt", benchText("X", map[string]float64{"Kernel/A": 1035, "Other": 540}, "Kernel/A", "Other"))
+	c2 := writeTemp(t, dir, "c2.txt", benchText("X", map[string]float64{"Kernel/A": 1036, "Other": 541}, "Kernel/A", "Other"))
+	c3 := writeTemp(t, dir, "c3.txt", benchText("X", map[string]float64{"Kernel/A": 1034, "Other": 539}, "Kernel/A", "Other"))
 	cfg := writeTemp(t, dir, "cfg.json", `{"thresholds": [{"match": "^Kernel/", "threshold": "2%"}], "default": "10%"}`)
 
-	// +4% and +8%: under the 5% default only Other regresses...
-	code, out, errOut := runCLI(t, "regression-check", "--baseline", b1+","+b2, "--current", c1, "--current", c2)
-	if code != exitFailure || !strings.Contains(out, "p=0.000 n=20") || !strings.Contains(lastLine(out), "1 regression, 0 improvements, 1 unchanged") {
+	// +3.5% and +8%: under the 5% default only Other regresses...
+	code, out, errOut := runCLI(t, "regression-check", "--baseline", b1+","+b2+","+b3, "--current", c1, "--current", c2, "--current", c3)
+	if code != exitFailure || !strings.Contains(out, "p=0.000 n=30") || !strings.Contains(lastLine(out), "1 regression, 0 improvements, 1 unchanged") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 	// ...with the config only Kernel/A (2%) does; Other has 10%.
-	code, out, _ = runCLI(t, "regression-check", "--baseline", b1+","+b2, "--current", c1+","+c2, "--config", cfg)
+	code, out, _ = runCLI(t, "regression-check", "--baseline", b1+","+b2+","+b3, "--current", c1+","+c2+","+c3, "--config", cfg)
 	if code != exitFailure || !strings.Contains(out, "threshold 2% (config)") || !strings.Contains(lastLine(out), "threshold 10%, 1 case with their own from the config") {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
@@ -124,7 +127,7 @@ func TestRegressionCheckMultipleFilesAndConfig(t *testing.T) {
 		}
 	}
 	// --threshold overrides the config's default.
-	code, out, _ = runCLI(t, "regression-check", "--baseline", b1+","+b2, "--current", c1+","+c2, "--config", cfg, "--threshold", "5%")
+	code, out, _ = runCLI(t, "regression-check", "--baseline", b1+","+b2+","+b3, "--current", c1+","+c2+","+c3, "--config", cfg, "--threshold", "5%")
 	if code != exitFailure || !strings.Contains(lastLine(out), "2 regressions") {
 		t.Errorf("--threshold with --config: exit %d\n%s", code, out)
 	}

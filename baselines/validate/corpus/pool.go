@@ -24,7 +24,8 @@ import (
 // states. A file round runs every variant once per package and the
 // unchanged build twice (for A/A pairs), in random order; an interleaved
 // round runs the unchanged build twice (as "A" and "A2") and each slowdown
-// once, in random order, so a window of consecutive interleaved rounds is
+// once, a package's runs back to back in random order (packages in random
+// order), so a window of consecutive interleaved rounds is
 // one --against comparison of any two of them.
 
 // PoolConfig sets up Collect.
@@ -139,7 +140,27 @@ func Collect(ctx context.Context, c *Corpus, cfg PoolConfig) (int, error) {
 				jobs = append(jobs, job{l, v, p})
 			}
 		}
-		rng.Shuffle(len(jobs), func(i, j int) { jobs[i], jobs[j] = jobs[j], jobs[i] })
+		if kind == "interleaved" {
+			// As regression-check --against runs them: a package's
+			// sides back to back (in random order), so the runs a
+			// window pairs are moments apart, not a whole round.
+			pkgs := Packages(c.Cases)
+			rng.Shuffle(len(pkgs), func(i, j int) { pkgs[i], pkgs[j] = pkgs[j], pkgs[i] })
+			jobs = jobs[:0]
+			for _, p := range pkgs {
+				ls := slices.Clone(labels)
+				rng.Shuffle(len(ls), func(i, j int) { ls[i], ls[j] = ls[j], ls[i] })
+				for _, l := range ls {
+					v := l
+					if l == "A2" {
+						v = "A"
+					}
+					jobs = append(jobs, job{l, v, p})
+				}
+			}
+		} else {
+			rng.Shuffle(len(jobs), func(i, j int) { jobs[i], jobs[j] = jobs[j], jobs[i] })
+		}
 		for _, j := range jobs {
 			if err := one(kind, j.label, j.variant, j.pkg, count); err != nil {
 				return err
