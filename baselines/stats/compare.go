@@ -409,7 +409,8 @@ func compareSamples(row *Row, baseRuns, curRuns [][]float64, opt Options, m mode
 	case m.kind == ModelRuns && runsOK(baseRuns, curRuns, opt):
 		// The ratio is that of the sides' geometric mean run medians,
 		// so the interval is about the estimate it shows.
-		row.Ratio, row.RatioLo, row.RatioHi, _ = RunsInterval{Confidence: opt.Confidence}.Ratio(baseRuns, curRuns)
+		e, _ := RunsInterval{Confidence: opt.Confidence}.Estimate(baseRuns, curRuns)
+		row.Ratio, row.RatioLo, row.RatioHi, row.RunSpread = e.Ratio, e.Lo, e.Hi, e.Spread
 	default:
 		if opt.Paired && len(base) == len(cur) {
 			row.Ratio = PairedRatio(base, cur)
@@ -473,6 +474,13 @@ func verdict(row *Row, p float64, opt Options, tooFew, same bool, m model) {
 	default:
 		row.Verdict = Inconclusive
 		row.Reason = fmt.Sprintf("the ratio's %.4g%% interval %s overlaps the %s threshold: the evidence cannot tell a %s change from run-to-run noise", opt.Confidence*100, iv, textfmt.Pct(t), textfmt.Pct(t))
+		if row.Model == ModelRuns && row.RunSpread > 0 && row.Ratio > 0 {
+			// What these runs can tell apart: a change clears the
+			// threshold once it exceeds it by the interval's half-width.
+			half := math.Sqrt(hi / lo)
+			row.Reason += fmt.Sprintf(" (this case's runs differ by %.1f%% (sd of the run medians); at that spread only a change beyond about %.0f%% can be called: add runs or use --against)",
+				100*(math.Exp(row.RunSpread)-1), 100*((1+t)*half-1))
+		}
 	}
 	if m.kind == ModelBounded && row.Model == ModelBounded && row.Verdict != Inconclusive {
 		row.Reason += fmt.Sprintf(" (widened by ±%.1f%% for how far the machine may have moved)", 100*(math.Exp(m.margin)-1))

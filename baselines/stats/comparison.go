@@ -61,6 +61,9 @@ type Row struct {
 	// come from.
 	BaselineRuns int `json:"baseline_runs,omitempty"`
 	CurrentRuns  int `json:"current_runs,omitempty"`
+	// RunSpread, for ModelRuns, is the standard deviation of the log run
+	// medians: about the fraction by which runs of unchanged code differ.
+	RunSpread float64 `json:"run_spread,omitempty"`
 	// Note adds what else the reader should know (sample-size warnings,
 	// why a side has no samples, ...).
 	Note string `json:"note,omitempty"`

@@ -155,6 +155,13 @@ func TestRunsAreTheUnit(t *testing.T) {
 	if r.Verdict == Regression || r.Verdict == Improvement {
 		t.Errorf("one run +2%% against five: %+v", r)
 	}
+	// Runs about 5% apart cannot tell +8% from noise; the reason says
+	// what they could tell.
+	one = runs([]float64{0.08}, 0)[0]
+	r = row(t, mustCompare(t, base, one, Options{}), "A", input.UnitSecPerOp)
+	if r.Verdict != Inconclusive || !strings.Contains(r.Reason, "this case's runs differ by") || !strings.Contains(r.Reason, "use --against") || r.RunSpread < 0.03 {
+		t.Errorf("one run +8%% against five runs ±5%%: %+v", r)
+	}
 }
 
 // withControls is a results file of n cases (C0 at change times center,

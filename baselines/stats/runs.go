@@ -30,20 +30,36 @@ type RunsInterval struct {
 	Confidence float64
 }
 
+// RunsEstimate is what RunsInterval finds.
+type RunsEstimate struct {
+	Ratio, Lo, Hi float64
+	// Spread is the standard deviation of the log run medians (s, after
+	// the floor): about the fraction by which runs of unchanged code
+	// differ.
+	Spread float64
+	DF     int
+}
+
 // Ratio returns exp(d) and its interval. ok is false when no side has two
 // runs (no between-run variance to estimate) or a value is not positive.
 func (ri RunsInterval) Ratio(base, cur [][]float64) (ratio, lo, hi float64, ok bool) {
+	e, ok := ri.Estimate(base, cur)
+	return e.Ratio, e.Lo, e.Hi, ok
+}
+
+// Estimate is Ratio with the spread and degrees of freedom behind it.
+func (ri RunsInterval) Estimate(base, cur [][]float64) (e RunsEstimate, ok bool) {
 	var ss, within float64
 	df, nruns := 0, 0
 	means := [2]float64{}
 	for s, side := range [][][]float64{base, cur} {
 		if len(side) == 0 {
-			return 0, 0, 0, false
+			return e, false
 		}
 		logs := make([]float64, len(side))
 		for i, r := range side {
 			if len(r) == 0 || !allPositive(r) {
-				return 0, 0, 0, false
+				return e, false
 			}
 			lr := make([]float64, len(r))
 			for j, v := range r {
@@ -65,13 +81,13 @@ func (ri RunsInterval) Ratio(base, cur [][]float64) (ratio, lo, hi float64, ok b
 		df += len(logs) - 1
 	}
 	if df < 1 {
-		return 0, 0, 0, false
+		return e, false
 	}
 	s2 := max(ss/float64(df), within/float64(nruns))
 	d := means[1] - means[0]
 	se := math.Sqrt(s2 * (1/float64(len(base)) + 1/float64(len(cur))))
 	h := StudentTQuantile(1-(1-ri.Confidence)/2, float64(df)) * se
-	return math.Exp(d), math.Exp(d - h), math.Exp(d + h), true
+	return RunsEstimate{Ratio: math.Exp(d), Lo: math.Exp(d - h), Hi: math.Exp(d + h), Spread: math.Sqrt(s2), DF: df}, true
 }
 
 // medianVariance is the large-sample variance of the median of xs:
