@@ -187,22 +187,3 @@ func BenchmarkTypedAllocFree(b *testing.B) {
 		})
 	})
 }
-
-// BenchmarkConvert: the engine on a 1 Mi-element tensor.
-func BenchmarkConvert(b *testing.B) {
-	p := newPool(b, Config{})
-	e := NewEngine(p)
-	src := randF32(1<<20, 1)
-	for _, to := range []DType{F16, BF16, I8, Ternary} {
-		b.Run(to.String(), func(b *testing.B) {
-			b.SetBytes(4 << 20)
-			for range b.N {
-				t, _, err := e.FromFloat32(src, 256, 4096, to, ConvertOptions{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				t.Free()
-			}
-		})
-	}
-}

@@ -14,7 +14,7 @@ import (
 // storage formats. It decides how (zero-copy view, in place, streamed in
 // chunks, batched), allocates from the pool and reports what it did; the
 // value conversions themselves are the kernel library's, reached through the
-// Codec interface (see codecs_quant.go), never a copy of them.
+// Codec interface (kernels/codec gives them), never a copy of them.
 
 // DType is a tensor element format.
 type DType int
@@ -177,16 +177,13 @@ var (
 // (256 KiB of float32).
 const DefaultChunkElems = 64 << 10
 
-// NewEngine returns an engine over pool p (Default() when nil) with the
-// kernel library's codecs, replaced or completed by codecs.
+// NewEngine returns an engine over pool p (Default() when nil) that
+// converts with codecs (kernels/codec.All gives the kernel library's).
 func NewEngine(p *Pool, codecs ...Codec) *Engine {
 	if p == nil {
 		p = Default()
 	}
 	e := &Engine{pool: p, codecs: map[DType]Codec{}, chunkElems: DefaultChunkElems}
-	for _, c := range QuantCodecs() {
-		e.codecs[c.DType()] = c
-	}
 	for _, c := range codecs {
 		e.codecs[c.DType()] = c
 	}

@@ -117,6 +117,6 @@
 // zero-copy views where the layout allows, in-place downsizing that shrinks
 // the block, streaming in chunks through a bounded scratch buffer, batches
 // over GOMAXPROCS goroutines, with the compression ratio of each. The value
-// conversions are kernels/quant's, behind the Codec interface
-// (codecs_quant.go).
+// conversions are kernels/quant's, behind the Codec interface; package
+// kernels/codec provides them (memory imports nothing of the kernels).
 package memory

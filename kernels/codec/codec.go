@@ -1,15 +1,7 @@
-package memory
-
-import (
-	"fmt"
-	"unsafe"
-
-	"github.com/bitnet-go/bitnet-bench/kernels/quant"
-)
-
-// The conversion engine's codecs, backed by kernels/quant. This file is the
-// whole wiring between the two packages: the engine itself never converts a
-// value.
+// Package codec is the memory conversion engine's codecs (memory.Codec),
+// backed by kernels/quant: the whole wiring between the two. The engine
+// never converts a value itself, and memory imports nothing of the kernel
+// library; the kernel library depends on memory, not the other way.
 //
 // I8 encodes with a streamable scale (ActivationScale + QuantizeWithScale).
 // A per-tensor ternary scale is the mean of |x| over the whole tensor,
@@ -17,14 +9,28 @@ import (
 // summed in float64), so ternary tensors are converted in one chunk rather
 // than streamed with a scale that differs from QuantizeTernary's.
 
-// QuantCodecs returns the codecs for F16, BF16, I8 and Ternary.
-func QuantCodecs() []Codec {
-	return []Codec{f16Codec{}, bf16Codec{}, i8Codec{}, ternaryCodec{}}
+package codec
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/bitnet-go/bitnet-bench/kernels/quant"
+	"github.com/bitnet-go/bitnet-bench/memory"
+)
+
+// All returns the codecs for F16, BF16, I8 and Ternary.
+func All() []memory.Codec {
+	return []memory.Codec{f16Codec{}, bf16Codec{}, i8Codec{}, ternaryCodec{}}
 }
+
+// NewEngine returns a conversion engine over pool p (memory.Default() when
+// nil) with the kernel library's codecs.
+func NewEngine(p *memory.Pool) *memory.Engine { return memory.NewEngine(p, All()...) }
 
 func asU16(b []byte, n int) ([]uint16, error) {
 	if len(b) < 2*n {
-		return nil, fmt.Errorf("%w: %d bytes for %d 16-bit values", ErrShape, len(b), n)
+		return nil, fmt.Errorf("%w: %d bytes for %d 16-bit values", memory.ErrShape, len(b), n)
 	}
 	if n == 0 {
 		return nil, nil
@@ -34,7 +40,7 @@ func asU16(b []byte, n int) ([]uint16, error) {
 
 func asI8(b []byte, n int) ([]int8, error) {
 	if len(b) < n {
-		return nil, fmt.Errorf("%w: %d bytes for %d int8 values", ErrShape, len(b), n)
+		return nil, fmt.Errorf("%w: %d bytes for %d int8 values", memory.ErrShape, len(b), n)
 	}
 	if n == 0 {
 		return nil, nil
@@ -44,9 +50,9 @@ func asI8(b []byte, n int) ([]int8, error) {
 
 type f16Codec struct{}
 
-func (f16Codec) DType() DType { return F16 }
-func (f16Codec) Bits() int    { return 16 }
-func (f16Codec) Scaled() bool { return false }
+func (f16Codec) DType() memory.DType { return memory.F16 }
+func (f16Codec) Bits() int           { return 16 }
+func (f16Codec) Scaled() bool        { return false }
 func (f16Codec) Encode(dst []byte, src []float32) (float32, error) {
 	d, err := asU16(dst, len(src))
 	if err == nil {
@@ -64,9 +70,9 @@ func (f16Codec) Decode(dst []float32, src []byte, _ float32) error {
 
 type bf16Codec struct{}
 
-func (bf16Codec) DType() DType { return BF16 }
-func (bf16Codec) Bits() int    { return 16 }
-func (bf16Codec) Scaled() bool { return false }
+func (bf16Codec) DType() memory.DType { return memory.BF16 }
+func (bf16Codec) Bits() int           { return 16 }
+func (bf16Codec) Scaled() bool        { return false }
 func (bf16Codec) Encode(dst []byte, src []float32) (float32, error) {
 	d, err := asU16(dst, len(src))
 	if err == nil {
@@ -85,9 +91,9 @@ func (bf16Codec) Decode(dst []float32, src []byte, _ float32) error {
 // i8Codec is per-token absmax int8: scale 127/max|x|, real = q / scale.
 type i8Codec struct{}
 
-func (i8Codec) DType() DType { return I8 }
-func (i8Codec) Bits() int    { return 8 }
-func (i8Codec) Scaled() bool { return true }
+func (i8Codec) DType() memory.DType { return memory.I8 }
+func (i8Codec) Bits() int           { return 8 }
+func (i8Codec) Scaled() bool        { return true }
 func (i8Codec) Encode(dst []byte, src []float32) (float32, error) {
 	d, err := asI8(dst, len(src))
 	if err != nil || len(src) == 0 {
@@ -124,9 +130,9 @@ func (i8Codec) EncodeWithScale(dst []byte, src []float32, scale float32) error {
 // ternaryCodec is absmean ternary, codes stored one per byte.
 type ternaryCodec struct{}
 
-func (ternaryCodec) DType() DType { return Ternary }
-func (ternaryCodec) Bits() int    { return 8 }
-func (ternaryCodec) Scaled() bool { return true }
+func (ternaryCodec) DType() memory.DType { return memory.Ternary }
+func (ternaryCodec) Bits() int           { return 8 }
+func (ternaryCodec) Scaled() bool        { return true }
 func (ternaryCodec) Encode(dst []byte, src []float32) (float32, error) {
 	d, err := asI8(dst, len(src))
 	if err != nil || len(src) == 0 {

@@ -1,4 +1,4 @@
-package memory
+package codec
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/bitnet-go/bitnet-bench/kernels/quant"
+	"github.com/bitnet-go/bitnet-bench/memory"
 )
 
 func randF32(n int, seed uint64) []float32 {
@@ -30,14 +31,14 @@ func maxRelErr(a, b []float32) float64 {
 }
 
 func TestConvertFloatFormats(t *testing.T) {
-	p := newPool(t, Config{Tracking: TrackBasic})
+	p := newPool(t, memory.Config{Tracking: memory.TrackBasic})
 	e := NewEngine(p)
 	src := randF32(3*1000, 1)
 	for _, c := range []struct {
-		to  DType
+		to  memory.DType
 		tol float64
-	}{{F16, 1e-3}, {BF16, 8e-3}} {
-		tt, st, err := e.FromFloat32(src, 3, 1000, c.to, ConvertOptions{ChunkElems: 700})
+	}{{memory.F16, 1e-3}, {memory.BF16, 8e-3}} {
+		tt, st, err := e.FromFloat32(src, 3, 1000, c.to, memory.ConvertOptions{ChunkElems: 700})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,7 +50,7 @@ func TestConvertFloatFormats(t *testing.T) {
 		}
 		// The engine's bits are the kernel library's.
 		want := make([]uint16, len(src))
-		if c.to == F16 {
+		if c.to == memory.F16 {
 			quant.F32ToF16Slice(want, src)
 		} else {
 			quant.F32ToBF16Slice(want, src)
@@ -60,11 +61,11 @@ func TestConvertFloatFormats(t *testing.T) {
 				t.Fatalf("%v: element %d is %#x, quant says %#x", c.to, i, got[i], want[i])
 			}
 		}
-		back, st2, err := e.ToFloat32(tt, ConvertOptions{})
+		back, st2, err := e.ToFloat32(tt, memory.ConvertOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st2.Ratio != 0.5 || back.DType != F32 {
+		if st2.Ratio != 0.5 || back.DType != memory.F32 {
 			t.Fatalf("decode stats %+v", st2)
 		}
 		if r := maxRelErr(src, back.Float32s()); r > c.tol {
@@ -79,11 +80,11 @@ func TestConvertFloatFormats(t *testing.T) {
 }
 
 func TestConvertQuantized(t *testing.T) {
-	e := NewEngine(newPool(t, Config{}))
+	e := NewEngine(newPool(t, memory.Config{}))
 	rows, cols := 4, 1000
 	src := randF32(rows*cols, 2)
-	// I8: one scale per row, the kernel library's.
-	q, st, err := e.FromFloat32(src, rows, cols, I8, ConvertOptions{ChunkElems: 2000})
+	// memory.I8: one scale per row, the kernel library's.
+	q, st, err := e.FromFloat32(src, rows, cols, memory.I8, memory.ConvertOptions{ChunkElems: 2000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +96,7 @@ func TestConvertQuantized(t *testing.T) {
 			t.Fatalf("row %d scale %v, want %v", r, q.Scales[r], s)
 		}
 	}
-	back, _, err := e.ToFloat32(q, ConvertOptions{})
+	back, _, err := e.ToFloat32(q, memory.ConvertOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,9 +105,9 @@ func TestConvertQuantized(t *testing.T) {
 			t.Fatalf("i8 element %d: %v vs %v", i, v, src[i])
 		}
 	}
-	// Ternary, per tensor and per row.
+	// memory.Ternary, per tensor and per row.
 	for _, perRow := range []bool{false, true} {
-		tt, st, err := e.FromFloat32(src, rows, cols, Ternary, ConvertOptions{PerRow: perRow})
+		tt, st, err := e.FromFloat32(src, rows, cols, memory.Ternary, memory.ConvertOptions{PerRow: perRow})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,13 +125,13 @@ func TestConvertQuantized(t *testing.T) {
 		if st.Ratio != 4 {
 			t.Fatalf("ternary ratio %v", st.Ratio)
 		}
-		// Ternary codes read as I8 without copying.
-		v, st2, err := e.Convert(tt, I8, ConvertOptions{})
+		// memory.Ternary codes read as memory.I8 without copying.
+		v, st2, err := e.Convert(tt, memory.I8, memory.ConvertOptions{})
 		if err != nil || !st2.ZeroCopy || !v.IsView() || &v.Data[0] != &tt.Data[0] {
 			t.Fatalf("ternary→i8 zero copy: %v %+v", err, st2)
 		}
-		a, _, _ := e.ToFloat32(tt, ConvertOptions{})
-		b, _, _ := e.ToFloat32(v, ConvertOptions{})
+		a, _, _ := e.ToFloat32(tt, memory.ConvertOptions{})
+		b, _, _ := e.ToFloat32(v, memory.ConvertOptions{})
 		if r := maxRelErr(a.Float32s(), b.Float32s()); r > 1e-6 {
 			t.Fatalf("ternary and its i8 view decode differently: %v", r)
 		}
@@ -138,9 +139,9 @@ func TestConvertQuantized(t *testing.T) {
 		b.Free()
 		tt.Free()
 	}
-	// Through F32: I8 → F16.
-	h, st, err := e.Convert(q, F16, ConvertOptions{})
-	if err != nil || h.DType != F16 || st.Strategy != "via-f32" || st.Ratio != 0.5 {
+	// Through memory.F32: memory.I8 → memory.F16.
+	h, st, err := e.Convert(q, memory.F16, memory.ConvertOptions{})
+	if err != nil || h.DType != memory.F16 || st.Strategy != "via-f32" || st.Ratio != 0.5 {
 		t.Fatalf("i8→f16: %v %+v", err, st)
 	}
 	h.Free()
@@ -149,17 +150,17 @@ func TestConvertQuantized(t *testing.T) {
 }
 
 func TestConvertZeroCopy(t *testing.T) {
-	e := NewEngine(newPool(t, Config{}))
+	e := NewEngine(newPool(t, memory.Config{}))
 	src := randF32(100, 3)
-	v, st, err := e.FromFloat32(src, 10, 10, F32, ConvertOptions{})
+	v, st, err := e.FromFloat32(src, 10, 10, memory.F32, memory.ConvertOptions{})
 	if err != nil || !st.ZeroCopy || st.Ratio != 1 || &v.Float32s()[0] != &src[0] || v.Owned() {
 		t.Fatalf("f32 view: %v %+v", err, st)
 	}
-	w, st, err := e.Convert(v, F32, ConvertOptions{})
+	w, st, err := e.Convert(v, memory.F32, memory.ConvertOptions{})
 	if err != nil || !st.ZeroCopy || &w.Data[0] != &v.Data[0] {
 		t.Fatal("same-format view")
 	}
-	f, st, err := e.ToFloat32(v, ConvertOptions{})
+	f, st, err := e.ToFloat32(v, memory.ConvertOptions{})
 	if err != nil || !st.ZeroCopy {
 		t.Fatal("f32 to f32 view")
 	}
@@ -172,26 +173,27 @@ func TestConvertZeroCopy(t *testing.T) {
 }
 
 func TestConvertInPlace(t *testing.T) {
-	p := newPool(t, Config{Tracking: TrackBasic})
+	p := newPool(t, memory.Config{Tracking: memory.TrackBasic})
 	e := NewEngine(p)
 	rows, cols := 64, 16384 // 4 MiB of float32
 	src := randF32(rows*cols, 4)
 	for _, c := range []struct {
-		to  DType
-		opt ConvertOptions
+		to  memory.DType
+		opt memory.ConvertOptions
 	}{
-		{F16, ConvertOptions{ChunkElems: 100000}},
-		{BF16, ConvertOptions{}},
-		{I8, ConvertOptions{ChunkElems: 50000}},
-		{Ternary, ConvertOptions{}},
-		{Ternary, ConvertOptions{PerRow: true}},
+		{memory.F16, memory.ConvertOptions{ChunkElems: 100000}},
+		{memory.BF16, memory.ConvertOptions{}},
+		{memory.I8, memory.ConvertOptions{ChunkElems: 50000}},
+		{memory.Ternary, memory.ConvertOptions{}},
+		{memory.Ternary, memory.ConvertOptions{PerRow: true}},
 	} {
 		buf, err := p.AllocFloat32(rows * cols)
 		if err != nil {
 			t.Fatal(err)
 		}
 		copy(buf.Data(), src)
-		tt, err := TensorFromBuf(buf, rows, cols)
+		base := unsafe.Pointer(&buf.Data()[0])
+		tt, err := memory.TensorFromBuf(buf, rows, cols)
 		if err != nil || !tt.Owned() {
 			t.Fatal(err)
 		}
@@ -199,12 +201,12 @@ func TestConvertInPlace(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v: %v", c.to, err)
 		}
-		if !st.InPlace || tt.DType != c.to || &tt.Data[0] != (*byte)(unsafe.Pointer(buf.ptr)) {
+		if !st.InPlace || tt.DType != c.to || unsafe.Pointer(&tt.Data[0]) != base {
 			t.Fatalf("%v: %+v", c.to, st)
 		}
 		// The block shrank: its upper part went back to the pool.
-		if got, want := tt.buf.Handle().BlockSize(), int(4<<20/st.Ratio); got != want {
-			t.Fatalf("%v: block of %d bytes after in-place conversion, want %d (ratio %v)", c.to, got, want, st.Ratio)
+		if got, want := p.Stats().LiveBytes, uint64(4<<20/st.Ratio); got != want {
+			t.Fatalf("%v: %d bytes live after in-place conversion, want %d (ratio %v)", c.to, got, want, st.Ratio)
 		}
 		// Same bits as converting out of place.
 		ref, _, err := e.FromFloat32(src, rows, cols, c.to, c.opt)
@@ -224,11 +226,11 @@ func TestConvertInPlace(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := TensorFromBuf(Float32Buf{}, 2, 2); !errors.Is(err, ErrShape) {
-		t.Fatalf("TensorFromBuf with a wrong shape: %v", err)
+	if _, err := memory.TensorFromBuf(memory.Float32Buf{}, 2, 2); !errors.Is(err, memory.ErrShape) {
+		t.Fatalf("memory.TensorFromBuf with a wrong shape: %v", err)
 	}
-	v, _, _ := e.FromFloat32(src[:10], 1, 10, F32, ConvertOptions{})
-	if _, err := e.ConvertInPlace(v, F16, ConvertOptions{}); !errors.Is(err, ErrNotInPlace) {
+	v, _, _ := e.FromFloat32(src[:10], 1, 10, memory.F32, memory.ConvertOptions{})
+	if _, err := e.ConvertInPlace(v, memory.F16, memory.ConvertOptions{}); !errors.Is(err, memory.ErrNotInPlace) {
 		t.Fatalf("in place on a view: %v", err)
 	}
 	if st := p.Stats(); st.LiveBytes != 0 {
@@ -240,26 +242,26 @@ func TestConvertInPlace(t *testing.T) {
 // one scale per tensor, to exercise streaming of merged scales.
 type perTensorI8 struct{ i8Codec }
 
-func (perTensorI8) DType() DType { return Ternary }
+func (perTensorI8) DType() memory.DType { return memory.Ternary }
 
 func TestConvertStreaming(t *testing.T) {
-	e := NewEngine(newPool(t, Config{}))
+	e := NewEngine(newPool(t, memory.Config{}))
 	rows, cols := 8, 5000
 	src := randF32(rows*cols, 5)
-	for _, to := range []DType{F32, F16, BF16, I8, Ternary} {
+	for _, to := range []memory.DType{memory.F32, memory.F16, memory.BF16, memory.I8, memory.Ternary} {
 		var w bytes.Buffer
-		scales, st, err := e.Stream(&w, src, rows, cols, to, ConvertOptions{ChunkElems: 12000})
+		scales, st, err := e.Stream(&w, src, rows, cols, to, memory.ConvertOptions{ChunkElems: 12000})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ref, _, _ := e.FromFloat32(src, rows, cols, to, ConvertOptions{})
+		ref, _, _ := e.FromFloat32(src, rows, cols, to, memory.ConvertOptions{})
 		if !bytes.Equal(w.Bytes(), ref.Data) {
 			t.Fatalf("%v: streamed bytes differ", to)
 		}
 		if len(scales) != len(ref.Scales) {
 			t.Fatalf("%v: %d scales", to, len(scales))
 		}
-		wantChunks := map[DType]int{F32: 4, F16: 4, BF16: 4, I8: 4, Ternary: 1}[to]
+		wantChunks := map[memory.DType]int{memory.F32: 4, memory.F16: 4, memory.BF16: 4, memory.I8: 4, memory.Ternary: 1}[to]
 		if st.Chunks != wantChunks || wantChunks > 1 && st.Scratch > 4*12000 {
 			t.Fatalf("%v: %+v", to, st)
 		}
@@ -268,7 +270,7 @@ func TestConvertStreaming(t *testing.T) {
 	// A codec that streams scales: one scale over the tensor, bounded scratch.
 	e.Register(perTensorI8{})
 	var w bytes.Buffer
-	scales, st, err := e.Stream(&w, src, rows, cols, Ternary, ConvertOptions{ChunkElems: 7000})
+	scales, st, err := e.Stream(&w, src, rows, cols, memory.Ternary, memory.ConvertOptions{ChunkElems: 7000})
 	if err != nil || len(scales) != 1 || st.Chunks != 6 || st.Scratch != 7000 {
 		t.Fatalf("streamed scale: %v %d %+v", err, len(scales), st)
 	}
@@ -280,7 +282,7 @@ func TestConvertStreaming(t *testing.T) {
 	if !bytes.Equal(w.Bytes(), unsafe.Slice((*byte)(unsafe.Pointer(&ref[0])), len(ref))) {
 		t.Fatal("streamed codes differ")
 	}
-	tt, st, err := e.FromFloat32(src, rows, cols, Ternary, ConvertOptions{ChunkElems: 7000})
+	tt, st, err := e.FromFloat32(src, rows, cols, memory.Ternary, memory.ConvertOptions{ChunkElems: 7000})
 	if err != nil || st.Chunks != 6 || tt.Scales[0] != scales[0] || !bytes.Equal(tt.Data, w.Bytes()) {
 		t.Fatalf("chunked FromFloat32 with a streamed scale: %v %+v", err, st)
 	}
@@ -288,15 +290,15 @@ func TestConvertStreaming(t *testing.T) {
 }
 
 func TestConvertBatchAndErrors(t *testing.T) {
-	p := newPool(t, Config{Tracking: TrackBasic})
+	p := newPool(t, memory.Config{Tracking: memory.TrackBasic})
 	e := NewEngine(p)
-	var jobs []BatchJob
-	for i, to := range []DType{F16, BF16, I8, Ternary, F16, I8} {
-		jobs = append(jobs, BatchJob{Src: randF32(4*256, uint64(i)), Rows: 4, Cols: 256, To: to})
+	var jobs []memory.BatchJob
+	for i, to := range []memory.DType{memory.F16, memory.BF16, memory.I8, memory.Ternary, memory.F16, memory.I8} {
+		jobs = append(jobs, memory.BatchJob{Src: randF32(4*256, uint64(i)), Rows: 4, Cols: 256, To: to})
 	}
-	jobs = append(jobs, BatchJob{Src: randF32(10, 9), Rows: 3, Cols: 3, To: F16}) // bad shape
+	jobs = append(jobs, memory.BatchJob{Src: randF32(10, 9), Rows: 3, Cols: 3, To: memory.F16}) // bad shape
 	res, bs := e.Batch(jobs)
-	if bs.Jobs != 7 || bs.Failed != 1 || !errors.Is(res[6].Err, ErrShape) {
+	if bs.Jobs != 7 || bs.Failed != 1 || !errors.Is(res[6].Err, memory.ErrShape) {
 		t.Fatalf("batch %+v, last err %v", bs, res[6].Err)
 	}
 	if want := float64(6*4096) / float64(3*2048+3*1024); bs.Ratio != want {
@@ -308,19 +310,48 @@ func TestConvertBatchAndErrors(t *testing.T) {
 		}
 		r.Tensor.Free()
 	}
-	if _, _, err := e.FromFloat32(randF32(4, 1), 2, 2, DType(42), ConvertOptions{}); !errors.Is(err, ErrNoCodec) {
+	if _, _, err := e.FromFloat32(randF32(4, 1), 2, 2, memory.DType(42), memory.ConvertOptions{}); !errors.Is(err, memory.ErrNoCodec) {
 		t.Fatalf("unknown format: %v", err)
 	}
-	if _, _, err := e.FromFloat32(nil, 0, 2, F16, ConvertOptions{}); !errors.Is(err, ErrShape) {
+	if _, _, err := e.FromFloat32(nil, 0, 2, memory.F16, memory.ConvertOptions{}); !errors.Is(err, memory.ErrShape) {
 		t.Fatalf("empty: %v", err)
 	}
-	if _, _, err := e.Stream(&bytes.Buffer{}, randF32(4, 1), 3, 2, F16, ConvertOptions{}); !errors.Is(err, ErrShape) {
+	if _, _, err := e.Stream(&bytes.Buffer{}, randF32(4, 1), 3, 2, memory.F16, memory.ConvertOptions{}); !errors.Is(err, memory.ErrShape) {
 		t.Fatalf("stream shape: %v", err)
 	}
-	if e.Codec(F16) == nil || e.Codec(DType(42)) != nil || DType(42).String() == "" || Ternary.String() != "ternary" {
+	if e.Codec(memory.F16) == nil || e.Codec(memory.DType(42)) != nil || memory.DType(42).String() == "" || memory.Ternary.String() != "ternary" {
 		t.Fatal("codec lookup")
 	}
 	if st := p.Stats(); st.LiveBytes != 0 {
 		t.Fatalf("live %d", st.LiveBytes)
+	}
+}
+
+func newPool(t testing.TB, cfg memory.Config) *memory.Pool {
+	t.Helper()
+	p, err := memory.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+// BenchmarkConvert: the engine on a 1 Mi-element tensor.
+func BenchmarkConvert(b *testing.B) {
+	p := newPool(b, memory.Config{})
+	e := NewEngine(p)
+	src := randF32(1<<20, 1)
+	for _, to := range []memory.DType{memory.F16, memory.BF16, memory.I8, memory.Ternary} {
+		b.Run(to.String(), func(b *testing.B) {
+			b.SetBytes(4 << 20)
+			for range b.N {
+				t, _, err := e.FromFloat32(src, 256, 4096, to, memory.ConvertOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				t.Free()
+			}
+		})
 	}
 }
