@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bitnet-go/bitnet-bench/bench/controls"
+	"github.com/bitnet-go/bitnet-bench/bench/cputime"
 	"github.com/bitnet-go/bitnet-bench/bench/probe"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/internal/kerneltest"
@@ -144,11 +145,16 @@ func benchOp(b *testing.B, op kernels.Op) {
 			defer k.Close()
 			w := WorkOf(c.Op, c.Shape)
 			b.SetBytes(w.Bytes)
+			// CPU time per op of the timed loop alone (the paired
+			// measurements below are not the kernel's): regression-check
+			// --metric cpu-sec/op gates on it.
+			cpuDone := cputime.Track(b)
 			for b.Loop() {
 				if err := k.Run(); err != nil {
 					b.Fatal(err)
 				}
 			}
+			cpuDone()
 			if w.MACs > 0 {
 				b.ReportMetric(float64(w.MACs)*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "GMAC/s")
 			}

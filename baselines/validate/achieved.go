@@ -11,19 +11,20 @@ import (
 
 // Achieved is the slowdown a variant had in the pool's own timings, per
 // case. Where the variant ran in the interleaved rounds, it is the median
-// over rounds of the ratio of its sec/op to the unchanged build's ("A") in
+// over rounds of the ratio of its value in unit (the gating metric, tidied:
+// sec/op, cpu-sec/op) to the unchanged build's ("A") in
 // the same round: the two ran within seconds of each other, so the
 // machine's load mostly cancels. Otherwise it is the ratio of the medians
 // over file runs of each run's median (noisier: runs minutes apart).
 // These, not the nominal slowdowns, are what the detection rates were
 // measured at.
-func Achieved(c *corpus.Corpus, dir string) (map[string]map[string]float64, error) {
+func Achieved(c *corpus.Corpus, dir, unit string) (map[string]map[string]float64, error) {
 	sample := func(path, name string) (float64, error) {
 		_, _, s, err := RunSamples(path)
 		if err != nil {
 			return 0, err
 		}
-		xs := s[name][GatingUnit]
+		xs := s[name][unit]
 		if len(xs) == 0 {
 			return math.NaN(), nil
 		}
@@ -106,7 +107,7 @@ type CaseNoise struct {
 }
 
 // Noise measures each case's CaseNoise from the unchanged build's runs.
-func Noise(c *corpus.Corpus, dir string) (map[string]CaseNoise, error) {
+func Noise(c *corpus.Corpus, dir, unit string) (map[string]CaseNoise, error) {
 	out := map[string]CaseNoise{}
 	for _, cs := range c.Cases {
 		var n CaseNoise
@@ -120,7 +121,7 @@ func Noise(c *corpus.Corpus, dir string) (map[string]CaseNoise, error) {
 			if err != nil {
 				return nil, err
 			}
-			one = append(one, s[cs.Name()][GatingUnit]...)
+			one = append(one, s[cs.Name()][unit]...)
 		}
 		if len(one) > 2 {
 			n.Interleaved = relSpread(one)
@@ -139,7 +140,7 @@ func Noise(c *corpus.Corpus, dir string) (map[string]CaseNoise, error) {
 				files = append(files, s)
 			}
 		}
-		cal := CalibrateRuns([]string{cs.Name()}, map[string][]string{cs.Name(): {GatingUnit}}, files)
+		cal := CalibrateRuns([]string{cs.Name()}, map[string][]string{cs.Name(): {unit}}, files)
 		if r := cal.Rows[0]; r.Note == "" {
 			n.BetweenRun, n.WithinRun = r.BetweenRun, r.WithinRun
 		}

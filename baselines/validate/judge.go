@@ -6,9 +6,6 @@ import (
 	"github.com/bitnet-go/bitnet-bench/baselines/stats"
 )
 
-// GatingUnit is the metric whose verdict counts.
-const GatingUnit = "sec/op"
-
 // FileJudge judges with regression-check's own comparison, as the files
 // would be compared on the command line (several files a side merged).
 func FileJudge(opt stats.Options) Judge {
@@ -29,7 +26,7 @@ func FileJudge(opt stats.Options) Judge {
 		}
 		out := map[string]string{}
 		for _, r := range cmp.Rows {
-			if r.Unit != GatingUnit {
+			if !r.Gated {
 				continue
 			}
 			switch r.Verdict {

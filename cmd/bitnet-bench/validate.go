@@ -53,6 +53,11 @@ func (v *validateFlags) register(fs interface {
 // --bench), with real slowdowns injected, runs it as separate processes
 // into a pool for --duration, and judges the comparisons the pool makes in
 // each mode.
+//
+// With --metric cpu-sec/op (bench/cputime's cpu-ns/op as benchstat tidies
+// it) every build of the corpus reports its CPU time per op.
+const cpuMetric = "cpu-sec/op"
+
 func runValidate(ctx context.Context, e *env, f regressFlags, opt stats.Options) int {
 	const cmd = "regression-check"
 	v := f.v
@@ -84,7 +89,8 @@ func runValidate(ctx context.Context, e *env, f regressFlags, opt stats.Options)
 	case err == nil:
 		logf("validate: reusing the corpus in %s (built %s)", dir, c.Built.Format(time.RFC3339))
 	case os.IsNotExist(err):
-		cfg := corpus.Config{Dir: dir, Slowdowns: slow, Log: e.stderr}
+		// Gating on CPU time needs every build to report it.
+		cfg := corpus.Config{Dir: dir, Slowdowns: slow, Log: e.stderr, CPUTime: opt.Metric == cpuMetric}
 		if v.pkgSet {
 			if cfg.Cases, err = corpus.ListBenchmarks(ctx, cfg, f.pkg, f.bench); err != nil {
 				return validateFailure(ctx, e, err)
@@ -95,6 +101,9 @@ func runValidate(ctx context.Context, e *env, f regressFlags, opt stats.Options)
 		}
 	default:
 		return fail(e, cmd, exitBadInput, "--pool: %v", err)
+	}
+	if opt.Metric == cpuMetric && !c.CPUTime {
+		return fail(e, cmd, exitBadInput, "--metric %s: the corpus in %s was built without a CPU-time report; validate it in a new --pool directory", cpuMetric, dir)
 	}
 	poolDir := filepath.Join(dir, "pool")
 	if v.duration > 0 {
@@ -112,11 +121,11 @@ func runValidate(ctx context.Context, e *env, f regressFlags, opt stats.Options)
 	if err != nil {
 		return fail(e, cmd, exitBadInput, "%v", err)
 	}
-	achieved, err := validate.Achieved(c, poolDir)
+	achieved, err := validate.Achieved(c, poolDir, o.Metric)
 	if err != nil {
 		return fail(e, cmd, exitBadInput, "%v", err)
 	}
-	noise, err := validate.Noise(c, poolDir)
+	noise, err := validate.Noise(c, poolDir, o.Metric)
 	if err != nil {
 		return fail(e, cmd, exitBadInput, "%v", err)
 	}

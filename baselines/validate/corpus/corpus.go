@@ -95,6 +95,8 @@ type Corpus struct {
 	StepNs    float64            `json:"spin_step_ns"`
 	Variants  []Variant          `json:"variants"`
 	Built     time.Time          `json:"built"`
+	// CPUTime says every build reports cpu-ns/op (Config.CPUTime).
+	CPUTime   bool               `json:"cpu_time,omitempty"`
 	iters     map[string]int     // per case: the iteration count of the CPU-time runs
 	fixed     map[string]float64 // per case: the CPU seconds of a one-iteration run
 	GoVersion string             `json:"go_version"`
@@ -108,6 +110,11 @@ type Config struct {
 	Go        string    // the go command ("go")
 	WorkDir   string    // where go resolves relative packages ("." when empty)
 	Log       io.Writer // progress lines; nil for none
+	// CPUTime adds to every case of every build, the unchanged one too, a
+	// deferred report of the process's CPU time per op (cpu-ns/op, as
+	// bench/cputime.Track reports it), so the pool can validate gating on
+	// cpu-sec/op.
+	CPUTime bool
 }
 
 func (c *Config) logf(format string, args ...any) {
@@ -167,7 +174,7 @@ func Build(ctx context.Context, cfg Config) (*Corpus, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	c := &Corpus{Dir: dir, Cases: cfg.Cases, PkgDirs: map[string]string{}, NsPerOp: map[string]float64{}, iters: map[string]int{}}
+	c := &Corpus{Dir: dir, Cases: cfg.Cases, PkgDirs: map[string]string{}, NsPerOp: map[string]float64{}, iters: map[string]int{}, CPUTime: cfg.CPUTime}
 	if v, err := goOut(ctx, cfg, "env", "GOVERSION"); err == nil {
 		c.GoVersion = v
 	}
@@ -190,7 +197,7 @@ func Build(ctx context.Context, cfg Config) (*Corpus, error) {
 	for _, cs := range c.Cases {
 		_, src, err := findBench(files[cs.Package], nil, cs.Bench)
 		if err == nil {
-			_, err = inject(src, cs.Bench, 1)
+			_, err = inject(src, cs.Bench, 1, cfg.CPUTime)
 		}
 		if err != nil {
 			cfg.logf("corpus: leaving out %s %s: %v", cs.Package, cs.Bench, err)
@@ -205,13 +212,21 @@ func Build(ctx context.Context, cfg Config) (*Corpus, error) {
 	pkgs = Packages(kept)
 
 	a := Variant{Name: "A", Binaries: map[string]string{}}
-	for _, p := range pkgs {
-		bin := filepath.Join(dir, "A", slug(p)+".test")
-		cfg.logf("corpus: building %s", p)
-		if err := buildTest(ctx, cfg, p, bin, ""); err != nil {
+	if cfg.CPUTime {
+		// The unchanged build carries the same CPU-time report as the
+		// slowdowns, and no spin.
+		if err := c.buildVariant(ctx, cfg, &a, files); err != nil {
 			return nil, err
 		}
-		a.Binaries[p] = bin
+	} else {
+		for _, p := range pkgs {
+			bin := filepath.Join(dir, "A", slug(p)+".test")
+			cfg.logf("corpus: building %s", p)
+			if err := buildTest(ctx, cfg, p, bin, ""); err != nil {
+				return nil, err
+			}
+			a.Binaries[p] = bin
+		}
 	}
 	c.Variants = append(c.Variants, a)
 
@@ -303,7 +318,7 @@ func (c *Corpus) buildVariant(ctx context.Context, cfg Config, v *Variant, files
 			if err != nil {
 				return fmt.Errorf("corpus: %s: %w", p, err)
 			}
-			out, err := inject(src, cs.Bench, v.Steps[cs.Key()])
+			out, err := inject(src, cs.Bench, v.Steps[cs.Key()], cfg.CPUTime)
 			if err != nil {
 				return fmt.Errorf("corpus: %s: %w", file, err)
 			}
@@ -322,7 +337,11 @@ func (c *Corpus) buildVariant(ctx context.Context, cfg Config, v *Variant, files
 			return err
 		}
 		bin := filepath.Join(vdir, slug(p)+".test")
-		cfg.logf("corpus: building %s with %s injected", p, v.Name)
+		if v.Slowdown > 0 {
+			cfg.logf("corpus: building %s with %s injected", p, v.Name)
+		} else {
+			cfg.logf("corpus: building %s with its CPU-time report", p)
+		}
 		if err := buildTest(ctx, cfg, p, bin, ovPath); err != nil {
 			return err
 		}
@@ -409,9 +428,36 @@ func bitnetInjectSpin(steps float64) {
 var bitnetInjectSink uint64
 `
 
-// inject adds to benchmark fn of src a deferred spin of steps per op, and
-// the spin function itself once per file.
-func inject(src []byte, fn string, steps float64) ([]byte, error) {
+const cpuFunc = `
+
+// bitnetCPUTrack is regression-check --validate's CPU-time report, as
+// bench/cputime.Track makes it: the process's CPU time during the call
+// per op, in cpu-ns/op (getrusage: the standard library's tests cannot
+// import x/sys).
+func bitnetCPUTrack(b interface {
+	ReportMetric(float64, string)
+}, n func() int) func() {
+	start := bitnetCPUNow()
+	return func() {
+		if n() > 0 {
+			b.ReportMetric(float64(bitnetCPUNow()-start)/float64(n()), "cpu-ns/op")
+		}
+	}
+}
+
+func bitnetCPUNow() int64 {
+	var ru bitnetSyscall.Rusage
+	if bitnetSyscall.Getrusage(bitnetSyscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+`
+
+// inject adds to benchmark fn of src a deferred spin of steps per op (none
+// for 0 steps), with cpu a deferred report of the CPU time per op, and the
+// functions they call once per file.
+func inject(src []byte, fn string, steps float64, cpu bool) ([]byte, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "", src, 0)
 	if err != nil {
@@ -444,10 +490,25 @@ func inject(src []byte, fn string, steps float64) ([]byte, error) {
 		return nil, fmt.Errorf("func %s calls %s.Run or %s.RunParallel: only leaf benchmarks can take an injected slowdown", fn, b, b)
 	}
 	at := fset.Position(decl.Body.Lbrace).Offset + 1
-	stmt := fmt.Sprintf("\n\tdefer func() { %s.StartTimer(); bitnetInjectSpin(float64(%s.N) * %s) }()", b, b, strconv.FormatFloat(steps, 'g', 6, 64))
+	var stmt string
+	if cpu {
+		// Deferred first, so it runs last: after the spin, which is
+		// part of the op.
+		stmt += fmt.Sprintf("\n\tdefer bitnetCPUTrack(%s, func() int { return %s.N })()", b, b)
+	}
+	if steps > 0 {
+		stmt += fmt.Sprintf("\n\tdefer func() { %s.StartTimer(); bitnetInjectSpin(float64(%s.N) * %s) }()", b, b, strconv.FormatFloat(steps, 'g', 6, 64))
+	}
 	out := append(append(append([]byte(nil), src[:at]...), stmt...), src[at:]...)
-	if !bytes.Contains(out, []byte("func bitnetInjectSpin(")) {
+	if steps > 0 && !bytes.Contains(out, []byte("func bitnetInjectSpin(")) {
 		out = append(out, spinFunc...)
+	}
+	if cpu && !bytes.Contains(out, []byte("func bitnetCPUTrack(")) {
+		out = append(out, cpuFunc...)
+		// An import of its own name, right after the package clause,
+		// so it clashes with nothing the file imports.
+		end := fset.Position(f.Name.End()).Offset
+		out = append(append(append([]byte(nil), out[:end]...), "\n\nimport bitnetSyscall \"syscall\"\n"...), out[end:]...)
 	}
 	return out, nil
 }

@@ -32,12 +32,12 @@ func BenchmarkParent(b *testing.B) {
 `
 
 func TestInject(t *testing.T) {
-	out, err := inject([]byte(benchSrc), "BenchmarkLeaf", 12.5)
+	out, err := inject([]byte(benchSrc), "BenchmarkLeaf", 12.5, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The second case of the same file reuses the spin function.
-	out, err = inject(out, "BenchmarkOther", 3)
+	out, err = inject(out, "BenchmarkOther", 3, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestInjectRefuses(t *testing.T) {
 		"BenchmarkParent":  "only leaf benchmarks",
 		"BenchmarkMissing": "no func BenchmarkMissing",
 	} {
-		_, err := inject([]byte(benchSrc), fn, 1)
+		_, err := inject([]byte(benchSrc), fn, 1, false)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("inject %s: got %v, want an error containing %q", fn, err, want)
 		}
@@ -117,5 +117,37 @@ func TestBuildAndCollect(t *testing.T) {
 				t.Errorf("Runs(%s, %s) = %v, %v", kind, label, runs, err)
 			}
 		}
+	}
+}
+
+// TestInjectCPUTime: every build can carry a CPU-time report; the
+// unchanged one (no steps) gets no spin, and the report is deferred
+// before the spin so it runs after it.
+func TestInjectCPUTime(t *testing.T) {
+	out, err := inject([]byte(benchSrc), "BenchmarkLeaf", 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(out)
+	if strings.Contains(src, "bitnetInjectSpin") || !strings.Contains(src, "func BenchmarkLeaf(b *testing.B) {\n\tdefer bitnetCPUTrack(b, func() int { return b.N })()") ||
+		!strings.Contains(src, `import bitnetSyscall "syscall"`) {
+		t.Errorf("unchanged build with CPU time:\n%s", src)
+	}
+	out, err = inject([]byte(benchSrc), "BenchmarkLeaf", 7, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err = inject(out, "BenchmarkOther", 3, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src = string(out)
+	track := strings.Index(src, "defer bitnetCPUTrack(b,")
+	spin := strings.Index(src, "bitnetInjectSpin(float64(b.N) * 7)")
+	if track < 0 || spin < 0 || track > spin || strings.Count(src, "func bitnetCPUTrack(") != 1 || strings.Count(src, "bitnetSyscall \"syscall\"") != 1 {
+		t.Errorf("slowdown build with CPU time:\n%s", src)
+	}
+	if _, err := parser.ParseFile(token.NewFileSet(), "", out, 0); err != nil {
+		t.Errorf("injected source does not parse: %v", err)
 	}
 }
