@@ -88,13 +88,13 @@ type Variant struct {
 
 // Corpus is what Build made; it is saved as corpus.json in Dir.
 type Corpus struct {
-	Dir       string             `json:"dir"`
-	Cases     []Case             `json:"cases"`
-	PkgDirs   map[string]string  `json:"package_dirs"`  // where each binary runs, as go test runs it
-	NsPerOp   map[string]float64 `json:"cpu_ns_per_op"` // the unchanged build's CPU time per op
-	StepNs    float64            `json:"spin_step_ns"`
-	Variants  []Variant          `json:"variants"`
-	Built     time.Time          `json:"built"`
+	Dir      string             `json:"dir"`
+	Cases    []Case             `json:"cases"`
+	PkgDirs  map[string]string  `json:"package_dirs"`  // where each binary runs, as go test runs it
+	NsPerOp  map[string]float64 `json:"cpu_ns_per_op"` // the unchanged build's CPU time per op
+	StepNs   float64            `json:"spin_step_ns"`
+	Variants []Variant          `json:"variants"`
+	Built    time.Time          `json:"built"`
 	// CPUTime says every build reports cpu-ns/op (Config.CPUTime).
 	CPUTime   bool               `json:"cpu_time,omitempty"`
 	iters     map[string]int     // per case: the iteration count of the CPU-time runs
