@@ -26,6 +26,20 @@ type Case struct {
 	Unavailable string
 	// Workload is set for a whole-model case (Op is then its kind).
 	Workload *Workload
+	// Packing is set for a packing case (Op is then Unpack<Strategy>).
+	Packing *Packing
+}
+
+// Family is the results family of the case: the op table's, "workload"
+// or "packing".
+func (c *Case) Family() string {
+	switch {
+	case c.Workload != nil:
+		return "workload"
+	case c.Packing != nil:
+		return PackingFamily
+	}
+	return FamilyOf(c.Op)
 }
 
 // BackendName is the registry name of the case's backend.
@@ -139,8 +153,8 @@ func CaseName(op kernels.Op, s results.Shape, b kernels.Backend) string {
 // then batch, then backend. Per-token ops take their widths from the sizes'
 // K (the input of a projection) and N (its output), without repeats.
 func Catalogue(cfg Config) ([]Case, error) {
-	if len(cfg.Ops) == 0 && len(cfg.Workloads) > 0 {
-		return workloadCases(cfg)
+	if len(cfg.Ops) == 0 && (len(cfg.Workloads) > 0 || len(cfg.Packings) > 0) {
+		return extraCases(cfg, nil)
 	}
 	if len(cfg.Ops) == 0 || len(cfg.Sizes) == 0 || len(cfg.Batches) == 0 || len(cfg.Devices) == 0 {
 		return nil, fmt.Errorf("catalogue: empty selection (ops %d, sizes %d, batches %d, devices %d)",
@@ -223,11 +237,20 @@ func Catalogue(cfg Config) ([]Case, error) {
 			}
 		}
 	}
+	return extraCases(cfg, cases)
+}
+
+// extraCases appends the whole-model workloads and the packings to cases.
+func extraCases(cfg Config, cases []Case) ([]Case, error) {
 	wc, err := workloadCases(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return append(cases, wc...), nil
+	pc, err := packingCases(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Concat(cases, wc, pc), nil
 }
 
 // Work is what one operation of a case moves and computes.

@@ -96,6 +96,11 @@ type Config struct {
 	// workloads.go) of Model ("2B4T" or "tiny") to the ops' cases.
 	Workloads []string
 	Model     string
+	// Packings adds packing cases (packings.go): pack.Strategy names or
+	// "auto", each over the sizes, the patterns and Sparsities (fractions
+	// of zeros; DefaultSparsities when empty).
+	Packings   []string
+	Sparsities []float64
 }
 
 // DefaultConfig measures every family on the 2B4T shapes.

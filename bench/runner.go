@@ -114,7 +114,7 @@ func FormatNs(ns float64) string {
 func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 	w := WorkOf(c.Op, c.Shape)
 	rc := results.Case{
-		Name: c.Name, Op: string(c.Op), Family: FamilyOf(c.Op), Shape: c.Shape, DType: c.DType,
+		Name: c.Name, Op: string(c.Op), Family: c.Family(), Shape: c.Shape, DType: c.DType,
 		Backend: c.Backend.Name(), Level: c.Backend.Level(), Threads: threadsOf(c.Backend),
 		BytesPerOp: w.Bytes, MACsPerOp: w.MACs,
 	}
@@ -352,7 +352,12 @@ func (r *Runner) prepare(c *Case, tensors Tensors, rc *results.Case) (kernels.Ke
 			return nil, err
 		}
 		k, w, err := prepareWorkload(c.Workload, c.Backend, r.Config.Seed)
-		rc.Family, rc.BytesPerOp, rc.MACsPerOp, rc.TokensPerOp = "workload", w.Bytes, w.MACs, w.Tokens
+		rc.BytesPerOp, rc.MACsPerOp, rc.TokensPerOp = w.Bytes, w.MACs, w.Tokens
+		return k, err
+	}
+	if c.Packing != nil {
+		k, w, err := preparePacking(c, r.Config.Seed)
+		rc.BytesPerOp, rc.MACsPerOp = w.Bytes, w.MACs
 		return k, err
 	}
 	if !c.Backend.Implements(c.Op) {

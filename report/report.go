@@ -226,6 +226,9 @@ type Family struct {
 	NoThroughput []string
 	// Tokens is the llama-bench-style table of the model workloads.
 	Tokens []TokenRow
+	// Charts span the family's ops (the packings' compression against
+	// decode speed).
+	Charts []Chart
 }
 
 // OpSection is the charts of one operation. Only the first family's
@@ -517,10 +520,10 @@ func opName(c *results.Case) string {
 	return c.Op
 }
 
-// familyOrder is the order of the catalogue: the model workloads, then the
-// op table's families (kernels.Specs); families it does not know follow,
-// sorted by name.
-var familyOrder = append([]string{workloadFamily}, kernels.Families()...)
+// familyOrder is the order of the catalogue: the model workloads, the op
+// table's families (kernels.Specs), the packings; families it does not
+// know follow, sorted by name.
+var familyOrder = append(append([]string{workloadFamily}, kernels.Families()...), packingFamily)
 
 type familyGroup struct {
 	name  string
@@ -623,6 +626,12 @@ func (p *Page) buildFamily(fi int, g familyGroup, pal palette) Family {
 		fam.OK++
 		if c.GMACps <= 0 && c.GBps <= 0 && c.TokensPerS <= 0 {
 			fam.NoThroughput = append(fam.NoThroughput, c.Name)
+		}
+	}
+	if g.name == packingFamily {
+		if spec, ch, ok := compressionChart("chart-"+fam.Anchor+"-compression", g.cases, pal); ok {
+			p.addChart(spec)
+			fam.Charts = append(fam.Charts, ch)
 		}
 	}
 	for oi := range g.ops {

@@ -154,6 +154,10 @@ type Config struct {
 	Seed       int64    `json:"seed"`
 	Quick      bool     `json:"quick"`
 	Confidence float64  `json:"confidence"`
+	// Packings and Sparsities are the packing cases asked for (strategy
+	// names or auto) and the fractions of zeros of their patterns.
+	Packings   []string  `json:"packings,omitempty"`
+	Sparsities []float64 `json:"sparsities,omitempty"`
 }
 
 // Shape is the problem size of a case: M rows of activations (batch or

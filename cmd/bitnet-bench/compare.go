@@ -44,6 +44,7 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
   bitnet-bench compare --operations gelu,silu --samples 20 --output results.json
   bitnet-bench compare --operations bitlinear --isa all --threads 1,2 --sizes 2560x2560 --output isa
   bitnet-bench compare --operations none --workloads decode,prefill,attention --threads 1,2 --output model
+  bitnet-bench compare --operations none --packings all --sparsity 0.5,0.95 --sizes 2560x2560 --output packings
   benchstat out/results.txt`)
 	var (
 		ops        = fs.String("operations", "", "comma-separated families ("+strings.Join(bench.FamilyNames, ",")+") or op names; default all")
@@ -58,6 +59,8 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 		seed       = fs.Uint64("seed", 1, "seed of the random operands")
 		workloads  = fs.String("workloads", "", "whole-model cases to add: decode, prefill, attention, or all (BitNet b1.58 on each --devices backend, tokens/s and time per part; a backend without the model reports not implemented)")
 		modelName  = fs.String("model", "2B4T", "model shape of --workloads: 2B4T or tiny")
+		packings   = fs.String("packings", "", "packing cases to add: all, auto (pack.Select picks per matrix), or strategies ("+strings.Join(packingStrategies(), ",")+"): bits/weight and whole-matrix decode speed per --sizes shape and pattern (absmean weights; random and 64-code blocks of zeros at each --sparsity), on the CPU's generic level")
+		sparsity   = fs.String("sparsity", "", "comma-separated fractions of zeros for --packings' random and blocks patterns; default 0.5,0.9,0.99")
 		quick      = fs.Bool("quick", false, "short run: 3 shapes, short samples (under 2 minutes on 2 cores)")
 		output     = fs.String("output", "", "output directory, or the path of results.json (required)")
 		quiet      = fs.Bool("quiet", false, "print nothing but errors")
@@ -107,6 +110,16 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 	if *workloads != "" {
 		if cfg.Workloads, err = bench.ParseWorkloads(*workloads); err != nil {
 			return fail(e, "compare", exitBadInput, "--workloads: %v", err)
+		}
+	}
+	if *packings != "" {
+		if cfg.Packings, err = bench.ParsePackings(*packings); err != nil {
+			return fail(e, "compare", exitBadInput, "--packings: %v", err)
+		}
+	}
+	if *sparsity != "" {
+		if cfg.Sparsities, err = bench.ParseSparsities(*sparsity); err != nil {
+			return fail(e, "compare", exitBadInput, "--sparsity: %v", err)
 		}
 	}
 	if set["model"] || cfg.Model == "" {
@@ -399,6 +412,13 @@ func resultsConfig(c bench.Config) results.Config {
 		Batches: c.Batches, Devices: c.Devices, Samples: c.Samples,
 		Warmup: c.Warmup.String(), SampleTime: c.SampleTime.String(),
 		Levels: c.Levels, Threads: c.Threads, Seed: int64(c.Seed), Quick: c.Quick, Confidence: 0.95,
+		Packings: c.Packings,
+	}
+	if len(c.Packings) > 0 {
+		rc.Sparsities = c.Sparsities
+		if len(rc.Sparsities) == 0 {
+			rc.Sparsities = bench.DefaultSparsities
+		}
 	}
 	if len(rc.Threads) == 0 {
 		rc.Threads = []int{1}

@@ -143,7 +143,19 @@ func (c *fileConfig) validate(file string) error {
 			}
 		}
 	}
+	if c.Packing != nil {
+		for i, name := range c.Packing.Strategies {
+			if _, err := bench.ParsePackings(name); err != nil || strings.EqualFold(name, "all") {
+				return bad(fmt.Sprintf("packing_config.strategies[%d]", i), name, "want a strategy: "+strings.Join(packingStrategies(), ", "))
+			}
+		}
+	}
 	return nil
+}
+
+func packingStrategies() []string {
+	all, _ := bench.ParsePackings("all")
+	return all[:len(all)-1] // without auto, which auto_selection asks for
 }
 
 // apply sets cfg from the file for every key that is present, and lists
@@ -184,11 +196,24 @@ func (c *fileConfig) apply(cfg *bench.Config) (notes []string, err error) {
 			notes = append(notes, "simd_config.memory_alignments is recorded but not applied: kernel buffers are 64-byte aligned by the memory pool")
 		}
 		if len(c.SIMD.SparsityLevels) > 0 {
-			notes = append(notes, "simd_config.sparsity_levels is recorded but not applied: the catalogue's weights come from absmean quantization of normal weights (about 31% zeros)")
+			cfg.Sparsities = c.SIMD.SparsityLevels
 		}
 	}
 	if c.Packing != nil {
-		notes = append(notes, "packing_config is recorded but not applied: the catalogue measures the 2-bit packing the BitLinear kernels read")
+		cfg.Packings = nil
+		for _, name := range c.Packing.Strategies {
+			ps, _ := bench.ParsePackings(name) // validate checked it
+			cfg.Packings = append(cfg.Packings, ps...)
+		}
+		if c.Packing.AutoSelection != nil && *c.Packing.AutoSelection {
+			cfg.Packings = append(cfg.Packings, bench.PackingAuto)
+		}
+		if c.Packing.CompressionAnalysis != nil && !*c.Packing.CompressionAnalysis {
+			notes = append(notes, "packing_config.compression_analysis false is not applied: every packing case records its bits/weight and compression")
+		}
+	}
+	if len(cfg.Sparsities) > 0 && len(cfg.Packings) == 0 {
+		notes = append(notes, "simd_config.sparsity_levels applies to the packing cases only, and packing_config selects none: the op catalogue's weights come from absmean quantization of normal weights (about 31% zeros)")
 	}
 	return notes, nil
 }

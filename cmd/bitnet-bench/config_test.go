@@ -32,6 +32,8 @@ func TestConfigFileErrorsNameTheKey(t *testing.T) {
 		{`{"simd_config": {"instruction_sets": ["sse2"]}}`, `simd_config.instruction_sets[0] = "sse2"`},
 		{`{"simd_config": {"memory_alignments": [48]}}`, "memory_alignments[0] = 48"},
 		{`{"simd_config": {"sparsity_levels": [1.5]}}`, "sparsity_levels[0] = 1.5"},
+		{`{"packing_config": {"strategies": ["Hybrid", "zip"]}}`, "packing_config.strategies[1] = \"zip\""},
+		{`{"packing_config": {"strategies": ["all"]}}`, "packing_config.strategies[0] = \"all\""},
 		{`{"batch_sizes": "8"}`, `:1:20: key "batch_sizes"`},
 		{"{\n  \"batch_sizes\": [1],\n  \"tensor_size\": [[1, 1]]}", `:3:3: unknown key "tensor_size"`},
 		{"{\n  \"simd_config\": {\"instruction_set\": []}}", `:2:19: unknown key "instruction_set"`},
@@ -67,20 +69,41 @@ func TestConfigFileAppliesAndFlagsOverride(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	// Keys recorded but not applied are said so, not ignored silently.
-	for _, key := range []string{"memory_alignments", "sparsity_levels", "packing_config"} {
-		if !strings.Contains(errOut, key) {
-			t.Errorf("no note about %s in %q", key, errOut)
+	// Keys recorded but not applied are said so, not ignored silently;
+	// the packing keys are applied.
+	if !strings.Contains(errOut, "memory_alignments") {
+		t.Errorf("no note about memory_alignments in %q", errOut)
+	}
+	for _, key := range []string{"sparsity_levels", "packing_config"} {
+		if strings.Contains(errOut, key) {
+			t.Errorf("a note about %s, which is applied: %q", key, errOut)
 		}
 	}
 	f, err := results.ReadFile(filepath.Join(dir, "results.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Cases) != 2 {
-		t.Fatalf("%d cases, want 2 (2 sizes × batch 4 from the flag)", len(f.Cases))
-	}
+	// 2 sizes × batch 4 from the flag, then the packings: BitPacked2Bit and
+	// auto × 2 sizes × absmean, random-s50, blocks-s50.
+	var ops []results.Case
+	packings := map[string]int{}
 	for _, c := range f.Cases {
+		if c.Family == "packing" {
+			packings[c.Op]++
+			if !c.OK() || c.Extra["bits/weight"] <= 0 || (!strings.Contains(c.Name, "/absmean/") && !strings.Contains(c.Name, "-s50/")) {
+				t.Errorf("packing case %s: %s, extra %v", c.Name, c.Status, c.Extra)
+			}
+			continue
+		}
+		ops = append(ops, c)
+	}
+	if len(ops) != 2 || packings["UnpackBitPacked2Bit"] != 6 || packings["UnpackAuto"] != 6 || len(packings) != 2 {
+		t.Fatalf("%d op cases and packings %v, want 2 and 6 each of UnpackBitPacked2Bit and UnpackAuto", len(ops), packings)
+	}
+	if got := f.Config.Packings; strings.Join(got, ",") != "BitPacked2Bit,auto" || len(f.Config.Sparsities) != 1 {
+		t.Errorf("results config: packings %v sparsities %v", got, f.Config.Sparsities)
+	}
+	for _, c := range ops {
 		if c.Op != "BitLinear" || c.Shape.M != 4 || c.Level != "generic" || len(c.SamplesNs) != 10 {
 			t.Errorf("case %s: op %s M=%d level %s samples %d", c.Name, c.Op, c.Shape.M, c.Level, len(c.SamplesNs))
 		}

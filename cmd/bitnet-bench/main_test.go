@@ -46,6 +46,8 @@ func TestCompareBadUsage(t *testing.T) {
 		{"compare", "--output", dir, "--batch", "0"},
 		{"compare", "--output", dir, "--samples", "3"},
 		{"compare", "--output", dir, "--devices", "tpu"},
+		{"compare", "--output", dir, "--packings", "zip"},
+		{"compare", "--output", dir, "--packings", "auto", "--sparsity", "1"},
 		{"compare", "--output", dir, "--no-such-flag"},
 		{"compare", "--output", dir, "stray"},
 	} {
