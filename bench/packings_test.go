@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bitnet-go/bitnet-bench/bench/controls"
+	"github.com/bitnet-go/bitnet-bench/bench/cputime"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
@@ -29,11 +31,14 @@ func BenchmarkPackings(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.SetBytes(w.Bytes)
+			defer controls.Report(b) // the machine's state, as the op suites give it
+			cpuDone := cputime.Track(b)
 			for b.Loop() {
 				if err := k.Run(); err != nil {
 					b.Fatal(err)
 				}
 			}
+			cpuDone()
 			b.ReportMetric(k.(*packingKernel).p.BitsPerWeight(), "bits/weight")
 		})
 	}
