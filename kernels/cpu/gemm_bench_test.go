@@ -66,13 +66,7 @@ func BenchmarkGEMMPaths(b *testing.B) {
 func pairedCPU(b *testing.B, a, c kernels.Kernel, calls int) (ta, tc float64) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	now := func() time.Duration {
-		var ts unix.Timespec
-		if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
-			b.Fatal(err)
-		}
-		return time.Duration(ts.Nano())
-	}
+	now := func() time.Duration { return threadNow(b) }
 	var xa, xc []float64
 	for range 9 {
 		for _, kk := range []struct {
@@ -90,4 +84,14 @@ func pairedCPU(b *testing.B, a, c kernels.Kernel, calls int) (ta, tc float64) {
 	slices.Sort(xa)
 	slices.Sort(xc)
 	return xa[len(xa)/2], xc[len(xc)/2]
+}
+
+// threadNow is the calling thread's CPU time (lock the goroutine to its
+// thread around the interval).
+func threadNow(b testing.TB) time.Duration {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ts.Nano())
 }

@@ -18,6 +18,10 @@ func peakVNNI(iters int) uint64
 
 func peakAVX2(iters int) uint64
 
+// lookupVPERMW is a table-lookup loop timed beside peakVNNI (see
+// BenchmarkLookupVersusVNNI); 16·32·3 MACs an iteration.
+func lookupVPERMW(iters int) uint64
+
 // readerFor returns the level's streaming read. The SIMD levels read the
 // buffer as four quarter streams side by side, then the tail as one: on
 // the 2-core EPYC one core reads DRAM 10-15% faster that way than as one

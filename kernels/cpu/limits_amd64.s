@@ -221,6 +221,55 @@ peak512_done:
 	VZEROUPPER
 	RET
 
+// func lookupVPERMW(iters int) uint64
+// Each iteration issues 16 independent VPERMW table lookups (32 words from
+// a 32-word table in a register), each added into its own int16 sums: the
+// inner loop of a table-lookup ternary kernel (T-MAC, bitnet.cpp's TL2)
+// whose table holds the 27 sums Σ c_i·x_i of three codes c_i ∈ {-1,0,1}
+// against three activations, so one lookup stands for three MACs (16 × 32
+// × 3 = 1536 per iteration). Not a kernel: BenchmarkLookupVersusVNNI sets
+// its rate beside peakVNNI's.
+TEXT ·lookupVPERMW(SB), NOSPLIT, $0-16
+	MOVQ iters+0(FP), CX
+	VPTERNLOGD $0xff, Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	ZERO16
+	TESTQ CX, CX
+	JZ   lookup_done
+
+#define LOOKUP(idx, t, acc) \
+	VPERMW Z0, idx, t \
+	VPADDW t, acc, acc
+
+lookup_loop:
+	LOOKUP(Z1, Z3, Z16)
+	LOOKUP(Z2, Z4, Z17)
+	LOOKUP(Z1, Z5, Z18)
+	LOOKUP(Z2, Z6, Z19)
+	LOOKUP(Z1, Z7, Z20)
+	LOOKUP(Z2, Z8, Z21)
+	LOOKUP(Z1, Z9, Z22)
+	LOOKUP(Z2, Z10, Z23)
+	LOOKUP(Z1, Z3, Z24)
+	LOOKUP(Z2, Z4, Z25)
+	LOOKUP(Z1, Z5, Z26)
+	LOOKUP(Z2, Z6, Z27)
+	LOOKUP(Z1, Z7, Z28)
+	LOOKUP(Z2, Z8, Z29)
+	LOOKUP(Z1, Z9, Z30)
+	LOOKUP(Z2, Z10, Z31)
+	DECQ CX
+	JNZ  lookup_loop
+
+lookup_done:
+	VPADDW Z17, Z16, Z16
+	VPADDW Z31, Z16, Z16
+	VMOVD  X16, AX
+	MOVQ   AX, ret+8(FP)
+	VZEROUPPER
+	RET
+
 // func peakAVX2(iters int) uint64
 // 8 independent VPMADDUBSW+VPMADDWD+VPADDD chains of 32 MACs each: the
 // int8 peak of the AVX2 sequence the AVX2 kernels use (256 MACs/iteration).
