@@ -205,8 +205,12 @@ func vecMatWith(body func(y, a, m *float32, rows, stride, n int), width int) fun
 	}
 }
 
-// vecMat4Checked checks the bounds vecMat4AVX512 relies on and runs the
-// last columns with the portable loop.
+// vecMat4Checked checks the bounds vecMat4AVX512 relies on. The last
+// columns (fewer than 16) run through the same loop into a scratch block
+// where m has the 16 columns on every row (attention's keys: a row is the
+// cache's capacity long, a multiple of 16, and the scores stop at the
+// position; the portable loop there was half of a 2B4T prefill's
+// attention time), else through the portable loop.
 func vecMat4Checked(y, a *[4][]float32, m []float32, stride int) {
 	cols, rows := len(y[0]), len(a[0])
 	if cols == 0 {
@@ -226,9 +230,18 @@ func vecMat4Checked(y, a *[4][]float32, m []float32, stride int) {
 	if n > 0 {
 		vecMat4AVX512(&y[0][0], &y[1][0], &y[2][0], &y[3][0], &a[0][0], &a[1][0], &a[2][0], &a[3][0], &m[0], rows, stride, n)
 	}
-	if n*16 < cols {
+	if n*16 == cols {
+		return
+	}
+	if (rows-1)*stride+(n+1)*16 <= len(m) {
+		var tail [4][16]float32
+		vecMat4AVX512(&tail[0][0], &tail[1][0], &tail[2][0], &tail[3][0], &a[0][0], &a[1][0], &a[2][0], &a[3][0], &m[n*16], rows, stride, 1)
 		for h := range 4 {
-			vecMatGeneric(y[h][n*16:cols], a[h][:rows], m[n*16:], stride)
+			copy(y[h][n*16:cols], tail[h][:])
 		}
+		return
+	}
+	for h := range 4 {
+		vecMatGeneric(y[h][n*16:cols], a[h][:rows], m[n*16:], stride)
 	}
 }
