@@ -73,6 +73,7 @@ that level's BitLinear kernels use). Each is the median of several passes.
 	if err := tw.Flush(); err != nil {
 		return fail(e, "roofline", exitFailure, "%v", err)
 	}
+	fmt.Fprintf(e.stdout, "amx-int8: not measured: %s\n", cpu.AMXUnavailable())
 	if len(lims) > 0 {
 		fmt.Fprintf(e.stdout, "memory: the read buffer and the kernels' weights come from the memory pool; transparent huge pages: %s\n", lims[0].HugePages)
 	}
