@@ -228,13 +228,14 @@ func BenchmarkPrefill(b *testing.B) {
 				}
 				defer e.Close()
 				_, onCPU := be.(*cpu.Backend)
-				e.TimeParts = false
+				e.TimeParts = onCPU // the parts' shares say where a prefill's time goes
 				tokens := make([]int, n)
 				for i := range tokens {
 					tokens[i] = (7 * i) % w.Vocab
 				}
 				step := func() error { _, err := e.Prefill(tokens); return err }
 				energy := gpuEnergy(b, onCPU)
+				e.ResetTimes()
 				for b.Loop() {
 					if err := step(); err != nil {
 						b.Fatal(err)
@@ -244,6 +245,10 @@ func BenchmarkPrefill(b *testing.B) {
 				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
 				if !onCPU {
 					reportGPUStep(b, be, e, n, energy(), 0, step)
+					return
+				}
+				for p := range model.NumParts {
+					b.ReportMetric(float64(e.Times[p].Nanoseconds())/float64(b.N)/1e6, "ms-"+p.String())
 				}
 			})
 		}
