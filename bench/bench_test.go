@@ -73,7 +73,7 @@ var roofline = sync.OnceValues(func() (map[string]results.Limit, error) {
 })
 
 // reportRoofline adds the pct-of-peak and pct-of-read-bw metrics.
-func reportRoofline(b *testing.B, backend kernels.Backend, bytes, macs int64) {
+func reportRoofline(b *testing.B, backend kernels.Backend, dtype string, bytes, macs int64) {
 	if backend.Name() != "cpu" {
 		return
 	}
@@ -85,13 +85,13 @@ func reportRoofline(b *testing.B, backend kernels.Backend, bytes, macs int64) {
 	if !ok {
 		return
 	}
-	threads := float64(threadsOf(backend))
 	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
-	if macs > 0 && lim.Int8PeakGMACps > 0 {
-		b.ReportMetric(100*float64(macs)/ns/(lim.Int8PeakGMACps*threads), "pct-of-peak")
+	ofPeak, ofRead := probe.RooflineShares(lim, threadsOf(backend), dtype, float64(macs)/ns, float64(bytes)/ns)
+	if ofPeak > 0 {
+		b.ReportMetric(100*ofPeak, "pct-of-peak")
 	}
-	if bytes > 0 && lim.ReadGBps > 0 {
-		b.ReportMetric(100*float64(bytes)/ns/(lim.ReadGBps*threads), "pct-of-read-bw")
+	if ofRead > 0 {
+		b.ReportMetric(100*ofRead, "pct-of-read-bw")
 	}
 }
 
@@ -159,7 +159,7 @@ func benchOp(b *testing.B, op kernels.Op) {
 				b.ReportMetric(float64(w.MACs)*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "GMAC/s")
 			}
 			if c.Op == kernels.OpBitLinear {
-				reportRoofline(b, c.Backend, w.Bytes, w.MACs)
+				reportRoofline(b, c.Backend, c.DType, w.Bytes, w.MACs)
 				if cb, ok := c.Backend.(*cpu.Backend); ok && cb.Threads() > 1 && p.M == 1 {
 					b.StopTimer()
 					b.ReportMetric(pairedSpeedup(b, cb, p, k), "speedup-vs-1-thread")
@@ -172,7 +172,7 @@ func benchOp(b *testing.B, op kernels.Op) {
 					}
 				}
 			} else {
-				reportRoofline(b, c.Backend, w.Bytes, 0)
+				reportRoofline(b, c.Backend, c.DType, w.Bytes, 0)
 			}
 		})
 	}

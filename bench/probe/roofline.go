@@ -67,12 +67,44 @@ func ApplyRoofline(f *results.File) {
 		if !ok || !c.OK() {
 			continue
 		}
-		t := float64(max(c.Threads, 1))
-		if lim.Int8PeakGMACps > 0 && c.GMACps > 0 && c.DType == "i2" {
-			c.PctOfInt8Peak = c.GMACps / (lim.Int8PeakGMACps * t)
+		c.PctOfInt8Peak, c.PctOfReadBW = RooflineShares(lim, c.Threads, c.DType, c.GMACps, c.GBps)
+	}
+}
+
+// RooflineShares is the one computation of a CPU case's share of its
+// level's limits, as fractions: GMAC/s of the int8 dot-product peak (for
+// packed ternary weights, dtype i2, whose MACs are int8 dot products) and
+// GB/s of the read bandwidth, each limit scaled by the thread count. A
+// share whose limit or rate is missing is 0.
+func RooflineShares(lim results.Limit, threads int, dtype string, gmacps, gbps float64) (ofPeak, ofRead float64) {
+	t := float64(max(threads, 1))
+	if lim.Int8PeakGMACps > 0 && gmacps > 0 && dtype == "i2" {
+		ofPeak = gmacps / (lim.Int8PeakGMACps * t)
+	}
+	if lim.ReadGBps > 0 && gbps > 0 {
+		ofRead = gbps / (lim.ReadGBps * t)
+	}
+	return ofPeak, ofRead
+}
+
+// RooflineLevels lists the CPU levels the cases ran at, in cpu.Levels
+// order, and the best level when another library's CPU kernel ran (it is
+// held to the machine's best).
+func RooflineLevels(cases []results.Case) []cpu.Level {
+	used := map[string]bool{}
+	for _, c := range cases {
+		if c.Backend == "cpu" && c.OK() {
+			used[c.Level] = true
 		}
-		if lim.ReadGBps > 0 && c.GBps > 0 {
-			c.PctOfReadBW = c.GBps / (lim.ReadGBps * t)
+		if ExternalCPU(&c) && c.OK() {
+			used[string(cpu.Best())] = true
 		}
 	}
+	var out []cpu.Level
+	for _, l := range cpu.Levels() {
+		if used[string(l)] {
+			out = append(out, l)
+		}
+	}
+	return out
 }

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/bitnet-go/bitnet-bench/bench"
-	"github.com/bitnet-go/bitnet-bench/bench/controls"
 	"github.com/bitnet-go/bitnet-bench/bench/probe"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/internal/fileset"
@@ -192,29 +191,21 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 	}
 	defer out.w.Abort()
 
-	f := &results.File{
-		Schema:  results.Schema,
-		Tool:    probe.Tool(version),
-		Created: time.Now().UTC(),
-		RunID:   newRunID(),
-		Command: e.argv,
-		Machine: probe.Machine(),
-		Config:  resultsConfig(cfg),
+	// The kernels' tensors come from the memory pool, whose metrics go
+	// with every case; the controls, measured before each case, let
+	// regression-check tell the machine's drift between two runs from the
+	// code's.
+	rc := bench.RunConfig{
+		Config: cfg, Cases: cases,
+		Energy: *energy, ProbeInterval: *interval, Memory: *memTrack, Pool: memory.Default(),
+		Controls: true, Roofline: *roofline,
+		Tool: probe.Tool(version), Command: e.argv, RunID: newRunID(),
 	}
-	// The kernels' tensors come from the memory pool; its metrics go with
-	// every case.
-	// The controls, measured before each case, let regression-check tell
-	// the machine's drift between two runs from the code's.
-	runner := bench.Runner{Config: cfg, TrackMemory: *memTrack, Pool: memory.Default(), Controls: controls.Measure}
-	var sampler *probe.Sampler
-	if *energy {
-		srcs, st := probe.Open("energy", "temperature")
-		f.Probes = probe.StatusesForResults(st)
-		sampler = probe.StartSampler(srcs, *interval)
-		runner.Sampler = sampler
-		if !*quiet {
-			// One short line; the reasons are in results.json's probes and
-			// in bitnet-bench info.
+	finishProgress := func() {}
+	if !*quiet {
+		// One short line for the probes; the reasons are in results.json's
+		// probes and in bitnet-bench info.
+		rc.OnProbes = func(st []probe.Status) {
 			var missing []string
 			for _, s := range st {
 				if !s.Available {
@@ -225,40 +216,17 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 				fmt.Fprintf(e.stderr, "telemetry: not available here: %s (why: bitnet-bench info, or results.json \"probes\")\n", strings.Join(missing, ", "))
 			}
 		}
-	}
-	finishProgress := func() {}
-	if !*quiet {
-		fmt.Fprintf(e.stderr, "bitnet-bench compare: %d cases on %s\n", len(cases), f.Machine.CPUModel)
-		finishProgress = attachProgress(e, &runner, len(cases))
-	}
-	f.Cases, err = runner.Run(ctx, cases)
-	finishProgress()
-	if sampler != nil {
-		sampler.Stop()
-		f.Timelines = probe.Timelines(sampler.Points())
-		for name, msg := range sampler.ReadErrors() {
-			for i := range f.Probes {
-				if f.Probes[i].Name == name {
-					f.Probes[i].Reason = "read failed during the run: " + msg
-				}
-			}
+		rc.OnRoofline = func(levels []cpu.Level) {
+			fmt.Fprintf(e.stderr, "measuring the roofline (read bandwidth, int8 peak) for %v\n", levels)
 		}
+		fmt.Fprintf(e.stderr, "bitnet-bench compare: %d cases on %s\n", len(cases), probe.Machine().CPUModel)
+		finishProgress = attachProgress(e, &rc, len(cases))
 	}
+	f, err := bench.Run(ctx, rc)
+	finishProgress()
 	interrupted := errors.Is(err, context.Canceled)
 	if err != nil && !interrupted {
 		return fail(e, "compare", exitFailure, "%v", err)
-	}
-	f.Complete = !interrupted
-	if *roofline && !interrupted {
-		if levels := cpuLevelsOf(f.Cases); len(levels) > 0 {
-			if !*quiet {
-				fmt.Fprintf(e.stderr, "measuring the roofline (read bandwidth, int8 peak) for %v\n", levels)
-			}
-			if f.Roofline, err = probe.Roofline(levels, probe.RooflineBufferBytes()); err != nil {
-				return fail(e, "compare", exitFailure, "%v", err)
-			}
-			probe.ApplyRoofline(f)
-		}
 	}
 	if code := out.write(e, f, *quiet); code != exitOK {
 		return code
@@ -286,27 +254,6 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 		return exitFailure
 	}
 	return exitOK
-}
-
-// cpuLevelsOf lists the CPU levels the cases ran at, in cpu.Levels order,
-// and the best level when another library's CPU kernel ran.
-func cpuLevelsOf(cases []results.Case) []cpu.Level {
-	used := map[string]bool{}
-	for _, c := range cases {
-		if c.Backend == "cpu" && c.OK() {
-			used[c.Level] = true
-		}
-		if probe.ExternalCPU(&c) && c.OK() { // held to the machine's best level
-			used[string(cpu.Best())] = true
-		}
-	}
-	var out []cpu.Level
-	for _, l := range cpu.Levels() {
-		if used[string(l)] {
-			out = append(out, l)
-		}
-	}
-	return out
 }
 
 // output is where compare writes its three files.
@@ -405,31 +352,6 @@ func (o *output) write(e *env, f *results.File, quiet bool) int {
 		return code
 	}
 	return fail(e, "compare", code, "%s; the run was saved in %s instead", strings.Join(errs, "; "), dir)
-}
-
-func resultsConfig(c bench.Config) results.Config {
-	rc := results.Config{
-		Batches: c.Batches, Devices: c.Devices, Samples: c.Samples,
-		Warmup: c.Warmup.String(), SampleTime: c.SampleTime.String(),
-		Levels: c.Levels, Threads: c.Threads, Seed: int64(c.Seed), Quick: c.Quick, Confidence: 0.95,
-		Packings: c.Packings,
-	}
-	if len(c.Packings) > 0 {
-		rc.Sparsities = c.Sparsities
-		if len(rc.Sparsities) == 0 {
-			rc.Sparsities = bench.DefaultSparsities
-		}
-	}
-	if len(rc.Threads) == 0 {
-		rc.Threads = []int{1}
-	}
-	for _, op := range c.Ops {
-		rc.Operations = append(rc.Operations, string(op))
-	}
-	for _, s := range c.Sizes {
-		rc.Sizes = append(rc.Sizes, s.String())
-	}
-	return rc
 }
 
 // printWorkloads prints a line per model step that ran: tokens/s, its

@@ -13,7 +13,7 @@ import (
 // attachProgress shows the run's progress: a bar with the case name and an
 // ETA when stderr is a terminal, one plain line per case otherwise (logs,
 // CI). It returns a function that clears the bar.
-func attachProgress(e *env, r *bench.Runner, total int) (finish func()) {
+func attachProgress(e *env, r *bench.RunConfig, total int) (finish func()) {
 	f, ok := e.stderr.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		r.Progress = e.stderr
