@@ -152,13 +152,14 @@ func Noise(c *corpus.Corpus, dir, unit string) (map[string]CaseNoise, error) {
 // WriteCorpus prints the corpus: per case its CPU time per op, its noise
 // in the pool, and per
 // slowdown the spin's size as measured from CPU time at build and as the
-// pool's timings show it (achieved, nil to leave out).
-func WriteCorpus(w io.Writer, c *corpus.Corpus, achieved map[string]map[string]float64, noise map[string]CaseNoise) error {
+// pool's timings in unit (the gating metric) show it (achieved, nil to
+// leave out).
+func WriteCorpus(w io.Writer, c *corpus.Corpus, unit string, achieved map[string]map[string]float64, noise map[string]CaseNoise) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprint(tw, "case\tpackage\tCPU time/op\tspread/sample interleaved\tbetween-run sd\twithin-run spread")
 	for _, v := range c.Variants {
 		if v.Slowdown > 0 {
-			fmt.Fprintf(tw, "\t%s: CPU-time check\t%s: in the pool (sec/op)", v.Name, v.Name)
+			fmt.Fprintf(tw, "\t%s: CPU-time check\t%s: in the pool (%s)", v.Name, v.Name, unit)
 		}
 	}
 	fmt.Fprintln(tw, "\t")

@@ -136,9 +136,9 @@ func runValidate(ctx context.Context, e *env, f regressFlags, opt stats.Options)
 		}
 	} else {
 		w := e.stdout
-		fmt.Fprintf(w, "validation on real benchmarks, separate processes; threshold %s, alpha %v\n", pctString(opt.Threshold), opt.Alpha)
+		fmt.Fprintf(w, "validation on real benchmarks, separate processes; gating %s, threshold %s, alpha %v\n", o.Metric, pctString(opt.Threshold), opt.Alpha)
 		fmt.Fprintf(w, "pool: %s\n\n", poolSummary(poolDir, v.window))
-		if err := validate.WriteCorpus(w, c, achieved, noise); err != nil {
+		if err := validate.WriteCorpus(w, c, o.Metric, achieved, noise); err != nil {
 			return fail(e, cmd, exitFailure, "%v", err)
 		}
 		fmt.Fprintln(w)
