@@ -1,6 +1,7 @@
 package cputime
 
 import (
+	"crypto/sha256"
 	"strings"
 	"testing"
 	"time"
@@ -9,16 +10,15 @@ import (
 	"golang.org/x/perf/benchunit"
 )
 
-var sink uint64
+var sink byte
 
-//go:noinline
-func spin(n int) uint64 {
-	x := uint64(n) | 1
-	for i := 0; i < n; i++ {
-		x = x*6364136223846793005 + 1442695040888963407
-		x ^= x >> 29
+// burn hashes n times: CPU work the compiler cannot drop.
+func burn(n int) {
+	var h [32]byte
+	for range n {
+		h = sha256.Sum256(h[:])
 	}
-	return x
+	sink += h[0]
 }
 
 // TestNowAdvances: spinning for 20 ms of wall time uses CPU time, and
@@ -30,7 +30,7 @@ func TestNowAdvances(t *testing.T) {
 	}
 	deadline := time.Now().Add(20 * time.Millisecond)
 	for time.Now().Before(deadline) {
-		sink += spin(1000)
+		burn(100)
 	}
 	t1, _ := Now()
 	if t1-t0 <= 0 {
@@ -52,7 +52,7 @@ func TestTrackReports(t *testing.T) {
 	r := testing.Benchmark(func(b *testing.B) {
 		defer Track(b)()
 		for b.Loop() {
-			sink += spin(20000)
+			burn(200)
 		}
 	})
 	cpu, ok := r.Extra[Unit]
