@@ -28,16 +28,20 @@ type Case struct {
 	Workload *Workload
 	// Packing is set for a packing case (Op is then Unpack<Strategy>).
 	Packing *Packing
+	// Conversion is set for a conversion case (Op is then Convert<Format>).
+	Conversion *Conversion
 }
 
-// Family is the results family of the case: the op table's, "workload"
-// or "packing".
+// Family is the results family of the case: the op table's, "workload",
+// "packing" or "conversion".
 func (c *Case) Family() string {
 	switch {
 	case c.Workload != nil:
 		return "workload"
 	case c.Packing != nil:
 		return PackingFamily
+	case c.Conversion != nil:
+		return ConversionFamily
 	}
 	return FamilyOf(c.Op)
 }
@@ -153,7 +157,7 @@ func CaseName(op kernels.Op, s results.Shape, b kernels.Backend) string {
 // then batch, then backend. Per-token ops take their widths from the sizes'
 // K (the input of a projection) and N (its output), without repeats.
 func Catalogue(cfg Config) ([]Case, error) {
-	if len(cfg.Ops) == 0 && (len(cfg.Workloads) > 0 || len(cfg.Packings) > 0) {
+	if len(cfg.Ops) == 0 && (len(cfg.Workloads) > 0 || len(cfg.Packings) > 0 || len(cfg.Conversions) > 0) {
 		return extraCases(cfg, nil)
 	}
 	if len(cfg.Ops) == 0 || len(cfg.Sizes) == 0 || len(cfg.Batches) == 0 || len(cfg.Devices) == 0 {
@@ -240,17 +244,17 @@ func Catalogue(cfg Config) ([]Case, error) {
 	return extraCases(cfg, cases)
 }
 
-// extraCases appends the whole-model workloads and the packings to cases.
+// extraCases appends the whole-model workloads, the packings and the
+// conversions to cases.
 func extraCases(cfg Config, cases []Case) ([]Case, error) {
-	wc, err := workloadCases(cfg)
-	if err != nil {
-		return nil, err
+	for _, expand := range []func(Config) ([]Case, error){workloadCases, packingCases, conversionCases} {
+		more, err := expand(cfg)
+		if err != nil {
+			return nil, err
+		}
+		cases = append(cases, more...)
 	}
-	pc, err := packingCases(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return slices.Concat(cases, wc, pc), nil
+	return cases, nil
 }
 
 // Work is what one operation of a case moves and computes.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/memory"
 )
 
 // Size is a weight shape: N output features by K input features.
@@ -101,6 +102,9 @@ type Config struct {
 	// of zeros; DefaultSparsities when empty).
 	Packings   []string
 	Sparsities []float64
+	// Conversions adds conversion cases (conversions.go): the memory
+	// engine converting each size from f32 to these formats.
+	Conversions []memory.DType
 }
 
 // DefaultConfig measures every family on the 2B4T shapes.

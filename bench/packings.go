@@ -136,17 +136,9 @@ func packingCases(cfg Config) ([]Case, error) {
 			patterns = append(patterns, Packing{Pattern: pat, Sparsity: s})
 		}
 	}
-	var backends []kernels.Backend
-	for _, d := range cfg.Devices {
-		if d == "cpu" {
-			backends = append(backends, cpu.New(cpu.LevelGeneric))
-			continue
-		}
-		bs, err := kernels.LookupAll(d)
-		if err != nil {
-			return nil, err
-		}
-		backends = append(backends, bs...)
+	backends, err := portableBackends(cfg.Devices)
+	if err != nil {
+		return nil, err
 	}
 	var cases []Case
 	for _, strategy := range cfg.Packings {
@@ -166,6 +158,25 @@ func packingCases(cfg Config) ([]Case, error) {
 		}
 	}
 	return cases, nil
+}
+
+// portableBackends are the backends of cases whose code is portable Go:
+// the CPU's generic level for "cpu" (the level that really runs it), and
+// any other device as it is, where such a case is not implemented.
+func portableBackends(devices []string) ([]kernels.Backend, error) {
+	var backends []kernels.Backend
+	for _, d := range devices {
+		if d == "cpu" {
+			backends = append(backends, cpu.New(cpu.LevelGeneric))
+			continue
+		}
+		bs, err := kernels.LookupAll(d)
+		if err != nil {
+			return nil, err
+		}
+		backends = append(backends, bs...)
+	}
+	return backends, nil
 }
 
 // packingCodes draws an n×k ternary matrix of p's pattern.

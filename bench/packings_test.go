@@ -25,23 +25,30 @@ func BenchmarkPackings(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, c := range cases {
-		b.Run(c.Name, func(b *testing.B) {
-			k, w, err := preparePacking(&c, cfg.Seed)
-			if err != nil {
+		benchPrepared(b, c.Name, func() (kernels.Kernel, Work, error) { return preparePacking(&c, cfg.Seed) },
+			func(k kernels.Kernel) (float64, string) { return k.(*packingKernel).p.BitsPerWeight(), "bits/weight" })
+	}
+}
+
+// benchPrepared times a prepared kernel as the op suites do (controls,
+// CPU time per op) and reports one more metric of it.
+func benchPrepared(b *testing.B, name string, prepare func() (kernels.Kernel, Work, error), metric func(kernels.Kernel) (float64, string)) {
+	b.Run(name, func(b *testing.B) {
+		k, w, err := prepare()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(w.Bytes)
+		defer controls.Report(b) // the machine's state, as the op suites give it
+		cpuDone := cputime.Track(b)
+		for b.Loop() {
+			if err := k.Run(); err != nil {
 				b.Fatal(err)
 			}
-			b.SetBytes(w.Bytes)
-			defer controls.Report(b) // the machine's state, as the op suites give it
-			cpuDone := cputime.Track(b)
-			for b.Loop() {
-				if err := k.Run(); err != nil {
-					b.Fatal(err)
-				}
-			}
-			cpuDone()
-			b.ReportMetric(k.(*packingKernel).p.BitsPerWeight(), "bits/weight")
-		})
-	}
+		}
+		cpuDone()
+		b.ReportMetric(metric(k))
+	})
 }
 
 func mustPackings(t testing.TB, list string) []string {

@@ -149,6 +149,9 @@ func ResultsConfig(c Config) results.Config {
 	for _, op := range c.Ops {
 		rc.Operations = append(rc.Operations, string(op))
 	}
+	for _, d := range c.Conversions {
+		rc.Conversions = append(rc.Conversions, d.String())
+	}
 	for _, s := range c.Sizes {
 		rc.Sizes = append(rc.Sizes, s.String())
 	}

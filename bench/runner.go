@@ -355,6 +355,11 @@ func (r *Runner) prepare(c *Case, tensors Tensors, rc *results.Case) (kernels.Ke
 		rc.BytesPerOp, rc.MACsPerOp, rc.TokensPerOp = w.Bytes, w.MACs, w.Tokens
 		return k, err
 	}
+	if c.Conversion != nil {
+		k, w, err := prepareConversion(c, r.Pool, r.Config.Seed)
+		rc.BytesPerOp, rc.Threads = w.Bytes, c.Conversion.threads()
+		return k, err
+	}
 	if c.Packing != nil {
 		k, w, err := preparePacking(c, r.Config.Seed)
 		rc.BytesPerOp, rc.MACsPerOp = w.Bytes, w.MACs

@@ -158,6 +158,8 @@ type Config struct {
 	// names or auto) and the fractions of zeros of their patterns.
 	Packings   []string  `json:"packings,omitempty"`
 	Sparsities []float64 `json:"sparsities,omitempty"`
+	// Conversions are the formats the conversion cases converted f32 to.
+	Conversions []string `json:"conversions,omitempty"`
 }
 
 // Shape is the problem size of a case: M rows of activations (batch or
