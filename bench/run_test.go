@@ -73,3 +73,25 @@ func TestRunCancelled(t *testing.T) {
 		t.Error("an empty selection ran")
 	}
 }
+
+// TestRecordersNest: the sampler's mark, which allocates, opens before the
+// allocation counters and closes after them, so the kernel is not charged
+// with it.
+func TestRecordersNest(t *testing.T) {
+	s := probe.StartSampler(nil, 10*time.Millisecond)
+	defer s.Stop()
+	r := Runner{Pool: memory.Default(), Sampler: s, TrackMemory: true}
+	recs := r.recorders()
+	if len(recs) != 3 {
+		t.Fatalf("%d recorders, want pool, sampler, memory", len(recs))
+	}
+	_, pool := recs[0].(*poolRecorder)
+	_, samp := recs[1].(*samplerRecorder)
+	_, mem := recs[2].(*memRecorder)
+	if !pool || !samp || !mem {
+		t.Errorf("recorders %T %T %T: want pool, sampler, memory in that order", recs[0], recs[1], recs[2])
+	}
+	if got := (&Runner{}).recorders(); len(got) != 0 {
+		t.Errorf("a runner without pool, sampler or memory tracking has recorders %v", got)
+	}
+}

@@ -125,11 +125,12 @@ func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 	if c.Unavailable != "" {
 		return fail(results.StatusUnavailable, errors.New(c.Unavailable))
 	}
+	recs := r.recorders()
+	for _, rec := range recs {
+		rec.begin()
+	}
 	var tensors Tensors = HeapTensors{}
-	var poolBefore memory.Stats
 	if r.Pool != nil {
-		r.Pool.ResetPeak()
-		poolBefore = r.Pool.Stats()
 		pt := NewPoolTensors(r.Pool)
 		defer pt.Release()
 		tensors = pt
@@ -176,17 +177,10 @@ func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 	samples := max(r.Config.Samples, 1)
 	rc.Iterations = iters
 	rc.SamplesNs = make([]float64, 0, samples)
-	// Windows nest: the sampler's mark (which allocates) outside, the
-	// allocation counters innermost, around the timed samples alone.
-	mark0 := -1
-	if r.Sampler != nil {
-		mark0 = r.Sampler.Mark()
-	}
-	var memc *probe.MemCounter
-	var mem0 probe.MemSnapshot
-	if r.TrackMemory {
-		memc = probe.NewMemCounter()
-		mem0 = memc.Read()
+	// The recorders' windows nest around the timed samples alone (see
+	// recorders).
+	for _, rec := range recs {
+		rec.start()
 	}
 	// A kernel that times itself on the device also reports that time,
 	// beside the wall time that every backend's samples share.
@@ -224,17 +218,8 @@ func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 	}
 	// Close the windows right after the timed samples, before any
 	// bookkeeping (which allocates) can count as the kernel's.
-	var mem1 probe.MemSnapshot
-	if r.TrackMemory {
-		mem1 = memc.Read()
-	}
-	mark1 := -1
-	if r.Sampler != nil {
-		mark1 = r.Sampler.Mark()
-	}
-	if r.TrackMemory {
-		os := probe.ReadMem() // RSS, read outside the window: it allocates
-		mem1.RSSBytes, mem1.PeakRSSBytes = os.RSSBytes, os.PeakRSSBytes
+	for i := len(recs) - 1; i >= 0; i-- {
+		recs[i].stop()
 	}
 	rc.Status = results.StatusOK
 	if v, ok := k.(kernels.Variant); ok {
@@ -259,50 +244,8 @@ func (r *Runner) RunCase(ctx context.Context, c *Case) (results.Case, error) {
 		}
 	}
 	ops := float64(iters * samples)
-	if r.Sampler != nil || r.TrackMemory || r.Pool != nil {
-		rc.Telemetry = &results.Telemetry{}
-	}
-	if r.Pool != nil {
-		st := r.Pool.Stats()
-		d := st.Delta(poolBefore)
-		rc.Telemetry.Pool = map[string]float64{
-			"reserved_bytes": float64(st.ReservedBytes),
-			"allocs":         float64(d.Allocs),
-		}
-		// Live bytes, the peak and fragmentation exist only while the pool
-		// tracks; untracked, they are left out rather than shown as 0.
-		if st.Tracking != memory.TrackNone {
-			rc.Telemetry.Pool["live_bytes"] = float64(st.LiveBytes)
-			rc.Telemetry.Pool["peak_bytes"] = float64(st.PeakBytes)
-			rc.Telemetry.Pool["fragmentation_ratio"] = st.FragmentationRatio
-		}
-	}
-	if r.Sampler != nil {
-		w, err := r.Sampler.Summarize(mark0, mark1)
-		if err == nil {
-			t := rc.Telemetry
-			for ch, j := range w.EnergyJ {
-				if t.EnergyJPerOp == nil {
-					t.EnergyJPerOp = map[string]float64{}
-				}
-				t.EnergyJPerOp[ch] = j / ops
-				if rc.TokensPerOp > 0 {
-					if rc.Extra == nil {
-						rc.Extra = map[string]float64{}
-					}
-					rc.Extra["J/token-"+ch] = j / ops / float64(rc.TokensPerOp)
-				}
-			}
-			t.MeanPowerW, t.MaxTempC, t.Throttled = w.MeanW, w.MaxTempC, w.Throttled
-		}
-	}
-	if r.TrackMemory {
-		t := rc.Telemetry
-		t.AllocBytesPerOp = float64(mem1.AllocBytes-mem0.AllocBytes) / ops
-		t.AllocsPerOp = float64(mem1.Allocs-mem0.Allocs) / ops
-		t.GCCycles = mem1.GCCycles - mem0.GCCycles
-		t.GCPauseSeconds = mem1.GCPauseSeconds - mem0.GCPauseSeconds
-		t.HeapLiveBytes, t.RSSBytes, t.PeakRSSBytes = mem1.HeapLiveBytes, mem1.RSSBytes, mem1.PeakRSSBytes
+	for _, rec := range recs {
+		rec.record(&rc, ops)
 	}
 	return rc, nil
 }
