@@ -286,34 +286,43 @@ type kernelMetrics interface {
 	metrics(medianNs float64) map[string]float64
 }
 
-// prepare binds a case to its kernel: an op's Problem from tensors on the
-// case's backend, or a workload's model. A workload's work per run goes
-// into rc.
+// prepare binds a case to its kernel (PrepareCase) from tensors and the
+// runner's pool, and puts its work per run into rc.
 func (r *Runner) prepare(c *Case, tensors Tensors, rc *results.Case) (kernels.Kernel, error) {
-	if c.Workload != nil {
-		if err := model.SupportedOn(c.Backend); err != nil {
-			return nil, err
-		}
-		k, w, err := prepareWorkload(c.Workload, c.Backend, r.Config.Seed)
+	k, w, err := PrepareCase(c, tensors, r.Pool, r.Config.Seed)
+	if c.Workload != nil || c.Packing != nil || c.Conversion != nil { // their work is known once prepared
 		rc.BytesPerOp, rc.MACsPerOp, rc.TokensPerOp = w.Bytes, w.MACs, w.Tokens
-		return k, err
 	}
 	if c.Conversion != nil {
-		k, w, err := prepareConversion(c, r.Pool, r.Config.Seed)
-		rc.BytesPerOp, rc.Threads = w.Bytes, c.Conversion.threads()
-		return k, err
+		rc.Threads = c.Conversion.threads()
 	}
-	if c.Packing != nil {
-		k, w, err := preparePacking(c, r.Config.Seed)
-		rc.BytesPerOp, rc.MACsPerOp = w.Bytes, w.MACs
-		return k, err
+	return k, err
+}
+
+// PrepareCase binds any catalogue case to the kernel that runs it: an op's
+// Problem from tensors (seeded data) on the case's backend, a workload's
+// model, a packing or a conversion (over pool; the default pool when nil).
+// It returns the work of one run. A backend without the case's kernel
+// gives a *kernels.NotImplementedError; nothing runs in its place.
+func PrepareCase(c *Case, tensors Tensors, pool *memory.Pool, seed uint64) (kernels.Kernel, Work, error) {
+	switch {
+	case c.Workload != nil:
+		if err := model.SupportedOn(c.Backend); err != nil {
+			return nil, Work{}, err
+		}
+		return prepareWorkload(c.Workload, c.Backend, seed)
+	case c.Conversion != nil:
+		return prepareConversion(c, pool, seed)
+	case c.Packing != nil:
+		return preparePacking(c, seed)
 	}
 	if !c.Backend.Implements(c.Op) {
-		return nil, &kernels.NotImplementedError{Op: c.Op, Backend: c.Backend.Name()}
+		return nil, Work{}, &kernels.NotImplementedError{Op: c.Op, Backend: c.Backend.Name()}
 	}
-	p, err := NewProblemIn(tensors, c.Op, c.Shape, r.Config.Seed)
+	p, err := NewProblemIn(tensors, c.Op, c.Shape, seed)
 	if err != nil {
-		return nil, err
+		return nil, Work{}, err
 	}
-	return c.Backend.Prepare(p)
+	k, err := c.Backend.Prepare(p)
+	return k, WorkOf(c.Op, c.Shape), err
 }

@@ -51,11 +51,7 @@ are missing (in the file and on stderr) and exits 0.`, `  bitnet-bench energy-an
 	if err != nil {
 		return fail(e, "energy-analysis", exitBadInput, "--workload: %v", err)
 	}
-	p, err := bench.NewProblem(c.Op, c.Shape, 1)
-	if err != nil {
-		return fail(e, "energy-analysis", exitFailure, "%v", err)
-	}
-	k, err := c.Backend.Prepare(p)
+	k, _, err := bench.PrepareCase(c, bench.HeapTensors{}, nil, 1)
 	if err != nil {
 		return fail(e, "energy-analysis", exitFailure, "%v", err)
 	}
