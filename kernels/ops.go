@@ -80,6 +80,9 @@ type Spec struct {
 	Check func(c checker) []error
 	// Reference runs p (checked) on the pure-Go oracle.
 	Reference func(p *Problem) error
+	// Scalar is an elementwise op's reference function of one value
+	// (ActivationFunc); nil for the others.
+	Scalar func(float32) float32
 }
 
 // Tensors allocates a problem's operands. The first allocation error is
@@ -203,7 +206,9 @@ var Specs = slices.Concat([]Spec{
 		Reference: func(p *Problem) error { RefUnpack2Bit(p); return nil },
 	},
 },
-	activationSpecs(OpReLU, OpGELU, OpSiLU, OpSigmoid, OpTanh),
+	activationSpecs(map[Op]func(float32) float32{
+		OpReLU: refReLU, OpGELU: refGELU, OpSiLU: refSiLU, OpSigmoid: refSigmoid, OpTanh: refTanh,
+	}, OpReLU, OpGELU, OpSiLU, OpSigmoid, OpTanh),
 	[]Spec{
 		toHalfSpec(OpF32ToF16, "f16", quant.F32ToF16Slice),
 		fromHalfSpec(OpF16ToF32, "f16", quant.F16ToF32Slice, quant.F32ToF16Slice),
@@ -211,12 +216,15 @@ var Specs = slices.Concat([]Spec{
 		fromHalfSpec(OpBF16ToF32, "bf16", quant.BF16ToF32Slice, quant.F32ToBF16Slice),
 	})
 
-// activationSpecs are the elementwise functions: M×K f32 in, M×K out.
-func activationSpecs(ops ...Op) []Spec {
+// activationSpecs are the elementwise functions, in the order of ops:
+// M×K f32 in, M×K out, each value through its reference function.
+func activationSpecs(ref map[Op]func(float32) float32, ops ...Op) []Spec {
 	var out []Spec
 	for _, op := range ops {
+		f := ref[op]
 		out = append(out, Spec{
-			Op: op, Family: "activation", DType: "f32", Batched: true, PerToken: true,
+			Scalar: f,
+			Op:     op, Family: "activation", DType: "f32", Batched: true, PerToken: true,
 			Work: func(m, n, k int64) (int64, int64) { return 8 * m * k, 0 }, // read and write f32
 			Alloc: func(p *Problem, t Tensors, r *rand.Rand) error {
 				p.X, p.Y = normals(t, r, p.M*p.K, 3), t.Float32(p.M*p.K) // both tails exercised
@@ -225,7 +233,7 @@ func activationSpecs(ops ...Op) []Spec {
 			Check: func(c checker) []error {
 				return []error{c.pos(c.M, c.K), c.need("X", len(c.X), c.M*c.K), c.need("Y", len(c.Y), c.M*c.K)}
 			},
-			Reference: func(p *Problem) error { RefActivation(p); return nil },
+			Reference: func(p *Problem) error { refElementwise(p, f); return nil },
 		})
 	}
 	return out

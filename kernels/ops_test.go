@@ -18,6 +18,9 @@ func TestSpecsComplete(t *testing.T) {
 		if s.Family == "" || s.DType == "" || s.Work == nil || s.Alloc == nil || s.Check == nil || s.Reference == nil {
 			t.Errorf("%s: a part is missing: %+v", s.Op, s)
 		}
+		if (s.Family == "activation") != (s.Scalar != nil) {
+			t.Errorf("%s: family %s with Scalar %v: want a scalar reference for exactly the activations", s.Op, s.Family, s.Scalar != nil)
+		}
 		if s.PerToken && !s.Batched {
 			t.Errorf("%s: sized per token but not batched: its cases would have no token count", s.Op)
 		}

@@ -46,41 +46,46 @@ func RefMatMul(p *Problem) {
 }
 
 // RefActivation applies the elementwise function of p.Op to p.X.
-func RefActivation(p *Problem) {
-	f := ActivationFunc(p.Op)
+func RefActivation(p *Problem) { refElementwise(p, ActivationFunc(p.Op)) }
+
+// refElementwise applies f to each of p's M×K inputs.
+func refElementwise(p *Problem, f func(float32) float32) {
 	for i, v := range p.X[:p.M*p.K] {
 		p.Y[i] = f(v)
 	}
 }
 
-// ActivationFunc returns the reference scalar function of an activation op,
-// evaluated in float64: exact GELU with erf, not the tanh approximation.
+// ActivationFunc returns the reference scalar function of an activation op
+// (the op table's Scalar), evaluated in float64: exact GELU with erf, not
+// the tanh approximation. It panics for an op that has none.
 func ActivationFunc(op Op) func(float32) float32 {
-	switch op {
-	case OpReLU:
-		return func(x float32) float32 {
-			if x > 0 {
-				return x
-			}
-			return 0
-		}
-	case OpGELU:
-		return func(x float32) float32 {
-			v := float64(x)
-			return float32(0.5 * v * math.Erfc(-v/math.Sqrt2)) // erfc(-z) = 1+erf(z) without the cancellation of 1+erf for v < -6
-		}
-	case OpSiLU:
-		return func(x float32) float32 {
-			v := float64(x)
-			return float32(v / (1 + math.Exp(-v)))
-		}
-	case OpSigmoid:
-		return func(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
-	case OpTanh:
-		return func(x float32) float32 { return float32(math.Tanh(float64(x))) }
+	if s, ok := SpecOf(op); ok && s.Scalar != nil {
+		return s.Scalar
 	}
 	panic("kernels: not an activation op: " + string(op))
 }
+
+// The activations' reference functions.
+
+func refReLU(x float32) float32 {
+	if x > 0 {
+		return x
+	}
+	return 0
+}
+
+func refGELU(x float32) float32 {
+	v := float64(x)
+	return float32(0.5 * v * math.Erfc(-v/math.Sqrt2)) // erfc(-z) = 1+erf(z) without the cancellation of 1+erf for v < -6
+}
+
+func refSiLU(x float32) float32 {
+	v := float64(x)
+	return float32(v / (1 + math.Exp(-v)))
+}
+
+func refSigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
+func refTanh(x float32) float32    { return float32(math.Tanh(float64(x))) }
 
 // RefQuantizeWeights quantizes p.W (N×K) to ternary codes with one absmean
 // scale per tensor.
