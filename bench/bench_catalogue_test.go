@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -304,5 +305,20 @@ func TestCatalogueRefusesHugeShapes(t *testing.T) {
 	cfg.Batches = []int{0}
 	if _, err := Catalogue(cfg); err == nil {
 		t.Fatal("Catalogue(batch 0) succeeded, want an error")
+	}
+}
+
+// TestEveryOpHasABenchmark: each op of the table has its top-level
+// Benchmark<Op> in bench_test.go (Go cannot generate them), so a new op
+// is not silently missing from go test -bench.
+func TestEveryOpHasABenchmark(t *testing.T) {
+	src, err := os.ReadFile("bench_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range kernels.Ops {
+		if !strings.Contains(string(src), "func Benchmark"+string(op)+"(b *testing.B)") {
+			t.Errorf("bench_test.go has no Benchmark%s: add it beside the others", op)
+		}
 	}
 }
