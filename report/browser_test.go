@@ -441,6 +441,19 @@ func TestBrowserModelWorkload(t *testing.T) {
 	}
 }
 
+// TestBrowserPackings: the packing family's compression chart draws, with
+// tooltips, beside the family's per-op charts.
+func TestBrowserPackings(t *testing.T) {
+	bin := chromium(t)
+	path, p := reportPage(t, Input{Results: packingFile()})
+	m := readMarker(t, browse(t, bin, "file://"+path+"#selfcheck", 5000, "--dump-dom"))
+	checkDrawn(t, m, p.ChartCount)
+	checkReader(t, m, 1)
+	if !strings.Contains(m.DOM, "compression against decode speed") {
+		t.Error("no packing chart on the page")
+	}
+}
+
 func TestBrowserEnergy(t *testing.T) {
 	bin := chromium(t)
 	ep, err := BuildEnergy(EnergyInput{File: energyFile(), Theme: "dark"})

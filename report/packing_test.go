@@ -7,10 +7,9 @@ import (
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 )
 
-// TestCompressionChart: the packing family gets one chart of bits/weight
-// against decode speed, a point per measured case and a series per
-// strategy; a case that did not run is not drawn.
-func TestCompressionChart(t *testing.T) {
+// packingFile is the synthetic file with packing cases: two strategies on
+// two patterns, auto with its choice, and one not implemented on CUDA.
+func packingFile() *results.File {
 	f := synthetic()
 	sh := results.Shape{N: 640, K: 2560}
 	pk := func(op, pattern string, med, bpw float64) results.Case {
@@ -25,6 +24,14 @@ func TestCompressionChart(t *testing.T) {
 		pk("UnpackBase3Packed", "absmean", 2e5, 1.6), auto,
 		results.Case{Name: "UnpackHybrid/640x2560/blocks-s90/i2/cuda", Op: "UnpackHybrid", Family: packingFamily, Shape: sh,
 			Backend: "cuda", Status: results.StatusNotImplemented, Error: "not implemented"})
+	return f
+}
+
+// TestCompressionChart: the packing family gets one chart of bits/weight
+// against decode speed, a point per measured case and a series per
+// strategy; a case that did not run is not drawn.
+func TestCompressionChart(t *testing.T) {
+	f := packingFile()
 	p, doc := render(t, Input{Results: f})
 	var fam *Family
 	for i := range p.Families {
