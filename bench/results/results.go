@@ -188,7 +188,7 @@ const (
 type Case struct {
 	Name    string `json:"name"` // Go benchmark name without the "Benchmark" prefix
 	Op      string `json:"op"`
-	Family  string `json:"family"` // matmul, quantize, bitlinear, activation, pack
+	Family  string `json:"family"` // an op family of the op table (kernels.Families), workload, packing or conversion
 	Shape   Shape  `json:"shape"`
 	DType   string `json:"dtype"`
 	Backend string `json:"backend"`
