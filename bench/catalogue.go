@@ -30,10 +30,12 @@ type Case struct {
 	Packing *Packing
 	// Conversion is set for a conversion case (Op is then Convert<Format>).
 	Conversion *Conversion
+	// Cleanup is the strategy of a cleanup case (Op is then Cleanup<Strategy>).
+	Cleanup string
 }
 
 // Family is the results family of the case: the op table's, "workload",
-// "packing" or "conversion".
+// "packing", "conversion" or "cleanup".
 func (c *Case) Family() string {
 	switch {
 	case c.Workload != nil:
@@ -42,6 +44,8 @@ func (c *Case) Family() string {
 		return PackingFamily
 	case c.Conversion != nil:
 		return ConversionFamily
+	case c.Cleanup != "":
+		return CleanupFamily
 	}
 	return FamilyOf(c.Op)
 }
@@ -157,7 +161,7 @@ func CaseName(op kernels.Op, s results.Shape, b kernels.Backend) string {
 // then batch, then backend. Per-token ops take their widths from the sizes'
 // K (the input of a projection) and N (its output), without repeats.
 func Catalogue(cfg Config) ([]Case, error) {
-	if len(cfg.Ops) == 0 && (len(cfg.Workloads) > 0 || len(cfg.Packings) > 0 || len(cfg.Conversions) > 0) {
+	if len(cfg.Ops) == 0 && (len(cfg.Workloads) > 0 || len(cfg.Packings) > 0 || len(cfg.Conversions) > 0 || len(cfg.Cleanup) > 0) {
 		return extraCases(cfg, nil)
 	}
 	if len(cfg.Ops) == 0 || len(cfg.Sizes) == 0 || len(cfg.Batches) == 0 || len(cfg.Devices) == 0 {
@@ -244,10 +248,10 @@ func Catalogue(cfg Config) ([]Case, error) {
 	return extraCases(cfg, cases)
 }
 
-// extraCases appends the whole-model workloads, the packings and the
-// conversions to cases.
+// extraCases appends the whole-model workloads, the packings, the
+// conversions and the cleanup cases to cases.
 func extraCases(cfg Config, cases []Case) ([]Case, error) {
-	for _, expand := range []func(Config) ([]Case, error){workloadCases, packingCases, conversionCases} {
+	for _, expand := range []func(Config) ([]Case, error){workloadCases, packingCases, conversionCases, cleanupCases} {
 		more, err := expand(cfg)
 		if err != nil {
 			return nil, err

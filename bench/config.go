@@ -105,6 +105,9 @@ type Config struct {
 	// Conversions adds conversion cases (conversions.go): the memory
 	// engine converting each size from f32 to these formats.
 	Conversions []memory.DType
+	// Cleanup adds cleanup cases (cleanup.go): the memory pool's cleanup
+	// strategies on each size and batch's BitLinear allocation cycle.
+	Cleanup []string
 }
 
 // DefaultConfig measures every family on the 2B4T shapes.

@@ -152,6 +152,7 @@ func ResultsConfig(c Config) results.Config {
 	for _, d := range c.Conversions {
 		rc.Conversions = append(rc.Conversions, d.String())
 	}
+	rc.Cleanup = c.Cleanup
 	for _, s := range c.Sizes {
 		rc.Sizes = append(rc.Sizes, s.String())
 	}

@@ -290,7 +290,7 @@ type kernelMetrics interface {
 // runner's pool, and puts its work per run into rc.
 func (r *Runner) prepare(c *Case, tensors Tensors, rc *results.Case) (kernels.Kernel, error) {
 	k, w, err := PrepareCase(c, tensors, r.Pool, r.Config.Seed)
-	if c.Workload != nil || c.Packing != nil || c.Conversion != nil { // their work is known once prepared
+	if c.Workload != nil || c.Packing != nil || c.Conversion != nil || c.Cleanup != "" { // their work is known once prepared
 		rc.BytesPerOp, rc.MACsPerOp, rc.TokensPerOp = w.Bytes, w.MACs, w.Tokens
 	}
 	if c.Conversion != nil {
@@ -301,7 +301,8 @@ func (r *Runner) prepare(c *Case, tensors Tensors, rc *results.Case) (kernels.Ke
 
 // PrepareCase binds any catalogue case to the kernel that runs it: an op's
 // Problem from tensors (seeded data) on the case's backend, a workload's
-// model, a packing or a conversion (over pool; the default pool when nil).
+// model, a packing, a conversion (over pool; the default pool when nil) or
+// a cleanup cycle (on a pool of its own).
 // It returns the work of one run. A backend without the case's kernel
 // gives a *kernels.NotImplementedError; nothing runs in its place.
 func PrepareCase(c *Case, tensors Tensors, pool *memory.Pool, seed uint64) (kernels.Kernel, Work, error) {
@@ -315,6 +316,8 @@ func PrepareCase(c *Case, tensors Tensors, pool *memory.Pool, seed uint64) (kern
 		return prepareConversion(c, pool, seed)
 	case c.Packing != nil:
 		return preparePacking(c, seed)
+	case c.Cleanup != "":
+		return prepareCleanup(c)
 	}
 	if !c.Backend.Implements(c.Op) {
 		return nil, Work{}, &kernels.NotImplementedError{Op: c.Op, Backend: c.Backend.Name()}

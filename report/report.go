@@ -521,9 +521,9 @@ func opName(c *results.Case) string {
 }
 
 // familyOrder is the order of the catalogue: the model workloads, the op
-// table's families (kernels.Specs), the packings, the conversions; families it does not
+// table's families (kernels.Specs), the packings, the conversions, the cleanup; families it does not
 // know follow, sorted by name.
-var familyOrder = append(append([]string{workloadFamily}, kernels.Families()...), packingFamily, "conversion")
+var familyOrder = append(append([]string{workloadFamily}, kernels.Families()...), packingFamily, "conversion", "cleanup")
 
 type familyGroup struct {
 	name  string

@@ -160,6 +160,8 @@ type Config struct {
 	Sparsities []float64 `json:"sparsities,omitempty"`
 	// Conversions are the formats the conversion cases converted f32 to.
 	Conversions []string `json:"conversions,omitempty"`
+	// Cleanup are the cleanup strategies of the cleanup cases.
+	Cleanup []string `json:"cleanup,omitempty"`
 }
 
 // Shape is the problem size of a case: M rows of activations (batch or
@@ -188,7 +190,7 @@ const (
 type Case struct {
 	Name    string `json:"name"` // Go benchmark name without the "Benchmark" prefix
 	Op      string `json:"op"`
-	Family  string `json:"family"` // an op family of the op table (kernels.Families), workload, packing or conversion
+	Family  string `json:"family"` // an op family of the op table (kernels.Families), workload, packing, conversion or cleanup
 	Shape   Shape  `json:"shape"`
 	DType   string `json:"dtype"`
 	Backend string `json:"backend"`

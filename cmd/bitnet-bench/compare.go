@@ -61,6 +61,7 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 		packings   = fs.String("packings", "", "packing cases to add: all, auto (pack.Select picks per matrix), or strategies ("+strings.Join(packingStrategies(), ",")+"): bits/weight and whole-matrix decode speed per --sizes shape and pattern (absmean weights; random and 64-code blocks of zeros at each --sparsity), on the CPU's generic level")
 		sparsity   = fs.String("sparsity", "", "comma-separated fractions of zeros for --packings' random and blocks patterns; default 0.5,0.9,0.99")
 		convs      = fs.String("conversions", "", "conversion cases to add: all, or formats (f16,bf16,i8,ternary): the memory pool's conversion engine converting each --sizes f32 tensor directly, streamed and as a batch, with its compression ratio, on the CPU's generic level")
+		cleanup    = fs.String("cleanup", "", "cleanup cases to add: all, or strategies (none,idle,periodic,generational,pressure): the memory pool's cleanup pass after each --sizes x --batch BitLinear allocation cycle on a pool of its own, its cost per cycle (page faults included) and bytes released, on the CPU's generic level")
 		quick      = fs.Bool("quick", false, "short run: 3 shapes, short samples (under 2 minutes on 2 cores)")
 		output     = fs.String("output", "", "output directory, or the path of results.json (required)")
 		quiet      = fs.Bool("quiet", false, "print nothing but errors")
@@ -115,6 +116,11 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 	if *packings != "" {
 		if cfg.Packings, err = bench.ParsePackings(*packings); err != nil {
 			return fail(e, "compare", exitBadInput, "--packings: %v", err)
+		}
+	}
+	if *cleanup != "" {
+		if cfg.Cleanup, err = bench.ParseCleanup(*cleanup); err != nil {
+			return fail(e, "compare", exitBadInput, "--cleanup: %v", err)
 		}
 	}
 	if *convs != "" {

@@ -48,6 +48,7 @@ func TestCompareBadUsage(t *testing.T) {
 		{"compare", "--output", dir, "--devices", "tpu"},
 		{"compare", "--output", dir, "--packings", "zip"},
 		{"compare", "--output", dir, "--conversions", "f32"},
+		{"compare", "--output", dir, "--cleanup", "lru"},
 		{"compare", "--output", dir, "--packings", "auto", "--sparsity", "1"},
 		{"compare", "--output", dir, "--no-such-flag"},
 		{"compare", "--output", dir, "stray"},
