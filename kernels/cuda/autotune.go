@@ -179,9 +179,9 @@ func (c *tuneCache) forget() {
 }
 
 // tcsInAuto admits tcs.cu's shared-memory kernels to "auto": off until
-// they have passed TestTCInstantiations on a GPU (they have not run on one
-// yet).
-const tcsInAuto = false
+// they have passed TestTCInstantiations on a GPU; BITNET_CUDA_TCS=1 admits
+// them (for measuring them there).
+var tcsInAuto = os.Getenv("BITNET_CUDA_TCS") == "1"
 
 // bitLinearCandidates are the kernels "auto" measures for m tokens.
 func bitLinearCandidates(m int) []string {
@@ -323,13 +323,23 @@ func (d *device) flushLaunch() (*launch, error) {
 	return d.flush, nil
 }
 
-// tuneTable lists the process's measured choices, for the benchmarks' log.
+// tuneTable lists the process's measured choices, each with every
+// candidate's time, fastest first, for the benchmarks' log.
 func tuneTable() []string {
 	tunes.mu.Lock()
 	defer tunes.mu.Unlock()
 	var out []string
 	for k, r := range tunes.m {
-		out = append(out, k+" → "+r.describe())
+		names := make([]string, 0, len(r.Ns))
+		for n := range r.Ns {
+			names = append(names, n)
+		}
+		sort.Slice(names, func(i, j int) bool { return r.Ns[names[i]] < r.Ns[names[j]] })
+		all := make([]string, len(names))
+		for i, n := range names {
+			all[i] = fmt.Sprintf("%s %.2f", strings.TrimPrefix(n, "bitlinear_"), r.Ns[n]/1e3)
+		}
+		out = append(out, fmt.Sprintf("%s → %s\n    all (µs): %s", k, r.describe(), strings.Join(all, ", ")))
 	}
 	slices.Sort(out)
 	return out

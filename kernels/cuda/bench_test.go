@@ -508,7 +508,7 @@ func hbmPeakOf(d *device) float64 {
 // times torch's bf16 F.linear the same way, for the side-by-side figures.
 func BenchmarkPrefill2B4T(b *testing.B) {
 	d := benchDevice(b)
-	for _, m := range []int{1, 8, 128} {
+	for _, m := range []int{1, 8, 128, 512} {
 		for _, s := range shapes2B4T {
 			stride := pack.Stride2Bit(s.k)
 			kp := stride / pack.BlockBytes * pack.BlockCodes

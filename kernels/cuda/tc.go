@@ -54,6 +54,10 @@ var tcsConfigs = []tcsConfig{
 	{2, 4, 2, 2, 2, 1}, {2, 4, 4, 2, 2, 1}, {4, 4, 2, 2, 2, 1}, {1, 4, 2, 2, 2, 1},
 	{2, 2, 2, 2, 3, 1}, {1, 2, 2, 2, 3, 1}, {2, 4, 2, 1, 3, 1}, {1, 2, 4, 1, 3, 1},
 	{2, 2, 2, 2, 2, 2}, {1, 2, 2, 2, 2, 2}, {1, 4, 2, 1, 2, 2}, {1, 1, 2, 2, 2, 4},
+	// 128-row tiles: each activation byte fetched once per 128 rows, not
+	// 32 or 64 (int8 activations are 4x the bytes of 2-bit weights a k).
+	{2, 2, 4, 2, 3, 1}, {4, 2, 2, 2, 3, 1}, {2, 4, 4, 1, 3, 1}, {2, 2, 4, 2, 2, 1},
+	{1, 2, 4, 2, 2, 2}, {2, 2, 4, 1, 2, 2}, {1, 4, 4, 2, 2, 1}, {4, 2, 2, 4, 2, 1}, {2, 8, 4, 1, 2, 1},
 }
 
 // tcKernelNames are the entry points of tc.cu: the register kernels and

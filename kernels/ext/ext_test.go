@@ -9,11 +9,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/bitnet-go/bitnet-bench/bench"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/internal/kerneltest"
 	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/kernels/cuda"
 	"github.com/bitnet-go/bitnet-bench/kernels/ext"
 )
 
@@ -261,5 +263,99 @@ func TestCUDAKernelWithoutGPU(t *testing.T) {
 	err := kerneltest.UnavailablePrepare(t, b)
 	if !strings.Contains(err.Error(), "ext-example is a CUDA kernel") {
 		t.Errorf("Available: %v", err)
+	}
+}
+
+// cudaPlugin builds testdata/example_cuda.cu with nvcc under -D define
+// (none when "") once per test binary, or skips where there is no nvcc
+// ($NVCC, on the PATH or /usr/local/cuda/bin) or no CUDA device.
+func cudaPlugin(t *testing.T, define string) string {
+	t.Helper()
+	if err := (cuda.Backend{}).Available(); err != nil {
+		t.Skipf("no usable CUDA device: %v", err)
+	}
+	nvcc := os.Getenv("NVCC")
+	if nvcc == "" {
+		if p, err := exec.LookPath("nvcc"); err == nil {
+			nvcc = p
+		} else if _, err := os.Stat("/usr/local/cuda/bin/nvcc"); err == nil {
+			nvcc = "/usr/local/cuda/bin/nvcc"
+		}
+	}
+	if nvcc == "" {
+		t.Skip("no nvcc ($NVCC, PATH or /usr/local/cuda/bin) to build the CUDA test plugin")
+	}
+	pluginMu.Lock()
+	defer pluginMu.Unlock()
+	key := "cuda:" + define
+	if p, ok := pluginLibs[key]; ok {
+		return p
+	}
+	name := "libexcuda.so"
+	args := []string{"-O2", "-shared", "-Xcompiler", "-fPIC", "-I", "../../include"}
+	if define != "" {
+		name = "libexcuda_" + strings.ToLower(define) + ".so"
+		args = append(args, "-D"+define)
+	}
+	out := filepath.Join(pluginDir, name)
+	args = append(args, "-o", out, "testdata/example_cuda.cu")
+	if b, err := exec.Command(nvcc, args...).CombinedOutput(); err != nil {
+		t.Fatalf("%s %s: %v\n%s", nvcc, strings.Join(args, " "), err, b)
+	}
+	pluginLibs[key] = out
+	return out
+}
+
+// TestCUDAPlugin: a user's CUDA kernel (testdata/example_cuda.cu) works on
+// device copies of the operands and the stream it is handed, is checked
+// against the reference on random problems and edge shapes, is timed with
+// CUDA events, and its wrong build is refused before any timing.
+func TestCUDAPlugin(t *testing.T) {
+	bs, err := kernels.LookupAll("ext:" + cudaPlugin(t, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bs) != 1 || bs[0].Name() != "ext-excuda" || bs[0].Level() != "cuda" || bs[0].Available() != nil {
+		t.Fatalf("backends %v: want one ext-excuda at level cuda, available", bs)
+	}
+	b := bs[0]
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, s := range [][3]int{{1, 1, 4}, {1, 17, 256}, {3, 64, 1000}, {8, 2560, 2560}, {128, 640, 2560}} {
+		for _, rowScales := range []bool{false, true} {
+			got, ref := kerneltest.RunBoth(t, b, kerneltest.BitLinearProblem(r, s[0], s[1], s[2], rowScales))
+			scale := float32(0)
+			for _, v := range ref.Y {
+				scale = max(scale, abs(v))
+			}
+			for i, want := range ref.Y {
+				if d := abs(got.Y[i] - want); d > 1e-5*scale {
+					t.Fatalf("%v rowscales=%v: y[%d] = %v, reference %v", s, rowScales, i, got.Y[i], want)
+				}
+			}
+		}
+	}
+	k, err := b.Prepare(kerneltest.BitLinearProblem(r, 8, 2560, 2560, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	for range 3 {
+		if err := k.Run(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dt := k.(kernels.DeviceTimer).DeviceTime()
+	if dt <= 0 || dt > time.Second {
+		t.Errorf("device time %v of an 8x2560x2560 run", dt)
+	}
+	t.Logf("ext-excuda 8x2560x2560: %v a run (CUDA events)", dt)
+
+	wrong, err := kernels.LookupAll("ext:" + cudaPlugin(t, "WRONG"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err = wrong[0].Prepare(kerneltest.BitLinearProblem(r, 2, 32, 256, false))
+	if k != nil || !kernels.IsWrongResult(err) {
+		t.Fatalf("%s: Prepare = %v, %v; want a WrongResultError", wrong[0].Name(), k, err)
 	}
 }
