@@ -108,67 +108,46 @@ If --output names a .json file, the .txt and .html are written beside it.`, `  b
 	if *interval < 10*time.Millisecond {
 		return fail(e, "compare", exitBadInput, "--probe-interval %v: want at least 10ms", *interval)
 	}
-	if *workloads != "" {
-		if cfg.Workloads, err = bench.ParseWorkloads(*workloads); err != nil {
-			return fail(e, "compare", exitBadInput, "--workloads: %v", err)
-		}
-	}
-	if *packings != "" {
-		if cfg.Packings, err = bench.ParsePackings(*packings); err != nil {
-			return fail(e, "compare", exitBadInput, "--packings: %v", err)
-		}
-	}
-	if *cleanup != "" {
-		if cfg.Cleanup, err = bench.ParseCleanup(*cleanup); err != nil {
-			return fail(e, "compare", exitBadInput, "--cleanup: %v", err)
-		}
-	}
-	if *convs != "" {
-		if cfg.Conversions, err = bench.ParseConversions(*convs); err != nil {
-			return fail(e, "compare", exitBadInput, "--conversions: %v", err)
-		}
-	}
-	if *sparsity != "" {
-		if cfg.Sparsities, err = bench.ParseSparsities(*sparsity); err != nil {
-			return fail(e, "compare", exitBadInput, "--sparsity: %v", err)
-		}
-	}
 	if set["model"] || cfg.Model == "" {
 		cfg.Model = *modelName
 	}
-	if *ops == "none" {
-		cfg.Ops = nil
-	} else if *ops != "" {
-		if cfg.Ops, err = bench.ParseOps(*ops); err != nil {
-			return fail(e, "compare", exitBadInput, "--operations: %v", err)
-		}
-	}
-	if *sizes != "" {
-		if cfg.Sizes, err = bench.ParseSizes(*sizes); err != nil {
-			return fail(e, "compare", exitBadInput, "--sizes: %v", err)
-		}
-	}
-	if *batch != "" {
-		if cfg.Batches, err = bench.ParseBatches(*batch); err != nil {
-			return fail(e, "compare", exitBadInput, "--batch: %v", err)
-		}
-	}
-	if *devices != "" {
-		cfg.Devices = nil
-		for _, d := range strings.Split(*devices, ",") {
-			if d = normalizeDevice(d); d != "" {
-				cfg.Devices = append(cfg.Devices, d)
+	// The list flags, each parsed by bench into cfg when given.
+	for _, l := range []struct {
+		flag, value string
+		parse       func(string) error
+	}{
+		{"workloads", *workloads, func(v string) (err error) { cfg.Workloads, err = bench.ParseWorkloads(v); return err }},
+		{"packings", *packings, func(v string) (err error) { cfg.Packings, err = bench.ParsePackings(v); return err }},
+		{"cleanup", *cleanup, func(v string) (err error) { cfg.Cleanup, err = bench.ParseCleanup(v); return err }},
+		{"conversions", *convs, func(v string) (err error) { cfg.Conversions, err = bench.ParseConversions(v); return err }},
+		{"sparsity", *sparsity, func(v string) (err error) { cfg.Sparsities, err = bench.ParseSparsities(v); return err }},
+		{"operations", *ops, func(v string) (err error) {
+			if v == "none" {
+				cfg.Ops = nil
+				return nil
 			}
+			cfg.Ops, err = bench.ParseOps(v)
+			return err
+		}},
+		{"sizes", *sizes, func(v string) (err error) { cfg.Sizes, err = bench.ParseSizes(v); return err }},
+		{"batch", *batch, func(v string) (err error) { cfg.Batches, err = bench.ParseBatches(v); return err }},
+		{"devices", *devices, func(v string) error {
+			cfg.Devices = nil
+			for _, d := range strings.Split(v, ",") {
+				if d = normalizeDevice(d); d != "" {
+					cfg.Devices = append(cfg.Devices, d)
+				}
+			}
+			return nil
+		}},
+		{"isa", *isa, func(v string) (err error) { cfg.Levels, err = bench.ParseLevels(v); return err }},
+		{"threads", *threads, func(v string) (err error) { cfg.Threads, err = bench.ParseThreads(v); return err }},
+	} {
+		if l.value == "" {
+			continue
 		}
-	}
-	if *isa != "" {
-		if cfg.Levels, err = bench.ParseLevels(*isa); err != nil {
-			return fail(e, "compare", exitBadInput, "--isa: %v", err)
-		}
-	}
-	if *threads != "" {
-		if cfg.Threads, err = bench.ParseThreads(*threads); err != nil {
-			return fail(e, "compare", exitBadInput, "--threads: %v", err)
+		if err := l.parse(l.value); err != nil {
+			return fail(e, "compare", exitBadInput, "--%s: %v", l.flag, err)
 		}
 	}
 	if *samples != 0 {
