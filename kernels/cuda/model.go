@@ -33,6 +33,8 @@ const (
 	attMaxPositions = 4096
 	attMaxHeadDim   = 256
 	attThreads      = 512
+	// normMaxWidth is model_norm_quant's 1024 threads × NORM_PER_THREAD.
+	normMaxWidth = 1024 * 8
 )
 
 var _ model.Backend = Backend{}
@@ -262,6 +264,9 @@ func (md *modelDevice) NormQuantize(x, residual, g, out, q, scales model.Tensor,
 	w := g.Len()
 	if qq.k != w || qq.m < m {
 		return nil, fmt.Errorf("cuda: model: norm of %d×%d into quantized %d×%d", m, w, qq.m, qq.k)
+	}
+	if w > normMaxWidth {
+		return nil, fmt.Errorf("cuda: model: a norm over %d features: model_norm_quant holds at most %d in registers", w, normMaxWidth)
 	}
 	gu, gated := md.gates[ptr(x)]
 	if gated {

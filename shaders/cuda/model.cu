@@ -58,6 +58,9 @@ model_embed(const i8* __restrict__ emb, const float* __restrict__ rows, const in
     for (int i = threadIdx.x; i < hidden; i += blockDim.x) xr[i] = __fmul_rn((float)e[i], s);
 }
 
+// Most features a row model_norm_quant takes: its 1024 threads hold 8 each.
+#define NORM_PER_THREAD 8
+
 // model_norm_quant: per row of w features, x += res (when res is not
 // null), out = RMSNorm(x)·g, then per-token absmax int8 of out as
 // quantize_act (s = 127/max(max|out|, 1e-5), q = clamp(rint(out·s))),
@@ -77,43 +80,61 @@ model_norm_quant(float* x, const float* __restrict__ res, const float* __restric
     float* xr = x + (size_t)blockIdx.x * w;
     float* orow = out + (size_t)blockIdx.x * w;
     const float* gur = gu + (size_t)blockIdx.x * 2 * w;
+    // A thread's values stay in registers between the three passes (w at
+    // most NORM_PER_THREAD·blockDim, which kernels/cuda checks); the sums
+    // run in the same order as a strided loop would.
+    float v[NORM_PER_THREAD];
     float ss = 0.0f;
-    for (int i = threadIdx.x; i < w; i += blockDim.x) {
-        float v;
-        if (gu != nullptr) {
-            const float r = fmaxf(gur[i], 0.0f);
-            v = __fmul_rn(__fmul_rn(r, r), gur[w + i]);
-            xr[i] = v;
-        } else {
-            v = xr[i];
-            if (res != nullptr) {
-                v = v + res[(size_t)blockIdx.x * w + i];
-                xr[i] = v;
+#pragma unroll
+    for (int u = 0; u < NORM_PER_THREAD; u++) {
+        const int i = threadIdx.x + u * blockDim.x;
+        float e = 0.0f;
+        if (i < w) {
+            if (gu != nullptr) {
+                const float r = fmaxf(gur[i], 0.0f);
+                e = __fmul_rn(__fmul_rn(r, r), gur[w + i]);
+                xr[i] = e;
+            } else {
+                e = xr[i];
+                if (res != nullptr) {
+                    e = e + res[(size_t)blockIdx.x * w + i];
+                    xr[i] = e;
+                }
             }
+            ss += __fmul_rn(e, e);
         }
-        ss += __fmul_rn(v, v);
+        v[u] = e;
     }
     ss = blockReduce(ss, red, 0);
     const float inv = (float)(1.0 / sqrt((double)ss / (double)w + (double)eps));
     float mx = 0.0f;
-    for (int i = threadIdx.x; i < w; i += blockDim.x) {
-        float o = __fmul_rn(__fmul_rn(xr[i], inv), g[i]);
-        orow[i] = o;
-        mx = fmaxf(mx, fabsf(o));
+#pragma unroll
+    for (int u = 0; u < NORM_PER_THREAD; u++) {
+        const int i = threadIdx.x + u * blockDim.x;
+        if (i < w) {
+            const float o = __fmul_rn(__fmul_rn(v[u], inv), g[i]);
+            orow[i] = o;
+            v[u] = o;
+            mx = fmaxf(mx, fabsf(o));
+        }
     }
     mx = blockReduce(mx, red, 1);
     if (mx < 1e-5f) mx = 1e-5f;
     const float s = __fdiv_rn(127.0f, mx);
     if (threadIdx.x == 0) scales[blockIdx.x] = s;
     i8* qr = q + (size_t)blockIdx.x * qstride;
-    for (int i = threadIdx.x; i < w; i += blockDim.x) {
-        float r = rintf(__fmul_rn(orow[i], s));
-        int v;
-        if (r != r) v = 0;
-        else if (r > 127.0f) v = 127;
-        else if (r < -128.0f) v = -128;
-        else v = (int)r;
-        qr[i] = (i8)v;
+#pragma unroll
+    for (int u = 0; u < NORM_PER_THREAD; u++) {
+        const int i = threadIdx.x + u * blockDim.x;
+        if (i < w) {
+            const float r = rintf(__fmul_rn(v[u], s));
+            int c;
+            if (r != r) c = 0;
+            else if (r > 127.0f) c = 127;
+            else if (r < -128.0f) c = -128;
+            else c = (int)r;
+            qr[i] = (i8)c;
+        }
     }
 }
 
@@ -213,19 +234,24 @@ __device__ __forceinline__ void attention(const float* __restrict__ qkv, const i
         for (int d = threadIdx.x; d < hd; d += blockDim.x) qs[d] = __fmul_rn(q[d], inv);
     }
     __syncthreads();
+    // Scores: a warp per position, its lanes on consecutive float4s of the
+    // key row (one coalesced read of the row), summed across the warp; every
+    // lane ends with the sum.
+    const int lane = threadIdx.x & 31, warps = blockDim.x >> 5;
     float mx = NEG_INF;
-    for (int j = threadIdx.x; j < n; j += blockDim.x) {
+    for (int j = threadIdx.x >> 5; j < n; j += warps) {
         const float* kr = (ROPE && j == n - 1) ? kn : K + (size_t)j * hd;
         const float4* k4 = (const float4*)kr;
         float acc = 0.0f;
-        for (int d = 0; d < hd / 4; d++) {
+        for (int d = lane; d < hd / 4; d += 32) {
             const float4 k = k4[d];
             acc += qs[4 * d] * k.x + qs[4 * d + 1] * k.y + qs[4 * d + 2] * k.z + qs[4 * d + 3] * k.w;
         }
-        sc[j] = acc;
+        for (int o = 16; o > 0; o >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, o);
+        if (lane == 0) sc[j] = acc;
         mx = fmaxf(mx, acc);
     }
-    mx = blockReduce(mx, red, 1);
+    mx = blockReduce(mx, red, 1); // its barriers also publish sc
     float sum = 0.0f;
     for (int j = threadIdx.x; j < n; j += blockDim.x) {
         const float e = expf(sc[j] - mx);
