@@ -419,7 +419,15 @@ func (d *device) bitLinearLaunchOf(kern string, w uint64, stride, n int, x uint6
 	}
 	if c, ok := tcsConfigNamed(kern); ok {
 		grid, block := tcsGrid(c, n, m)
-		return d.newLaunch(kern, grid, block, args...)
+		l, err := d.newLaunch(kern, grid, block, args...)
+		if err != nil {
+			return nil, err
+		}
+		if err := d.dynamicShared(l, c.sharedBytes()); err != nil {
+			l.release()
+			return nil, err
+		}
+		return l, nil
 	}
 	switch kern {
 	case "w2a8":

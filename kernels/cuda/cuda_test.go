@@ -116,7 +116,7 @@ func TestTCConfigs(t *testing.T) {
 		if got, ok := tcsConfigNamed(name); !ok || got != c {
 			t.Errorf("tcsConfigNamed(%s) = %v %v", name, got, ok)
 		}
-		if c.sharedBytes() > 48<<10 || c.warps() > 16 || c.ST < 2 {
+		if c.sharedBytes() > tcsMaxShared || c.warps() > 16 || c.ST < 2 {
 			t.Errorf("%s: %d bytes of static shared memory, %d warps, %d stages", name, c.sharedBytes(), c.warps(), c.ST)
 		}
 		for _, s := range []struct{ n, m int }{{1, 1}, {17, 9}, {2560, 128}, {13824, 512}, {31, 513}} {

@@ -60,6 +60,10 @@ type driver struct {
 	// cuLaunchKernelEx (CUDA 12.0+), for launches that overlap the kernel
 	// before them; nil where the driver lacks it.
 	cuLaunchKernelEx func(cfg *cuLaunchConfig, fn uintptr, params *unsafe.Pointer, extra *unsafe.Pointer) int32
+
+	// cuFuncSetAttribute lets a kernel take more than 48 KiB of dynamic
+	// shared memory (tcs.cu's deep pipelines).
+	cuFuncSetAttribute func(fn uintptr, attrib int32, value int32) int32
 }
 
 // nvrtc holds the NVRTC entry points (nvrtc.h).

@@ -109,7 +109,7 @@ func loadDriver() (*driver, error) {
 		{Fn: &d.cuStreamSynchronize, Name: "cuStreamSynchronize"}, {Fn: &d.cuStreamBeginCapture, Name: "cuStreamBeginCapture_v2"},
 		{Fn: &d.cuStreamEndCapture, Name: "cuStreamEndCapture"}, {Fn: &d.cuGraphInstantiateWithFlags, Name: "cuGraphInstantiateWithFlags"},
 		{Fn: &d.cuGraphLaunch, Name: "cuGraphLaunch"}, {Fn: &d.cuGraphExecDestroy, Name: "cuGraphExecDestroy"},
-		{Fn: &d.cuGraphDestroy, Name: "cuGraphDestroy"},
+		{Fn: &d.cuGraphDestroy, Name: "cuGraphDestroy"}, {Fn: &d.cuFuncSetAttribute, Name: "cuFuncSetAttribute"},
 	})
 	if err != nil {
 		return nil, err

@@ -78,6 +78,8 @@ type launch struct {
 	// that launch (the benchmarks' "pdl" modes); it needs cuLaunchKernelEx.
 	overlapOK, overlap bool
 	cfg                *cuLaunchConfig
+	// shared is the dynamic shared memory of each block, in bytes.
+	shared uint32
 }
 
 // cuLaunchConfig and cuLaunchAttribute are CUlaunchConfig and
@@ -151,7 +153,7 @@ func (d *device) enqueueOn(l *launch, stream uintptr) error {
 		if l.cfg == nil {
 			attr := &cuLaunchAttribute{id: attrProgrammaticStreamSerialization}
 			attr.value[0] = 1 // programmaticStreamSerializationAllowed
-			l.cfg = &cuLaunchConfig{grid: l.grid, block: l.block, attrs: attr, numAttrs: 1}
+			l.cfg = &cuLaunchConfig{grid: l.grid, block: l.block, shared: l.shared, attrs: attr, numAttrs: 1}
 			l.pin.Pin(l.cfg)
 			l.pin.Pin(attr)
 		}
@@ -159,7 +161,23 @@ func (d *device) enqueueOn(l *launch, stream uintptr) error {
 		return d.drv.check("cuLaunchKernelEx "+l.name, d.drv.cuLaunchKernelEx(l.cfg, l.fn, params, nil))
 	}
 	return d.drv.check("cuLaunchKernel "+l.name, d.drv.cuLaunchKernel(l.fn,
-		l.grid[0], l.grid[1], l.grid[2], l.block[0], l.block[1], l.block[2], 0, stream, params, nil))
+		l.grid[0], l.grid[1], l.grid[2], l.block[0], l.block[1], l.block[2], l.shared, stream, params, nil))
 }
 
 func (l *launch) release() { l.pin.Unpin() }
+
+// cuFuncAttributeMaxDynamicSharedSizeBytes is
+// CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES.
+const cuFuncAttributeMaxDynamicSharedSizeBytes = 8
+
+// dynamicShared gives l's blocks n bytes of dynamic shared memory, opting
+// its kernel in above the default 48 KiB.
+func (d *device) dynamicShared(l *launch, n int) error {
+	l.shared = uint32(n)
+	if n <= 48<<10 {
+		return nil
+	}
+	return d.th.Do(func() error {
+		return d.drv.check("cuFuncSetAttribute "+l.name, d.drv.cuFuncSetAttribute(l.fn, cuFuncAttributeMaxDynamicSharedSizeBytes, int32(n)))
+	})
+}

@@ -39,9 +39,12 @@ func (c tcsConfig) name() string {
 func (c tcsConfig) rows() int   { return 16 * c.RW * c.WM }
 func (c tcsConfig) tokens() int { return 8 * c.TN * c.WN }
 
-// sharedBytes is the static shared memory of the instantiation: at most
-// 48 KiB, the most a kernel gets without opting in.
+// sharedBytes is the dynamic shared memory of the instantiation: at most
+// tcsMaxShared; above 48 KiB the kernel is opted in at bind time.
 func (c tcsConfig) sharedBytes() int { return c.ST * c.KS * (c.rows()*64 + c.tokens()*256) }
+
+// tcsMaxShared is the most shared memory a block may take on sm_90 (227 KiB).
+const tcsMaxShared = 227 << 10
 
 // warps of a block.
 func (c tcsConfig) warps() int { return c.WM * c.WN * c.KS }
@@ -58,6 +61,10 @@ var tcsConfigs = []tcsConfig{
 	// 32 or 64 (int8 activations are 4x the bytes of 2-bit weights a k).
 	{2, 2, 4, 2, 3, 1}, {4, 2, 2, 2, 3, 1}, {2, 4, 4, 1, 3, 1}, {2, 2, 4, 2, 2, 1},
 	{1, 2, 4, 2, 2, 2}, {2, 2, 4, 1, 2, 2}, {1, 4, 4, 2, 2, 1}, {4, 2, 2, 4, 2, 1}, {2, 8, 4, 1, 2, 1},
+	// Deep pipelines (dynamic shared memory over 48 KiB): at 10 blocks of
+	// K (K = 2560) two stages leave each load's HBM latency exposed.
+	{2, 4, 4, 2, 4, 1}, {4, 4, 2, 2, 4, 1}, {2, 2, 4, 2, 6, 1}, {4, 4, 2, 4, 3, 1},
+	{2, 4, 2, 2, 6, 1}, {1, 2, 2, 2, 8, 1}, {2, 2, 2, 2, 6, 1},
 }
 
 // tcKernelNames are the entry points of tc.cu: the register kernels and

@@ -161,7 +161,10 @@ __device__ __forceinline__ void tcs_body(const u8* __restrict__ w, int stride, i
     constexpr int WB = BM * 64, KB = BM * 64 + BN * 256, SB = KS * KB;
     constexpr int NACC = RW * TN * 4;
     static_assert(KS == 1 || (KS - 1) * WM * WN * NACC * 32 * 4 <= ST * SB, "reduction fits the stages");
-    __shared__ __align__(16) u8 smem[ST * SB];
+    // Dynamic shared memory: ST·SB bytes (kernels/cuda opts a kernel in
+    // above 48 KiB).
+    extern __shared__ __align__(16) u8 tcs_smem[];
+    u8* const smem = tcs_smem;
 
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int wm = warp % WM, wn = (warp / WM) % WN, ks = warp / (WM * WN);
@@ -268,3 +271,10 @@ TCS(bitlinear_tcs_r2_t2_m4_n1_s2_k2, 2, 2, 4, 1, 2, 2)
 TCS(bitlinear_tcs_r1_t4_m4_n2_s2_k1, 1, 4, 4, 2, 2, 1)
 TCS(bitlinear_tcs_r4_t2_m2_n4_s2_k1, 4, 2, 2, 4, 2, 1)
 TCS(bitlinear_tcs_r2_t8_m4_n1_s2_k1, 2, 8, 4, 1, 2, 1)
+TCS(bitlinear_tcs_r2_t4_m4_n2_s4_k1, 2, 4, 4, 2, 4, 1)
+TCS(bitlinear_tcs_r4_t4_m2_n2_s4_k1, 4, 4, 2, 2, 4, 1)
+TCS(bitlinear_tcs_r2_t2_m4_n2_s6_k1, 2, 2, 4, 2, 6, 1)
+TCS(bitlinear_tcs_r4_t4_m2_n4_s3_k1, 4, 4, 2, 4, 3, 1)
+TCS(bitlinear_tcs_r2_t4_m2_n2_s6_k1, 2, 4, 2, 2, 6, 1)
+TCS(bitlinear_tcs_r1_t2_m2_n2_s8_k1, 1, 2, 2, 2, 8, 1)
+TCS(bitlinear_tcs_r2_t2_m2_n2_s6_k1, 2, 2, 2, 2, 6, 1)
