@@ -3,7 +3,9 @@ package bench
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/bitnet-go/bitnet-bench/bench/probe"
@@ -252,6 +254,73 @@ func BenchmarkPrefill(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkPrefillPaths times a prefill as Prefill runs it (BitLinear of
+// the batch on the GEMM path) against the same prefill with BitLinear as
+// the one-token kernel once per token (cpu.Options.PerTokenBitLinear, the
+// path before the GEMM): two engines on the same weights, one thread,
+// alternated prefill by prefill for 5 rounds (3 with -short) and timed by
+// the thread's CPU time. It reports speedup-vs-per-token, the median of
+// the rounds' ratios (issue 16's prefill target is this ratio).
+func BenchmarkPrefillPaths(b *testing.B) {
+	name := modelName()
+	w, err := modelWeights()
+	if err != nil {
+		b.Fatal(err)
+	}
+	n, rounds := 128, 5
+	if testing.Short() {
+		n, rounds = 16, 3
+	}
+	for _, be := range modelBackends() {
+		if be.Threads() > 1 || cpu.Level(be.Level()) == cpu.LevelGeneric {
+			continue // one thread; the generic level has no GEMM path
+		}
+		b.Run(fmt.Sprintf("%s/b%d/%s", name, n, target(be)), func(b *testing.B) {
+			if _, ok := threadCPU(); !ok {
+				b.Skip("no thread CPU clock here")
+			}
+			per := cpu.NewWithOptions(cpu.Options{Level: cpu.Level(be.Level()), PerTokenBitLinear: true})
+			engines := [2]*model.Engine{}
+			for i, bk := range []kernels.Backend{be, per} {
+				e, err := model.NewEngine(w, bk, n, n)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer e.Close()
+				e.TimeParts = false
+				engines[i] = e
+			}
+			tokens := make([]int, n)
+			for i := range tokens {
+				tokens[i] = (7 * i) % w.Vocab
+			}
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			prefill := func(e *model.Engine) time.Duration {
+				t0, _ := threadCPU()
+				if _, err := e.Prefill(tokens); err != nil {
+					b.Fatal(err)
+				}
+				t1, _ := threadCPU()
+				return t1 - t0
+			}
+			for b.Loop() {
+				prefill(engines[0])
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+			prefill(engines[1]) // its first run, like the loop's
+			ratios := make([]float64, rounds)
+			for i := range ratios {
+				gemm := prefill(engines[0])
+				ratios[i] = prefill(engines[1]).Seconds() / gemm.Seconds()
+			}
+			slices.Sort(ratios)
+			b.ReportMetric(ratios[rounds/2], "speedup-vs-per-token")
+		})
 	}
 }
 

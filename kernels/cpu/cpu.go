@@ -27,12 +27,17 @@ type Options struct {
 	// Threads splits BitLinear and unpack over output rows; 0 or 1 runs on
 	// the calling goroutine alone.
 	Threads int
+	// PerTokenBitLinear runs BitLinear of several tokens as the one-token
+	// kernel once per token, the path before the GEMM, so the two can be
+	// measured side by side (BenchmarkPrefillPaths); results are the same.
+	PerTokenBitLinear bool
 }
 
 // Backend runs kernels on the CPU at a fixed level.
 type Backend struct {
 	level       Level
 	threads     int
+	perToken    bool
 	unavailable error
 }
 
@@ -42,7 +47,7 @@ func New(level Level) *Backend { return NewWithOptions(Options{Level: level}) }
 // NewWithOptions returns a CPU backend. A level this machine cannot run
 // gives a backend whose Available reports why.
 func NewWithOptions(o Options) *Backend {
-	b := &Backend{level: o.Level, threads: max(o.Threads, 1)}
+	b := &Backend{level: o.Level, threads: max(o.Threads, 1), perToken: o.PerTokenBitLinear}
 	if !Supported(o.Level) {
 		b.unavailable = fmt.Errorf("cpu: level %s is not supported by this machine or build (supported: %v)", o.Level, supported)
 	}
@@ -67,7 +72,7 @@ func (b *Backend) With(level string, threads int) (kernels.Backend, error) {
 	if threads < 1 {
 		return nil, fmt.Errorf("cpu: %d threads: want at least 1", threads)
 	}
-	return NewWithOptions(Options{Level: l, Threads: threads}), nil
+	return NewWithOptions(Options{Level: l, Threads: threads, PerTokenBitLinear: b.perToken}), nil
 }
 
 func (b *Backend) Name() string     { return "cpu" }
@@ -112,7 +117,7 @@ func (b *Backend) Prepare(p *kernels.Problem) (kernels.Kernel, error) {
 	var run func() error
 	switch p.Op {
 	case kernels.OpBitLinear:
-		if gk := gemmFor(b.level); gk != nil && p.M >= 2 {
+		if gk := gemmFor(b.level); gk != nil && p.M >= 2 && !b.perToken {
 			k, err := newGEMMKernel(p, gk, epilogueFor(b.level), pool)
 			if err != nil {
 				return nil, err

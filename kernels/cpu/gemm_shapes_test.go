@@ -143,3 +143,19 @@ func threadsOf(b kernels.Backend) int {
 	}
 	return 1
 }
+
+// TestPerTokenBitLinear: cpu.Options.PerTokenBitLinear (the path before
+// the GEMM, kept for side-by-side measurement) is bit-identical to the
+// reference too.
+func TestPerTokenBitLinear(t *testing.T) {
+	r := rand.New(rand.NewPCG(53, 54))
+	for _, l := range cpu.Levels() {
+		b := cpu.NewWithOptions(cpu.Options{Level: l, PerTokenBitLinear: true})
+		for _, m := range []int{2, 9, 17} {
+			const n, k = 49, 300
+			p := bitLinear(t, m, n, k, randCodes(r, n*k), randXQ(r, m*k), []float32{0.5}, fill(m, float32(3)))
+			got, want := runBoth(t, b, p)
+			checkBitLinear(t, fmt.Sprintf("per-token %s M=%d", l, m), got, want)
+		}
+	}
+}
