@@ -96,6 +96,8 @@ type PoolOptions struct {
 	// Against judges the --against windows (the judge given to
 	// EvaluatePool when nil).
 	Against Judge
+	// History is the runs of a baseline history (HistoryRuns when 0).
+	History int
 	// AllPairs forms every pair of runs (baseline earlier than current)
 	// and every 5-run history window (sliding by one round), and slides
 	// --against windows by a quarter window, rather than using each run
@@ -119,6 +121,14 @@ type PoolOptions struct {
 func EvaluatePool(c *corpus.Corpus, dir string, judge Judge, opt PoolOptions) ([]*Cell, error) {
 	if opt.Window == 0 {
 		opt.Window = 20
+	}
+	hr := opt.History
+	if hr == 0 {
+		hr = HistoryRuns
+	}
+	histMode := ModeFileHistory
+	if hr != HistoryRuns {
+		histMode = fmt.Sprintf("file mode, baseline history of %d runs", hr)
 	}
 	if opt.Against == nil {
 		opt.Against = judge
@@ -155,10 +165,10 @@ func EvaluatePool(c *corpus.Corpus, dir string, judge Judge, opt PoolOptions) ([
 	pkgs := corpus.Packages(c.Cases)
 	for _, v := range arms {
 		one := newCell(ModeFileOne, v, "baseline: run of round r, current: run of round r+1; each run once")
-		hist := newCell(ModeFileHistory, v, fmt.Sprintf("baseline: %d runs of rounds r..r+%d, current: a run of round r+%d; r steps by %d", HistoryRuns, HistoryRuns-1, HistoryRuns, HistoryRuns+1))
+		hist := newCell(histMode, v, fmt.Sprintf("baseline: %d runs of rounds r..r+%d, current: a run of round r+%d; r steps by %d", hr, hr-1, hr, hr+1))
 		if opt.AllPairs {
 			one.Pairs = "every baseline run with every current run of a later round (pairs share runs)"
-			hist.Pairs = fmt.Sprintf("baseline: %d runs of rounds r..r+%d, current: a run of round r+%d, for every r (windows overlap)", HistoryRuns, HistoryRuns-1, HistoryRuns)
+			hist.Pairs = fmt.Sprintf("baseline: %d runs of rounds r..r+%d, current: a run of round r+%d, for every r (windows overlap)", hr, hr-1, hr)
 		}
 		// A file run is every package's run of one round, joined.
 		for _, p := range []string{""} {
@@ -188,8 +198,8 @@ func EvaluatePool(c *corpus.Corpus, dir string, judge Judge, opt PoolOptions) ([
 						return nil, err
 					}
 				}
-				if (opt.AllPairs || i%(HistoryRuns+1) == 0) && i+HistoryRuns <= len(base) {
-					h := base[i : i+HistoryRuns]
+				if (opt.AllPairs || i%(hr+1) == 0) && i+hr <= len(base) {
+					h := base[i : i+hr]
 					if cp, ok := byRound[h[len(h)-1].Round+1]; ok {
 						var paths []string
 						for _, r := range h {
@@ -255,9 +265,9 @@ func Target(mode string, slowdown float64) string {
 		return "<= 1%"
 	case mode == ModeFileOne:
 		return "report"
-	case math.Abs(slowdown-0.10) < 1e-9 && mode == ModeFileHistory:
+	case math.Abs(slowdown-0.10) < 1e-9 && isHistory(mode):
 		return ">= 90%"
-	case math.Abs(slowdown-0.05) < 1e-9 && mode == ModeFileHistory:
+	case math.Abs(slowdown-0.05) < 1e-9 && isHistory(mode):
 		return ">= 60%"
 	case math.Abs(slowdown-0.10) < 1e-9 && mode == ModeAgainst:
 		return ">= 95%"
@@ -265,6 +275,11 @@ func Target(mode string, slowdown float64) string {
 		return ">= 80%"
 	}
 	return ""
+}
+
+// isHistory says whether mode is a baseline-history mode (of any length).
+func isHistory(mode string) bool {
+	return strings.HasPrefix(mode, "file mode, baseline history of ")
 }
 
 // Met says whether the cell meets its target: the point estimate, and

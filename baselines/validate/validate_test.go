@@ -153,6 +153,21 @@ func TestEvaluatePool(t *testing.T) {
 			t.Errorf("no comparison %q among:\n%s", want, strings.Join(calls, "\n"))
 		}
 	}
+	// A history of 3 runs: rounds 0-2 against 3, 4-6 against 7, 8-10
+	// against 11; the mode says its length and keeps the history targets.
+	cells, err = EvaluatePool(c, dir, judge, PoolOptions{Window: 4, History: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cell := range cells {
+		if cell.Mode == "file mode, baseline history of 3 runs" && cell.Arm == "+10%" {
+			if cell.N != 3 || cell.Regressions != 3 || Target(cell.Mode, cell.Slowdown) != ">= 90%" {
+				t.Errorf("history of 3: %+v, target %q", cell, Target(cell.Mode, cell.Slowdown))
+			}
+			return
+		}
+	}
+	t.Errorf("no history-of-3 cell among %d", len(cells))
 }
 
 func TestMet(t *testing.T) {

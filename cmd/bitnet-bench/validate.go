@@ -30,6 +30,7 @@ type validateFlags struct {
 	slowdowns string
 	window    int
 	allPairs  bool
+	history   int
 	pkgSet    bool // --package or --bench was given: the user's benchmarks, not the built-in corpus
 }
 
@@ -45,6 +46,7 @@ func (v *validateFlags) register(fs interface {
 	fs.IntVar(&v.runs, "runs", 5, "with --calibrate: separate runs of the benchmarks")
 	fs.StringVar(&v.slowdowns, "slowdowns", "5%,10%,20%", "with --validate: the slowdowns injected into the benchmarks")
 	fs.IntVar(&v.window, "window", stats.DefaultSamples, "with --validate: the most rounds per side of one --against comparison (judged sequentially, as --against --budget does: looks after --min-samples, then about 1.5 times as many rounds, ...)")
+	fs.IntVar(&v.history, "history", validate.HistoryRuns, "with --validate: the runs of a baseline history in the history mode's comparisons")
 	fs.BoolVar(&v.allPairs, "all-pairs", false, "with --validate: compare every baseline run with every later current run (more comparisons, not independent)")
 }
 
@@ -61,8 +63,8 @@ const cpuMetric = "cpu-sec/op"
 func runValidate(ctx context.Context, e *env, f regressFlags, opt stats.Options) int {
 	const cmd = "regression-check"
 	v := f.v
-	if v.count < 2 || v.window < 2 || v.duration < 0 {
-		return fail(e, cmd, exitBadInput, "--count %d, --window %d, --duration %v: want counts of at least 2 and a duration >= 0", v.count, v.window, v.duration)
+	if v.count < 2 || v.window < 2 || v.history < 2 || v.duration < 0 {
+		return fail(e, cmd, exitBadInput, "--count %d, --window %d, --history %d, --duration %v: want counts of at least 2 and a duration >= 0", v.count, v.window, v.history, v.duration)
 	}
 	var slow []float64
 	for _, s := range strings.Split(v.slowdowns, ",") {
@@ -117,7 +119,7 @@ func runValidate(ctx context.Context, e *env, f regressFlags, opt stats.Options)
 	}
 	o := opt
 	o.Seed = f.seed
-	cells, err := validate.EvaluatePool(c, poolDir, validate.FileJudge(o), validate.PoolOptions{Window: v.window, AllPairs: v.allPairs, Against: validate.SequentialJudge(o, f.minSamples)})
+	cells, err := validate.EvaluatePool(c, poolDir, validate.FileJudge(o), validate.PoolOptions{Window: v.window, History: v.history, AllPairs: v.allPairs, Against: validate.SequentialJudge(o, f.minSamples)})
 	if err != nil {
 		return fail(e, cmd, exitBadInput, "%v", err)
 	}
