@@ -401,16 +401,20 @@ func compareSamples(row *Row, baseRuns, curRuns [][]float64, opt Options, m mode
 	row.Ratio = centerRatio(row.Baseline.Center, row.Current.Center)
 	key := row.Name + "\x00" + row.Unit
 	row.Model = m.kind
+	var runs RunsEstimate
+	runsOK := false
+	if m.kind == ModelRuns && !same {
+		runs, runsOK = RunsInterval{Confidence: opt.Confidence}.Estimate(baseRuns, curRuns)
+	}
 	switch {
 	case same:
 		row.Model = ModelSame
 		row.RatioLo, row.RatioHi = 1, 1
 		notes, tooFew = nil, false // nothing to detect, whatever the count
-	case m.kind == ModelRuns && runsOK(baseRuns, curRuns, opt):
+	case runsOK:
 		// The ratio is that of the sides' geometric mean run medians,
 		// so the interval is about the estimate it shows.
-		e, _ := RunsInterval{Confidence: opt.Confidence}.Estimate(baseRuns, curRuns)
-		row.Ratio, row.RatioLo, row.RatioHi, row.RunSpread = e.Ratio, e.Lo, e.Hi, e.Spread
+		row.Ratio, row.RatioLo, row.RatioHi, row.RunSpread = runs.Ratio, runs.Lo, runs.Hi, runs.Spread
 	default:
 		if opt.Paired && len(base) == len(cur) {
 			row.Ratio = PairedRatio(base, cur)
@@ -495,13 +499,6 @@ func formatCounts(r *Row) string {
 		return fmt.Sprint(r.Baseline.N)
 	}
 	return fmt.Sprintf("%d and %d", r.Baseline.N, r.Current.N)
-}
-
-// runsOK says whether RunsInterval can bound a case: two runs on a side
-// at least, every value positive.
-func runsOK(base, cur [][]float64, opt Options) bool {
-	_, _, _, ok := RunsInterval{Confidence: opt.Confidence}.Ratio(base, cur)
-	return ok
 }
 
 // allPositive reports whether every value is above zero (logs exist).

@@ -40,14 +40,9 @@ type RunsEstimate struct {
 	DF     int
 }
 
-// Ratio returns exp(d) and its interval. ok is false when no side has two
-// runs (no between-run variance to estimate) or a value is not positive.
-func (ri RunsInterval) Ratio(base, cur [][]float64) (ratio, lo, hi float64, ok bool) {
-	e, ok := ri.Estimate(base, cur)
-	return e.Ratio, e.Lo, e.Hi, ok
-}
-
-// Estimate is Ratio with the spread and degrees of freedom behind it.
+// Estimate returns exp(d), its interval, and the spread and degrees of
+// freedom behind them. ok is false when no side has two runs (no
+// between-run variance to estimate) or a value is not positive.
 func (ri RunsInterval) Estimate(base, cur [][]float64) (e RunsEstimate, ok bool) {
 	var ss, within float64
 	df, nruns := 0, 0
@@ -66,7 +61,7 @@ func (ri RunsInterval) Estimate(base, cur [][]float64) (e RunsEstimate, ok bool)
 				lr[j] = math.Log(v)
 			}
 			logs[i] = Median(slices.Clone(lr))
-			within += medianVariance(lr)
+			within += medianVariance(lr, logs[i])
 			nruns++
 		}
 		mean := 0.0
@@ -90,11 +85,10 @@ func (ri RunsInterval) Estimate(base, cur [][]float64) (e RunsEstimate, ok bool)
 	return RunsEstimate{Ratio: math.Exp(d), Lo: math.Exp(d - h), Hi: math.Exp(d + h), Spread: math.Sqrt(s2), DF: df}, true
 }
 
-// medianVariance is the large-sample variance of the median of xs:
+// medianVariance is the large-sample variance of the median med of xs:
 // π/2 · σ²/n, with σ the normal-consistent MAD (robust to a preempted
 // sample).
-func medianVariance(xs []float64) float64 {
-	med := Median(slices.Clone(xs))
+func medianVariance(xs []float64, med float64) float64 {
 	dev := make([]float64, len(xs))
 	for i, x := range xs {
 		dev[i] = math.Abs(x - med)

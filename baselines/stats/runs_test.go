@@ -48,7 +48,8 @@ func TestRunsIntervalCoverage(t *testing.T) {
 		for range trials {
 			base := simRuns(rng, shape.k, 10, 0, 0.15, 0.02)
 			cur := simRuns(rng, shape.m, 10, 0, 0.15, 0.02)
-			_, lo, hi, ok := RunsInterval{Confidence: 0.95}.Ratio(base, cur)
+			e, ok := RunsInterval{Confidence: 0.95}.Estimate(base, cur)
+			lo, hi := e.Lo, e.Hi
 			if !ok {
 				t.Fatalf("%d vs %d runs: not bounded", shape.k, shape.m)
 			}
@@ -76,12 +77,14 @@ func TestRunsIntervalDetects(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	base := simRuns(rng, 5, 10, 0, 0.01, 0.01)
 	cur := simRuns(rng, 1, 10, math.Log(1.10), 0.01, 0.01)
-	r, lo, _, ok := RunsInterval{Confidence: 0.95}.Ratio(base, cur)
+	e, ok := RunsInterval{Confidence: 0.95}.Estimate(base, cur)
+	r, lo := e.Ratio, e.Lo
 	if !ok || lo <= 1.05 || math.Abs(r-1.10) > 0.03 {
 		t.Errorf("quiet history, 10%% slower: ratio %.3f, lower bound %.3f (ok %v), want about 1.10 and above 1.05", r, lo, ok)
 	}
 	noisy := simRuns(rng, 5, 10, 0, 0.2, 0.01)
-	_, lo, hi, _ := RunsInterval{Confidence: 0.95}.Ratio(noisy, cur)
+	e, _ = RunsInterval{Confidence: 0.95}.Estimate(noisy, cur)
+	lo, hi := e.Lo, e.Hi
 	if lo > 1.05 || hi < 1.3 {
 		t.Errorf("history with runs 20%% apart: interval [%.3f, %.3f] should be wide enough to be inconclusive", lo, hi)
 	}
@@ -89,10 +92,10 @@ func TestRunsIntervalDetects(t *testing.T) {
 
 func TestRunsIntervalNeedsTwoRuns(t *testing.T) {
 	one := [][]float64{{1, 2, 3}}
-	if _, _, _, ok := (RunsInterval{Confidence: 0.95}).Ratio(one, one); ok {
+	if _, ok := (RunsInterval{Confidence: 0.95}).Estimate(one, one); ok {
 		t.Error("one run a side: want not ok (no between-run variance)")
 	}
-	if _, _, _, ok := (RunsInterval{Confidence: 0.95}).Ratio([][]float64{{1, 2}, {0, 1}}, one); ok {
+	if _, ok := (RunsInterval{Confidence: 0.95}).Estimate([][]float64{{1, 2}, {0, 1}}, one); ok {
 		t.Error("a zero value: want not ok")
 	}
 }
@@ -110,7 +113,8 @@ func TestRunsIntervalFloor(t *testing.T) {
 	}
 	a := mk()
 	base := [][]float64{a, a, a} // identical run medians: s² = 0
-	_, lo, hi, ok := RunsInterval{Confidence: 0.95}.Ratio(base, [][]float64{mk()})
+	e, ok := RunsInterval{Confidence: 0.95}.Estimate(base, [][]float64{mk()})
+	lo, hi := e.Lo, e.Hi
 	if !ok || hi/lo < 1.05 {
 		t.Errorf("interval [%.3f, %.3f]: want at least the within-run noise's width", lo, hi)
 	}
