@@ -392,7 +392,7 @@ func BenchmarkActivationSIMD(b *testing.B) {
 			impls := []struct {
 				level Level
 				f     func(dst, src []float32)
-			}{{LevelGeneric, activationGeneric(op)}}
+			}{{LevelGeneric, genericActivations[op]}}
 			for _, l := range activationLevels(op) {
 				impls = append(impls, struct {
 					level Level

@@ -6,10 +6,8 @@ package cpu
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
-	"github.com/bitnet-go/bitnet-bench/kernels/quant"
 )
 
 func init() {
@@ -81,23 +79,19 @@ func (b *Backend) Threads() int     { return b.threads }
 func (b *Backend) Available() error { return b.unavailable }
 
 // Implements reports whether the backend's level has its own kernel for
-// op: every op at the generic level, only the SIMDOps at a SIMD level. A
-// SIMD level never runs generic code under its own name.
+// op: every op of the table (ops.go) at the generic level, only the
+// SIMDOps at a SIMD level. A SIMD level never runs generic code under its
+// own name.
 func (b *Backend) Implements(op kernels.Op) bool {
-	return b.level == LevelGeneric || slices.Contains(SIMDOps(b.level), op)
+	impl, ok := ops[op]
+	return ok && (b.level == LevelGeneric || impl.simd != nil && impl.simd(b.level))
 }
 
-// Parallel reports whether op splits its work over the backend's threads:
-// BitLinear and unpack at every level, MatMul where the level has a SIMD
-// row loop (the generic one is single-threaded).
+// Parallel reports whether op splits its work over the backend's threads
+// (the table's parallel, ops.go).
 func (b *Backend) Parallel(op kernels.Op) bool {
-	switch op {
-	case kernels.OpBitLinear, kernels.OpUnpack2Bit:
-		return true
-	case kernels.OpMatMul:
-		return vecKernelsFor(b.level).matMulRows != nil
-	}
-	return false
+	impl, ok := ops[op]
+	return ok && impl.parallel != nil && impl.parallel(b.level)
 }
 
 // Prepare checks p and returns a kernel bound to it.
@@ -111,70 +105,7 @@ func (b *Backend) Prepare(p *kernels.Problem) (kernels.Kernel, error) {
 	if err := p.Check(); err != nil {
 		return nil, err
 	}
-	bk := blockKernelsFor(b.level)
-	vk := vecKernelsFor(b.level)
-	pool := poolFor(b.threads)
-	var run func() error
-	switch p.Op {
-	case kernels.OpBitLinear:
-		if gk := gemmFor(b.level); gk != nil && p.M >= 2 && !b.perToken {
-			k, err := newGEMMKernel(p, gk, epilogueFor(b.level), pool)
-			if err != nil {
-				return nil, err
-			}
-			return k, nil
-		}
-		k, err := newBitLinearKernel(p, bk, epilogueFor(b.level), pool)
-		if err != nil {
-			return nil, err // not a typed nil inside the interface
-		}
-		return k, nil
-	case kernels.OpUnpack2Bit:
-		u := &unpackKernel{p: p, k: bk, pool: pool}
-		u.rows = u.runRows
-		return u, nil
-	case kernels.OpMatMul:
-		if vk.matMulRows != nil {
-			return newMatMulKernel(p, vk.matMulRows, pool), nil
-		}
-		run = func() error { matMulGeneric(p.Y, p.X, p.W, p.M, p.N, p.K); return nil }
-	case kernels.OpQuantizeWeights:
-		run = func() error { return kernels.RefQuantizeWeights(p) }
-	case kernels.OpQuantizeActivations:
-		row := quant.QuantizeActivationsRow
-		if vk.quantizeRow != nil {
-			row = vk.quantizeRow
-		}
-		run = func() error {
-			for m := 0; m < p.M; m++ {
-				p.YScales[m] = row(p.YQ[m*p.K:(m+1)*p.K], p.X[m*p.K:(m+1)*p.K])
-			}
-			return nil
-		}
-	case kernels.OpPack2Bit:
-		run = func() error { return pack2BitGeneric(p.YPacked, p.Codes, p.N, p.K) }
-	case kernels.OpF32ToF16, kernels.OpF32ToBF16:
-		f := vk.toHalf[p.Op]
-		if f == nil {
-			f = genericToHalf[p.Op]
-		}
-		run = func() error { f(p.YH[:p.M*p.K], p.X[:p.M*p.K]); return nil }
-	case kernels.OpF16ToF32, kernels.OpBF16ToF32:
-		f := vk.fromHalf[p.Op]
-		if f == nil {
-			f = genericFromHalf[p.Op]
-		}
-		run = func() error { f(p.Y[:p.M*p.K], p.XH[:p.M*p.K]); return nil }
-	case kernels.OpReLU, kernels.OpGELU, kernels.OpSiLU, kernels.OpSigmoid, kernels.OpTanh:
-		f := vk.activation[p.Op]
-		if f == nil {
-			f = activationGeneric(p.Op)
-		}
-		run = func() error { f(p.Y[:p.M*p.K], p.X[:p.M*p.K]); return nil }
-	default:
-		return nil, fmt.Errorf("cpu: %w", &kernels.NotImplementedError{Op: p.Op, Backend: "cpu/" + string(b.level)})
-	}
-	return hostKernel(run), nil
+	return ops[p.Op].bind(b, p)
 }
 
 // hostKernel writes the Problem's outputs directly, so Fetch has nothing to do.

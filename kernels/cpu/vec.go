@@ -37,33 +37,19 @@ type vecKernels struct {
 	fromHalf map[kernels.Op]func(dst []float32, src []uint16) // F16ToF32, BF16ToF32
 }
 
-// SIMDOps lists the ops that have SIMD code at level l.
+// SIMDOps lists the ops that have SIMD code at level l, in the op
+// table's order (kernels.Ops).
 func SIMDOps(l Level) []kernels.Op {
 	if l == LevelGeneric {
 		return nil
 	}
-	var ops []kernels.Op
-	if blockKernelsFor(l) != &genericKernels {
-		ops = append(ops, kernels.OpBitLinear, kernels.OpUnpack2Bit)
-	}
-	v := vecKernelsFor(l)
-	if v.quantizeRow != nil {
-		ops = append(ops, kernels.OpQuantizeActivations)
-	}
-	if v.matMulRows != nil {
-		ops = append(ops, kernels.OpMatMul)
-	}
-	for _, op := range kernels.ActivationOps {
-		if v.activation[op] != nil {
-			ops = append(ops, op)
+	var simd []kernels.Op
+	for _, op := range kernels.Ops {
+		if impl, ok := ops[op]; ok && impl.simd != nil && impl.simd(l) {
+			simd = append(simd, op)
 		}
 	}
-	for _, op := range kernels.ConvertOps {
-		if v.toHalf[op] != nil || v.fromHalf[op] != nil {
-			ops = append(ops, op)
-		}
-	}
-	return ops
+	return simd
 }
 
 // genericToHalf and genericFromHalf are the portable conversions.
