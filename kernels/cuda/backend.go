@@ -17,7 +17,6 @@ package cuda
 
 import (
 	"fmt"
-	"slices"
 	"time"
 	"unsafe"
 
@@ -79,11 +78,22 @@ var actKernels = map[kernels.Op]string{
 	kernels.OpSigmoid: "act_sigmoid", kernels.OpTanh: "act_tanh",
 }
 
-// implemented lists the ops this backend has kernels for.
-var implemented = append([]kernels.Op{kernels.OpBitLinear, kernels.OpQuantizeActivations, kernels.OpMatMul},
-	kernels.ActivationOps...)
+// ops is this backend's op table: for each op it has kernels for, how a
+// problem is bound to them. The activation functions are one elementwise
+// launch of their kernel (actKernels).
+var ops = func() map[kernels.Op]func(*kernel) error {
+	t := map[kernels.Op]func(*kernel) error{
+		kernels.OpBitLinear:           (*kernel).prepareBitLinear,
+		kernels.OpQuantizeActivations: (*kernel).prepareQuantize,
+		kernels.OpMatMul:              (*kernel).prepareMatMul,
+	}
+	for op, name := range actKernels {
+		t[op] = func(k *kernel) error { return k.prepareActivation(name) }
+	}
+	return t
+}()
 
-func (Backend) Implements(op kernels.Op) bool { return slices.Contains(implemented, op) }
+func (Backend) Implements(op kernels.Op) bool { _, ok := ops[op]; return ok }
 
 // Prepare uploads p's inputs once and binds the launches; Run only
 // launches, so weights stay on the device between runs.
@@ -188,43 +198,50 @@ func (k *kernel) prepare() error {
 			return err
 		}
 	}
-	switch p.Op {
-	case kernels.OpBitLinear:
-		return k.prepareBitLinear()
-	case kernels.OpQuantizeActivations:
-		x, err := bufFrom(k, p.X[:p.M*p.K])
-		if err != nil {
-			return err
-		}
-		q, err := output(k, p.YQ[:p.M*p.K])
-		if err != nil {
-			return err
-		}
-		s, err := output(k, p.YScales[:p.M])
-		if err != nil {
-			return err
-		}
-		return k.add("quantize_act", [3]uint32{uint32(p.M), 1, 1}, [3]uint32{256, 1, 1}, x, int32(p.K), q, s)
-	case kernels.OpMatMul:
-		x, err := bufFrom(k, p.X[:p.M*p.K])
-		if err != nil {
-			return err
-		}
-		w, err := bufFrom(k, p.W[:p.N*p.K])
-		if err != nil {
-			return err
-		}
-		y, err := output(k, p.Y[:p.M*p.N])
-		if err != nil {
-			return err
-		}
-		if p.M*p.N > 1<<26 {
-			return fmt.Errorf("cuda: MatMul %dx%d outputs exceed the grid of this baseline kernel", p.M, p.N)
-		}
-		return k.add("matmul_f32", [3]uint32{uint32(ceilDiv(p.M*p.N*32, 256)), 1, 1}, [3]uint32{256, 1, 1},
-			x, w, y, int32(p.M), int32(p.N), int32(p.K))
+	return ops[p.Op](k)
+}
+
+func (k *kernel) prepareQuantize() error {
+	p := k.p
+	x, err := bufFrom(k, p.X[:p.M*p.K])
+	if err != nil {
+		return err
 	}
-	name := actKernels[p.Op]
+	q, err := output(k, p.YQ[:p.M*p.K])
+	if err != nil {
+		return err
+	}
+	s, err := output(k, p.YScales[:p.M])
+	if err != nil {
+		return err
+	}
+	return k.add("quantize_act", [3]uint32{uint32(p.M), 1, 1}, [3]uint32{256, 1, 1}, x, int32(p.K), q, s)
+}
+
+func (k *kernel) prepareMatMul() error {
+	p := k.p
+	x, err := bufFrom(k, p.X[:p.M*p.K])
+	if err != nil {
+		return err
+	}
+	w, err := bufFrom(k, p.W[:p.N*p.K])
+	if err != nil {
+		return err
+	}
+	y, err := output(k, p.Y[:p.M*p.N])
+	if err != nil {
+		return err
+	}
+	if p.M*p.N > 1<<26 {
+		return fmt.Errorf("cuda: MatMul %dx%d outputs exceed the grid of this baseline kernel", p.M, p.N)
+	}
+	return k.add("matmul_f32", [3]uint32{uint32(ceilDiv(p.M*p.N*32, 256)), 1, 1}, [3]uint32{256, 1, 1},
+		x, w, y, int32(p.M), int32(p.N), int32(p.K))
+}
+
+// prepareActivation launches the elementwise kernel name over the M×K values.
+func (k *kernel) prepareActivation(name string) error {
+	p := k.p
 	n := p.M * p.K
 	x, err := bufFrom(k, p.X[:n])
 	if err != nil {
@@ -234,7 +251,7 @@ func (k *kernel) prepare() error {
 	if err != nil {
 		return err
 	}
-	grid := min(ceilDiv(n, 256), d.sms*8)
+	grid := min(ceilDiv(n, 256), k.d.sms*8)
 	return k.add(name, [3]uint32{uint32(grid), 1, 1}, [3]uint32{256, 1, 1}, x, y, int64(n))
 }
 
