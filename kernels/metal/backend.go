@@ -21,7 +21,6 @@ package metal
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
 )
@@ -64,11 +63,8 @@ func Device() (string, error) {
 	return d.describe(), nil
 }
 
-// implemented lists the ops this backend has kernels for.
-var implemented = append([]kernels.Op{kernels.OpBitLinear, kernels.OpQuantizeActivations, kernels.OpMatMul},
-	kernels.ActivationOps...)
-
-func (Backend) Implements(op kernels.Op) bool { return slices.Contains(implemented, op) }
+// Implements reports whether op is in the op table (plan.go).
+func (Backend) Implements(op kernels.Op) bool { _, ok := ops[op]; return ok }
 
 // Prepare copies p's inputs into shared buffers once and binds the
 // dispatches; Run only encodes and commits them.

@@ -97,44 +97,67 @@ func rowsGrid(rows, tokens, tile int) func(width, tg int) (groups, threads [3]in
 	}
 }
 
+// ops is this backend's op table: for each op it has kernels for, how a
+// problem becomes a plan. The activation functions are one elementwise
+// dispatch of their kernel (actKernels).
+var ops = func() map[kernels.Op]func(*plan, *kernels.Problem) error {
+	t := map[kernels.Op]func(*plan, *kernels.Problem) error{
+		kernels.OpBitLinear:           (*plan).bitLinear,
+		kernels.OpQuantizeActivations: (*plan).quantize,
+		kernels.OpMatMul:              (*plan).matMul,
+	}
+	for op, kernel := range actKernels {
+		t[op] = func(pl *plan, p *kernels.Problem) error { return pl.activation(kernel, p) }
+	}
+	return t
+}()
+
 // newPlan binds p (already checked) to buffers and dispatches.
 func newPlan(p *kernels.Problem) (*plan, error) {
-	pl := &plan{}
-	switch p.Op {
-	case kernels.OpBitLinear:
-		return pl, pl.bitLinear(p)
-	case kernels.OpQuantizeActivations:
-		if !fits32(p.M * p.K) {
-			return nil, fmt.Errorf("metal: QuantizeActivations %dx%d: more than 2^32 elements", p.M, p.K)
-		}
-		x := pl.input("x", asBytes(p.X[:p.M*p.K]))
-		q := pl.output("q", asBytes(p.YQ[:p.M*p.K]))
-		s := pl.output("scales", asBytes(p.YScales[:p.M]))
-		return pl, pl.add("quantize_act", map[string]int{"x": x, "q": q, "scales": s},
-			map[string]uint32{"k": uint32(p.K)},
-			func(width, tg int) (groups, threads [3]int) { return [3]int{p.M, 1, 1}, [3]int{tg, 1, 1} })
-	case kernels.OpMatMul:
-		if !fits32(p.M*p.K, p.N*p.K, p.M*p.N) {
-			return nil, fmt.Errorf("metal: MatMul %dx%dx%d: an operand has more than 2^32 elements", p.M, p.N, p.K)
-		}
-		x := pl.input("x", asBytes(p.X[:p.M*p.K]))
-		w := pl.input("w", asBytes(p.W[:p.N*p.K]))
-		y := pl.output("y", asBytes(p.Y[:p.M*p.N]))
-		return pl, pl.add("matmul_f32", map[string]int{"x": x, "w": w, "y": y},
-			map[string]uint32{"m": uint32(p.M), "n": uint32(p.N), "k": uint32(p.K)},
-			rowsGrid(p.M*p.N, 1, 1))
-	}
-	kernel, ok := actKernels[p.Op]
+	bind, ok := ops[p.Op]
 	if !ok {
 		return nil, &kernels.NotImplementedError{Op: p.Op, Backend: "metal"}
 	}
+	pl := &plan{}
+	if err := bind(pl, p); err != nil {
+		return nil, err
+	}
+	return pl, nil
+}
+
+func (pl *plan) quantize(p *kernels.Problem) error {
+	if !fits32(p.M * p.K) {
+		return fmt.Errorf("metal: QuantizeActivations %dx%d: more than 2^32 elements", p.M, p.K)
+	}
+	x := pl.input("x", asBytes(p.X[:p.M*p.K]))
+	q := pl.output("q", asBytes(p.YQ[:p.M*p.K]))
+	s := pl.output("scales", asBytes(p.YScales[:p.M]))
+	return pl.add("quantize_act", map[string]int{"x": x, "q": q, "scales": s},
+		map[string]uint32{"k": uint32(p.K)},
+		func(width, tg int) (groups, threads [3]int) { return [3]int{p.M, 1, 1}, [3]int{tg, 1, 1} })
+}
+
+func (pl *plan) matMul(p *kernels.Problem) error {
+	if !fits32(p.M*p.K, p.N*p.K, p.M*p.N) {
+		return fmt.Errorf("metal: MatMul %dx%dx%d: an operand has more than 2^32 elements", p.M, p.N, p.K)
+	}
+	x := pl.input("x", asBytes(p.X[:p.M*p.K]))
+	w := pl.input("w", asBytes(p.W[:p.N*p.K]))
+	y := pl.output("y", asBytes(p.Y[:p.M*p.N]))
+	return pl.add("matmul_f32", map[string]int{"x": x, "w": w, "y": y},
+		map[string]uint32{"m": uint32(p.M), "n": uint32(p.N), "k": uint32(p.K)},
+		rowsGrid(p.M*p.N, 1, 1))
+}
+
+// activation dispatches the elementwise kernel over the M×K values.
+func (pl *plan) activation(kernel string, p *kernels.Problem) error {
 	n := p.M * p.K
 	if !fits32(n) {
-		return nil, fmt.Errorf("metal: %s over %d elements: more than 2^32", p.Op, n)
+		return fmt.Errorf("metal: %s over %d elements: more than 2^32", p.Op, n)
 	}
 	x := pl.input("x", asBytes(p.X[:n]))
 	y := pl.output("y", asBytes(p.Y[:n]))
-	return pl, pl.add(kernel, map[string]int{"x": x, "y": y}, map[string]uint32{"n": uint32(n)},
+	return pl.add(kernel, map[string]int{"x": x, "y": y}, map[string]uint32{"n": uint32(n)},
 		func(width, tg int) (groups, threads [3]int) { return [3]int{ceilDiv(n, tg), 1, 1}, [3]int{tg, 1, 1} })
 }
 
