@@ -44,7 +44,6 @@ package mlx
 import (
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/pack"
@@ -82,11 +81,22 @@ func Device() (string, error) {
 	return fmt.Sprintf("MLX %s, %s device, %s", rt.version, rt.deviceName(), rt.l.path), nil
 }
 
-// implemented lists the ops this backend has kernels for.
-var implemented = append([]kernels.Op{kernels.OpBitLinear, kernels.OpMatMul, kernels.OpQuantizeActivations},
-	kernels.ActivationOps...)
+// ops is this backend's op table: for each op it has kernels for, how
+// Prepare binds a problem (the inputs uploaded on g, the graph each Run
+// builds). The activation functions share one binding (activations).
+var ops = func() map[kernels.Op]func(*kernel, *graph) {
+	t := map[kernels.Op]func(*kernel, *graph){
+		kernels.OpBitLinear:           (*kernel).prepareBitLinear,
+		kernels.OpMatMul:              (*kernel).prepareMatMul,
+		kernels.OpQuantizeActivations: (*kernel).prepareQuantize,
+	}
+	for op, f := range activations {
+		t[op] = func(k *kernel, g *graph) { k.prepareActivation(g, f) }
+	}
+	return t
+}()
 
-func (Backend) Implements(op kernels.Op) bool { return slices.Contains(implemented, op) }
+func (Backend) Implements(op kernels.Op) bool { _, ok := ops[op]; return ok }
 
 // Prepare uploads p's inputs once (weights repacked for MLX) and binds the
 // graph each Run builds and evaluates.
@@ -104,7 +114,7 @@ func (b Backend) Prepare(p *kernels.Problem) (kernels.Kernel, error) {
 	k := &kernel{rt: rt, p: p}
 	err = rt.th.Do(func() error {
 		g := &graph{rt: rt}
-		k.prepare(g)
+		ops[p.Op](k, g)
 		if g.err == nil {
 			// What Prepare made is evaluated now, so Run times the op only.
 			g.eval(g.own...)
@@ -161,21 +171,12 @@ var exactSlice = 1 << 17
 // qGroup is the group size of the MLX affine layout (it divides 256).
 const qGroup = 128
 
-func (k *kernel) prepare(g *graph) {
+func (k *kernel) prepareMatMul(g *graph) {
 	p := k.p
-	switch p.Op {
-	case kernels.OpBitLinear:
-		k.prepareBitLinear(g)
-	case kernels.OpMatMul:
-		x := upload(g, p.X[:p.M*p.K], p.M, p.K)
-		wt := g.transpose(upload(g, p.W[:p.N*p.K], p.N, p.K))
-		k.build = func(g *graph) []uintptr { return []uintptr{g.matmul(x, wt)} }
-		k.fetch = func(outs []uintptr) error { return readFloat32(k.rt.l, outs[0], p.Y[:p.M*p.N]) }
-	case kernels.OpQuantizeActivations:
-		k.prepareQuantize(g)
-	default:
-		k.prepareActivation(g)
-	}
+	x := upload(g, p.X[:p.M*p.K], p.M, p.K)
+	wt := g.transpose(upload(g, p.W[:p.N*p.K], p.N, p.K))
+	k.build = func(g *graph) []uintptr { return []uintptr{g.matmul(x, wt)} }
+	k.fetch = func(outs []uintptr) error { return readFloat32(k.rt.l, outs[0], p.Y[:p.M*p.N]) }
 }
 
 func (k *kernel) prepareBitLinear(g *graph) {
@@ -299,27 +300,28 @@ func (k *kernel) prepareQuantize(g *graph) {
 	}
 }
 
-func (k *kernel) prepareActivation(g *graph) {
+// actConsts are the scalars the activation graphs use, made at Prepare.
+type actConsts struct{ zero, half, one, rsqrt2 uintptr }
+
+// activations build each activation function's graph on x.
+var activations = map[kernels.Op]func(g *graph, x uintptr, c actConsts) uintptr{
+	kernels.OpReLU: func(g *graph, x uintptr, c actConsts) uintptr {
+		return g.where(g.greater(x, c.zero), x, c.zero) // NaN and -0 give +0, as the reference
+	},
+	kernels.OpSigmoid: func(g *graph, x uintptr, _ actConsts) uintptr { return g.sigmoid(x) },
+	kernels.OpTanh:    func(g *graph, x uintptr, _ actConsts) uintptr { return g.tanh(x) },
+	kernels.OpSiLU:    func(g *graph, x uintptr, _ actConsts) uintptr { return g.multiply(x, g.sigmoid(x)) },
+	kernels.OpGELU: func(g *graph, x uintptr, c actConsts) uintptr {
+		return g.multiply(g.multiply(c.half, x), g.add(c.one, g.erf(g.multiply(x, c.rsqrt2))))
+	},
+}
+
+// prepareActivation binds the activation function f over the M×K values.
+func (k *kernel) prepareActivation(g *graph, f func(g *graph, x uintptr, c actConsts) uintptr) {
 	p := k.p
 	x := upload(g, p.X[:p.M*p.K], p.M, p.K)
-	zero, half, one, rsqrt2 := g.scalar(0), g.scalar(0.5), g.scalar(1), g.scalar(float32(1/math.Sqrt2))
-	op := p.Op
-	k.build = func(g *graph) []uintptr {
-		var y uintptr
-		switch op {
-		case kernels.OpReLU:
-			y = g.where(g.greater(x, zero), x, zero) // NaN and -0 give +0, as the reference
-		case kernels.OpSigmoid:
-			y = g.sigmoid(x)
-		case kernels.OpTanh:
-			y = g.tanh(x)
-		case kernels.OpSiLU:
-			y = g.multiply(x, g.sigmoid(x))
-		case kernels.OpGELU:
-			y = g.multiply(g.multiply(half, x), g.add(one, g.erf(g.multiply(x, rsqrt2))))
-		}
-		return []uintptr{y}
-	}
+	c := actConsts{zero: g.scalar(0), half: g.scalar(0.5), one: g.scalar(1), rsqrt2: g.scalar(float32(1 / math.Sqrt2))}
+	k.build = func(g *graph) []uintptr { return []uintptr{f(g, x, c)} }
 	k.fetch = func(outs []uintptr) error { return readFloat32(k.rt.l, outs[0], p.Y[:p.M*p.K]) }
 }
 
