@@ -200,10 +200,14 @@ func UnavailablePrepare(t *testing.T, be kernels.Backend) error {
 }
 
 // NotImplemented requires Implements to be true exactly for the ops in
-// implemented, and Prepare of every other op to return a
-// *kernels.NotImplementedError naming the op and the backend.
+// implemented (and false for an op outside the op table), and Prepare of
+// every other op to return a *kernels.NotImplementedError naming the op
+// and the backend.
 func NotImplemented(t *testing.T, be kernels.Backend, implemented []kernels.Op) {
 	t.Helper()
+	if be.Implements("NoSuchOp") {
+		t.Error("Implements(NoSuchOp) = true for an op outside the op table")
+	}
 	for _, op := range kernels.Ops {
 		want := slices.Contains(implemented, op)
 		if be.Implements(op) != want {

@@ -612,14 +612,17 @@ func TestBackendMetadata(t *testing.T) {
 		if b.Available() != nil {
 			t.Errorf("Available() = %v", b.Available())
 		}
-		// Generic has every op; a SIMD level exactly its SIMD ops.
+		// Generic has every op of the op table; a SIMD level exactly its
+		// SIMD ops; no level an op outside the table.
 		level := cpu.Level(b.Level())
-		for _, op := range append([]kernels.Op{kernels.OpBitLinear, kernels.OpMatMul, kernels.OpQuantizeWeights,
-			kernels.OpQuantizeActivations, kernels.OpPack2Bit, kernels.OpUnpack2Bit}, kernels.ActivationOps...) {
+		for _, op := range kernels.Ops {
 			want := level == cpu.LevelGeneric || slices.Contains(cpu.SIMDOps(level), op)
 			if b.Implements(op) != want {
 				t.Errorf("%s: Implements(%s) = %v, want %v", b.Level(), op, b.Implements(op), want)
 			}
+		}
+		if b.Implements("NoSuchOp") {
+			t.Errorf("%s: Implements(NoSuchOp) = true", b.Level())
 		}
 	}
 	if b := cpu.New(cpu.LevelGeneric); b.Level() != "generic" {
