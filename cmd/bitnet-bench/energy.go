@@ -51,12 +51,6 @@ are missing (in the file and on stderr) and exits 0.`, `  bitnet-bench energy-an
 	if err != nil {
 		return fail(e, "energy-analysis", exitBadInput, "--workload: %v", err)
 	}
-	k, _, err := bench.PrepareCase(c, bench.HeapTensors{}, nil, 1)
-	if err != nil {
-		return fail(e, "energy-analysis", exitFailure, "%v", err)
-	}
-	defer k.Close()
-
 	var kinds []string
 	if *power {
 		kinds = append(kinds, "energy")
@@ -64,59 +58,12 @@ are missing (in the file and on stderr) and exits 0.`, `  bitnet-bench energy-an
 	if *thermal {
 		kinds = append(kinds, "temperature")
 	}
-	srcs, st := probe.Open(kinds...)
-	r := results.Energy{Schema: results.EnergySchema, Tool: probe.Tool(version), Created: time.Now().UTC(), Command: e.argv,
-		Machine: probe.Machine(), Workload: c.Name, Probes: probe.StatusesForResults(st)}
-	for _, s := range st {
-		if !s.Available {
-			msg := fmt.Sprintf("%s (%s): %s", s.Name, s.Kind, s.Reason)
-			r.Missing = append(r.Missing, msg)
-			fmt.Fprintf(e.stderr, "energy-analysis: unavailable: %s\n", msg)
-		}
+	r, err := bench.Sustain(ctx, bench.SustainConfig{Case: c, Seed: 1, Duration: *duration, Interval: *interval, Kinds: kinds,
+		Tool: probe.Tool(version), Command: e.argv,
+		OnMissing: func(msg string) { fmt.Fprintf(e.stderr, "energy-analysis: unavailable: %s\n", msg) }})
+	if r == nil { // a failure, not an interrupt: no file
+		return fail(e, "energy-analysis", exitFailure, "%v", err)
 	}
-	sampler := probe.StartSampler(srcs, *interval)
-	a := sampler.Mark()
-	start := time.Now()
-	// A kernel that runs n times as one submission (a GPU graph replay)
-	// runs that way, so the device works rather than waits on the host.
-	rep, repeats := k.(kernels.Repeater)
-	for time.Since(start) < *duration {
-		if ctx.Err() != nil {
-			r.Interrupted = true
-			break
-		}
-		const batch = 16
-		var err error
-		if repeats {
-			err = rep.RunN(batch)
-		}
-		for i := 0; i < batch && !repeats && err == nil; i++ {
-			err = k.Run()
-		}
-		if err != nil {
-			sampler.Stop()
-			return fail(e, "energy-analysis", exitFailure, "%s: %v", c.Name, err)
-		}
-		r.Ops += batch
-	}
-	b := sampler.Mark()
-	r.Seconds = time.Since(start).Seconds()
-	sampler.Stop()
-	r.OpsPerSec = float64(r.Ops) / r.Seconds
-	if w, err := sampler.Summarize(a, b); err == nil {
-		r.EnergyJ, r.MeanPowerW, r.MaxTempC, r.Throttled = w.EnergyJ, w.MeanW, w.MaxTempC, w.Throttled
-		for _, ch := range slices.Sorted(maps.Keys(w.EnergyJ)) {
-			j := w.EnergyJ[ch]
-			if r.JPerOp == nil {
-				r.JPerOp, r.OpsPerJoule = map[string]float64{}, map[string]float64{}
-			}
-			r.JPerOp[ch] = j / float64(r.Ops)
-			if j > 0 {
-				r.OpsPerJoule[ch] = float64(r.Ops) / j
-			}
-		}
-	}
-	r.Timelines = probe.Timelines(sampler.Points())
 	data, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return fail(e, "energy-analysis", exitFailure, "%v", err)
