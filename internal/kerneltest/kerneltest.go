@@ -199,6 +199,19 @@ func UnavailablePrepare(t *testing.T, be kernels.Backend) error {
 	return avail
 }
 
+// Implemented is the ops of ops that be implements: what a backend's
+// tests of a family run (an op new to the family is not yet on every
+// backend; NotImplemented lists what each must have).
+func Implemented(be kernels.Backend, ops []kernels.Op) []kernels.Op {
+	var out []kernels.Op
+	for _, op := range ops {
+		if be.Implements(op) {
+			out = append(out, op)
+		}
+	}
+	return out
+}
+
 // NotImplemented requires Implements to be true exactly for the ops in
 // implemented (and false for an op outside the op table), and Prepare of
 // every other op to return a *kernels.NotImplementedError naming the op

@@ -348,6 +348,9 @@ func TestActivations(t *testing.T) {
 		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())}
 	for _, b := range backends(t, kernels.OpReLU) {
 		for _, op := range kernels.ActivationOps {
+			if !b.Implements(op) { // a SIMD level without code for op
+				continue
+			}
 			for _, shape := range [][2]int{{1, 1}, {1, 7}, {8, 64}, {3, 2560}, {1, 6912}} {
 				m, k := shape[0], shape[1]
 				x := make([]float32, m*k)
