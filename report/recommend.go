@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/bitnet-go/bitnet-bench/bench/results"
+	"github.com/bitnet-go/bitnet-bench/kernels"
 )
 
 // Recommendation is one finding the data shows, with its numbers. Each
@@ -44,8 +45,8 @@ const (
 
 // Operation names the BitLinear rule compares.
 const (
-	opBitLinear = "BitLinear"
-	opMatMul    = "MatMul"
+	opBitLinear = string(kernels.OpBitLinear)
+	opMatMul    = string(kernels.OpMatMul)
 )
 
 // recommend runs every rule over the measured cases, in a fixed order.
