@@ -131,11 +131,7 @@ func benchOp(b *testing.B, op kernels.Op) {
 			// The kernels' tensors come from the memory pool, as in the runner.
 			tensors := NewPoolTensors(memory.Default())
 			defer tensors.Release()
-			p, err := NewProblemIn(tensors, c.Op, c.Shape, cfg.Seed)
-			if err != nil {
-				b.Fatal(err)
-			}
-			k, err := c.Backend.Prepare(p)
+			p, k, err := PrepareOp(&c, tensors, cfg.Seed)
 			if kernels.IsNotImplemented(err) {
 				b.Skip(err)
 			}

@@ -319,13 +319,25 @@ func PrepareCase(c *Case, tensors Tensors, pool *memory.Pool, seed uint64) (kern
 	case c.Cleanup != "":
 		return prepareCleanup(c)
 	}
+	_, k, err := PrepareOp(c, tensors, seed)
+	return k, WorkOf(c.Op, c.Shape), err
+}
+
+// PrepareOp binds an op's case (not a workload, packing, conversion or
+// cleanup) to its backend's kernel, and returns the Problem too: its
+// operands from tensors, seeded. The go test suites prepare their cases
+// with it, as the runner does through PrepareCase.
+func PrepareOp(c *Case, tensors Tensors, seed uint64) (*kernels.Problem, kernels.Kernel, error) {
 	if !c.Backend.Implements(c.Op) {
-		return nil, Work{}, &kernels.NotImplementedError{Op: c.Op, Backend: c.Backend.Name()}
+		return nil, nil, &kernels.NotImplementedError{Op: c.Op, Backend: c.Backend.Name()}
 	}
 	p, err := NewProblemIn(tensors, c.Op, c.Shape, seed)
 	if err != nil {
-		return nil, Work{}, err
+		return nil, nil, err
 	}
 	k, err := c.Backend.Prepare(p)
-	return k, WorkOf(c.Op, c.Shape), err
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, k, nil
 }
