@@ -34,18 +34,18 @@ type Case struct {
 	Cleanup string
 }
 
-// Family is the results family of the case: the op table's, "workload",
-// "packing", "conversion" or "cleanup".
+// Family is the results family of the case: the op table's, or that of a
+// workload, packing, conversion or cleanup (results.Family*).
 func (c *Case) Family() string {
 	switch {
 	case c.Workload != nil:
-		return "workload"
+		return results.FamilyWorkload
 	case c.Packing != nil:
-		return PackingFamily
+		return results.FamilyPacking
 	case c.Conversion != nil:
-		return ConversionFamily
+		return results.FamilyConversion
 	case c.Cleanup != "":
-		return CleanupFamily
+		return results.FamilyCleanup
 	}
 	return FamilyOf(c.Op)
 }

@@ -22,9 +22,6 @@ import (
 // it hands back. The pool's code is portable Go, so the cases run on the
 // CPU's generic level.
 
-// CleanupFamily is the results family of the cleanup cases.
-const CleanupFamily = "cleanup"
-
 // CleanupStrategies are the passes --cleanup accepts: memory's strategies,
 // each as the scheduler would run it when due, and none.
 var CleanupStrategies = []string{"none", "idle", "periodic", "generational", "pressure"}

@@ -3,6 +3,7 @@ package bench
 import (
 	"testing"
 
+	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/kernels"
 )
 
@@ -64,7 +65,7 @@ func TestCleanupCasesRun(t *testing.T) {
 	for _, c := range got {
 		released := c.Extra["bytes-released/op"]
 		hands := c.Op == "CleanupIdle" || c.Op == "CleanupPeriodic" || c.Op == "CleanupPressure"
-		if !c.OK() || c.Family != CleanupFamily || (released > 0) != hands || c.Extra["reserved-peak-B"] <= 0 {
+		if !c.OK() || c.Family != results.FamilyCleanup || (released > 0) != hands || c.Extra["reserved-peak-B"] <= 0 {
 			t.Errorf("%s: %s %s, family %s, extra %v (want bytes released: %v)", c.Name, c.Status, c.Error, c.Family, c.Extra, hands)
 		}
 	}

@@ -25,9 +25,6 @@ import (
 // engine's compression ratio. The codecs are portable Go, so the cases
 // run on the CPU's generic level.
 
-// ConversionFamily is the results family of the conversion cases.
-const ConversionFamily = "conversion"
-
 // Conversion is one conversion case's recipe.
 type Conversion struct {
 	To   memory.DType

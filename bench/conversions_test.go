@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/memory"
 )
@@ -74,7 +75,7 @@ func TestConversionCasesRun(t *testing.T) {
 	}
 	want := map[string]float64{"ConvertF16": 2, "ConvertBF16": 2, "ConvertI8": 4, "ConvertTernary": 4}
 	for _, c := range got {
-		if !c.OK() || c.Family != ConversionFamily || c.Extra["compression-x"] != want[c.Op] || c.BytesPerOp <= 16*96*4 {
+		if !c.OK() || c.Family != results.FamilyConversion || c.Extra["compression-x"] != want[c.Op] || c.BytesPerOp <= 16*96*4 {
 			t.Errorf("%s: %s %s, family %s, extra %v, %d bytes/op", c.Name, c.Status, c.Error, c.Family, c.Extra, c.BytesPerOp)
 		}
 		batch := strings.Contains(c.Name, "/batch/")

@@ -21,9 +21,6 @@ import (
 // bound and why. The decoders are portable Go, so the cases run on the CPU
 // backend's generic level and are named after it.
 
-// PackingFamily is the results family of the packing cases.
-const PackingFamily = "packing"
-
 // Packing is one packing case's recipe.
 type Packing struct {
 	// Strategy is a pack.Strategy name, or "auto" for pack.Select.

@@ -143,7 +143,7 @@ func TestPackingCasesRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, c := range got {
-		if c.Family != PackingFamily {
+		if c.Family != results.FamilyPacking {
 			t.Errorf("%s: family %q", c.Name, c.Family)
 		}
 		if cases[i].Backend.Name() != "cpu" {

@@ -64,7 +64,7 @@ func TestWorkloadCases(t *testing.T) {
 			}
 			continue
 		}
-		if rc.Status != results.StatusOK || len(rc.SamplesNs) != 10 || rc.Family != "workload" || rc.BytesPerOp <= 0 {
+		if rc.Status != results.StatusOK || len(rc.SamplesNs) != 10 || rc.Family != results.FamilyWorkload || rc.BytesPerOp <= 0 {
 			t.Errorf("%s: status %q (%s), %d samples, family %q, %d bytes", rc.Name, rc.Status, rc.Error, len(rc.SamplesNs), rc.Family, rc.BytesPerOp)
 		}
 		if strings.HasPrefix(rc.Name, "Decode/tiny/ctx128/") {

@@ -12,9 +12,6 @@ import (
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 )
 
-// packingFamily is the family of the packing cases (bench.PackingFamily).
-const packingFamily = "packing"
-
 // packingPattern is a packing case's pattern element (absmean,
 // random-s90, ...): the name's third element.
 func packingPattern(c *results.Case) string {

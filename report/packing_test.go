@@ -13,7 +13,7 @@ func packingFile() *results.File {
 	f := synthetic()
 	sh := results.Shape{N: 640, K: 2560}
 	pk := func(op, pattern string, med, bpw float64) results.Case {
-		c := okCase(op+"/640x2560/"+pattern+"/i2/generic", op, packingFamily, "cpu", "generic", sh, med, 640*2560*2, 0)
+		c := okCase(op+"/640x2560/"+pattern+"/i2/generic", op, results.FamilyPacking, "cpu", "generic", sh, med, 640*2560*2, 0)
 		c.Extra = map[string]float64{"bits/weight": bpw, "compression-x": 8 / bpw}
 		return c
 	}
@@ -22,7 +22,7 @@ func packingFile() *results.File {
 	f.Cases = append(f.Cases,
 		pk("UnpackHybrid", "absmean", 2.5e5, 1.69), pk("UnpackHybrid", "random-s90", 2e5, 1.01),
 		pk("UnpackBase3Packed", "absmean", 2e5, 1.6), auto,
-		results.Case{Name: "UnpackHybrid/640x2560/blocks-s90/i2/cuda", Op: "UnpackHybrid", Family: packingFamily, Shape: sh,
+		results.Case{Name: "UnpackHybrid/640x2560/blocks-s90/i2/cuda", Op: "UnpackHybrid", Family: results.FamilyPacking, Shape: sh,
 			Backend: "cuda", Status: results.StatusNotImplemented, Error: "not implemented"})
 	return f
 }
@@ -35,14 +35,14 @@ func TestCompressionChart(t *testing.T) {
 	p, doc := render(t, Input{Results: f})
 	var fam *Family
 	for i := range p.Families {
-		if p.Families[i].Name == packingFamily {
+		if p.Families[i].Name == results.FamilyPacking {
 			fam = &p.Families[i]
 		}
 	}
 	if fam == nil || len(fam.Charts) != 1 {
 		t.Fatalf("packing family %+v: want one family chart", fam)
 	}
-	if last := p.Families[len(p.Families)-1].Name; last != "conv" && last != packingFamily {
+	if last := p.Families[len(p.Families)-1].Name; last != "conv" && last != results.FamilyPacking {
 		t.Errorf("families end with %q: packing should follow the op table's families", last)
 	}
 	var spec *chartSpec

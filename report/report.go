@@ -453,7 +453,7 @@ func caseRow(c *results.Case) CaseRow {
 // beside the shape, and on a GPU the share of the HBM bound (the bytes a
 // token reads at the measured read rate) as its roofline.
 func workloadCells(c *results.Case, r *CaseRow) {
-	if c.Family != "workload" || c.Extra == nil {
+	if c.Family != results.FamilyWorkload || c.Extra == nil {
 		return
 	}
 	var notes []string
@@ -523,7 +523,8 @@ func opName(c *results.Case) string {
 // familyOrder is the order of the catalogue: the model workloads, the op
 // table's families (kernels.Specs), the packings, the conversions, the cleanup; families it does not
 // know follow, sorted by name.
-var familyOrder = append(append([]string{workloadFamily}, kernels.Families()...), packingFamily, "conversion", "cleanup")
+var familyOrder = append(append([]string{results.FamilyWorkload}, kernels.Families()...),
+	results.FamilyPacking, results.FamilyConversion, results.FamilyCleanup)
 
 type familyGroup struct {
 	name  string
@@ -628,7 +629,7 @@ func (p *Page) buildFamily(fi int, g familyGroup, pal palette) Family {
 			fam.NoThroughput = append(fam.NoThroughput, c.Name)
 		}
 	}
-	if g.name == packingFamily {
+	if g.name == results.FamilyPacking {
 		if spec, ch, ok := compressionChart("chart-"+fam.Anchor+"-compression", g.cases, pal); ok {
 			p.addChart(spec)
 			fam.Charts = append(fam.Charts, ch)

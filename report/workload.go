@@ -18,10 +18,7 @@ import (
 // layer's attention) reads like llama-bench: tokens per second with its
 // spread, by threads and backend, and for a decode step the parts of the
 // step stacked.
-
-const workloadFamily = "workload"
-
-func isWorkload(c *results.Case) bool { return c.Family == workloadFamily }
+func isWorkload(c *results.Case) bool { return c.Family == results.FamilyWorkload }
 
 // workloadModel is the model a workload case ran, the second element of
 // its name (Decode/2B4T/ctx128/...).

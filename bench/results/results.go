@@ -182,6 +182,15 @@ const (
 	StatusWrong          = "wrong" // ran, but disagreed with the reference: not timed
 )
 
+// The families of the cases that are not an op of the op table (whose
+// families are the table's, kernels.Families).
+const (
+	FamilyWorkload   = "workload"   // whole-model workloads: decode, prefill, attention
+	FamilyPacking    = "packing"    // kernels/pack strategies decoding a matrix
+	FamilyConversion = "conversion" // the memory pool's conversion engine
+	FamilyCleanup    = "cleanup"    // the memory pool's cleanup strategies
+)
+
 // Case is the measurement of one catalogue case.
 //
 // Samples hold nanoseconds per operation, one value per timed batch of
@@ -190,7 +199,7 @@ const (
 type Case struct {
 	Name    string `json:"name"` // Go benchmark name without the "Benchmark" prefix
 	Op      string `json:"op"`
-	Family  string `json:"family"` // an op family of the op table (kernels.Families), workload, packing, conversion or cleanup
+	Family  string `json:"family"` // an op family of the op table (kernels.Families), or one of the Family constants
 	Shape   Shape  `json:"shape"`
 	DType   string `json:"dtype"`
 	Backend string `json:"backend"`

@@ -350,7 +350,7 @@ func (o *output) write(e *env, f *results.File, quiet bool) int {
 // per energy channel.
 func printWorkloads(e *env, cases []results.Case) {
 	for _, c := range cases {
-		if c.Family != "workload" || !c.OK() || c.TokensPerS <= 0 {
+		if c.Family != results.FamilyWorkload || !c.OK() || c.TokensPerS <= 0 {
 			continue
 		}
 		line := fmt.Sprintf("%s: %.0f tokens/s", c.Name, c.TokensPerS)

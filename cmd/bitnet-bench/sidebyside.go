@@ -25,7 +25,7 @@ func writeSideBySide(w io.Writer, cases []results.Case) {
 	var problems, targets []string
 	table := map[string]map[string]cell{}
 	for _, c := range cases {
-		if c.Family == "workload" {
+		if c.Family == results.FamilyWorkload {
 			continue
 		}
 		parts := strings.Split(c.Name, "/")
