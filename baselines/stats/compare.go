@@ -415,6 +415,15 @@ func compareSamples(row *Row, baseRuns, curRuns [][]float64, opt Options, m mode
 		// The ratio is that of the sides' geometric mean run medians,
 		// so the interval is about the estimate it shows.
 		row.Ratio, row.RatioLo, row.RatioHi, row.RunSpread = runs.Ratio, runs.Lo, runs.Hi, runs.Spread
+	case opt.Paired && len(base) == len(cur) && allPositive(base) && allPositive(cur):
+		// Interleaved rounds: the signed-rank analysis of the rounds' log
+		// ratios gives the estimate, its interval and the p-value, all
+		// from the pairing (the Mann-Whitney p above ignores it).
+		sr := SignedRankOf(logRatios(base, cur), opt.Confidence)
+		row.Ratio, row.RatioLo, row.RatioHi, row.P = math.Exp(sr.Center), math.Exp(sr.Lo), math.Exp(sr.Hi), sr.P
+		if row.Model == ModelRuns {
+			row.Model = ModelOneRun
+		}
 	default:
 		if opt.Paired && len(base) == len(cur) {
 			row.Ratio = PairedRatio(base, cur)
@@ -431,7 +440,7 @@ func compareSamples(row *Row, baseRuns, curRuns [][]float64, opt Options, m mode
 			row.Model = ModelOneRun // this case has one run a side
 		}
 	}
-	verdict(row, cmp.P, opt, tooFew, same, m)
+	verdict(row, row.P, opt, tooFew, same, m)
 	if tooFew {
 		notes[0] = "too few samples for significance: " + notes[0]
 	}
@@ -499,6 +508,15 @@ func formatCounts(r *Row) string {
 		return fmt.Sprint(r.Baseline.N)
 	}
 	return fmt.Sprintf("%d and %d", r.Baseline.N, r.Current.N)
+}
+
+// logRatios is ln(cur[i]/base[i]) for each pair (all values positive).
+func logRatios(base, cur []float64) []float64 {
+	out := make([]float64, len(base))
+	for i := range base {
+		out[i] = math.Log(cur[i] / base[i])
+	}
+	return out
 }
 
 // allPositive reports whether every value is above zero (logs exist).

@@ -31,6 +31,7 @@ type validateFlags struct {
 	window    int
 	allPairs  bool
 	history   int
+	perFile   int
 	pkgSet    bool // --package or --bench was given: the user's benchmarks, not the built-in corpus
 }
 
@@ -47,6 +48,7 @@ func (v *validateFlags) register(fs interface {
 	fs.StringVar(&v.slowdowns, "slowdowns", "5%,10%,20%", "with --validate: the slowdowns injected into the benchmarks")
 	fs.IntVar(&v.window, "window", stats.DefaultSamples, "with --validate: the most rounds per side of one --against comparison (judged sequentially, as --against --budget does: looks after --min-samples, then about 1.5 times as many rounds, ...)")
 	fs.IntVar(&v.history, "history", validate.HistoryRuns, "with --validate: the runs of a baseline history in the history mode's comparisons")
+	fs.IntVar(&v.perFile, "interleaved-per-file", 10, "with --validate: the interleaved rounds (one --against round each) collected after each file round; raise it to validate --against at its full --budget, which takes 150-250 rounds a package")
 	fs.BoolVar(&v.allPairs, "all-pairs", false, "with --validate: compare every baseline run with every later current run (more comparisons, not independent)")
 }
 
@@ -63,8 +65,8 @@ const cpuMetric = "cpu-sec/op"
 func runValidate(ctx context.Context, e *env, f regressFlags, opt stats.Options) int {
 	const cmd = "regression-check"
 	v := f.v
-	if v.count < 2 || v.window < 2 || v.history < 2 || v.duration < 0 {
-		return fail(e, cmd, exitBadInput, "--count %d, --window %d, --history %d, --duration %v: want counts of at least 2 and a duration >= 0", v.count, v.window, v.history, v.duration)
+	if v.count < 2 || v.window < 2 || v.history < 2 || v.perFile < 1 || v.duration < 0 {
+		return fail(e, cmd, exitBadInput, "--count %d, --window %d, --history %d, --interleaved-per-file %d, --duration %v: want counts of at least 2 (at least 1 interleaved round) and a duration >= 0", v.count, v.window, v.history, v.perFile, v.duration)
 	}
 	var slow []float64
 	for _, s := range strings.Split(v.slowdowns, ",") {
@@ -110,7 +112,7 @@ func runValidate(ctx context.Context, e *env, f regressFlags, opt stats.Options)
 	poolDir := filepath.Join(dir, "pool")
 	if v.duration > 0 {
 		logf("validate: collecting runs for %v into %s (file runs: -test.count=%d; every run -test.benchtime=%s)", v.duration, poolDir, v.count, f.benchtime)
-		if _, err := corpus.Collect(ctx, c, corpus.PoolConfig{Dir: poolDir, FileCount: v.count, BenchTime: f.benchtime, Duration: v.duration, Log: logf}); err != nil {
+		if _, err := corpus.Collect(ctx, c, corpus.PoolConfig{Dir: poolDir, FileCount: v.count, BenchTime: f.benchtime, Duration: v.duration, InterleavedPerFile: v.perFile, Log: logf}); err != nil {
 			return validateFailure(ctx, e, err)
 		}
 		if ctx.Err() != nil {
