@@ -43,9 +43,10 @@ type Config struct {
 	// Decide it is the most rounds a sequential run takes.
 	Rounds int
 	// Decide, when not nil, makes the run sequential: after the rounds
-	// Looks(MinRounds, Rounds) lists, it gets each side's output so far
-	// and returns true to stop (every case decided).
-	Decide func(rounds int, base, cur []byte) (stop bool, err error)
+	// Looks(MinRounds, Look.Planned) lists (but not after the last
+	// round, which the caller judges from Result), it gets each side's
+	// output so far and returns true to stop (every case decided).
+	Decide func(look Look, base, cur []byte) (stop bool, err error)
 	// MinRounds is the first look of a sequential run (10 when 0).
 	MinRounds int
 	// Budget, when not 0, stops a sequential run before a round that
@@ -89,12 +90,29 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// Look is where a sequential run stands when Decide is called.
+type Look struct {
+	Rounds int // rounds run so far
+	Prev   int // rounds at the previous look (0 at the first)
+	// Planned is the most rounds the run will take: Config.Rounds, or,
+	// with a Budget, as many as the first look's pace says the budget
+	// holds. It is fixed at the first look, from timing alone, so that
+	// an error rate can be spent over the looks (stats.LookAlpha).
+	Planned int
+}
+
 // Result is the output of an A/B run.
 type Result struct {
 	Base, Current         *input.Input
 	BaseText, CurrentText []byte // the raw Go benchmark text of each side
 	BaseCommit            string // the commit Ref resolved to
 	Rounds                int    // rounds run (fewer than Config.Rounds when a sequential run stopped early)
+	// Looks lists the rounds at which Decide was called, and Planned
+	// the most rounds the sequential run planned (Look.Planned);
+	// Rounds above the last look means the run ended on the budget or
+	// the plan and the caller's verdict is one more look.
+	Looks   []int
+	Planned int
 }
 
 func (c *Config) defaults() {
@@ -223,15 +241,15 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		}
 		pkgDirs[i] = d
 	}
-	texts, rounds, err := runInterleaved(ctx, cfg, bins, pkgDirs, sides)
+	seq, err := runInterleaved(ctx, cfg, bins, pkgDirs, sides)
 	if err != nil {
 		return nil, err
 	}
-	res = &Result{BaseText: texts[0], CurrentText: texts[1], BaseCommit: commit, Rounds: rounds}
-	if res.Base, err = input.ParseInput(texts[0], baseSide); err != nil {
+	res = &Result{BaseText: seq.out[0], CurrentText: seq.out[1], BaseCommit: commit, Rounds: seq.rounds, Looks: seq.looks, Planned: seq.planned}
+	if res.Base, err = input.ParseInput(seq.out[0], baseSide); err != nil {
 		return nil, err
 	}
-	if res.Current, err = input.ParseInput(texts[1], "working tree"); err != nil {
+	if res.Current, err = input.ParseInput(seq.out[1], "working tree"); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -260,26 +278,35 @@ func RunAA(ctx context.Context, cfg Config) (a, b *input.Input, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	texts, _, err := runInterleaved(ctx, cfg, [2]string{bin, bin}, [2]string{dir, dir}, [2]string{"A", "B"})
+	seq, err := runInterleaved(ctx, cfg, [2]string{bin, bin}, [2]string{dir, dir}, [2]string{"A", "B"})
 	if err != nil {
 		return nil, nil, err
 	}
-	if a, err = input.ParseInput(texts[0], "A"); err != nil {
+	if a, err = input.ParseInput(seq.out[0], "A"); err != nil {
 		return nil, nil, err
 	}
-	if b, err = input.ParseInput(texts[1], "B"); err != nil {
+	if b, err = input.ParseInput(seq.out[1], "B"); err != nil {
 		return nil, nil, err
 	}
 	return a, b, nil
 }
 
+// sequence is what runInterleaved ran: each side's concatenated output,
+// the rounds, the rounds at each look and the rounds planned.
+type sequence struct {
+	out     [2][]byte
+	rounds  int
+	looks   []int
+	planned int
+}
+
 // runInterleaved runs the two binaries Rounds times each, A B in even
 // rounds and B A in odd ones, so a drift of the machine falls on both sides
-// alike, and returns each side's concatenated output and the rounds run.
-// With cfg.Decide it stops early: at a look where Decide says so, or
-// before a round that would overrun cfg.Budget.
-func runInterleaved(ctx context.Context, cfg Config, bins, dirs, sides [2]string) ([2][]byte, int, error) {
-	var out [2][]byte
+// alike. With cfg.Decide it stops early: at a look where Decide says so, or
+// before a round that would overrun cfg.Budget. With a Budget, the first
+// look fixes the plan (Look.Planned): Rounds, or the rounds the budget
+// holds at the pace of the rounds so far, whichever is fewer.
+func runInterleaved(ctx context.Context, cfg Config, bins, dirs, sides [2]string) (seq sequence, err error) {
 	args := []string{"-test.run=^$", "-test.bench=" + cfg.Bench, "-test.count=1"}
 	if cfg.BenchTime != "" {
 		args = append(args, "-test.benchtime="+cfg.BenchTime)
@@ -287,18 +314,15 @@ func runInterleaved(ctx context.Context, cfg Config, bins, dirs, sides [2]string
 	if cfg.Short {
 		args = append(args, "-test.short")
 	}
-	looks := map[int]bool{}
-	if cfg.Decide != nil {
-		for _, n := range Looks(cfg.MinRounds, cfg.Rounds) {
-			looks[n] = true
-		}
-	}
+	seq.planned = cfg.Rounds
+	looks := lookSet(cfg.MinRounds, seq.planned, cfg.Decide != nil)
 	start := time.Now()
 	var last time.Duration
-	for r := 0; r < cfg.Rounds; r++ {
+	for r := 0; r < seq.planned; r++ {
+		seq.rounds = r
 		if cfg.Decide != nil && cfg.Budget > 0 && r >= 2 && time.Since(start)+last > cfg.Budget {
 			cfg.logf("regression-check: stopping after %d rounds: another would overrun the %v budget", r, cfg.Budget)
-			return out, r, nil
+			return seq, nil
 		}
 		roundStart := time.Now()
 		order := [2]int{0, 1}
@@ -307,28 +331,56 @@ func runInterleaved(ctx context.Context, cfg Config, bins, dirs, sides [2]string
 		}
 		for _, i := range order {
 			if err := ctx.Err(); err != nil {
-				return out, r, err
+				return seq, err
 			}
 			text, err := runBench(ctx, cfg, sides[i], bins[i], dirs[i], args)
 			if err != nil {
-				return out, r, err
+				return seq, err
 			}
-			out[i] = append(out[i], text...)
+			seq.out[i] = append(seq.out[i], text...)
 		}
 		last = time.Since(roundStart)
-		cfg.logf("regression-check: round %d/%d done (%.0fs)", r+1, cfg.Rounds, time.Since(start).Seconds())
-		if looks[r+1] && r+1 < cfg.Rounds {
-			stop, err := cfg.Decide(r+1, out[0], out[1])
-			if err != nil {
-				return out, r + 1, err
-			}
-			if stop {
-				cfg.logf("regression-check: every case decided after %d rounds", r+1)
-				return out, r + 1, nil
+		seq.rounds = r + 1
+		cfg.logf("regression-check: round %d/%d done (%.0fs)", r+1, seq.planned, time.Since(start).Seconds())
+		if !looks[r+1] || r+1 >= seq.planned {
+			continue
+		}
+		if len(seq.looks) == 0 && cfg.Budget > 0 {
+			// The first look: plan from the pace so far.
+			elapsed := time.Since(start)
+			fit := r + 1 + int(float64(cfg.Budget-elapsed)/(float64(elapsed)/float64(r+1)))
+			if fit < seq.planned {
+				seq.planned = max(fit, r+2)
+				looks = lookSet(cfg.MinRounds, seq.planned, true)
+				cfg.logf("regression-check: at this pace the %v budget holds about %d rounds; planning %d", cfg.Budget, fit, seq.planned)
 			}
 		}
+		look := Look{Rounds: r + 1, Planned: seq.planned}
+		if n := len(seq.looks); n > 0 {
+			look.Prev = seq.looks[n-1]
+		}
+		seq.looks = append(seq.looks, r+1)
+		stop, err := cfg.Decide(look, seq.out[0], seq.out[1])
+		if err != nil {
+			return seq, err
+		}
+		if stop {
+			cfg.logf("regression-check: every case decided after %d rounds", r+1)
+			return seq, nil
+		}
 	}
-	return out, cfg.Rounds, nil
+	return seq, nil
+}
+
+// lookSet is the set of rounds at which a sequential run looks.
+func lookSet(first, planned int, on bool) map[int]bool {
+	looks := map[int]bool{}
+	if on {
+		for _, n := range Looks(first, planned) {
+			looks[n] = true
+		}
+	}
+	return looks
 }
 
 func runBench(ctx context.Context, cfg Config, side, bin, dir string, args []string) ([]byte, error) {

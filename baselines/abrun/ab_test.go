@@ -1,6 +1,7 @@
 package abrun
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -144,6 +145,43 @@ func TestRunAB(t *testing.T) {
 	}
 	if d := cmp.MachineMismatch; len(d) > 0 {
 		t.Errorf("both sides ran here, yet the machines differ: %q", d)
+	}
+}
+
+// TestRunABSequentialPlan: with a budget, the first look plans the rounds
+// the budget holds at the pace so far, every look is told that plan and
+// the previous look, and the run ends within the plan.
+func TestRunABSequentialPlan(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs two test binaries")
+	}
+	r := newABRepo(t)
+	cfg := r.config(100000)
+	cfg.Bench = "Fixed"
+	cfg.MinRounds, cfg.Budget = 4, 3*time.Second
+	var looks []Look
+	cfg.Decide = func(l Look, base, cur []byte) (bool, error) {
+		looks = append(looks, l)
+		if got := bytes.Count(base, []byte("BenchmarkFixed")); got != l.Rounds {
+			t.Errorf("look after %d rounds got %d baseline samples", l.Rounds, got)
+		}
+		return false, nil
+	}
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Planned >= cfg.Rounds || res.Planned < 5 || res.Rounds > res.Planned {
+		t.Fatalf("planned %d of %d rounds, ran %d: want a plan from the budget's pace", res.Planned, cfg.Rounds, res.Rounds)
+	}
+	if len(looks) == 0 || looks[0].Rounds != 4 || looks[0].Prev != 0 {
+		t.Fatalf("looks %+v: want the first after 4 rounds", looks)
+	}
+	want := Looks(4, res.Planned)
+	for i, l := range looks {
+		if l.Planned != res.Planned || l.Rounds != want[i] || l.Rounds != res.Looks[i] || i > 0 && l.Prev != looks[i-1].Rounds {
+			t.Errorf("look %d: %+v; plan %d, looks %v, result's looks %v", i, l, res.Planned, want, res.Looks)
+		}
 	}
 }
 

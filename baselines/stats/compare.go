@@ -48,11 +48,11 @@ type Options struct {
 	// models exist to prevent.
 	WithinRunOnly bool
 	// Paired says the i-th samples of the two sides were taken together,
-	// interleaved (regression-check --against): the bootstrap then
-	// resamples them in pairs, so the state of the machine they shared
-	// cancels in the ratio. Cases whose sides have different sample counts
-	// are resampled independently. Leave it false for files measured
-	// separately.
+	// interleaved (regression-check --against): a case is then judged on
+	// its rounds' log ratios (SignedRank), so the state of the machine
+	// each round shared cancels. Cases whose sides have different sample
+	// counts (or a value <= 0) fall back to the bootstrap of the two
+	// sides. Leave it false for files measured separately.
 	Paired bool
 }
 

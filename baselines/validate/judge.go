@@ -60,28 +60,27 @@ func RunSamples(path string) (names []string, units map[string][]string, samples
 	return in.Names, units, samples, nil
 }
 
+// RoundsJudge judges one sequential --against run over the interleaved
+// rounds base[i], cur[i] and says how many of them it used.
+type RoundsJudge func(base, cur []string) (verdicts map[string]string, used int, err error)
+
 // SequentialJudge judges an --against window as regression-check --against
-// --budget does: it looks at the first n rounds for each n that
-// abrun.Looks(first, len(base)) lists, each look at alpha/L with
-// 1-0.05/L intervals (L looks), and stops at the first look where every
-// case is decided (not inconclusive). The window is the most rounds the
-// budget allows.
-func SequentialJudge(opt stats.Options, first int) Judge {
-	return func(base, cur []string, paired bool) (map[string]string, error) {
-		looks := abrun.Looks(min(first, len(base)), len(base))
-		o := opt
-		if o.Alpha == 0 {
-			o.Alpha = stats.DefaultAlpha
-		}
-		o.Alpha /= float64(len(looks))
-		o.Confidence = 1 - (1-stats.DefaultConfidence)/float64(len(looks))
+// --budget does: the window is the rounds the budget planned
+// (abrun.Look.Planned); it looks at the first n rounds for each n that
+// abrun.Looks(first, len(base)) lists, each look at its O'Brien-Fleming
+// share of the error rate (stats.Options.AtLook), and stops at the first
+// look where every case is decided (not inconclusive).
+func SequentialJudge(opt stats.Options, first int) RoundsJudge {
+	return func(base, cur []string) (map[string]string, int, error) {
+		planned := len(base)
 		var out map[string]string
-		for _, n := range looks {
-			v, err := FileJudge(o)(base[:n], cur[:n], paired)
+		prev := 0
+		for _, n := range abrun.Looks(min(first, planned), planned) {
+			v, err := FileJudge(opt.AtLook(prev, n, planned))(base[:n], cur[:n], true)
 			if err != nil {
-				return nil, err
+				return nil, n, err
 			}
-			out = v
+			out, prev = v, n
 			decided := true
 			for _, verdict := range v {
 				decided = decided && verdict != VerdictInconclusive
@@ -90,6 +89,6 @@ func SequentialJudge(opt stats.Options, first int) Judge {
 				break
 			}
 		}
-		return out, nil
+		return out, prev, nil
 	}
 }

@@ -93,9 +93,9 @@ func Wilson(k, n int) (p, lo, hi float64) {
 type PoolOptions struct {
 	// Window is the rounds per side of an --against comparison (20).
 	Window int
-	// Against judges the --against windows (the judge given to
-	// EvaluatePool when nil).
-	Against Judge
+	// Against judges the --against sequences (the judge given to
+	// EvaluatePool, on all of a window's rounds, when nil).
+	Against RoundsJudge
 	// History is the runs of a baseline history (HistoryRuns when 0).
 	History int
 	// AllPairs forms every pair of runs (baseline earlier than current)
@@ -114,10 +114,12 @@ type PoolOptions struct {
 // comparisons are independent but for the machine's state drifting between
 // rounds. With history, the "A" runs of rounds r..r+4 are the baseline and
 // round r+5's run the current side, r stepping by 6 (every run once). In
-// --against mode, disjoint windows of Window consecutive interleaved rounds
-// give one paired comparison each ("A" against "A2" or the slowdown),
-// judged by opt.Against (SequentialJudge: the rounds a sequential run
-// would have looked at).
+// --against mode, back-to-back sequences of consecutive interleaved rounds
+// ("A" against "A2" or the slowdown), each of at most Window rounds,
+// are judged by opt.Against (SequentialJudge: the looks a sequential run
+// takes); each sequence starts where the previous one stopped, as
+// consecutive CI runs would each take fresh rounds, so every round serves
+// once per arm.
 func EvaluatePool(c *corpus.Corpus, dir string, judge Judge, opt PoolOptions) ([]*Cell, error) {
 	if opt.Window == 0 {
 		opt.Window = 20
@@ -131,7 +133,10 @@ func EvaluatePool(c *corpus.Corpus, dir string, judge Judge, opt PoolOptions) ([
 		histMode = fmt.Sprintf("file mode, baseline history of %d runs", hr)
 	}
 	if opt.Against == nil {
-		opt.Against = judge
+		opt.Against = func(base, cur []string) (map[string]string, int, error) {
+			v, err := judge(base, cur, true)
+			return v, len(base), err
+		}
 	}
 	var arms []corpus.Variant
 	arms = append(arms, corpus.Variant{Name: "A2"})
@@ -212,7 +217,7 @@ func EvaluatePool(c *corpus.Corpus, dir string, judge Judge, opt PoolOptions) ([
 				}
 			}
 		}
-		ag := newCell(ModeAgainst, v, fmt.Sprintf("disjoint windows of %d interleaved rounds, one process per side per round", opt.Window))
+		ag := newCell(ModeAgainst, v, fmt.Sprintf("back-to-back sequential runs of at most %d interleaved rounds (each starts where the last stopped), one process per side per round", opt.Window))
 		if opt.AllPairs {
 			ag.Pairs = fmt.Sprintf("windows of %d interleaved rounds sliding by %d (windows overlap)", opt.Window, max(1, opt.Window/4))
 		}
@@ -235,14 +240,16 @@ func EvaluatePool(c *corpus.Corpus, dir string, judge Judge, opt PoolOptions) ([
 					bw, cw = append(bw, b.Path), append(cw, cp)
 				}
 			}
-			step := opt.Window
-			if opt.AllPairs {
-				step = max(1, opt.Window/4)
-			}
-			for i := 0; i+opt.Window <= len(bw); i += step {
-				if err := judgeInto(opt.Against, ag, bw[i:i+opt.Window], cw[i:i+opt.Window], true, record, p); err != nil {
-					return nil, err
+			for i := 0; i+opt.Window <= len(bw); {
+				verdicts, used, err := opt.Against(bw[i:i+opt.Window], cw[i:i+opt.Window])
+				if err != nil {
+					return nil, fmt.Errorf("%s, %s: %w", ag.Mode, ag.Arm, err)
 				}
+				record(ag, verdicts, p)
+				if opt.AllPairs {
+					used = max(1, opt.Window/4)
+				}
+				i += max(used, 1)
 			}
 		}
 	}

@@ -153,6 +153,21 @@ func TestEvaluatePool(t *testing.T) {
 			t.Errorf("no comparison %q among:\n%s", want, strings.Join(calls, "\n"))
 		}
 	}
+	// Sequential --against runs that stop early: each next one starts
+	// where the last stopped. With a window of 4 that uses 3 rounds: runs
+	// start at rounds 0 and 3; a third would need rounds 6-9 of 0-8.
+	var starts []string
+	stopper := func(base, cur []string) (map[string]string, int, error) {
+		starts = append(starts, filepath.Base(base[0])[:5])
+		return map[string]string{"X": VerdictNoChange}, 3, nil
+	}
+	cells, err = EvaluatePool(c, dir, judge, PoolOptions{Window: 4, Against: stopper})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(starts, ","); got != "00000,00003,00000,00003" {
+		t.Errorf("sequences (A/A, then +10%%) start at rounds %s, want 00000,00003 per arm", got)
+	}
 	// A history of 3 runs: rounds 0-2 against 3, 4-6 against 7, 8-10
 	// against 11; the mode says its length and keeps the history targets.
 	cells, err = EvaluatePool(c, dir, judge, PoolOptions{Window: 4, History: 3})

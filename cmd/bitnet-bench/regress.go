@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -228,20 +230,19 @@ func runRegressionCheck(ctx context.Context, e *env, args []string) int {
 		if len(f.cur) > 0 {
 			return fail(e, cmd, exitBadInput, "--against runs both sides; --current does not apply")
 		}
-		if f.budget > 0 {
-			// Looking at the data several times gives a false alarm
-			// several chances: each look gets its share of the error rate.
-			looks := len(abrun.Looks(min(f.minSamples, f.samples), f.samples))
-			opt.Alpha /= float64(looks)
-			opt.Confidence = 1 - (1-stats.DefaultConfidence)/float64(looks)
-		}
 		res, code := runAgainst(ctx, e, f, opt)
 		if res == nil {
 			return code
 		}
 		base, cur = res.Base, res.Current
 		if f.budget > 0 {
-			seq = fmt.Sprintf("sequential --against: %d of at most %d rounds in %v budget; each look at alpha %.4g, %.4g%% intervals", res.Rounds, f.samples, f.budget, opt.Alpha, 100*opt.Confidence)
+			// The verdict is the sequential run's last look: at the level
+			// of the look it stopped at, or, when the budget or the plan
+			// ended it, with all the error rate the looks left.
+			prev, n := lastLook(res)
+			opt = opt.AtLook(prev, n, res.Planned)
+			seq = fmt.Sprintf("sequential --against: %d rounds (%d planned in the %v budget, looks after %s); this verdict at alpha %.3g, %.4g%% intervals (O'Brien-Fleming spending of %v over the looks)",
+				res.Rounds, res.Planned, f.budget, joinInts(append(slices.Clone(res.Looks), res.Rounds)), opt.Alpha, 100*opt.Confidence, f.alpha)
 		}
 	default:
 		if len(f.cur) == 0 {
@@ -388,7 +389,7 @@ func runAgainst(ctx context.Context, e *env, f regressFlags, opt stats.Options) 
 	if f.budget > 0 {
 		cfg.Budget, cfg.MinRounds = f.budget, min(f.minSamples, f.samples)
 		opt.Paired = true
-		cfg.Decide = func(rounds int, base, cur []byte) (bool, error) {
+		cfg.Decide = func(look abrun.Look, base, cur []byte) (bool, error) {
 			b, err := input.ParseInput(base, "baseline")
 			if err != nil {
 				return false, err
@@ -397,12 +398,16 @@ func runAgainst(ctx context.Context, e *env, f regressFlags, opt stats.Options) 
 			if err != nil {
 				return false, err
 			}
-			cmp, err := stats.Compare(b, c, opt)
+			// Each look spends its share of the error rate, so that
+			// looking several times does not give a false alarm several
+			// chances.
+			lo := opt.AtLook(look.Prev, look.Rounds, look.Planned)
+			cmp, err := stats.Compare(b, c, lo)
 			if err != nil {
 				return false, err
 			}
 			n := cmp.Counts()
-			fmt.Fprintf(e.stderr, "regression-check: after %d rounds: %s\n", rounds, cmp.VerdictLine())
+			fmt.Fprintf(e.stderr, "regression-check: after %d of %d rounds (alpha %.3g): %s\n", look.Rounds, look.Planned, lo.Alpha, cmp.VerdictLine())
 			return n.Inconclusive == 0 && n.Missing == 0, nil
 		}
 	}
@@ -474,4 +479,29 @@ func compareFiles(e *env, cmd, basePath, curPath string, opt stats.Options) (*st
 func tidyUnit(u string) string {
 	_, t := benchunit.Tidy(1, strings.TrimSpace(u))
 	return t
+}
+
+// lastLook is the look a sequential --against run's verdict is: the one it
+// stopped at, or, when the budget or the plan ended it after its last
+// look, a final one that uses what the looks left (n = Planned).
+func lastLook(res *abrun.Result) (prev, n int) {
+	k := len(res.Looks)
+	if k > 0 && res.Looks[k-1] == res.Rounds {
+		if k > 1 {
+			prev = res.Looks[k-2]
+		}
+		return prev, res.Rounds
+	}
+	if k > 0 {
+		prev = res.Looks[k-1]
+	}
+	return prev, max(res.Planned, res.Rounds)
+}
+
+func joinInts(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ", ")
 }

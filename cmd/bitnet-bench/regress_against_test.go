@@ -111,7 +111,7 @@ func TestRegressionCheckAgainst(t *testing.T) {
 	default:
 		t.Errorf("unchanged: exit %d\n%s\n%s", code, out, errOut)
 	}
-	if !strings.Contains(out, "sequential --against") || !strings.Contains(errOut, "after 6 rounds:") {
+	if !strings.Contains(out, "sequential --against") || !strings.Contains(errOut, "after 6 of ") {
 		t.Errorf("not sequential:\n%s\n%s", out, errOut)
 	}
 }
