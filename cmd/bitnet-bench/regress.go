@@ -42,11 +42,12 @@ one-line reason: regression or improvement (the ratio's interval lies
 beyond the threshold and p < alpha), no change (the interval lies within
 ±threshold), or inconclusive (the evidence cannot tell a change of the
 threshold's size from run-to-run noise). The interval accounts for the
-variance between runs: paired rounds (--against), Student's t on the run
-medians (several runs a side, or a stored history: a prediction interval
-for one current run), or, with one run a
-side, a bound from the controls (bench/controls) and the spread of all
-cases' ratios; with none of these every case is inconclusive.
+variance between runs: paired rounds (--against: the signed-rank analysis
+of the rounds' log ratios; with --budget, alpha spent over the looks),
+Student's t on the run medians (several runs a side, or a stored history:
+a prediction interval for one current run), or, with one run a side, a
+bound from the controls (bench/controls) and the spread of all cases'
+ratios; with none of these every case is inconclusive.
 
 Each case is gated on one unit (--metric, sec/op by default); the others
 are shown, not gated. Thresholds: --threshold for every case, or per case
@@ -138,7 +139,7 @@ func runRegressionCheck(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&f.raw, "raw", "", "with --against/--calibrate: write each side's Go benchmark text into this directory")
 	fs.StringVar(&f.threshold, "threshold", "5%", "smallest change that counts, as a fraction (0.05) or a percentage (5%); overrides the config's default")
 	fs.StringVar(&f.config, "config", "", "JSON file of per-case thresholds by regular expression")
-	fs.Float64Var(&f.alpha, "alpha", 0.05, "significance level of the Mann-Whitney U test")
+	fs.Float64Var(&f.alpha, "alpha", 0.05, "significance level of the test (Mann-Whitney U; Wilcoxon signed-rank for --against, spent over the looks with --budget)")
 	fs.Uint64Var(&f.seed, "seed", stats.DefaultSeed, "seed of the bootstrap (results are reproducible for a given seed)")
 	fs.StringVar(&f.metric, "metric", "sec/op", "the unit that gates each case (as benchstat tidies it: sec/op, B/s, allocs/op, ...); the others are shown, not gated")
 	fs.StringVar(&f.inconclusive, "inconclusive", "fail", "what an inconclusive or unchecked case does to the exit status: fail (exit 4) or pass (exit 0, still reported)")
