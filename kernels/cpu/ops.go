@@ -42,36 +42,34 @@ func opTable() map[kernels.Op]opImpl {
 	}
 	// The elementwise ops: a level's SIMD loop where it has one, else the
 	// generic loop (only ever run at the generic level: Implements).
-	f32 := func(p *kernels.Problem) ([]float32, []float32) { return p.Y, p.X }
+	f32 := func(p *kernels.Problem) (*[]float32, *[]float32) { return &p.Y, &p.X }
 	for op, generic := range genericActivations {
 		t[op] = elementwise(generic, func(v *vecKernels) func([]float32, []float32) { return v.activation[op] }, f32)
 	}
 	for op, generic := range genericToHalf {
 		t[op] = elementwise(generic, func(v *vecKernels) func([]uint16, []float32) { return v.toHalf[op] },
-			func(p *kernels.Problem) ([]uint16, []float32) { return p.YH, p.X })
+			func(p *kernels.Problem) (*[]uint16, *[]float32) { return &p.YH, &p.X })
 	}
 	for op, generic := range genericFromHalf {
 		t[op] = elementwise(generic, func(v *vecKernels) func([]float32, []uint16) { return v.fromHalf[op] },
-			func(p *kernels.Problem) ([]float32, []uint16) { return p.Y, p.XH })
+			func(p *kernels.Problem) (*[]float32, *[]uint16) { return &p.Y, &p.XH })
 	}
 	return t
 }
 
 // elementwise is an M×K op from one input to one output of a problem
-// (operands gives them): the level's loop from simd, else generic.
+// (operands points to their fields, read at each Run): the level's loop
+// from simd, else generic.
 func elementwise[D, S any](generic func(dst []D, src []S), simd func(*vecKernels) func([]D, []S),
-	operands func(*kernels.Problem) (dst []D, src []S)) opImpl {
+	operands func(*kernels.Problem) (dst *[]D, src *[]S)) opImpl {
 	return opImpl{
 		bind: func(b *Backend, p *kernels.Problem) (kernels.Kernel, error) {
 			f := simd(vecKernelsFor(b.level))
 			if f == nil {
 				f = generic
 			}
-			return hostKernel(func() error {
-				dst, src := operands(p)
-				f(dst[:p.M*p.K], src[:p.M*p.K])
-				return nil
-			}), nil
+			dst, src := operands(p)
+			return hostKernel(func() error { f((*dst)[:p.M*p.K], (*src)[:p.M*p.K]); return nil }), nil
 		},
 		simd: func(l Level) bool { return simd(vecKernelsFor(l)) != nil },
 	}
