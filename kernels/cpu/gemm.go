@@ -56,6 +56,16 @@ type gemmKernels struct {
 	// fused[T-1] is tile over chunks woven chunks (4·chunks k-groups)
 	// of the weave itself, planes extracted as it goes.
 	fused [gemmTokens]func(w []byte, x []int8, xstride, chunks int, out []int32, add bool)
+	// prefetch, where set, asks for bytes w into cache ahead of their use:
+	// the next span's woven codes, a slice per tile of the current one
+	// (the unpack's own prefetch runs only 16 chunks ahead, and a span is
+	// unpacked in less than a DRAM latency per 16 chunks).
+	prefetch func(w []byte)
+	// epilogue, where set, is the level's rowEpilogue for the first
+	// rows&^15 rows of every token of a block at once (one call per
+	// block instead of one per token): y[t·ystride+i] from
+	// acc[t·gemmRows+i], subtracting xsum[t], dividing by xs[t].
+	epilogue func(y []float32, ystride int, acc []int32, rows int, rs []float32, xsum []int32, ws float32, xs []float32)
 }
 
 // gemmUnpackFrom is the token count from which a row block is unpacked
@@ -169,32 +179,64 @@ func (g *gemmKernel) runBlocks(lo, hi int) {
 			cs := min(gemmSpan/gemmChunk, chunks-c0)
 			span := weave[c0*gemmChunkBytes : (c0+cs)*gemmChunkBytes]
 			unpacked := p.M >= gemmUnpackFrom
+			var next []byte // the codes after this span, up to a span's worth, within this call's blocks
+			if unpacked && g.k.prefetch != nil {
+				from := b*chunks*gemmChunkBytes + (c0+cs)*gemmChunkBytes
+				next = g.weave[from:min(from+len(span), hi*chunks*gemmChunkBytes)]
+			}
 			if unpacked {
 				g.k.unpack(s.w, span, cs)
 			}
 			g0, gs := 4*c0, 4*cs // k-groups of the span
+			tiles := (p.M + gemmTokens - 1) / gemmTokens
 			for m0 := 0; m0 < p.M; m0 += gemmTokens {
 				t := min(gemmTokens, p.M-m0)
 				xs := x[m0*xstride+4*g0:]
 				out := s.out[m0*gemmRows : (m0+t)*gemmRows]
 				if unpacked {
+					if len(next) > 0 { // this tile's share of the next span
+						i := m0 / gemmTokens
+						g.k.prefetch(next[i*len(next)/tiles : (i+1)*len(next)/tiles])
+					}
 					g.k.tile[t-1](s.w, xs, xstride, gs, out, c0 > 0)
 				} else {
 					g.k.fused[t-1](span, xs, xstride, cs, out, c0 > 0)
 				}
 			}
 		}
-		n0 := b * gemmRows
-		rows := min(gemmRows, p.N-n0)
-		var rs []float32
-		if p.Weights.RowScales != nil {
-			rs = p.Weights.RowScales[n0 : n0+rows]
-		}
-		for m := 0; m < p.M; m++ {
-			g.epilogue(p.Y[m*p.N+n0:m*p.N+n0+rows], s.out[m*gemmRows:m*gemmRows+rows], nil, rs, g.xsum[m], p.Weights.Scale, p.XScales[m])
-		}
+		g.epilogueBlock(b*gemmRows, s.out)
 	}
 	g.scratch <- s
+}
+
+// epilogueBlock turns the sums of row block [n0, n0+48) for every token
+// (token m's at out[48m:]) into outputs: the level's batched epilogue
+// where it has one, for whole groups of 16 rows, the per-token one for
+// the rest.
+func (g *gemmKernel) epilogueBlock(n0 int, out []int32) {
+	p := g.p
+	rows := min(gemmRows, p.N-n0)
+	var rs []float32
+	if p.Weights.RowScales != nil {
+		rs = p.Weights.RowScales[n0 : n0+rows]
+	}
+	done := 0
+	if g.k.epilogue != nil && p.M > 0 {
+		done = rows &^ 15
+		if done > 0 {
+			g.k.epilogue(p.Y[n0:], p.N, out, done, rs, g.xsum, p.Weights.Scale, p.XScales[:p.M])
+		}
+	}
+	if done == rows {
+		return
+	}
+	var rrs []float32
+	if rs != nil {
+		rrs = rs[done:]
+	}
+	for m := 0; m < p.M; m++ {
+		g.epilogue(p.Y[m*p.N+n0+done:m*p.N+n0+rows], out[m*gemmRows+done:m*gemmRows+rows], nil, rrs, g.xsum[m], p.Weights.Scale, p.XScales[m])
+	}
 }
 
 func (g *gemmKernel) Fetch() error { return nil }
@@ -239,6 +281,14 @@ func gemmTileGeneric(t int) func(w, x []int8, xstride, groups int, out []int32, 
 				out[i*gemmRows+r] = acc
 			}
 		}
+	}
+}
+
+// gemmEpilogueGeneric is the batched epilogue's specification: the
+// generic rowEpilogue once per token.
+func gemmEpilogueGeneric(y []float32, ystride int, acc []int32, rows int, rs []float32, xsum []int32, ws float32, xs []float32) {
+	for t := range xs {
+		epilogueGeneric(y[t*ystride:t*ystride+rows], acc[t*gemmRows:t*gemmRows+rows], nil, rs, xsum[t], ws, xs[t])
 	}
 }
 

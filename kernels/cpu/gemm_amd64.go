@@ -97,11 +97,50 @@ func gemmFusedPanel3AVX2(w *byte, x *int8, xstride, chunks int, out *int32, add 
 //go:noescape
 func gemmFusedPanel4AVX2(w *byte, x *int8, xstride, chunks int, out *int32, add int)
 
+// gemmPrefetch asks for the n bytes at p, a cache line at a time.
+//
+//go:noescape
+func gemmPrefetch(p *byte, n int)
+
+// gemmEpilogueAVX512 is epilogueAVX512 (no bias) for tokens tokens of a
+// row block: token t's n16 sums at acc + 4·48t, its outputs at
+// y + 4·ystride·t, Σx and xscale from xsum[t] and xs[t].
+//
+//go:noescape
+func gemmEpilogueAVX512(y *float32, ystride int, acc *int32, rs *float32, xsum *int32, xs *float32, tokens, n16 int, ws float32)
+
+func prefetchBytes(w []byte) {
+	if len(w) > 0 {
+		gemmPrefetch(&w[0], len(w))
+	}
+}
+
+// epilogueTokensAVX512 is gemmKernels.epilogue at the AVX-512 level,
+// bounds-checked; rows is a multiple of 16.
+func epilogueTokensAVX512(y []float32, ystride int, acc []int32, rows int, rs []float32, xsum []int32, ws float32, xs []float32) {
+	t := len(xs)
+	if t == 0 || rows <= 0 {
+		return
+	}
+	if rows%16 != 0 {
+		panic("cpu: GEMM epilogue of a partial 16-row group")
+	}
+	_ = y[(t-1)*ystride+rows-1]
+	_ = acc[(t-1)*gemmRows+rows-1]
+	_ = xsum[t-1]
+	var pr *float32
+	if rs != nil {
+		_ = rs[rows-1]
+		pr = &rs[0]
+	}
+	gemmEpilogueAVX512(&y[0], ystride, &acc[0], pr, &xsum[0], &xs[0], t, rows, ws)
+}
+
 // avx2PanelTokens is the most tokens one AVX2 panel call takes.
 const avx2PanelTokens = 4
 
 var (
-	avx512GEMM = asmGEMM(gemmUnpackVNNI,
+	avx512GEMM = withEpilogue(asmGEMM(gemmUnpackVNNI,
 		func(t int) asmTile {
 			return [gemmTokens]asmTile{
 				gemmTile1VNNI, gemmTile2VNNI, gemmTile3VNNI, gemmTile4VNNI,
@@ -113,7 +152,7 @@ var (
 				gemmFused1VNNI, gemmFused2VNNI, gemmFused3VNNI, gemmFused4VNNI,
 				gemmFused5VNNI, gemmFused6VNNI, gemmFused7VNNI, gemmFused8VNNI,
 			}[t-1]
-		})
+		}), epilogueTokensAVX512)
 
 	// avx2GEMM runs a tile of T tokens as ceil(T/4) groups of tokens,
 	// each over the block's three panels.
@@ -146,11 +185,16 @@ var (
 		})
 )
 
+func withEpilogue(k gemmKernels, e func(y []float32, ystride int, acc []int32, rows int, rs []float32, xsum []int32, ws float32, xs []float32)) gemmKernels {
+	k.epilogue = e
+	return k
+}
+
 // asmGEMM wraps a level's assembly in the bounds checks it relies on, so a
 // bad call panics in Go instead of reading past a buffer. tile(T) and
 // fused(T) are the loops for T tokens.
 func asmGEMM(unpack func(dst *int8, src *byte, chunks int), tile func(t int) asmTile, fused func(t int) asmFused) gemmKernels {
-	k := gemmKernels{unpack: func(dst []int8, src []byte, chunks int) {
+	k := gemmKernels{prefetch: prefetchBytes, unpack: func(dst []int8, src []byte, chunks int) {
 		if chunks <= 0 {
 			return
 		}

@@ -294,3 +294,80 @@ unpack_loop:
 unpack_done:
 	VZEROUPPER
 	RET
+
+// func gemmPrefetch(p *byte, n int)
+// One PREFETCHT0 per 64-byte line of [p, p+n).
+TEXT ·gemmPrefetch(SB), NOSPLIT, $0-16
+	MOVQ p+0(FP), SI
+	MOVQ n+8(FP), CX
+	ADDQ SI, CX
+
+prefetch_loop:
+	CMPQ SI, CX
+	JAE  prefetch_done
+	PREFETCHT0 (SI)
+	ADDQ $64, SI
+	JMP  prefetch_loop
+
+prefetch_done:
+	RET
+
+// GEMM_EPILOGUE16(SCALE, ltok, lrow): every token of the block, n16/16
+// steps of 16 rows each: y = float32(acc − xsum[t]) · SCALE / xs[t], the
+// operations of epilogueAVX512 in its order. SCALE is Z2 (ws, broadcast)
+// or the rs row.
+#define GEMM_EPILOGUE16(SCALE, ltok, lrow) \
+ltok: \
+	VPBROADCASTD (R12), Z1 \
+	VBROADCASTSS (R13), Z3 \
+	XORQ AX, AX \
+	MOVQ DX, CX \
+lrow: \
+	VMOVDQU32 (SI)(AX*4), Z0 \
+	VPSUBD    Z1, Z0, Z0 \
+	VCVTDQ2PS Z0, Z0 \
+	VMULPS    SCALE, Z0, Z0 \
+	VDIVPS    Z3, Z0, Z0 \
+	VMOVUPS   Z0, (DI)(AX*4) \
+	ADDQ      $16, AX \
+	DECQ      CX \
+	JNZ       lrow \
+	ADDQ      $192, SI \
+	ADDQ      R11, DI \
+	ADDQ      $4, R12 \
+	ADDQ      $4, R13 \
+	DECQ      BX \
+	JNZ       ltok \
+	VZEROUPPER \
+	RET
+
+// func gemmEpilogueAVX512(y *float32, ystride int, acc *int32, rs *float32, xsum *int32, xs *float32, tokens, n16 int, ws float32)
+// Token t's sums are 48 int32 apart (a tile's layout), its outputs
+// ystride floats apart; rs may be nil (then ws).
+TEXT ·gemmEpilogueAVX512(SB), NOSPLIT, $0-68
+	MOVQ y+0(FP), DI
+	MOVQ ystride+8(FP), R11
+	SHLQ $2, R11
+	MOVQ acc+16(FP), SI
+	MOVQ rs+24(FP), R9
+	MOVQ xsum+32(FP), R12
+	MOVQ xs+40(FP), R13
+	MOVQ tokens+48(FP), BX
+	MOVQ n16+56(FP), DX
+	SHRQ $4, DX
+	MOVSS ws+64(FP), X2
+	VBROADCASTSS X2, Z2
+	TESTQ BX, BX
+	JZ    gepi_none
+	TESTQ DX, DX
+	JZ    gepi_none
+	TESTQ R9, R9
+	JNZ   gepi_rs
+	GEMM_EPILOGUE16(Z2, gepi_ws_tok, gepi_ws_row)
+
+gepi_rs:
+	GEMM_EPILOGUE16((R9)(AX*4), gepi_rs_tok, gepi_rs_row)
+
+gepi_none:
+	VZEROUPPER
+	RET

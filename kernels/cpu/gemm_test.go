@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -77,6 +78,53 @@ func TestGEMMWeave(t *testing.T) {
 				v := dst[b] >> (col / 4 % 4 * 2) & 3
 				if int8(v)-1 != codes[row*k+col] {
 					t.Fatalf("%dx%d: row %d col %d woven as %d, code %d", n, k, row, col, v, codes[row*k+col])
+				}
+			}
+		}
+	}
+}
+
+// TestGEMMEpilogueMatchesGeneric holds every level's batched epilogue to
+// the generic twin, bit for bit: 1-9 tokens, 16-48 rows, outputs further
+// apart than a block, tensor and per-row scales, sums across the int32
+// range (so the float conversion rounds) and Σx of either sign.
+func TestGEMMEpilogueMatchesGeneric(t *testing.T) {
+	r := rand.New(rand.NewPCG(45, 46))
+	for _, l := range Levels() {
+		k := gemmFor(l)
+		if k == nil || k.epilogue == nil {
+			continue
+		}
+		for tokens := 1; tokens <= 9; tokens++ {
+			for _, rows := range []int{16, 32, 48} {
+				for _, perRow := range []bool{false, true} {
+					ystride := rows + 7 + r.IntN(40)
+					acc := make([]int32, tokens*gemmRows)
+					for i := range acc {
+						acc[i] = int32(r.Uint32()) >> r.IntN(31)
+					}
+					xsum, xs := make([]int32, tokens), make([]float32, tokens)
+					for i := range xs {
+						xsum[i] = int32(r.IntN(1<<20)) - 1<<19
+						xs[i] = float32(r.Float64()*127 + 1e-3)
+					}
+					var rs []float32
+					if perRow {
+						rs = make([]float32, rows)
+						for i := range rs {
+							rs[i] = float32(r.Float64()*2 + 1e-4)
+						}
+					}
+					ws := float32(r.Float64() + 1e-3)
+					got := make([]float32, tokens*ystride)
+					want := make([]float32, tokens*ystride)
+					k.epilogue(got, ystride, acc, rows, rs, xsum, ws, xs)
+					gemmEpilogueGeneric(want, ystride, acc, rows, rs, xsum, ws, xs)
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("%s: %d tokens, %d rows, per-row %v: y[%d] = %v, generic %v", l, tokens, rows, perRow, i, got[i], want[i])
+						}
+					}
 				}
 			}
 		}
