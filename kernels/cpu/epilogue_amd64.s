@@ -1,22 +1,16 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "epilogue_amd64.h"
 
 // EPILOGUE16(BIAS, SCALE, lloop): y = float32(acc − sub − bias) · SCALE / xs
 // for 16 rows per step (AX indexes them; CX counts steps). BIAS is NO_BIAS
 // or SUB_BIAS; SCALE is Z2 (ws, broadcast) or the rs row.
-#define NO_BIAS
 #define SUB_BIAS VPSUBD (R8)(AX*4), Z0, Z0
 
 #define EPILOGUE16(BIAS, SCALE, lloop) \
 lloop: \
-	VMOVDQU32 (SI)(AX*4), Z0 \
-	VPSUBD    Z1, Z0, Z0 \
-	BIAS \
-	VCVTDQ2PS Z0, Z0 \
-	VMULPS    SCALE, Z0, Z0 \
-	VDIVPS    Z3, Z0, Z0 \
-	VMOVUPS   Z0, (DI)(AX*4) \
+	EPILOGUE_STEP(BIAS, SCALE) \
 	ADDQ      $16, AX \
 	DECQ      CX \
 	JNZ       lloop \

@@ -3,6 +3,7 @@
 #include "textflag.h"
 #include "avx512_amd64.h"
 #include "twobit_amd64.h"
+#include "epilogue_amd64.h"
 
 // The GEMM loops of the AVX-512 VNNI level (see gemm.go for the layouts).
 
@@ -323,12 +324,7 @@ ltok: \
 	XORQ AX, AX \
 	MOVQ DX, CX \
 lrow: \
-	VMOVDQU32 (SI)(AX*4), Z0 \
-	VPSUBD    Z1, Z0, Z0 \
-	VCVTDQ2PS Z0, Z0 \
-	VMULPS    SCALE, Z0, Z0 \
-	VDIVPS    Z3, Z0, Z0 \
-	VMOVUPS   Z0, (DI)(AX*4) \
+	EPILOGUE_STEP(NO_BIAS, SCALE) \
 	ADDQ      $16, AX \
 	DECQ      CX \
 	JNZ       lrow \
