@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -242,8 +241,15 @@ func runRegressionCheck(ctx context.Context, e *env, args []string) int {
 			// ended it, with all the error rate the looks left.
 			prev, n := lastLook(res)
 			opt = opt.AtLook(prev, n, res.Planned)
-			seq = fmt.Sprintf("sequential --against: %d rounds (%d planned in the %v budget, looks after %s); this verdict at alpha %.3g, %.4g%% intervals (O'Brien-Fleming spending of %v over the looks)",
-				res.Rounds, res.Planned, f.budget, joinInts(append(slices.Clone(res.Looks), res.Rounds)), opt.Alpha, 100*opt.Confidence, f.alpha)
+			plan := fmt.Sprintf("%d planned in the %v budget, earlier looks after %s", res.Planned, f.budget, joinInts(res.Looks))
+			switch {
+			case len(res.Looks) == 0:
+				plan = fmt.Sprintf("the %v budget ended before the first look, after %d", f.budget, min(f.minSamples, f.samples))
+			case res.Looks[len(res.Looks)-1] == res.Rounds:
+				plan = fmt.Sprintf("%d planned in the %v budget, looks after %s", res.Planned, f.budget, joinInts(res.Looks))
+			}
+			seq = fmt.Sprintf("sequential --against: verdict after %d rounds (%s); judged at alpha %.3g, %.4g%% intervals (O'Brien-Fleming spending of alpha %v over the looks)",
+				res.Rounds, plan, opt.Alpha, 100*opt.Confidence, f.alpha)
 		}
 	default:
 		if len(f.cur) == 0 {
