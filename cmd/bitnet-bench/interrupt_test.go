@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/bitnet-go/bitnet-bench/bench/results"
+	"github.com/bitnet-go/bitnet-bench/internal/childtest"
 )
 
 // TestCompareInterrupted: an interrupted run (the context main cancels on
@@ -111,19 +111,7 @@ func interruptCheck(t *testing.T, sig os.Signal, big string) (int, time.Duration
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCLIChild$")
 	cmd.Env = append(os.Environ(), "BITNET_BENCH_TEST_GRACE=300ms",
 		"BITNET_BENCH_TEST_ARGS="+strings.Join([]string{"regression-check", "--baseline", big, "--current", big}, "\t"))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := stdout.Read(make([]byte, 6)); err != nil {
-		t.Fatal(err)
-	}
-	go io.Copy(io.Discard, stdout)
+	stderr := childtest.Start(t, cmd)
 	time.Sleep(300 * time.Millisecond) // into the parse or the bootstrap
 	sent := time.Now()
 	cmd.Process.Signal(sig)

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/bitnet-go/bitnet-bench/internal/childtest"
 )
 
 var names = []string{"results.json", "results.txt", "report.html"}
@@ -159,22 +161,11 @@ func TestKilledMidCommit(t *testing.T) {
 	for k := 0; k < kills; k++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestKilledMidCommit$")
 		cmd.Env = append(os.Environ(), "FILESET_TEST_CHILD_DIR="+dir, fmt.Sprintf("FILESET_TEST_CHILD_START=%d", 1000*(k+1)))
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
 		// Kill at a random moment after the child's first whole commit.
-		if _, err := stdout.Read(make([]byte, 6)); err != nil {
-			t.Fatalf("child: %v: %s", err, stderr.Bytes())
-		}
+		stderr := childtest.Start(t, cmd)
 		time.Sleep(time.Duration(rand.IntN(20000)) * time.Microsecond)
 		cmd.Process.Signal(syscall.SIGKILL)
-		err = cmd.Wait()
+		err := cmd.Wait()
 		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != -1 {
 			t.Fatalf("child did not die of the kill (%v): %s", err, stderr.Bytes())
 		}
