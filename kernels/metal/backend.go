@@ -8,12 +8,17 @@
 // inputs, f32 accumulation: a bandwidth baseline) and the activation
 // functions (float32, within a few ulp of the float64 reference; bounds in
 // shaders/common/bitlinear_body.h). Every other op reports
-// NotImplementedError.
+// NotImplementedError. It also runs the BitNet b1.58 model (kernels/model's
+// Device, model.go): weights and KV cache resident, a pass one command
+// buffer, the parts besides BitLinear in shaders/common/model_body.h.
 //
 // The integer core, the quantization rounding and the activation formulas
 // live in shaders/common/bitlinear_body.h, shared text that this package's
 // tests compile with the host C compiler and check against the Go
-// reference on any OS; the Metal side adds only the thread layout.
+// reference on any OS; the Metal side adds only the thread layout. The
+// model's bodies (model_body.h) are tested the same way, and the model
+// device's dispatches run on the harness (testdata/model_emu.h), so the
+// Engine's logits are checked against the reference off a Mac too.
 //
 // On anything but macOS, or a Mac without a usable GPU, the backend
 // registers and reports itself unavailable with the reason.

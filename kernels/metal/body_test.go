@@ -25,7 +25,7 @@ import (
 // CI checks the math the Mac runs without a Mac.
 
 // cParts is metalParts with the C prelude and without the Metal kernels.
-var cParts = []string{"common/prelude_c.h", "common/activation_coeffs.h", "common/bitlinear_body.h"}
+var cParts = []string{"common/prelude_c.h", "common/activation_coeffs.h", "common/bitlinear_body.h", "common/model_body.h"}
 
 // compilers are tried in turn: the body must be valid C99 and C++ (Metal
 // and CUDA are C++ dialects). -ffp-contract=off keeps a×b+c unfused, as
@@ -67,7 +67,7 @@ func buildHarness(t *testing.T, compiler, lang string) string {
 	return bin
 }
 
-func runHarness(t *testing.T, bin, mode string, in []byte) []byte {
+func runHarness(t testing.TB, bin, mode string, in []byte) []byte {
 	t.Helper()
 	cmd := exec.Command(bin, mode)
 	cmd.Stdin = bytes.NewReader(in)

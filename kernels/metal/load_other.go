@@ -22,3 +22,5 @@ func getDevice() (*device, error) { return nil, errPlatform }
 func (d *device) describe() string { return "" }
 
 func (d *device) open(*plan) (kernels.Kernel, error) { return nil, errPlatform }
+
+func (d *device) newModelGPU() (gpu, error) { return nil, errPlatform }

@@ -15,7 +15,9 @@ var metalParts = []string{
 	"common/prelude_metal.h",
 	"common/activation_coeffs.h",
 	"common/bitlinear_body.h",
+	"common/model_body.h",
 	"metal/kernels.metal",
+	"metal/model.metal",
 }
 
 // readPart returns the embedded text of "common/<name>" or "metal/<name>".
@@ -58,6 +60,13 @@ var kernelArgs = map[string][]string{
 	"act_silu":       {"x", "y", "params"},
 	"act_sigmoid":    {"x", "y", "params"},
 	"act_tanh":       {"x", "y", "params"},
+	// The model device's (model.go).
+	"model_embed":      {"emb", "rows", "step", "x", "params"},
+	"model_norm_quant": {"x", "res", "g", "out", "q", "scales", "params"},
+	"model_rope_kv":    {"qkv", "step", "cos", "sin", "kc", "vc", "params"},
+	"model_attention":  {"qkv", "step", "kc", "vc", "out", "params"},
+	"model_relu2":      {"gu", "act", "params"},
+	"model_lm_head":    {"emb", "rows", "x", "xs", "y", "params"},
 }
 
 // paramFields lists the uint fields of each kernel's params struct in
@@ -72,6 +81,13 @@ var paramFields = map[string][]string{
 	"act_silu":       {"n"},
 	"act_sigmoid":    {"n"},
 	"act_tanh":       {"n"},
+	// Float params (eps, scale) are passed as their bits.
+	"model_embed":      {"hidden"},
+	"model_norm_quant": {"w", "qstride", "eps", "has_res"},
+	"model_rope_kv":    {"heads", "kvheads", "hd", "capacity"},
+	"model_attention":  {"heads", "kvheads", "hd", "capacity", "scale"},
+	"model_relu2":      {"ffn", "n"},
+	"model_lm_head":    {"n", "k"},
 }
 
 // argIndex returns the buffer index of argument name of kernel.

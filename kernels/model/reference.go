@@ -37,42 +37,13 @@ func ReferenceLogits(w *Weights, tokens []int) ([]float32, error) {
 			refRoPE(k, pos, hd, c.RopeTheta)
 			keys[l] = append(keys[l], widen(k))
 			vals[l] = append(vals[l], widen(v))
-			att := make([]float32, qd)
-			for h := range c.Heads {
-				g := h / (c.Heads / c.KVHeads)
-				scores := make([]float64, pos+1)
-				m := math.Inf(-1)
-				for j := range scores {
-					var s float64
-					for d := range hd {
-						s += float64(q[h*hd+d]) * keys[l][j][g*hd+d]
-					}
-					scores[j] = s / math.Sqrt(float64(hd))
-					m = max(m, scores[j])
-				}
-				var sum float64
-				for j := range scores {
-					scores[j] = math.Exp(scores[j] - m)
-					sum += scores[j]
-				}
-				for d := range hd {
-					var o float64
-					for j := range scores {
-						o += scores[j] / sum * vals[l][j][g*hd+d]
-					}
-					att[h*hd+d] = float32(o)
-				}
-			}
+			att := refAttend(q, keys[l], vals[l], c)
 			o := refBitLinear(lw.O, refNorm(att, lw.AttnSubNorm, c.NormEps))
 			for i := range x {
 				x[i] += o[i]
 			}
 			gu := refBitLinear(lw.GateUp, refNorm(x, lw.FFNNorm, c.NormEps))
-			act := make([]float32, c.FFN)
-			for i := range act {
-				r := math.Max(float64(gu[i]), 0)
-				act[i] = float32(r * r * float64(gu[c.FFN+i]))
-			}
+			act := RefReLU2(gu[:c.FFN], gu[c.FFN:])
 			d := refBitLinear(lw.Down, refNorm(act, lw.FFNSubNorm, c.NormEps))
 			for i := range x {
 				x[i] += d[i]
@@ -80,16 +51,42 @@ func ReferenceLogits(w *Weights, tokens []int) ([]float32, error) {
 		}
 		xq := make([]int8, c.Hidden)
 		xs := quant.QuantizeActivationsRow(xq, refNorm(x, w.FinalNorm, c.NormEps))
-		logits = make([]float32, c.Vocab)
-		for n := range logits {
-			var s int64
-			for i, q := range w.Embed[n*c.Hidden : (n+1)*c.Hidden] {
-				s += int64(q) * int64(xq[i])
-			}
-			logits[n] = float32(float64(s) * float64(w.EmbedRows[n]) / float64(xs))
-		}
+		logits = RefLMHead(w.Embed, w.EmbedRows, xq, xs)
 	}
 	return logits, nil
+}
+
+// refAttend is the grouped-query attention of one token's query heads q
+// over the cached keys and values (position → KVHeads·HeadDim), in float64.
+func refAttend(q []float32, keys, vals [][]float64, c Config) []float32 {
+	hd := c.HeadDim
+	att := make([]float32, c.qDim())
+	for h := range c.Heads {
+		g := h / (c.Heads / c.KVHeads)
+		scores := make([]float64, len(keys))
+		m := math.Inf(-1)
+		for j := range scores {
+			var s float64
+			for d := range hd {
+				s += float64(q[h*hd+d]) * keys[j][g*hd+d]
+			}
+			scores[j] = s / math.Sqrt(float64(hd))
+			m = max(m, scores[j])
+		}
+		var sum float64
+		for j := range scores {
+			scores[j] = math.Exp(scores[j] - m)
+			sum += scores[j]
+		}
+		for d := range hd {
+			var o float64
+			for j := range scores {
+				o += scores[j] / sum * vals[j][g*hd+d]
+			}
+			att[h*hd+d] = float32(o)
+		}
+	}
+	return att
 }
 
 // LogitTolerance bounds |fast − reference| relative to the largest

@@ -20,6 +20,7 @@ typedef uint32_t bn_u32;
 #define BN_GLOBAL           /* address space of kernel buffers (Metal: device) */
 
 #define bn_rint(x) rintf(x) /* round half to even in the default rounding mode */
+#define bn_sqrt(x) sqrtf(x) /* correctly rounded (IEEE 754) */
 
 static inline bn_u32 bn_f2u(float f) { bn_u32 u; memcpy(&u, &f, 4); return u; }
 static inline float bn_u2f(bn_u32 u) { float f; memcpy(&f, &u, 4); return f; }

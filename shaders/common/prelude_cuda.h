@@ -13,5 +13,6 @@ typedef unsigned int bn_u32;
 #define BN_GLOBAL
 
 #define bn_rint(x) rintf(x)
+#define bn_sqrt(x) __fsqrt_rn(x)
 #define bn_f2u(f) __float_as_uint(f)
 #define bn_u2f(u) __uint_as_float(u)

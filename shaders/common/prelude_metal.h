@@ -14,5 +14,6 @@ typedef uint bn_u32;
 #define BN_GLOBAL device
 
 #define bn_rint(x) rint(x) // round half to even
+#define bn_sqrt(x) precise::sqrt(x)
 #define bn_f2u(f) as_type<uint>(f)
 #define bn_u2f(u) as_type<float>(u)

@@ -10,6 +10,12 @@
  *   quant:     i32 m, k; f32 x[m·k] → i8 q[m·k]; f32 scale[m]
  *   act:       i32 op, n; f32 x[n] → f32 y[n]
  *              (op 0 ReLU, 1 GELU, 2 SiLU, 3 sigmoid, 4 tanh, 5 exp)
+ *   program:   i32 nbufs; per buffer i32 size, u8 bytes[size];
+ *              i32 ndispatch; per dispatch i32 len, char kernel[len],
+ *              i32 nargs, per arg i32 buffer, i32 offset; i32 nparams,
+ *              u32 params[nparams]; i32 groups[3], threads[3]
+ *              → every buffer's bytes, in order, after the dispatches ran
+ *              (model_emu.h: the model device's kernels on the CPU)
  *
  * It also checks that every way the GPU kernels split the work gives the
  * same integers as the straight loop (exit status 3 if not). */
@@ -17,6 +23,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "model_emu.h"
 
 static void die(const char *msg)
 {
@@ -153,16 +161,73 @@ static void act(void)
     writen(y, (size_t)n * 4);
 }
 
+static void program(void)
+{
+    int nbufs = read_i32();
+    if (nbufs < 0)
+        die("bad buffer count");
+    int32_t *sizes = (int32_t *)malloc((size_t)nbufs * 4 + 4);
+    unsigned char **bufs = (unsigned char **)malloc((size_t)nbufs * sizeof *bufs + 1);
+    if (!sizes || !bufs)
+        die("out of memory");
+    for (int i = 0; i < nbufs; i++) {
+        sizes[i] = read_i32();
+        if (sizes[i] < 0)
+            die("bad buffer size");
+        bufs[i] = (unsigned char *)readn((size_t)sizes[i]);
+    }
+    int nd = read_i32();
+    for (int k = 0; k < nd; k++) {
+        emu_dispatch d;
+        int len = read_i32();
+        if (len <= 0 || len > 64)
+            die("bad kernel name");
+        char *name = (char *)malloc((size_t)len + 1);
+        if (!name || fread(name, 1, (size_t)len, stdin) != (size_t)len)
+            die("short input");
+        name[len] = 0;
+        d.kernel = name;
+        int nargs = read_i32();
+        if (nargs < 0 || nargs > 8)
+            die("bad argument count");
+        for (int a = 0; a < nargs; a++) {
+            int b = read_i32(), off = read_i32();
+            if (b < 0 || b >= nbufs || off < 0 || off > sizes[b])
+                die("argument outside the buffers");
+            d.arg[a] = bufs[b] + off;
+        }
+        int np = read_i32();
+        if (np < 0 || np > 16)
+            die("bad param count");
+        bn_u32 *p = (bn_u32 *)readn((size_t)np * 4);
+        d.p = p;
+        for (int i = 0; i < 3; i++)
+            d.groups[i] = read_i32();
+        for (int i = 0; i < 3; i++)
+            d.threads[i] = read_i32();
+        if (!emu_run(&d)) {
+            fprintf(stderr, "harness: kernel %s: not emulated, or %d threads\n", name, d.threads[0]);
+            exit(2);
+        }
+        free(name);
+        free(p);
+    }
+    for (int i = 0; i < nbufs; i++)
+        writen(bufs[i], (size_t)sizes[i]);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2)
-        die("usage: harness bitlinear|quant|act < input > output");
+        die("usage: harness bitlinear|quant|act|program < input > output");
     if (!strcmp(argv[1], "bitlinear"))
         bitlinear();
     else if (!strcmp(argv[1], "quant"))
         quant();
     else if (!strcmp(argv[1], "act"))
         act();
+    else if (!strcmp(argv[1], "program"))
+        program();
     else
         die("unknown mode");
     return fflush(stdout) == 0 ? 0 : 2;
