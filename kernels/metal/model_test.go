@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bitnet-go/bitnet-bench/internal/modeltest"
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/internal/ulp"
 	"github.com/bitnet-go/bitnet-bench/kernels/model"
@@ -531,54 +532,8 @@ func TestModelGPU(t *testing.T) {
 }
 
 func modelMatchesReference(t *testing.T, be kernels.Backend) {
-	six := model.Tiny()
-	six.Heads, six.KVHeads = 6, 1
-	for _, c := range []model.Config{model.Tiny(), six} {
-		t.Run(fmt.Sprintf("heads%dkv%d", c.Heads, c.KVHeads), func(t *testing.T) {
-			w, err := model.NewRandom(c, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rng := rand.New(rand.NewPCG(2, 3))
-			tokens := make([]int, 9)
-			for i := range tokens {
-				tokens[i] = rng.IntN(w.Vocab)
-			}
-			e, err := model.NewEngine(w, be, len(tokens), len(tokens))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer e.Close()
-			check := func(what string, got []float32, n int) {
-				t.Helper()
-				want, err := model.ReferenceLogits(w, tokens[:n])
-				if err != nil {
-					t.Fatal(err)
-				}
-				worst, scale := model.LogitError(got, want)
-				if scale == 0 || worst > model.LogitTolerance*scale {
-					t.Fatalf("%s: logits differ by %.3g (largest %.3g, tolerance %.0e relative)", what, worst, scale, model.LogitTolerance)
-				}
-				t.Logf("%s: max |Δ| %.3g of largest %.3g", what, worst, scale)
-			}
-			for _, timed := range []bool{false, true} { // one command buffer a pass; one a part
-				e.TimeParts = timed
-				for pos, tok := range tokens {
-					got, err := e.Step(tok, pos)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if pos == 0 || pos == len(tokens)-1 {
-						check(fmt.Sprintf("decode (timed parts %v) position %d", timed, pos), got, pos+1)
-					}
-				}
-			}
-			got, err := e.Prefill(tokens)
-			if err != nil {
-				t.Fatal(err)
-			}
-			check("prefill", got, len(tokens))
-		})
+	for _, c := range modeltest.Configs() {
+		t.Run(fmt.Sprintf("heads%dkv%d", c.Heads, c.KVHeads), func(t *testing.T) { modeltest.EngineMatchesReference(t, be, c) })
 	}
 }
 
