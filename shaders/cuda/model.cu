@@ -239,6 +239,9 @@ __device__ __forceinline__ void attention(const float* __restrict__ qkv, const i
     // lane ends with the sum.
     const int lane = threadIdx.x & 31, warps = blockDim.x >> 5;
     float mx = NEG_INF;
+    // Unrolled so that a warp's next key rows are in flight while it sums
+    // this one (a loop of L2 round trips otherwise).
+#pragma unroll 4
     for (int j = threadIdx.x >> 5; j < n; j += warps) {
         const float* kr = (ROPE && j == n - 1) ? kn : K + (size_t)j * hd;
         const float4* k4 = (const float4*)kr;
@@ -264,6 +267,9 @@ __device__ __forceinline__ void attention(const float* __restrict__ qkv, const i
     if (grp < groups) {
         float acc = 0.0f;
         const int last = ROPE ? n - 1 : n;
+        // Unrolled: eight value rows' loads in flight at once, not one L2
+        // round trip per position (the sum's order is unchanged).
+#pragma unroll 8
         for (int j = grp; j < last; j += groups) acc += sc[j] * V[(size_t)j * hd + d];
         if (ROPE && grp == (n - 1) % groups) acc += sc[n - 1] * vn[d];
         part[threadIdx.x] = acc;
