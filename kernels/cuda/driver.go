@@ -61,6 +61,14 @@ type driver struct {
 	// before them; nil where the driver lacks it.
 	cuLaunchKernelEx func(cfg *cuLaunchConfig, fn uintptr, params *unsafe.Pointer, extra *unsafe.Pointer) int32
 
+	// Page-locked host memory and asynchronous copies, for the model's
+	// step: its tokens go up and its logits come back inside the step's
+	// graph, with no trip of their own to the CUDA thread.
+	cuMemAllocHost    func(p *unsafe.Pointer, size uint64) int32
+	cuMemFreeHost     func(p unsafe.Pointer) int32
+	cuMemcpyHtoDAsync func(dst uint64, src unsafe.Pointer, n uint64, stream uintptr) int32
+	cuMemcpyDtoHAsync func(dst unsafe.Pointer, src uint64, n uint64, stream uintptr) int32
+
 	// cuFuncSetAttribute lets a kernel take more than 48 KiB of dynamic
 	// shared memory (tcs.cu's deep pipelines).
 	cuFuncSetAttribute func(fn uintptr, attrib int32, value int32) int32
@@ -230,6 +238,10 @@ func openDevice() (*device, error) {
 // arch is the device's real architecture, e.g. "sm_90".
 func (d *device) arch() string { return fmt.Sprintf("sm_%d%d", d.major, d.minor) }
 
+// kernelPrelude is source put before a file of shaders/cuda when it is
+// compiled: #defines that switches read from the environment set.
+var kernelPrelude = map[string]string{}
+
 // kernelFiles maps each source in shaders/cuda to its entry points. Each
 // file is its own module, compiled on first use, so a kernel that fails to
 // build takes down only the ops that need it.
@@ -278,6 +290,7 @@ func (d *device) buildModule(file string, names []string) (map[string]uintptr, e
 	if err != nil {
 		return nil, err
 	}
+	src = kernelPrelude[file] + src
 	cubin, err := d.compile(src, file)
 	if err != nil {
 		return nil, err

@@ -80,6 +80,18 @@ type launch struct {
 	cfg                *cuLaunchConfig
 	// shared is the dynamic shared memory of each block, in bytes.
 	shared uint32
+	// copy, when not nil, makes this a copy between page-locked host
+	// memory and the device instead of a kernel (fn unused).
+	copy *hostCopy
+}
+
+// hostCopy is an asynchronous copy of n bytes between page-locked host
+// memory and device memory.
+type hostCopy struct {
+	toDevice bool
+	host     unsafe.Pointer
+	dev      uint64
+	n        uint64
 }
 
 // cuLaunchConfig and cuLaunchAttribute are CUlaunchConfig and
@@ -142,6 +154,12 @@ func (d *device) enqueue(l *launch) error { return d.enqueueOn(l, 0) }
 
 // enqueueOn launches on a stream; call on the CUDA thread.
 func (d *device) enqueueOn(l *launch, stream uintptr) error {
+	if c := l.copy; c != nil {
+		if c.toDevice {
+			return d.drv.check("cuMemcpyHtoDAsync "+l.name, d.drv.cuMemcpyHtoDAsync(c.dev, c.host, c.n, stream))
+		}
+		return d.drv.check("cuMemcpyDtoHAsync "+l.name, d.drv.cuMemcpyDtoHAsync(c.host, c.dev, c.n, stream))
+	}
 	var params *unsafe.Pointer
 	if len(l.params) > 0 {
 		params = &l.params[0]

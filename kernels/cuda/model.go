@@ -25,14 +25,27 @@ import (
 
 func init() {
 	kernelFiles["model.cu"] = []string{"model_embed", "model_norm_quant", "model_rope_kv", "model_attention",
-		"model_attention_rope", "model_relu2", "model_lm_head"}
+		"model_attention_rope", "model_attention_decode", "model_relu2", "model_lm_head"}
+	if !modelTrigger {
+		kernelPrelude["model.cu"] = "#define MODEL_EARLY_TRIGGER 0\n"
+	}
 }
+
+// modelTrigger: model.cu's kernels let the launch after them start at
+// once (griddepcontrol.launch_dependents first), so the next BitLinear's
+// weight loads overlap them. BITNET_CUDA_MODEL_TRIGGER=0 compiles them
+// without it (they then release the next launch only when they end), for
+// measuring the difference.
+var modelTrigger = os.Getenv("BITNET_CUDA_MODEL_TRIGGER") != "0"
 
 // Limits of model.cu's attention: positions in shared memory, head dim.
 const (
 	attMaxPositions = 4096
 	attMaxHeadDim   = 256
 	attThreads      = 512
+	// attDecodeMaxHeadDim: model_attention_decode holds a key row as one
+	// float4 a lane of a warp.
+	attDecodeMaxHeadDim = 128
 	// normMaxWidth is model_norm_quant's 1024 threads × NORM_PER_THREAD.
 	normMaxWidth = 1024 * 8
 )
@@ -56,7 +69,7 @@ func (Backend) NewModelDevice(w *model.Weights, capacity int) (model.Device, err
 		return nil, fmt.Errorf("cuda: model: hidden width %d: the LM head reads 16 bytes a lane, so it must be a multiple of 16", c.Hidden)
 	}
 	md := &modelDevice{d: d, c: c, w: w, capacity: capacity, weights: map[*kernels.Weights]devWeights{},
-		gates: map[uint64]uint64{}}
+		gates: map[uint64]uint64{}, hostIn: map[uint64]unsafe.Pointer{}, hostOut: map[uint64]unsafe.Pointer{}}
 	if err := md.open(); err != nil {
 		md.Close()
 		return nil, err
@@ -79,6 +92,12 @@ type modelDevice struct {
 	stream   uintptr
 	programs []*program
 	launches []*launch
+	// Page-locked host copies of the params tensors (written by WriteI32,
+	// copied up by the Embed op that starts every program) and of the
+	// logits (copied down by the LM head op, read by ReadF32): a step's
+	// only trip to the CUDA thread is then the graph launch.
+	hostIn, hostOut map[uint64]unsafe.Pointer
+	hosts           []unsafe.Pointer
 }
 
 type devWeights struct{ w, scales uint64 }
@@ -162,9 +181,35 @@ func (md *modelDevice) F32(n int) (model.Tensor, error) {
 	return tensor{p, n, 4}, err
 }
 
+// I32 tensors (a pass's params) have a page-locked host copy that
+// WriteI32 fills and the Embed op copies up.
 func (md *modelDevice) I32(n int) (model.Tensor, error) {
 	p, err := md.alloc(4 * n)
-	return tensor{p, n, 4}, err
+	if err != nil {
+		return nil, err
+	}
+	h, err := md.allocHost(4 * n)
+	if err != nil {
+		return nil, err
+	}
+	md.hostIn[p] = h
+	return tensor{p, n, 4}, nil
+}
+
+// allocHost allocates n zeroed bytes of page-locked host memory, freed by
+// Close.
+func (md *modelDevice) allocHost(n int) (unsafe.Pointer, error) {
+	var h unsafe.Pointer
+	drv := md.d.drv
+	err := md.d.th.Do(func() error {
+		return drv.check(fmt.Sprintf("cuMemAllocHost(%d bytes)", n), drv.cuMemAllocHost(&h, uint64(max(n, 1))))
+	})
+	if err != nil {
+		return nil, err
+	}
+	md.hosts = append(md.hosts, h)
+	clear(unsafe.Slice((*byte)(h), max(n, 1)))
+	return h, nil
 }
 
 func (md *modelDevice) Quantized(m, k int) (model.Tensor, model.Tensor, error) {
@@ -183,7 +228,12 @@ func (md *modelDevice) View(t model.Tensor, off, n int) model.Tensor {
 }
 
 func (md *modelDevice) WriteI32(t model.Tensor, src []int32) error {
-	return uploadSlice(md.d, t.(tensor).p, src)
+	v := t.(tensor)
+	if h, ok := md.hostIn[v.p]; ok && len(src) <= v.n {
+		copy(unsafe.Slice((*int32)(h), v.n), src)
+		return nil
+	}
+	return uploadSlice(md.d, v.p, src)
 }
 
 func (md *modelDevice) WriteF32(t model.Tensor, src []float32) error {
@@ -193,6 +243,10 @@ func (md *modelDevice) WriteF32(t model.Tensor, src []float32) error {
 func (md *modelDevice) ReadF32(t model.Tensor, buf []float32) ([]float32, error) {
 	v := t.(tensor)
 	buf = buf[:v.n]
+	if h, ok := md.hostOut[v.p]; ok { // the LM head op copied it down
+		copy(buf, unsafe.Slice((*float32)(h), v.n))
+		return buf, nil
+	}
 	return buf, downloadSlice(md.d, buf, v.p)
 }
 
@@ -238,6 +292,13 @@ var modelOverlap = os.Getenv("BITNET_CUDA_MODEL_PDL") != "0"
 // ffn_sub_norm. BITNET_CUDA_MODEL_FUSE=0 turns it off.
 var modelFuse = os.Getenv("BITNET_CUDA_MODEL_FUSE") != "0"
 
+// attDecode: a fused decode step's attention is model_attention_decode
+// (the earlier positions' cache rows loaded before the kernel waits for
+// the QKV projection) where the head dim allows, else
+// model_attention_rope. BITNET_CUDA_MODEL_ATT=rope picks the latter
+// always (tests run both).
+var attDecode = os.Getenv("BITNET_CUDA_MODEL_ATT") != "rope"
+
 func (md *modelDevice) add(l *launch) model.Op {
 	l.overlap = modelOverlap && l.overlapOK && md.d.drv.cuLaunchKernelEx != nil
 	md.launches = append(md.launches, l)
@@ -254,9 +315,23 @@ func ptr(t model.Tensor) uint64 {
 	return 0 // nil: no tensor
 }
 
+// Embed first copies the params' host copy up (the step's tokens and
+// position, written by WriteI32), then looks the tokens up.
 func (md *modelDevice) Embed(x, params model.Tensor, m int) (model.Op, error) {
-	return md.op("model_embed", [3]uint32{uint32(m), 1, 1}, [3]uint32{256, 1, 1},
+	pv := params.(tensor)
+	h, ok := md.hostIn[pv.p]
+	if !ok || pv.n < 1+m {
+		return nil, fmt.Errorf("cuda: model: embed of %d tokens: params is not an I32 tensor of %d values", m, 1+m)
+	}
+	up := &launch{name: "params upload", copy: &hostCopy{toDevice: true, host: h, dev: pv.p, n: uint64(4 * (1 + m))}}
+	o, err := md.op("model_embed", [3]uint32{uint32(m), 1, 1}, [3]uint32{256, 1, 1},
 		md.emb, md.embRows, ptr(params), ptr(x), int32(md.c.Hidden))
+	if err != nil {
+		return nil, err
+	}
+	lo := o.(launchOp)
+	md.launches = append(md.launches, up)
+	return launchOp{md, append([]*launch{up}, lo.ls...)}, nil
 }
 
 func (md *modelDevice) NormQuantize(x, residual, g, out, q, scales model.Tensor, m int) (model.Op, error) {
@@ -323,6 +398,11 @@ func (md *modelDevice) RoPEKV(qkv, params model.Tensor, l, m int) (model.Op, err
 func (md *modelDevice) Attention(out, qkv, params model.Tensor, l, m int) (model.Op, error) {
 	c := md.c
 	inv := float32(1 / math.Sqrt(float64(c.HeadDim)))
+	if modelFuse && m == 1 && c.HeadDim <= attDecodeMaxHeadDim && attDecode {
+		return md.op("model_attention_decode", [3]uint32{uint32(c.Heads), 1, 1}, [3]uint32{attThreads, 1, 1},
+			ptr(qkv), ptr(params), md.kc[l], md.vc[l], ptr(out),
+			int32(c.Heads), int32(c.KVHeads), int32(c.HeadDim), int32(md.capacity), inv, md.cos, md.sin)
+	}
 	if modelFuse && m == 1 {
 		return md.op("model_attention_rope", [3]uint32{uint32(c.Heads), 1, 1}, [3]uint32{attThreads, 1, 1},
 			ptr(qkv), ptr(params), md.kc[l], md.vc[l], ptr(out),
@@ -343,10 +423,24 @@ func (md *modelDevice) ReLU2Gate(act, gu model.Tensor, m int) (model.Op, error) 
 		ptr(gu), ptr(act), int32(f))
 }
 
+// LMHead also copies the logits down into a page-locked host copy, which
+// ReadF32 returns.
 func (md *modelDevice) LMHead(logits, q, scales model.Tensor) (model.Op, error) {
 	c := md.c
-	return md.op("model_lm_head", [3]uint32{uint32(ceilDiv(c.Vocab, 8)), 1, 1}, [3]uint32{256, 1, 1},
+	lv := logits.(tensor)
+	h, err := md.allocHost(4 * lv.n)
+	if err != nil {
+		return nil, err
+	}
+	o, err := md.op("model_lm_head", [3]uint32{uint32(ceilDiv(c.Vocab, 8)), 1, 1}, [3]uint32{256, 1, 1},
 		md.emb, md.embRows, ptr(q), ptr(scales), ptr(logits), int32(c.Vocab), int32(c.Hidden))
+	if err != nil {
+		return nil, err
+	}
+	md.hostOut[lv.p] = h
+	down := &launch{name: "logits download", copy: &hostCopy{host: h, dev: lv.p, n: uint64(4 * lv.n)}}
+	md.launches = append(md.launches, down)
+	return launchOp{md, append(o.(launchOp).ls, down)}, nil
 }
 
 // program is a pass's launches, captured into one graph; a timed run
@@ -369,6 +463,9 @@ func (md *modelDevice) Program(ops []model.PartOp) (model.Program, error) {
 			return nil, fmt.Errorf("cuda: model: part %s is not this device's op", o.Part)
 		}
 		for _, l := range lo.ls {
+			if n := len(p.ls); n > 0 && p.ls[n-1].copy != nil {
+				l.overlap = false // programmatic serialisation follows kernels only
+			}
 			p.ls = append(p.ls, l)
 			p.parts = append(p.parts, o.Part)
 		}
@@ -486,11 +583,16 @@ func (md *modelDevice) Close() error {
 				}
 			}
 		}
+		var err error
 		if md.stream != 0 {
-			return drv.check("cuStreamDestroy", drv.cuStreamDestroy(md.stream))
+			err = drv.check("cuStreamDestroy", drv.cuStreamDestroy(md.stream))
 		}
-		return nil
+		for _, h := range md.hosts {
+			err = errors.Join(err, drv.check("cuMemFreeHost", drv.cuMemFreeHost(h)))
+		}
+		return err
 	}))
+	md.hosts, md.hostIn, md.hostOut = nil, nil, nil
 	md.programs, md.stream = nil, 0
 	for _, l := range md.launches {
 		l.release()

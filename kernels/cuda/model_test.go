@@ -16,22 +16,37 @@ func TestModelMatchesReference(t *testing.T) {
 	needGPU(t)
 	six := model.Tiny()
 	six.Heads, six.KVHeads = 6, 1
-	defer func(f bool) { modelFuse = f }(modelFuse)
-	for _, fuse := range []bool{true, false} {
-		modelFuse = fuse
-		for _, c := range []model.Config{model.Tiny(), six} {
-			t.Run(fmt.Sprintf("fuse=%v/heads%dkv%d", fuse, c.Heads, c.KVHeads), func(t *testing.T) { modelMatchesReference(t, c) })
+	// Head dims of 128 (the 2B4T's, the widest model_attention_decode
+	// takes) and 256 (model_attention_rope's), and a context past the 128
+	// positions the decode attention loads before its wait (its tail
+	// loops).
+	hd128, hd256 := model.Tiny(), model.Tiny()
+	hd128.Heads, hd128.KVHeads, hd128.HeadDim = 4, 2, 128
+	hd256.Heads, hd256.KVHeads, hd256.HeadDim = 2, 1, 256
+	long := hd128
+	long.KVHeads = 1
+	defer func(f, a bool) { modelFuse, attDecode = f, a }(modelFuse, attDecode)
+	cases := []struct {
+		c      model.Config
+		tokens int
+	}{{model.Tiny(), 9}, {six, 9}, {hd128, 9}, {hd256, 9}, {long, 150}}
+	for _, mode := range []struct{ fuse, decode bool }{{true, true}, {true, false}, {false, false}} {
+		modelFuse, attDecode = mode.fuse, mode.decode
+		for _, tc := range cases {
+			c := tc.c
+			name := fmt.Sprintf("fuse=%v/decodeatt=%v/heads%dkv%dhd%d/tokens%d", mode.fuse, mode.decode, c.Heads, c.KVHeads, c.HeadDim, tc.tokens)
+			t.Run(name, func(t *testing.T) { modelMatchesReference(t, c, tc.tokens) })
 		}
 	}
 }
 
-func modelMatchesReference(t *testing.T, c model.Config) {
+func modelMatchesReference(t *testing.T, c model.Config, n int) {
 	w, err := model.NewRandom(c, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(2, 3))
-	tokens := make([]int, 9)
+	tokens := make([]int, n)
 	for i := range tokens {
 		tokens[i] = rng.IntN(w.Vocab)
 	}

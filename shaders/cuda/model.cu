@@ -22,6 +22,23 @@ __device__ __forceinline__ void grid_dep_wait()
 #endif
 }
 
+// Each kernel also lets the launch after it start at once
+// (griddepcontrol.launch_dependents as its first instruction): a kernel
+// only reads weights, constant tables and earlier steps' cache rows before
+// its own wait, so the next BitLinear's weight loads (and the decode
+// attention's cache loads) overlap this kernel instead of following it.
+// kernels/cuda compiles with MODEL_EARLY_TRIGGER 0 when
+// BITNET_CUDA_MODEL_TRIGGER=0 (the before/after measurement).
+#ifndef MODEL_EARLY_TRIGGER
+#define MODEL_EARLY_TRIGGER 1
+#endif
+__device__ __forceinline__ void grid_dep_launch()
+{
+#if __CUDA_ARCH__ >= 900 && MODEL_EARLY_TRIGGER
+    asm volatile("griddepcontrol.launch_dependents;" :::);
+#endif
+}
+
 // blockReduce: sum (op 0) or max (op 1) of v over the block; red holds 32.
 __device__ __forceinline__ float blockReduce(float v, float* red, int op)
 {
@@ -50,6 +67,7 @@ extern "C" __global__ void __launch_bounds__(256)
 model_embed(const i8* __restrict__ emb, const float* __restrict__ rows, const int* __restrict__ params,
             float* __restrict__ x, int hidden)
 {
+    grid_dep_launch();
     grid_dep_wait();
     const int tok = params[1 + blockIdx.x];
     const float s = rows[tok];
@@ -75,6 +93,14 @@ model_norm_quant(float* x, const float* __restrict__ res, const float* __restric
                  float* out, i8* __restrict__ q, float* __restrict__ scales, int w, int qstride, float eps,
                  const float* __restrict__ gu)
 {
+    grid_dep_launch();
+    // The gains are constant: loaded while the kernel before still runs.
+    float gv[NORM_PER_THREAD];
+#pragma unroll
+    for (int u = 0; u < NORM_PER_THREAD; u++) {
+        const int i = threadIdx.x + u * blockDim.x;
+        gv[u] = i < w ? g[i] : 0.0f;
+    }
     grid_dep_wait();
     __shared__ float red[32];
     float* xr = x + (size_t)blockIdx.x * w;
@@ -112,7 +138,7 @@ model_norm_quant(float* x, const float* __restrict__ res, const float* __restric
     for (int u = 0; u < NORM_PER_THREAD; u++) {
         const int i = threadIdx.x + u * blockDim.x;
         if (i < w) {
-            const float o = __fmul_rn(__fmul_rn(v[u], inv), g[i]);
+            const float o = __fmul_rn(__fmul_rn(v[u], inv), gv[u]);
             orow[i] = o;
             v[u] = o;
             mx = fmaxf(mx, fabsf(o));
@@ -147,6 +173,7 @@ model_rope_kv(float* __restrict__ qkv, const int* __restrict__ params, const flo
               const float* __restrict__ sinT, float* __restrict__ kc, float* __restrict__ vc,
               int heads, int kvheads, int hd, int capacity)
 {
+    grid_dep_launch();
     grid_dep_wait();
     const int half = hd / 2, qd = heads * hd, kvd = kvheads * hd, rows = qd + 2 * kvd;
     const int pos = params[0] + blockIdx.x;
@@ -288,6 +315,7 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
 model_attention(const float* __restrict__ qkv, const int* __restrict__ params, float* kc, float* vc,
                 float* __restrict__ out, int heads, int kvheads, int hd, int capacity, float inv)
 {
+    grid_dep_launch();
     grid_dep_wait();
     attention<false>(qkv, params, kc, vc, out, heads, kvheads, hd, capacity, inv, nullptr, nullptr);
 }
@@ -299,8 +327,169 @@ model_attention_rope(const float* __restrict__ qkv, const int* __restrict__ para
                      float* __restrict__ out, int heads, int kvheads, int hd, int capacity, float inv,
                      const float* __restrict__ cosT, const float* __restrict__ sinT)
 {
+    grid_dep_launch();
     grid_dep_wait();
     attention<true>(qkv, params, kc, vc, out, heads, kvheads, hd, capacity, inv, cosT, sinT);
+}
+
+// Rows a decode attention thread loads before its wait: key rows a warp
+// (positions warp, warp + warps, ...) and value rows a lane group.
+#define ATT_KPF 8
+#define ATT_VPF 8
+
+// model_attention_decode: model_attention_rope for head dims up to 128,
+// where a key or value row is at most one float4 a lane of a warp. The
+// cache rows of positions before this token's, written by earlier steps,
+// are loaded into registers before the kernel waits for the QKV
+// projection (ATT_KPF key rows a warp, ATT_VPF value rows a lane group:
+// every position of a 128-position context at 512 threads), as are the
+// token's cos and sin; after the wait only the token's own row is read.
+// Scores: a warp a position, lane d holding elements 4d..4d+3; values:
+// hd/4 lanes a position, blockDim·4/hd positions at once, then added up.
+// Grid (heads, 1).
+extern "C" __global__ void __launch_bounds__(ATT_THREADS)
+model_attention_decode(const float* __restrict__ qkv, const int* __restrict__ params, float* kc, float* vc,
+                       float* __restrict__ out, int heads, int kvheads, int hd, int capacity, float inv,
+                       const float* __restrict__ cosT, const float* __restrict__ sinT)
+{
+    grid_dep_launch();
+    __shared__ float sc[ATT_MAX_POS];
+    __shared__ __align__(16) float qs[128];
+    __shared__ __align__(16) float kn[128];
+    __shared__ __align__(16) float vn[128];
+    __shared__ float4 part[ATT_THREADS];
+    __shared__ float red[32];
+    const float4 zero = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    const int h = blockIdx.x, group = heads / kvheads, g = h / group;
+    // params is written before the graph runs: safe to read before the wait.
+    const int pos = params[0], n = pos + 1;
+    const int hd4 = hd >> 2, half = hd >> 1;
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    const int groups = blockDim.x / hd4, grp = threadIdx.x / hd4, d4 = threadIdx.x % hd4;
+    float* K = kc + (size_t)g * capacity * hd;
+    float* V = vc + (size_t)g * capacity * hd;
+    const float4* K4 = (const float4*)K;
+    const float4* V4 = (const float4*)V;
+    float4 kr[ATT_KPF], vr[ATT_VPF];
+#pragma unroll
+    for (int i = 0; i < ATT_KPF; i++) {
+        const int j = warp + warps * i;
+        kr[i] = j < n - 1 && lane < hd4 ? K4[(size_t)j * hd4 + lane] : zero;
+    }
+#pragma unroll
+    for (int i = 0; i < ATT_VPF; i++) {
+        const int j = grp + groups * i;
+        vr[i] = grp < groups && j < n - 1 ? V4[(size_t)j * hd4 + d4] : zero;
+    }
+    float cj = 0.0f, sj = 0.0f;
+    if (threadIdx.x < half) {
+        cj = cosT[(size_t)pos * half + threadIdx.x];
+        sj = sinT[(size_t)pos * half + threadIdx.x];
+    }
+    grid_dep_wait();
+
+    // RoPE of the query head and the group's key head; the group's first
+    // query head appends the key and value to the cache.
+    const float* q = qkv + h * hd;
+    const float* k = qkv + heads * hd + g * hd;
+    const float* v = qkv + heads * hd + kvheads * hd + g * hd;
+    if (threadIdx.x < half) {
+        const int j = threadIdx.x;
+        const float a = q[j], b = q[j + half];
+        qs[j] = __fmul_rn(__fsub_rn(__fmul_rn(a, cj), __fmul_rn(b, sj)), inv);
+        qs[j + half] = __fmul_rn(__fadd_rn(__fmul_rn(b, cj), __fmul_rn(a, sj)), inv);
+        const float ka = k[j], kb = k[j + half];
+        const float na = __fsub_rn(__fmul_rn(ka, cj), __fmul_rn(kb, sj));
+        const float nb = __fadd_rn(__fmul_rn(kb, cj), __fmul_rn(ka, sj));
+        kn[j] = na;
+        kn[j + half] = nb;
+        if (h % group == 0) {
+            K[(size_t)pos * hd + j] = na;
+            K[(size_t)pos * hd + j + half] = nb;
+        }
+    } else if (threadIdx.x - half < hd) {
+        const int d = threadIdx.x - half;
+        vn[d] = v[d];
+        if (h % group == 0) V[(size_t)pos * hd + d] = v[d];
+    }
+    __syncthreads();
+
+    const float4 q4 = lane < hd4 ? ((const float4*)qs)[lane] : zero;
+    const float4 kn4 = lane < hd4 ? ((const float4*)kn)[lane] : zero;
+    float mx = NEG_INF;
+#pragma unroll
+    for (int i = 0; i < ATT_KPF; i++) {
+        const int j = warp + warps * i;
+        if (j < n) { // the same for the whole warp
+            const float4 kk = j == n - 1 ? kn4 : kr[i];
+            float acc = q4.x * kk.x + q4.y * kk.y + q4.z * kk.z + q4.w * kk.w;
+            for (int o = 16; o > 0; o >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, o);
+            if (lane == 0) sc[j] = acc;
+            mx = fmaxf(mx, acc);
+        }
+    }
+#pragma unroll 4
+    for (int j = warp + warps * ATT_KPF; j < n; j += warps) {
+        const float4 kk = j == n - 1 ? kn4 : (lane < hd4 ? K4[(size_t)j * hd4 + lane] : zero);
+        float acc = q4.x * kk.x + q4.y * kk.y + q4.z * kk.z + q4.w * kk.w;
+        for (int o = 16; o > 0; o >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, o);
+        if (lane == 0) sc[j] = acc;
+        mx = fmaxf(mx, acc);
+    }
+    mx = blockReduce(mx, red, 1); // its barriers also publish sc
+    float sum = 0.0f;
+    for (int j = threadIdx.x; j < n; j += blockDim.x) {
+        const float e = expf(sc[j] - mx);
+        sc[j] = e;
+        sum += e;
+    }
+    sum = blockReduce(sum, red, 0); // also makes sc visible to every thread
+    const float rs = 1.0f / sum;
+
+    float4 acc = zero;
+    if (grp < groups) {
+#pragma unroll
+        for (int i = 0; i < ATT_VPF; i++) {
+            const int j = grp + groups * i;
+            if (j < n - 1) {
+                const float p = sc[j];
+                acc.x += p * vr[i].x;
+                acc.y += p * vr[i].y;
+                acc.z += p * vr[i].z;
+                acc.w += p * vr[i].w;
+            }
+        }
+#pragma unroll 8
+        for (int j = grp + groups * ATT_VPF; j < n - 1; j += groups) {
+            const float p = sc[j];
+            const float4 vv = V4[(size_t)j * hd4 + d4];
+            acc.x += p * vv.x;
+            acc.y += p * vv.y;
+            acc.z += p * vv.z;
+            acc.w += p * vv.w;
+        }
+        if (grp == (n - 1) % groups) {
+            const float p = sc[n - 1];
+            const float4 vv = ((const float4*)vn)[d4];
+            acc.x += p * vv.x;
+            acc.y += p * vv.y;
+            acc.z += p * vv.z;
+            acc.w += p * vv.w;
+        }
+    }
+    part[threadIdx.x] = acc;
+    __syncthreads();
+    if (threadIdx.x < hd4) {
+        float4 t = zero;
+        for (int i = 0; i < groups; i++) {
+            const float4 u = part[i * hd4 + threadIdx.x];
+            t.x += u.x;
+            t.y += u.y;
+            t.z += u.z;
+            t.w += u.w;
+        }
+        ((float4*)(out + (size_t)h * hd))[threadIdx.x] = make_float4(t.x * rs, t.y * rs, t.z * rs, t.w * rs);
+    }
 }
 
 // model_relu2: act = relu(gate)²·up for each of m rows of gu (gate then
@@ -308,6 +497,7 @@ model_attention_rope(const float* __restrict__ qkv, const int* __restrict__ para
 extern "C" __global__ void __launch_bounds__(256)
 model_relu2(const float* __restrict__ gu, float* __restrict__ act, int ffn)
 {
+    grid_dep_launch();
     grid_dep_wait();
     const int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= ffn) return;
@@ -323,6 +513,7 @@ extern "C" __global__ void __launch_bounds__(256)
 model_lm_head(const i8* __restrict__ W, const float* __restrict__ rows, const i8* __restrict__ x,
               const float* __restrict__ xs, float* __restrict__ y, int n, int k)
 {
+    grid_dep_launch();
     grid_dep_wait();
     const int row = blockIdx.x * 8 + (threadIdx.x >> 5), lane = threadIdx.x & 31;
     if (row >= n) return;
