@@ -62,6 +62,22 @@ __device__ __forceinline__ float blockReduce(float v, float* red, int op)
     return red[0];
 }
 
+// softmax turns the n scores in sc (their writes not yet published;
+// mx: the largest this thread saw) into exp(score − max) and returns
+// 1/Σ; sc is then visible to every thread of the block.
+__device__ __forceinline__ float softmax(float* sc, int n, float mx, float* red)
+{
+    mx = blockReduce(mx, red, 1); // its barriers also publish sc
+    float sum = 0.0f;
+    for (int j = threadIdx.x; j < n; j += blockDim.x) {
+        const float e = expf(sc[j] - mx);
+        sc[j] = e;
+        sum += e;
+    }
+    sum = blockReduce(sum, red, 0); // also makes sc visible to every thread
+    return 1.0f / sum;
+}
+
 // model_embed: x[i] = embedding row of token i, dequantized. Grid m.
 extern "C" __global__ void __launch_bounds__(256)
 model_embed(const i8* __restrict__ emb, const float* __restrict__ rows, const int* __restrict__ params,
@@ -281,15 +297,7 @@ __device__ __forceinline__ void attention(const float* __restrict__ qkv, const i
         if (lane == 0) sc[j] = acc;
         mx = fmaxf(mx, acc);
     }
-    mx = blockReduce(mx, red, 1); // its barriers also publish sc
-    float sum = 0.0f;
-    for (int j = threadIdx.x; j < n; j += blockDim.x) {
-        const float e = expf(sc[j] - mx);
-        sc[j] = e;
-        sum += e;
-    }
-    sum = blockReduce(sum, red, 0); // also makes sc visible to every thread
-    const float rs = 1.0f / sum;
+    const float rs = softmax(sc, n, mx, red);
     const int groups = blockDim.x / hd, grp = threadIdx.x / hd, d = threadIdx.x % hd;
     if (grp < groups) {
         float acc = 0.0f;
@@ -436,15 +444,7 @@ model_attention_decode(const float* __restrict__ qkv, const int* __restrict__ pa
         if (lane == 0) sc[j] = acc;
         mx = fmaxf(mx, acc);
     }
-    mx = blockReduce(mx, red, 1); // its barriers also publish sc
-    float sum = 0.0f;
-    for (int j = threadIdx.x; j < n; j += blockDim.x) {
-        const float e = expf(sc[j] - mx);
-        sc[j] = e;
-        sum += e;
-    }
-    sum = blockReduce(sum, red, 0); // also makes sc visible to every thread
-    const float rs = 1.0f / sum;
+    const float rs = softmax(sc, n, mx, red);
 
     float4 acc = zero;
     if (grp < groups) {
