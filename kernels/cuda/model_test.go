@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bitnet-go/bitnet-bench/internal/modeltest"
 	"github.com/bitnet-go/bitnet-bench/kernels/model"
 )
 
@@ -14,22 +15,25 @@ import (
 // against the pure-Go reference within the CPU path's bound.
 func TestModelMatchesReference(t *testing.T) {
 	needGPU(t)
-	six := model.Tiny()
-	six.Heads, six.KVHeads = 6, 1
-	// Head dims of 128 (the 2B4T's, the widest model_attention_decode
-	// takes) and 256 (model_attention_rope's), and a context past the 128
-	// positions the decode attention loads before its wait (its tail
-	// loops).
+	// modeltest's configs (head dim 32), head dims of 128 (the 2B4T's,
+	// the widest model_attention_decode takes) and 256
+	// (model_attention_rope's), and a context past the 128 positions the
+	// decode attention loads before its wait (its tail loops).
 	hd128, hd256 := model.Tiny(), model.Tiny()
 	hd128.Heads, hd128.KVHeads, hd128.HeadDim = 4, 2, 128
 	hd256.Heads, hd256.KVHeads, hd256.HeadDim = 2, 1, 256
 	long := hd128
 	long.KVHeads = 1
 	defer func(f, a bool) { modelFuse, attDecode = f, a }(modelFuse, attDecode)
-	cases := []struct {
+	type config struct {
 		c      model.Config
 		tokens int
-	}{{model.Tiny(), 9}, {six, 9}, {hd128, 9}, {hd256, 9}, {long, 150}}
+	}
+	var cases []config
+	for _, c := range modeltest.Configs() {
+		cases = append(cases, config{c, 9})
+	}
+	cases = append(cases, config{hd128, 9}, config{hd256, 9}, config{long, 150})
 	for _, mode := range []struct{ fuse, decode bool }{{true, true}, {true, false}, {false, false}} {
 		modelFuse, attDecode = mode.fuse, mode.decode
 		for _, tc := range cases {
@@ -55,18 +59,6 @@ func modelMatchesReference(t *testing.T, c model.Config, n int) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	check := func(what string, got []float32, n int) {
-		t.Helper()
-		want, err := model.ReferenceLogits(w, tokens[:n])
-		if err != nil {
-			t.Fatal(err)
-		}
-		worst, scale := model.LogitError(got, want)
-		if scale == 0 || worst > model.LogitTolerance*scale {
-			t.Fatalf("%s: logits differ by %.3g (largest %.3g, tolerance %.0e relative)", what, worst, scale, model.LogitTolerance)
-		}
-		t.Logf("%s: max |Δ| %.3g of largest %.3g", what, worst, scale)
-	}
 	for _, timed := range []bool{false, true} { // one graph a step; op by op with events
 		e.TimeParts = timed
 		e.ResetTimes()
@@ -76,7 +68,7 @@ func modelMatchesReference(t *testing.T, c model.Config, n int) {
 				t.Fatal(err)
 			}
 			if pos == 0 || pos == len(tokens)-1 {
-				check(fmt.Sprintf("decode (timed parts %v) position %d", timed, pos), got, pos+1)
+				modeltest.CheckLogits(t, w, tokens[:pos+1], got, fmt.Sprintf("decode (timed parts %v) position %d", timed, pos))
 			}
 		}
 		if dt, ok := e.DeviceTime(); !ok || dt <= 0 {
@@ -93,7 +85,7 @@ func modelMatchesReference(t *testing.T, c model.Config, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check("prefill", got, len(tokens))
+	modeltest.CheckLogits(t, w, tokens, got, "prefill")
 }
 
 func TestModelDeviceLimits(t *testing.T) {
