@@ -23,7 +23,7 @@ type Fingerprint struct {
 	Arch string `json:"arch,omitempty"`
 	CPU  string `json:"cpu,omitempty"` // processor model as cpuid or go test names it
 	// ISA is the fastest instruction-set level the CPU offers, as the
-	// kernels name them: generic, avx2, avx512vnni, neon, sdot.
+	// kernels name them: generic, avx2, avxvnni, avx512vnni, neon, sdot.
 	ISA        string `json:"isa,omitempty"`
 	Cores      int    `json:"cores,omitempty"`      // logical cores
 	GOMAXPROCS int    `json:"gomaxprocs,omitempty"` // the benchmarks' GOMAXPROCS
@@ -48,9 +48,9 @@ func NormalizeCPU(s string) string { return strings.Join(strings.Fields(s), " ")
 
 // ISALevel maps cpuid feature names to the fastest level the kernels have
 // code for, with the kernels' own rules (kernels/cpu dispatch): avx512vnni
-// needs AVX512F, AVX512BW and AVX512VNNI; avx2 needs AVX2; on arm64 sdot
-// needs ASIMDDP and neon is every arm64 machine. "" when features is empty:
-// nothing is known.
+// needs AVX512F, AVX512BW and AVX512VNNI; avxvnni needs AVX2 and AVXVNNI;
+// avx2 needs AVX2; on arm64 sdot needs ASIMDDP and neon is every arm64
+// machine. "" when features is empty: nothing is known.
 func ISALevel(arch string, features []string) string {
 	if len(features) == 0 {
 		return ""
@@ -68,6 +68,8 @@ func ISALevel(arch string, features []string) string {
 		switch {
 		case has("AVX512F", "AVX512BW", "AVX512VNNI"):
 			return "avx512vnni"
+		case has("AVX2", "AVXVNNI"):
+			return "avxvnni"
 		case has("AVX2"):
 			return "avx2"
 		}

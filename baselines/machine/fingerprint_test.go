@@ -18,6 +18,9 @@ func TestISALevel(t *testing.T) {
 		{"amd64", []string{"AVX2", "FMA3"}, "avx2"},
 		{"amd64", []string{"AVX2", "AVX512F", "AVX512BW"}, "avx2"}, // no VNNI
 		{"amd64", []string{"AVX2", "AVX512F", "AVX512BW", "AVX512VNNI"}, "avx512vnni"},
+		{"amd64", []string{"AVX2", "AVXVNNI"}, "avxvnni"}, // Alder Lake and later client cores
+		{"amd64", []string{"AVX2", "AVXVNNI", "AVX512F", "AVX512BW", "AVX512VNNI"}, "avx512vnni"},
+		{"amd64", []string{"AVXVNNI"}, "generic"}, // VNNI without AVX2: no level
 		{"arm64", []string{"ASIMD"}, "neon"},
 		{"arm64", []string{"ASIMD", "ASIMDDP"}, "sdot"},
 		{"riscv64", []string{"X"}, "generic"},

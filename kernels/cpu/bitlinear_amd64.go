@@ -46,6 +46,15 @@ func dot1AVX2(w *byte, x *int8, blocks int) int32
 //go:noescape
 func unpackAVX2(dst *int8, src *byte, blocks int)
 
+// The avxvnni rows (bitlinear_avxvnni_amd64.s): dotRowsAVX2 and dot1AVX2
+// with VEX VPDPBUSD.
+
+//go:noescape
+func dotRowsAVXVNNI(w *byte, stride int, groups int, x *int8, blocks int, out *int32)
+
+//go:noescape
+func dot1AVXVNNI(w *byte, x *int8, blocks int) int32
+
 var (
 	// avx512Kernels extracts bit planes with GFNI where the CPU has it
 	// (one VGF2P8AFFINEQB instead of a shift and a mask: ~14% faster on
@@ -60,6 +69,9 @@ var (
 	// The AVX2 kernel reads four plain rows, stride bytes apart: four
 	// streams already.
 	avx2Kernels = asmKernels(dotRowsAVX2, nil, dot1AVX2, unpackAVX2, false)
+	// avxvnniKernels has no unpack of its own (it would be AVX2's), so
+	// Unpack2Bit is not an op of that level.
+	avxvnniKernels = withoutUnpack(asmKernels(dotRowsAVXVNNI, nil, dot1AVXVNNI, unpackAVX2, false))
 )
 
 //go:noescape
@@ -90,4 +102,9 @@ func int8RowsFor(l Level) func(w []byte, stride int, xu []byte, out []int32) {
 			dotRowsI8AVX512(&w[4*done*stride], stride, groups-done, &xu[0], blocks, &out[4*done])
 		}
 	}
+}
+
+func withoutUnpack(k blockKernels) blockKernels {
+	k.unpack = nil
+	return k
 }

@@ -11,6 +11,9 @@ var supported = func() []Level {
 	if cpuid.CPU.Supports(cpuid.AVX2) {
 		l = append(l, LevelAVX2)
 	}
+	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.AVXVNNI) {
+		l = append(l, LevelAVXVNNI)
+	}
 	if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VNNI) {
 		l = append(l, LevelAVX512)
 	}
@@ -21,6 +24,8 @@ func blockKernelsFor(l Level) *blockKernels {
 	switch l {
 	case LevelAVX2:
 		return &avx2Kernels
+	case LevelAVXVNNI:
+		return &avxvnniKernels
 	case LevelAVX512:
 		return &avx512Kernels
 	}

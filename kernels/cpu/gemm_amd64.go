@@ -136,6 +136,33 @@ func epilogueTokensAVX512(y []float32, ystride int, acc []int32, rows int, rs []
 	gemmEpilogueAVX512(&y[0], ystride, &acc[0], pr, &xsum[0], &xs[0], t, rows, ws)
 }
 
+// The avxvnni loops (see gemm_avxvnni_amd64.s): the AVX2 panels with VEX
+// VPDPBUSD into int32 sums.
+
+//go:noescape
+func gemmPanel1AVXVNNI(w, x *int8, xstride, n int, out *int32, add int)
+
+//go:noescape
+func gemmPanel2AVXVNNI(w, x *int8, xstride, n int, out *int32, add int)
+
+//go:noescape
+func gemmPanel3AVXVNNI(w, x *int8, xstride, n int, out *int32, add int)
+
+//go:noescape
+func gemmPanel4AVXVNNI(w, x *int8, xstride, n int, out *int32, add int)
+
+//go:noescape
+func gemmFusedPanel1AVXVNNI(w *byte, x *int8, xstride, n int, out *int32, add int)
+
+//go:noescape
+func gemmFusedPanel2AVXVNNI(w *byte, x *int8, xstride, n int, out *int32, add int)
+
+//go:noescape
+func gemmFusedPanel3AVXVNNI(w *byte, x *int8, xstride, n int, out *int32, add int)
+
+//go:noescape
+func gemmFusedPanel4AVXVNNI(w *byte, x *int8, xstride, n int, out *int32, add int)
+
 // avx2PanelTokens is the most tokens one AVX2 panel call takes.
 const avx2PanelTokens = 4
 
@@ -154,11 +181,22 @@ var (
 			}[t-1]
 		}), epilogueTokensAVX512)
 
-	// avx2GEMM runs a tile of T tokens as ceil(T/4) groups of tokens,
-	// each over the block's three panels.
-	avx2GEMM = asmGEMM(gemmUnpackAVX2,
+	// avx2GEMM and avxvnniGEMM run a tile of T tokens as ceil(T/4)
+	// groups of tokens, each over the block's three panels.
+	avx2GEMM = panelGEMM(gemmUnpackAVX2,
+		[avx2PanelTokens]asmTile{gemmPanel1AVX2, gemmPanel2AVX2, gemmPanel3AVX2, gemmPanel4AVX2},
+		[avx2PanelTokens]asmFused{gemmFusedPanel1AVX2, gemmFusedPanel2AVX2, gemmFusedPanel3AVX2, gemmFusedPanel4AVX2})
+	avxvnniGEMM = panelGEMM(gemmUnpackAVX2, // the same layout: AVX2's unpack
+		[avx2PanelTokens]asmTile{gemmPanel1AVXVNNI, gemmPanel2AVXVNNI, gemmPanel3AVXVNNI, gemmPanel4AVXVNNI},
+		[avx2PanelTokens]asmFused{gemmFusedPanel1AVXVNNI, gemmFusedPanel2AVXVNNI, gemmFusedPanel3AVXVNNI, gemmFusedPanel4AVXVNNI})
+)
+
+// panelGEMM is the GEMM of a level whose loops do one 16-row panel and
+// up to avx2PanelTokens tokens a call: a tile of T tokens is ceil(T/4)
+// groups of tokens, each over the block's three panels.
+func panelGEMM(unpack func(dst *int8, src *byte, chunks int), panels [avx2PanelTokens]asmTile, fusedPanels [avx2PanelTokens]asmFused) gemmKernels {
+	return asmGEMM(unpack,
 		func(t int) asmTile {
-			panels := [avx2PanelTokens]asmTile{gemmPanel1AVX2, gemmPanel2AVX2, gemmPanel3AVX2, gemmPanel4AVX2}
 			return func(w, x *int8, xstride, groups int, out *int32, add int) {
 				for t0 := 0; t0 < t; t0 += avx2PanelTokens {
 					f := panels[min(avx2PanelTokens, t-t0)-1]
@@ -171,10 +209,9 @@ var (
 			}
 		},
 		func(t int) asmFused {
-			panels := [avx2PanelTokens]asmFused{gemmFusedPanel1AVX2, gemmFusedPanel2AVX2, gemmFusedPanel3AVX2, gemmFusedPanel4AVX2}
 			return func(w *byte, x *int8, xstride, chunks int, out *int32, add int) {
 				for t0 := 0; t0 < t; t0 += avx2PanelTokens {
-					f := panels[min(avx2PanelTokens, t-t0)-1]
+					f := fusedPanels[min(avx2PanelTokens, t-t0)-1]
 					xt := (*int8)(unsafe.Add(unsafe.Pointer(x), t0*xstride))
 					for r := range gemmRows / gemmPanel {
 						f((*byte)(unsafe.Add(unsafe.Pointer(w), 64*r)), xt, xstride, chunks,
@@ -183,7 +220,7 @@ var (
 				}
 			}
 		})
-)
+}
 
 func withEpilogue(k gemmKernels, e func(y []float32, ystride int, acc []int32, rows int, rs []float32, xsum []int32, ws float32, xs []float32)) gemmKernels {
 	k.epilogue = e
@@ -246,6 +283,8 @@ func gemmFor(l Level) *gemmKernels {
 	switch l {
 	case LevelAVX2:
 		return &avx2GEMM
+	case LevelAVXVNNI:
+		return &avxvnniGEMM
 	case LevelAVX512:
 		return &avx512GEMM
 	}

@@ -18,6 +18,8 @@ func peakVNNI(iters int) uint64
 
 func peakAVX2(iters int) uint64
 
+func peakAVXVNNI(iters int) uint64
+
 // lookupVPERMW is a table-lookup loop timed beside peakVNNI (see
 // BenchmarkLookupVersusVNNI); 16·32·3 MACs an iteration.
 func lookupVPERMW(iters int) uint64
@@ -31,7 +33,7 @@ func readerFor(l Level) func([]byte) uint64 {
 	switch l {
 	case LevelAVX512:
 		return func(b []byte) uint64 { return readQuarters(b, 256, read4AVX512, readAVX512) }
-	case LevelAVX2:
+	case LevelAVX2, LevelAVXVNNI:
 		return func(b []byte) uint64 { return readQuarters(b, 128, read4AVX2, readAVX2) }
 	}
 	return readGeneric
@@ -60,7 +62,7 @@ func oneStreamReaderFor(l Level) func([]byte) uint64 {
 	switch l {
 	case LevelAVX512:
 		return func(b []byte) uint64 { return readAVX512(&b[0], len(b)) }
-	case LevelAVX2:
+	case LevelAVX2, LevelAVXVNNI:
 		return func(b []byte) uint64 { return readAVX2(&b[0], len(b)) }
 	}
 	return readGeneric
@@ -73,6 +75,8 @@ func peakFor(l Level) (func(int) uint64, int) {
 		return peakVNNI, 16 * 64
 	case LevelAVX2:
 		return peakAVX2, 8 * 32
+	case LevelAVXVNNI:
+		return peakAVXVNNI, 12 * 32
 	}
 	return nil, 0
 }

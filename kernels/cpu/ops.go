@@ -27,7 +27,7 @@ func opTable() map[kernels.Op]opImpl {
 	matMulRows := func(l Level) bool { return vecKernelsFor(l).matMulRows != nil }
 	t := map[kernels.Op]opImpl{
 		kernels.OpBitLinear:  {bind: (*Backend).bitLinear, simd: blocks, parallel: always},
-		kernels.OpUnpack2Bit: {bind: (*Backend).unpack, simd: blocks, parallel: always},
+		kernels.OpUnpack2Bit: {bind: (*Backend).unpack, simd: func(l Level) bool { return blocks(l) && blockKernelsFor(l).unpack != nil }, parallel: always},
 		// MatMul splits over threads where the level has a SIMD row loop
 		// (the generic one is single-threaded).
 		kernels.OpMatMul: {bind: (*Backend).matMul, simd: matMulRows, parallel: matMulRows},
