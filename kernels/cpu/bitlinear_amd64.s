@@ -399,14 +399,6 @@ unpack_512_done:
 	VMOVDQU 128+off(DI), Y2 \
 	VMOVDQU 192+off(DI), Y3
 
-#define AVX2_REDUCE(acc, xacc, off) \
-	VEXTRACTI128 $1, acc, X9 \
-	VPADDD       X9, xacc, X9 \
-	VPSHUFD      $0x4e, X9, X10 \
-	VPADDD       X10, X9, X9 \
-	VPSHUFD      $0xb1, X9, X10 \
-	VPADDD       X10, X9, X9 \
-	MOVL         X9, off(R8)
 
 // func dotRowsAVX2(w *byte, stride int, groups int, x *int8, blocks int, out *int32)
 TEXT ·dotRowsAVX2(SB), NOSPLIT, $0-48

@@ -40,16 +40,6 @@
 	VMOVDQU 128+off(DI), Y2 \
 	VMOVDQU 192+off(DI), Y3
 
-// Horizontal sum of acc's eight lanes into the int32 at off(R8).
-#define VNNI_REDUCE(acc, xacc, off) \
-	VEXTRACTI128 $1, acc, X1 \
-	VPADDD       X1, xacc, X1 \
-	VPSHUFD      $0x4e, X1, X2 \
-	VPADDD       X2, X1, X1 \
-	VPSHUFD      $0xb1, X1, X2 \
-	VPADDD       X2, X1, X1 \
-	MOVL         X1, off(R8)
-
 #define ZERO_ACC \
 	VPXOR Y7, Y7, Y7 \
 	VPXOR Y8, Y8, Y8 \
@@ -104,14 +94,15 @@ vrows_block:
 	JNZ  vrows_block
 
 vrows_reduce:
+	// B into A first: AVX2_REDUCE takes Y9 and Y10 as scratch.
 	VPADDD Y7, Y8, Y8
 	VPADDD Y9, Y11, Y11
 	VPADDD Y10, Y12, Y12
 	VPADDD Y14, Y13, Y13
-	VNNI_REDUCE(Y8, X8, 0)
-	VNNI_REDUCE(Y11, X11, 4)
-	VNNI_REDUCE(Y12, X12, 8)
-	VNNI_REDUCE(Y13, X13, 12)
+	AVX2_REDUCE(Y8, X8, 0)
+	AVX2_REDUCE(Y11, X11, 4)
+	AVX2_REDUCE(Y12, X12, 8)
+	AVX2_REDUCE(Y13, X13, 12)
 	ADDQ $16, R8
 	LEAQ (R11)(DX*1), SI
 	DECQ R12
@@ -145,6 +136,6 @@ vdot1_loop:
 vdot1_done:
 	VPADDD Y7, Y8, Y8
 	LEAQ ret+24(FP), R8
-	VNNI_REDUCE(Y8, X8, 0)
+	AVX2_REDUCE(Y8, X8, 0)
 	VZEROUPPER
 	RET

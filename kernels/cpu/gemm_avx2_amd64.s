@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "twobit_amd64.h"
+#include "panel_amd64.h"
 
 // The GEMM loops of the AVX2 level (see gemm.go for the layouts). AVX2 has
 // no VPDPBUSD: VPMADDUBSW multiplies unsigned codes+1 ∈ {0,1,2} by signed
@@ -127,22 +128,6 @@ ldone: \
 	VZEROUPPER \
 	RET
 
-// EXTRACT: plane p of the panel's two woven halves (Y4, Y5; Y6 the 2-bit
-// mask) into Y0, Y1.
-#define EXTRACT0 \
-	VPAND Y6, Y4, Y0 \
-	VPAND Y6, Y5, Y1
-#define EXTRACT(s) \
-	VPSRLW $s, Y4, Y0 \
-	VPSRLW $s, Y5, Y1 \
-	VPAND  Y6, Y0, Y0 \
-	VPAND  Y6, Y1, Y1
-
-// PREFETCH: how far ahead of its chunk the fused loop asks for the woven
-// codes (16 chunks): the first panel call of a span is the one that
-// reads them from memory, the other five find them in L1.
-#define PREFETCH 3072
-
 // func gemmFusedPanel<T>AVX2(w *byte, x *int8, xstride, n int, out *int32, add int):
 // PANEL over n woven chunks (the panel's 64 bytes at w + 192·c), its four
 // planes extracted as it goes. WIDEN/4 chunks are WIDEN k-groups.
@@ -158,21 +143,7 @@ lblock: \
 	SUBQ    DX, CX \
 	ZACC \
 lloop: \
-	PREFETCHT0 PREFETCH(SI) \
-	PREFETCHT0 PREFETCH+64(SI) \
-	PREFETCHT0 PREFETCH+128(SI) \
-	VMOVDQU (SI), Y4 \
-	VMOVDQU 32(SI), Y5 \
-	EXTRACT0 \
-	BODY(0) \
-	EXTRACT(2) \
-	BODY(4) \
-	EXTRACT(4) \
-	BODY(8) \
-	EXTRACT(6) \
-	BODY(12) \
-	ADDQ $192, SI \
-	ADDQ $16, DI \
+	FUSED_CHUNK(BODY) \
 	DECQ DX \
 	JNZ  lloop \
 	VPBROADCASTD words01<>(SB), Y0 \
