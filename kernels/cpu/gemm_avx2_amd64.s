@@ -52,19 +52,6 @@ GLOBL words01<>(SB), RODATA|NOPTR, $4
 #define ZSTORES4 ZSTORES3 \
 	ZSTORE(576)
 
-#define ZACC1 \
-	VPXOR Y8, Y8, Y8 \
-	VPXOR Y9, Y9, Y9
-#define ZACC2 ZACC1 \
-	VPXOR Y10, Y10, Y10 \
-	VPXOR Y11, Y11, Y11
-#define ZACC3 ZACC2 \
-	VPXOR Y12, Y12, Y12 \
-	VPXOR Y13, Y13, Y13
-#define ZACC4 ZACC3 \
-	VPXOR Y14, Y14, Y14 \
-	VPXOR Y15, Y15, Y15
-
 // WIDE: int16 pairs of a to int32 (Y0 holds ones), added into out.
 #define WIDE(a, off) \
 	VPMADDWD Y0, a, a \

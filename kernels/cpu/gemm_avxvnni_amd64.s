@@ -53,19 +53,6 @@
 #define STORES4 STORES3 \
 	STORE2(576, Y14, Y15)
 
-#define ZACC1 \
-	VPXOR Y8, Y8, Y8 \
-	VPXOR Y9, Y9, Y9
-#define ZACC2 ZACC1 \
-	VPXOR Y10, Y10, Y10 \
-	VPXOR Y11, Y11, Y11
-#define ZACC3 ZACC2 \
-	VPXOR Y12, Y12, Y12 \
-	VPXOR Y13, Y13, Y13
-#define ZACC4 ZACC3 \
-	VPXOR Y14, Y14, Y14 \
-	VPXOR Y15, Y15, Y15
-
 // PROLOGUE: arguments into registers; the sums start from out when add
 // is not 0, else from zero. R9 is xstride, R10 three strides; CX counts
 // k-groups (panels) or chunks (fused).

@@ -37,3 +37,17 @@
 	BODY(12) \
 	ADDQ $192, SI \
 	ADDQ $16, DI
+
+// ZACC<T>: the sums of T tokens (Y8+2t, Y9+2t) cleared.
+#define ZACC1 \
+	VPXOR Y8, Y8, Y8 \
+	VPXOR Y9, Y9, Y9
+#define ZACC2 ZACC1 \
+	VPXOR Y10, Y10, Y10 \
+	VPXOR Y11, Y11, Y11
+#define ZACC3 ZACC2 \
+	VPXOR Y12, Y12, Y12 \
+	VPXOR Y13, Y13, Y13
+#define ZACC4 ZACC3 \
+	VPXOR Y14, Y14, Y14 \
+	VPXOR Y15, Y15, Y15
