@@ -27,12 +27,19 @@ func Configs() []model.Config {
 // model.ReferenceLogits within model.LogitTolerance.
 func EngineMatchesReference(t *testing.T, be kernels.Backend, c model.Config) {
 	t.Helper()
+	EngineMatchesReferenceN(t, be, c, 9)
+}
+
+// EngineMatchesReferenceN is EngineMatchesReference over n tokens (fewer
+// for a large model, where the float64 reference is slow).
+func EngineMatchesReferenceN(t *testing.T, be kernels.Backend, c model.Config, n int) {
+	t.Helper()
 	w, err := model.NewRandom(c, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(2, 3))
-	tokens := make([]int, 9)
+	tokens := make([]int, n)
 	for i := range tokens {
 		tokens[i] = rng.IntN(w.Vocab)
 	}

@@ -550,6 +550,17 @@ func TestModelMatchesReference(t *testing.T) {
 	}
 }
 
+// TestModel2B4TLayer runs one layer of the 2B4T's shape (20 query heads on 5
+// KV heads of 128, widths 2560 and 6912) with a small vocabulary the same
+// way: decode steps and a prefill against ReferenceLogits.
+func TestModel2B4TLayer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: seconds of CPU")
+	}
+	bin := ccHarness(t)
+	modeltest.EngineMatchesReferenceN(t, harnessBackend{t: t, bin: bin}, twoB4T(1, 1000), 3)
+}
+
 // TestModelGPU is the same on the Mac's GPU.
 func TestModelGPU(t *testing.T) {
 	needGPU(t)
