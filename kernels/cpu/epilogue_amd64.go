@@ -10,41 +10,60 @@ package cpu
 //go:noescape
 func epilogueAVX512(y *float32, acc, bias *int32, rs *float32, n16 int, sub int32, ws, xs float32)
 
-// epilogueFor returns the level's epilogue: AVX-512's loop, or the
-// generic one.
+// epilogueAVX2 is epilogueAVX512 for 8 rows a step in YMM registers: the
+// avx2 and avxvnni levels' epilogue (0-5% faster BitLinear than the
+// scalar loop at b1, b8 and b128 on the Zen 5 VM).
+//
+//go:noescape
+func epilogueAVX2(y *float32, acc, bias *int32, rs *float32, n8 int, sub int32, ws, xs float32)
+
+// epilogueFor returns the level's epilogue: a SIMD loop, or the generic
+// one.
 func epilogueFor(l Level) rowEpilogue {
-	if l == LevelAVX512 {
+	switch l {
+	case LevelAVX512:
 		return epilogueSIMD
+	case LevelAVX2, LevelAVXVNNI:
+		return epilogueSIMD8
 	}
 	return epilogueGeneric
 }
 
-func epilogueSIMD(y []float32, acc, bias []int32, rs []float32, sub int32, ws, xs float32) {
-	n := len(acc)
-	n16 := n &^ 15
-	if n16 > 0 {
-		_ = y[n-1]
-		var pb *int32
-		var pr *float32
-		if bias != nil {
-			_ = bias[n-1]
-			pb = &bias[0]
+// epilogueSIMD and epilogueSIMD8 run the AVX-512 and AVX2 loops over whole
+// groups of their lanes and the generic loop over the rest.
+var (
+	epilogueSIMD  = vecEpilogue(16, epilogueAVX512)
+	epilogueSIMD8 = vecEpilogue(8, epilogueAVX2)
+)
+
+func vecEpilogue(lanes int, f func(y *float32, acc, bias *int32, rs *float32, n int, sub int32, ws, xs float32)) rowEpilogue {
+	return func(y []float32, acc, bias []int32, rs []float32, sub int32, ws, xs float32) {
+		n := len(acc)
+		nv := n - n%lanes
+		if nv > 0 {
+			_ = y[n-1]
+			var pb *int32
+			var pr *float32
+			if bias != nil {
+				_ = bias[n-1]
+				pb = &bias[0]
+			}
+			if rs != nil {
+				_ = rs[n-1]
+				pr = &rs[0]
+			}
+			f(&y[0], &acc[0], pb, pr, nv, sub, ws, xs)
 		}
-		if rs != nil {
-			_ = rs[n-1]
-			pr = &rs[0]
+		if nv < n {
+			var b []int32
+			var r []float32
+			if bias != nil {
+				b = bias[nv:n]
+			}
+			if rs != nil {
+				r = rs[nv:n]
+			}
+			epilogueGeneric(y[nv:n], acc[nv:], b, r, sub, ws, xs)
 		}
-		epilogueAVX512(&y[0], &acc[0], pb, pr, n16, sub, ws, xs)
-	}
-	if n16 < n {
-		var b []int32
-		var r []float32
-		if bias != nil {
-			b = bias[n16:n]
-		}
-		if rs != nil {
-			r = rs[n16:n]
-		}
-		epilogueGeneric(y[n16:n], acc[n16:], b, r, sub, ws, xs)
 	}
 }

@@ -79,7 +79,7 @@ func TestFourStreamKernels(t *testing.T) {
 	}
 }
 
-// TestEpilogueSIMD checks the AVX-512 epilogue bit for bit against the
+// TestEpilogueSIMD checks the AVX-512 and AVX2 epilogues bit for bit against the
 // generic loop, for every tail length and each mix of bias and row
 // scales, sums at the int32 extremes included (the subtraction wraps in
 // both).
@@ -104,12 +104,18 @@ func TestEpilogueSIMD(t *testing.T) {
 					s = rs
 				}
 				sub, ws, xs := int32(r.Uint32()), r.Float32(), 1+r.Float32()*100
-				got, want := make([]float32, n), make([]float32, n)
-				epilogueSIMD(got, acc, b, s, sub, ws, xs)
+				want := make([]float32, n)
 				epilogueGeneric(want, acc, b, s, sub, ws, xs)
-				for i := range want {
-					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-						t.Fatalf("n %d, bias %v, rs %v: y[%d] = %g, want %g", n, withBias, withRS, i, got[i], want[i])
+				for l, e := range map[Level]rowEpilogue{LevelAVX512: epilogueSIMD, LevelAVX2: epilogueSIMD8} {
+					if !Supported(l) {
+						continue
+					}
+					got := make([]float32, n)
+					e(got, acc, b, s, sub, ws, xs)
+					for i := range want {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("%s: n %d, bias %v, rs %v: y[%d] = %g, want %g", l, n, withBias, withRS, i, got[i], want[i])
+						}
 					}
 				}
 			}
