@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/bitnet-go/bitnet-bench/baselines/stats"
+	"github.com/bitnet-go/bitnet-bench/bench/cputime"
 )
 
 // Case is one benchmark: a top-level Benchmark function of a package (one
@@ -230,15 +231,22 @@ func Build(ctx context.Context, cfg Config) (*Corpus, error) {
 	}
 	c.Variants = append(c.Variants, a)
 
-	c.StepNs = spinStepNs()
+	// The spin's step is timed like the benchmarks' ops: in CPU time,
+	// between their runs, the median (the fastest of a few timings, used
+	// before, sized the spins for a quieter machine than the ops were
+	// measured on, and the slowdowns came out up to twice nominal).
+	steps := spinStepTimes(5)
 	for _, cs := range c.Cases {
 		ns, iters, err := perOp(ctx, a.Binaries[cs.Package], c.PkgDirs[cs.Package], cs)
 		if err != nil {
 			return nil, err
 		}
+		steps = append(steps, spinStepTimes(3)...)
 		c.NsPerOp[cs.Key()], c.iters[cs.Key()] = ns, iters
-		cfg.logf("corpus: %s %s: %.4g CPU ns/op; spin step %.3g ns", cs.Package, cs.Bench, ns, c.StepNs)
+		cfg.logf("corpus: %s %s: %.4g CPU ns/op", cs.Package, cs.Bench, ns)
 	}
+	c.StepNs = median(steps)
+	cfg.logf("corpus: spin step %.3g CPU ns (median of %d timings between the ops' runs)", c.StepNs, len(steps))
 
 	for _, s := range cfg.Slowdowns {
 		v := Variant{Name: fmt.Sprintf("+%g%%", s*100), Slowdown: s, Binaries: map[string]string{}, Steps: map[string]float64{}, Injected: map[string]float64{}, InjectedSpread: map[string]float64{}}
@@ -527,17 +535,24 @@ func spin(n int) {
 	spinSink = x
 }
 
-// spinStepNs is the cost of one spin step: the fastest of several timings,
-// the others being slowed by the machine.
-func spinStepNs() float64 {
-	const n = 1 << 20
-	best := math.Inf(1)
-	for i := 0; i < 20; i++ {
-		t := time.Now()
-		spin(n)
-		best = min(best, float64(time.Since(t).Nanoseconds())/n)
+// spinStepTimes times n runs of the spin loop in the process's CPU time
+// (bench/cputime; wall time where the OS gives none) and returns the ns
+// per step of each.
+func spinStepTimes(n int) []float64 {
+	const steps = 1 << 20
+	clock := func() time.Duration {
+		if t, err := cputime.Now(); err == nil {
+			return t
+		}
+		return time.Duration(time.Now().UnixNano())
 	}
-	return best
+	out := make([]float64, 0, n)
+	for range n {
+		t0 := clock()
+		spin(steps)
+		out = append(out, float64((clock()-t0).Nanoseconds())/steps)
+	}
+	return out
 }
 
 func buildTest(ctx context.Context, cfg Config, pkg, bin, overlay string) error {
