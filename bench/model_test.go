@@ -8,6 +8,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/bitnet-go/bitnet-bench/bench/cputime"
 	"github.com/bitnet-go/bitnet-bench/bench/probe"
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
@@ -162,12 +163,14 @@ func BenchmarkDecode(b *testing.B) {
 			b.SetBytes(bytes)
 			e.ResetTimes()
 			energy := gpuEnergy(b, onCPU)
+			cpuDone := cpuTokens(b, onCPU, 1)
 			for b.Loop() {
 				if err := step(); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.StopTimer()
+			cpuDone()
 			perTok := b.Elapsed().Seconds() / float64(b.N)
 			b.ReportMetric(1/perTok, "tokens/s")
 			if !onCPU {
@@ -211,6 +214,33 @@ func pairedDecodeRatio(b *testing.B, be *cpu.Backend, e *model.Engine, w *model.
 	return float64(e.StepBytes(pos)) / float64(readBytes) * r
 }
 
+// cpuTokens starts reading the process's CPU time and returns the
+// function that, called after the timed loop, reports cpu-ns/op and
+// tokens per CPU-second over it: on a shared machine the wall-clock
+// tokens/s moves with the other tenants' load, the CPU time much less.
+// Only on the CPU backend (a GPU step's host CPU time is not its cost);
+// where the platform has no process CPU clock it says so and reports
+// nothing.
+func cpuTokens(b *testing.B, onCPU bool, tokens int) func() {
+	if !onCPU {
+		return func() {}
+	}
+	start, err := cputime.Now()
+	if err != nil {
+		b.Logf("cputime: %v: no tokens/cpu-s reported", err)
+		return func() {}
+	}
+	return func() {
+		end, err := cputime.Now()
+		if err != nil || b.N == 0 || end <= start {
+			return
+		}
+		cpu := end - start
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), cputime.Unit)
+		b.ReportMetric(float64(tokens)*float64(b.N)/cpu.Seconds(), "tokens/cpu-s")
+	}
+}
+
 func BenchmarkPrefill(b *testing.B) {
 	name := modelName()
 	w, err := modelWeights()
@@ -238,12 +268,14 @@ func BenchmarkPrefill(b *testing.B) {
 				step := func() error { _, err := e.Prefill(tokens); return err }
 				energy := gpuEnergy(b, onCPU)
 				e.ResetTimes()
+				cpuDone := cpuTokens(b, onCPU, n)
 				for b.Loop() {
 					if err := step(); err != nil {
 						b.Fatal(err)
 					}
 				}
 				b.StopTimer()
+				cpuDone()
 				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
 				if !onCPU {
 					reportGPUStep(b, be, e, n, energy(), 0, step)
