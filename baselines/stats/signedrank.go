@@ -49,7 +49,14 @@ func SignedRankOf(d []float64, confidence float64) SignedRank {
 		}
 	}
 	slices.Sort(walsh)
-	r.Center = Median(walsh)
+	// The median straight from the sorted averages (Median would select
+	// it again, reordering what the interval below indexes), by Median's
+	// formula so the value is the same.
+	h := len(walsh) / 2
+	r.Center = walsh[h]
+	if len(walsh)%2 == 0 {
+		r.Center = walsh[h-1] + (walsh[h]-walsh[h-1])/2
+	}
 	// The interval is [W_(c), W_(N+1-c)] of the sorted Walsh averages,
 	// c the largest count with P(T <= c-1) <= (1-confidence)/2 under the
 	// null, T the signed-rank statistic (1-based indices).
