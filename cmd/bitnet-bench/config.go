@@ -129,7 +129,7 @@ func (c *fileConfig) validate(file string) error {
 	if c.SIMD != nil {
 		for i, name := range c.SIMD.InstructionSets {
 			if _, err := cpu.ParseLevel(name); err != nil {
-				return bad(fmt.Sprintf("simd_config.instruction_sets[%d]", i), name, "not an ISA level of this tool: want generic, avx2, avxvnni, avx512, neon or sdot (sse2 has no kernels here)")
+				return bad(fmt.Sprintf("simd_config.instruction_sets[%d]", i), name, "not an ISA level of this tool: want generic, avx2, avxvnni, avx512, amx, neon or sdot (sse2 has no kernels here)")
 			}
 		}
 		for i, a := range c.SIMD.MemoryAlignments {

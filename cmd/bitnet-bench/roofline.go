@@ -21,7 +21,7 @@ that level's BitLinear kernels use). Each is the median of several passes.
 "compare" records the same figures and gives every case its % of them.`, `  bitnet-bench roofline
   bitnet-bench roofline --isa avx512 --buffer-mib 1024 --json`)
 	var (
-		isa    = fs.String("isa", "all", "levels to measure: all, or a list (generic,avx2,avx512)")
+		isa    = fs.String("isa", "all", "levels to measure: all, or a list (generic,avx2,avx512,amx)")
 		bufMiB = fs.Int("buffer-mib", 0, "read-bandwidth buffer in MiB; default max(256, 4×L3)")
 		asJSON = fs.Bool("json", false, "print JSON")
 	)
@@ -73,7 +73,9 @@ that level's BitLinear kernels use). Each is the median of several passes.
 	if err := tw.Flush(); err != nil {
 		return fail(e, "roofline", exitFailure, "%v", err)
 	}
-	fmt.Fprintf(e.stdout, "amx-int8: not measured: %s\n", cpu.AMXUnavailable())
+	if why := cpu.AMXUnavailable(); why != "" {
+		fmt.Fprintf(e.stdout, "amx: no AMX-INT8 level: %s\n", why)
+	}
 	if len(lims) > 0 {
 		fmt.Fprintf(e.stdout, "memory: the read buffer and the kernels' weights come from the memory pool; transparent huge pages: %s\n", lims[0].HugePages)
 	}

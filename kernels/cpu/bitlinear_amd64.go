@@ -82,7 +82,7 @@ func dotStreamsI8AVX512(w *byte, stride int, groups int, x *byte, blocks int, ou
 
 // int8RowsFor returns the level's int8 × int8 row loop, or nil.
 func int8RowsFor(l Level) func(w []byte, stride int, xu []byte, out []int32) {
-	if l != LevelAVX512 {
+	if l != LevelAVX512 && l != LevelAMX {
 		return nil
 	}
 	return func(w []byte, stride int, xu []byte, out []int32) {

@@ -16,6 +16,9 @@ var supported = func() []Level {
 	}
 	if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VNNI) {
 		l = append(l, LevelAVX512)
+		if amxLoops() != nil && amxUnavailable() == "" {
+			l = append(l, LevelAMX)
+		}
 	}
 	return l
 }()
@@ -26,7 +29,7 @@ func blockKernelsFor(l Level) *blockKernels {
 		return &avx2Kernels
 	case LevelAVXVNNI:
 		return &avxvnniKernels
-	case LevelAVX512:
+	case LevelAVX512, LevelAMX:
 		return &avx512Kernels
 	}
 	return &genericKernels

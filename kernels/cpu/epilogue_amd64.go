@@ -21,7 +21,7 @@ func epilogueAVX2(y *float32, acc, bias *int32, rs *float32, n8 int, sub int32, 
 // one.
 func epilogueFor(l Level) rowEpilogue {
 	switch l {
-	case LevelAVX512:
+	case LevelAVX512, LevelAMX:
 		return epilogueSIMD
 	case LevelAVX2, LevelAVXVNNI:
 		return epilogueSIMD8

@@ -66,6 +66,21 @@ type gemmKernels struct {
 	// block instead of one per token): y[t·ystride+i] from
 	// acc[t·gemmRows+i], subtracting xsum[t], dividing by xs[t].
 	epilogue func(y []float32, ystride int, acc []int32, rows int, rs []float32, xsum []int32, ws float32, xs []float32)
+	// wide, where set, is a matrix unit's tile loop (AMX, see amx.go):
+	// out[t·48+r] (+)= Σ_k w[r,k]·x[t·xstride+k] for tokens tokens, a
+	// multiple of amxTokens, against groups k-groups of the unpacked
+	// block, a multiple of amxGroups. A level with it pads K to
+	// amxGroups·4 codes and runs the whole 16-token tiles of a call
+	// there once it unpacks, the other tokens on its tiles.
+	wide func(w, x []int8, xstride, groups, tokens int, out []int32, add bool)
+}
+
+// codeAlign is how many codes the level's loops want K padded to.
+func (k *gemmKernels) codeAlign() int {
+	if k.wide != nil {
+		return 4 * amxGroups
+	}
+	return gemmChunk
 }
 
 // gemmUnpackFrom is the token count from which a row block is unpacked
@@ -96,7 +111,8 @@ type gemmScratch struct {
 }
 
 func newGEMMKernel(p *kernels.Problem, k *gemmKernels, epilogue rowEpilogue, pool *workerPool) (*gemmKernel, error) {
-	kp := (p.K + gemmChunk - 1) / gemmChunk * gemmChunk
+	align := k.codeAlign()
+	kp := (p.K + align - 1) / align * align
 	g := &gemmKernel{p: p, k: k, epilogue: epilogue, pool: pool, kp: kp,
 		rowBlks: (p.N + gemmRows - 1) / gemmRows,
 		xsum:    make([]int32, p.M)}
@@ -108,7 +124,7 @@ func newGEMMKernel(p *kernels.Problem, k *gemmKernels, epilogue rowEpilogue, poo
 		return nil, err
 	}
 	g.weave = g.owned.bytes()
-	gemmWeave(g.weave, p.Weights.Packed)
+	gemmWeave(g.weave, p.Weights.Packed, kp/gemmChunk)
 	g.scratch = make(chan *gemmScratch, pool.threads)
 	for range pool.threads {
 		tiles := (p.M + gemmTokens - 1) / gemmTokens
@@ -119,12 +135,13 @@ func newGEMMKernel(p *kernels.Problem, k *gemmKernels, epilogue rowEpilogue, poo
 }
 
 // gemmWeave lays the packed weights out as the GEMM reads them (see the
-// layout above); dst holds ceil(Rows/48)·ceil(Cols/16)·192 bytes. Packed
-// byte j of block b holds codes 256b+64q+j, q < 4, whose k-group plane
-// (k/4 % 4) and byte within the group (k % 4) depend on j alone.
-func gemmWeave(dst []byte, w *pack.Packed2Bit) {
+// layout above) in row blocks of chunks ≥ ceil(Cols/16) chunks; dst holds
+// ceil(Rows/48)·chunks·192 bytes. The chunks past ceil(Cols/16) stay zero. Packed byte j of
+// block b holds codes 256b+64q+j, q < 4, whose k-group plane (k/4 % 4)
+// and byte within the group (k % 4) depend on j alone.
+func gemmWeave(dst []byte, w *pack.Packed2Bit, chunks int) {
 	clear(dst)
-	chunks := (w.Cols + gemmChunk - 1) / gemmChunk
+	used := (w.Cols + gemmChunk - 1) / gemmChunk
 	for n := 0; n < w.Rows; n++ {
 		// Row n's bytes start at its block, panel and lane.
 		base := n/gemmRows*chunks*gemmChunkBytes + n%gemmRows/gemmPanel*64 + n%gemmPanel*4
@@ -134,7 +151,7 @@ func gemmWeave(dst []byte, w *pack.Packed2Bit) {
 				shift := j / 4 % 4 * 2
 				for q := range 4 {
 					c := 16*b + 4*q + j/16 // chunk of code 256b+64q+j
-					if c >= chunks {
+					if c >= used {
 						break // past Cols rounded up to the chunk: padding
 					}
 					dst[base+c*gemmChunkBytes+j%4] |= v >> (2 * q) & 3 << shift
@@ -188,8 +205,19 @@ func (g *gemmKernel) runBlocks(lo, hi int) {
 				g.k.unpack(s.w, span, cs)
 			}
 			g0, gs := 4*c0, 4*cs // k-groups of the span
+			m0 := 0
+			if wide := p.M / amxTokens * amxTokens; unpacked && g.k.wide != nil && wide > 0 {
+				// The matrix unit takes the whole 16-token tiles; the
+				// next span is asked for before them, all of it.
+				if len(next) > 0 {
+					g.k.prefetch(next)
+					next = nil
+				}
+				g.k.wide(s.w, x[4*g0:], xstride, gs, wide, s.out[:wide*gemmRows], c0 > 0)
+				m0 = wide
+			}
 			tiles := (p.M + gemmTokens - 1) / gemmTokens
-			for m0 := 0; m0 < p.M; m0 += gemmTokens {
+			for ; m0 < p.M; m0 += gemmTokens {
 				t := min(gemmTokens, p.M-m0)
 				xs := x[m0*xstride+4*g0:]
 				out := s.out[m0*gemmRows : (m0+t)*gemmRows]

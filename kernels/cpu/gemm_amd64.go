@@ -287,6 +287,8 @@ func gemmFor(l Level) *gemmKernels {
 		return &avxvnniGEMM
 	case LevelAVX512:
 		return &avx512GEMM
+	case LevelAMX:
+		return amxLoops()
 	}
 	return nil
 }

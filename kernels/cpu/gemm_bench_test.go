@@ -95,3 +95,40 @@ func threadNow(b testing.TB) time.Duration {
 	}
 	return time.Duration(ts.Nano())
 }
+
+// levelVersus times BitLinear at level l on one thread on the six 2B4T
+// shapes at each of ms tokens (the first shape and M under -short) and
+// reports speedup-vs-<base>: the same problem at level base, timed
+// alternately with it by thread CPU time.
+func levelVersus(b *testing.B, l, base Level, ms []int, seed uint64) {
+	r := rand.New(rand.NewPCG(seed, seed+1))
+	shapes := [][2]int{{2560, 2560}, {640, 2560}, {3840, 2560}, {6912, 2560}, {13824, 2560}, {2560, 6912}}
+	if testing.Short() {
+		ms, shapes = ms[:1], shapes[:1]
+	}
+	for _, m := range ms {
+		for _, s := range shapes {
+			n, k := s[0], s[1]
+			b.Run(fmt.Sprintf("%dx%d/b%d", n, k, m), func(b *testing.B) {
+				p := kerneltest.BitLinearProblem(r, m, n, k, false)
+				kl, err := New(l).Prepare(p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer kl.Close()
+				kb, err := New(base).Prepare(p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer kb.Close()
+				for b.Loop() {
+					kl.Run()
+				}
+				b.ReportMetric(float64(m*n*k)*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "GMAC/s")
+				b.StopTimer()
+				tb, tl := pairedCPU(b, kb, kl, max(40/m, 3))
+				b.ReportMetric(tb/tl, "speedup-vs-"+string(base))
+			})
+		}
+	}
+}

@@ -159,3 +159,28 @@ func TestPerTokenBitLinear(t *testing.T) {
 		}
 	}
 }
+
+// TestBitLinearWideTiles: M from one 16-token tile up (the AMX level's
+// tiles, with the rest of the tokens on the 8-token tiles), K around the
+// 64-code tile step and the 512-code spans: bit-identical to the
+// reference at every level with a GEMM path, 1 and 3 threads.
+func TestBitLinearWideTiles(t *testing.T) {
+	r := rand.New(rand.NewPCG(55, 56))
+	ms, ks, ns := []int{16, 17, 31, 32, 33, 130}, []int{60, 64, 65, 576, 2560}, []int{47, 49, 97}
+	if testing.Short() {
+		ms, ks = []int{17, 32}, []int{65, 576}
+	}
+	for _, b := range backends(t, kernels.OpBitLinear) {
+		if !cpu.HasGEMM(cpu.Level(b.Level())) {
+			continue
+		}
+		for _, m := range ms {
+			for i, k := range ks {
+				n := ns[(m+i)%len(ns)]
+				p := bitLinear(t, m, n, k, randCodes(r, n*k), randXQ(r, m*k), []float32{0.3}, fill(m, float32(5)))
+				got, want := runBoth(t, b, p)
+				checkBitLinear(t, fmt.Sprintf("%s/t%d M=%d N=%d K=%d", b.Level(), threadsOf(b), m, n, k), got, want)
+			}
+		}
+	}
+}

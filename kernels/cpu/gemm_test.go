@@ -70,7 +70,7 @@ func TestGEMMWeave(t *testing.T) {
 		w := kerneltest.RandomPacked2Bit(r, n, k).Packed
 		chunks := (k + gemmChunk - 1) / gemmChunk
 		dst := make([]byte, (n+gemmRows-1)/gemmRows*chunks*gemmChunkBytes)
-		gemmWeave(dst, w)
+		gemmWeave(dst, w, chunks)
 		codes := w.Unpack()
 		for row := range n {
 			for col := range k {

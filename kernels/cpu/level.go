@@ -15,6 +15,7 @@ const (
 	LevelAVX2    Level = "avx2"       // amd64 AVX2 (VPMADDUBSW)
 	LevelAVXVNNI Level = "avxvnni"    // amd64 AVX2 + AVX-VNNI (VEX VPDPBUSD, 256-bit) in the GEMM; no AVX-512
 	LevelAVX512  Level = "avx512vnni" // amd64 AVX-512 F+BW+VNNI (VPDPBUSD)
+	LevelAMX     Level = "amx"        // avx512vnni, BitLinear of ≥ 16 tokens on AMX-INT8 tiles (TDPBSUD); see AMXUnavailable
 	LevelNEON    Level = "neon"       // arm64 ASIMD (SMLAL), every arm64 machine
 	LevelSDOT    Level = "sdot"       // arm64 ASIMD + FEAT_DotProd (SDOT)
 )
@@ -28,6 +29,7 @@ var levelAliases = map[string]Level{
 	"avx2":    LevelAVX2,
 	"avxvnni": LevelAVXVNNI, "avx-vnni": LevelAVXVNNI,
 	"avx512": LevelAVX512, "avx512vnni": LevelAVX512,
+	"amx": LevelAMX, "amx-int8": LevelAMX,
 	"neon": LevelNEON, "asimd": LevelNEON,
 	"sdot": LevelSDOT, "dotprod": LevelSDOT,
 }
@@ -47,7 +49,7 @@ func ParseLevel(s string) (Level, error) {
 	if l, ok := levelAliases[strings.ToLower(strings.TrimSpace(s))]; ok {
 		return l, nil
 	}
-	return "", fmt.Errorf("unknown ISA level %q: want generic, avx2, avxvnni, avx512, neon or sdot", s)
+	return "", fmt.Errorf("unknown ISA level %q: want generic, avx2, avxvnni, avx512, amx, neon or sdot", s)
 }
 
 // DefaultLevel is the level of the registered "cpu" backend: BITNET_ISA when

@@ -31,7 +31,7 @@ func lookupVPERMW(iters int) uint64
 // core does, not the easiest loop's rate.
 func readerFor(l Level) func([]byte) uint64 {
 	switch l {
-	case LevelAVX512:
+	case LevelAVX512, LevelAMX:
 		return func(b []byte) uint64 { return readQuarters(b, 256, read4AVX512, readAVX512) }
 	case LevelAVX2, LevelAVXVNNI:
 		return func(b []byte) uint64 { return readQuarters(b, 128, read4AVX2, readAVX2) }
@@ -60,7 +60,7 @@ func readQuarters(b []byte, step int, four func(p *byte, q int) uint64, one func
 // compares with it.
 func oneStreamReaderFor(l Level) func([]byte) uint64 {
 	switch l {
-	case LevelAVX512:
+	case LevelAVX512, LevelAMX:
 		return func(b []byte) uint64 { return readAVX512(&b[0], len(b)) }
 	case LevelAVX2, LevelAVXVNNI:
 		return func(b []byte) uint64 { return readAVX2(&b[0], len(b)) }
@@ -77,6 +77,8 @@ func peakFor(l Level) (func(int) uint64, int) {
 		return peakAVX2, 8 * 32
 	case LevelAVXVNNI:
 		return peakAVXVNNI, 12 * 32
+	case LevelAMX:
+		return amxPeak()
 	}
 	return nil, 0
 }

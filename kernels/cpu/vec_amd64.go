@@ -114,7 +114,7 @@ var (
 
 func vecKernelsFor(l Level) *vecKernels {
 	switch l {
-	case LevelAVX512:
+	case LevelAVX512, LevelAMX:
 		return &vecAVX512
 	case LevelAVX2:
 		return &vecAVX2
