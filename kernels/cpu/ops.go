@@ -54,7 +54,26 @@ func opTable() map[kernels.Op]opImpl {
 		t[op] = elementwise(generic, func(v *vecKernels) func([]float32, []uint16) { return v.fromHalf[op] },
 			func(p *kernels.Problem) (*[]float32, *[]uint16) { return &p.Y, &p.XH })
 	}
+	// The amx level's code of its own is BitLinear's: its other ops
+	// would be avx512vnni's code under its name (the model at the level
+	// runs them at avx512vnni: Backend.ForOp).
+	for op, impl := range t {
+		if simd := impl.simd; op != kernels.OpBitLinear && simd != nil {
+			impl.simd = func(l Level) bool { return l != LevelAMX && simd(l) }
+			t[op] = impl
+		}
+	}
 	return t
+}
+
+// ForOp returns the backend that runs op at b's level: b, except at the
+// amx level, whose ops other than BitLinear run at avx512vnni (same
+// threads).
+func (b *Backend) ForOp(op kernels.Op) *Backend {
+	if b.level != LevelAMX || op == kernels.OpBitLinear {
+		return b
+	}
+	return NewWithOptions(Options{Level: LevelAVX512, Threads: b.threads, PerTokenBitLinear: b.perToken})
 }
 
 // elementwise is an M×K op from one input to one output of a problem

@@ -98,7 +98,7 @@ func (d *cpuDevice) Embed(x, params Tensor, m int) (Op, error) {
 }
 
 func (d *cpuDevice) prepare(p *kernels.Problem) (kernels.Kernel, error) {
-	k, err := d.be.Prepare(p)
+	k, err := d.be.ForOp(p.Op).Prepare(p)
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}

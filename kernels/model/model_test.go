@@ -84,13 +84,23 @@ func decodeMatchesReference(t *testing.T, c Config) {
 
 // TestPrefillMatchesDecode: one batched pass over the prompt must give the
 // logits that decoding it token by token gives, bit for bit (the GEMM and
-// GEMV paths of BitLinear are exact, the rest is the same code).
+// GEMV paths of BitLinear are exact, the rest is the same code): 8 tokens,
+// and 20 (a 16-token tile, the amx level's, and 4 more).
 func TestPrefillMatchesDecode(t *testing.T) {
 	w, err := NewRandom(Tiny(), 4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokens := []int{5, 17, 999, 0, 3, 3, 42, 7}
+	long := make([]int, 20)
+	for i := range long {
+		long[i] = (37*i + 5) % w.Vocab
+	}
+	for _, tokens := range [][]int{{5, 17, 999, 0, 3, 3, 42, 7}, long} {
+		prefillMatchesDecode(t, w, tokens)
+	}
+}
+
+func prefillMatchesDecode(t *testing.T, w *Weights, tokens []int) {
 	for _, be := range enginesUnderTest(t) {
 		e, err := NewEngine(w, be, len(tokens), len(tokens))
 		if err != nil {
@@ -110,7 +120,7 @@ func TestPrefillMatchesDecode(t *testing.T) {
 		}
 		for i := range want {
 			if got[i] != want[i] {
-				t.Fatalf("%s/t%d: prefill logit %d = %g, decode %g", be.Level(), be.Threads(), i, got[i], want[i])
+				t.Fatalf("%s/t%d, %d tokens: prefill logit %d = %g, decode %g", be.Level(), be.Threads(), len(tokens), i, got[i], want[i])
 			}
 		}
 	}
