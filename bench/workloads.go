@@ -224,7 +224,7 @@ func prepareWorkload(w *Workload, be kernels.Backend, seed uint64) (kernels.Kern
 		e.TimeParts = false
 		dk := &decodeKernel{e: e, pos: pos, be: be}
 		work := Work{Bytes: e.StepBytes(pos), MACs: mw.Params(), Tokens: 1}
-		if _, ok := be.(*cpu.Backend); !ok {
+		if e.DeviceTimed() {
 			return deviceTimedDecode{dk}, work, nil
 		}
 		return dk, work, nil
@@ -240,7 +240,7 @@ func prepareWorkload(w *Workload, be kernels.Backend, seed uint64) (kernels.Kern
 		e.TimeParts = false
 		pk := &prefillKernel{e: e, tokens: tokens}
 		work := Work{Bytes: mw.WeightBytes(), MACs: mw.Params() * int64(w.Arg), Tokens: int64(w.Arg)}
-		if _, ok := be.(*cpu.Backend); !ok {
+		if e.DeviceTimed() {
 			return deviceTimedPrefill{pk}, work, nil
 		}
 		return pk, work, nil
@@ -262,7 +262,8 @@ type decodeKernel struct {
 }
 
 // deviceTimedDecode and deviceTimedPrefill are the workloads of a backend
-// with device timers (CUDA events around the step's graph).
+// with device timers (CUDA events around the step's graph, Metal's command
+// buffer times); MLX's and the CPU's have wall time only.
 type deviceTimedDecode struct{ *decodeKernel }
 type deviceTimedPrefill struct{ *prefillKernel }
 

@@ -46,7 +46,6 @@ import (
 	"math"
 
 	"github.com/bitnet-go/bitnet-bench/kernels"
-	"github.com/bitnet-go/bitnet-bench/kernels/pack"
 )
 
 func init() { kernels.Register("mlx", func() kernels.Backend { return Backend{} }) }
@@ -181,116 +180,21 @@ func (k *kernel) prepareMatMul(g *graph) {
 
 func (k *kernel) prepareBitLinear(g *graph) {
 	p := k.p
-	w := p.Weights.Packed
-	kp := w.Stride / pack.BlockBytes * pack.BlockCodes // padded to whole blocks
-	if exactSlice%pack.BlockCodes != 0 || exactSlice > 1<<17 {
-		g.err = fmt.Errorf("mlx: exactSlice %d: want a multiple of %d no larger than 2^17", exactSlice, pack.BlockCodes)
-		return
-	}
-	if kp > math.MaxInt32 {
-		g.err = fmt.Errorf("mlx: BitLinear K=%d exceeds MLX's shapes", p.K)
-		return
-	}
-	variant := pickBitLinearKernel(k.rt)
-	dense := variant == "dense"
-	if !dense && variant != "qmm" {
-		g.err = fmt.Errorf("mlx: bitLinearKernel %q: want qmm, dense or auto", bitLinearKernel)
-		return
-	}
-	// Codes per row, padded with zeros, which meet zero activations.
-	codes := make([]int8, kp)
-	type slice struct{ x, w, scales, biases uintptr }
-	var slices []slice
-	for k0 := 0; k0 < kp; k0 += exactSlice {
-		k1 := min(k0+exactSlice, kp)
-		L := k1 - k0
-		xs := make([]int8, p.M*L)
-		for m := 0; m < p.M; m++ {
-			if k0 < p.K {
-				copy(xs[m*L:], p.XQ[m*p.K+k0:m*p.K+min(k1, p.K)])
-			}
-		}
-		s := slice{x: upload(g, xs, p.M, L)}
-		if dense {
-			wf := make([]float32, p.N*L)
-			for n := 0; n < p.N; n++ {
-				pack.Unpack2BitRow(codes, w.Row(n))
-				for i, c := range codes[k0:k1] {
-					wf[n*L+i] = float32(c)
-				}
-			}
-			s.w = g.transpose(upload(g, wf, p.N, L))
-		} else {
-			// MLX's 2-bit layout: code k of a row at bits 2(k%16) of uint32
-			// word k/16, stored as q = code+1, so w = 1·q + (-1).
-			wq := make([]uint32, p.N*L/16)
-			for n := 0; n < p.N; n++ {
-				pack.Unpack2BitRow(codes, w.Row(n))
-				row := wq[n*L/16 : (n+1)*L/16]
-				for i, c := range codes[k0:k1] {
-					row[i/16] |= uint32(c+1) << (2 * (i % 16))
-				}
-			}
-			ones, neg := make([]float32, p.N*L/qGroup), make([]float32, p.N*L/qGroup)
-			for i := range ones {
-				ones[i], neg[i] = 1, -1
-			}
-			s.w = upload(g, wq, p.N, L/16)
-			s.scales = upload(g, ones, p.N, L/qGroup)
-			s.biases = upload(g, neg, p.N, L/qGroup)
-		}
-		slices = append(slices, s)
-	}
-	ws := g.scalar(p.Weights.Scale)
-	if p.Weights.RowScales != nil {
-		ws = upload(g, p.Weights.RowScales[:p.N], p.N)
-	}
+	bw := newBitLinearWeights(g, k.rt, p.Weights)
+	x := upload(g, p.XQ[:p.M*p.K], p.M, p.K)
 	xscales := upload(g, p.XScales[:p.M], p.M, 1)
-	k.build = func(g *graph) []uintptr {
-		var acc uintptr
-		for _, s := range slices {
-			x := g.astype(s.x, dtFloat32) // exact: int8 values
-			var part uintptr
-			if dense {
-				part = g.matmul(x, s.w)
-			} else {
-				part = g.quantizedMatmul(x, s.w, s.scales, s.biases, qGroup, 2)
-			}
-			if len(slices) == 1 {
-				acc = part
-				break
-			}
-			// Each slice's sum is an exact integer in float32; int32 adds
-			// them exactly.
-			part = g.astype(part, dtInt32)
-			if acc == 0 {
-				acc = part
-			} else {
-				acc = g.add(acc, part)
-			}
-		}
-		if len(slices) > 1 {
-			acc = g.astype(acc, dtFloat32) // rounds as float32(int32) does
-		}
-		return []uintptr{g.divide(g.multiply(acc, ws), xscales)}
-	}
+	k.build = func(g *graph) []uintptr { return []uintptr{bw.apply(g, x, xscales, p.M)} }
 	k.fetch = func(outs []uintptr) error { return readFloat32(k.rt.l, outs[0], p.Y[:p.M*p.N]) }
 }
 
-// prepareQuantize binds per-token absmax quantization, step for step as
-// quant.QuantizeActivations: m = max|x| ignoring NaNs, floored at
-// ScaleFloor; s = 127/m; q = clamp(roundeven(x·s), -128, 127), NaN → 0.
+// prepareQuantize binds per-token absmax quantization (quantizeRows).
 func (k *kernel) prepareQuantize(g *graph) {
 	p := k.p
 	x := upload(g, p.X[:p.M*p.K], p.M, p.K)
-	zero, floor, c127, lo := g.scalar(0), g.scalar(1e-5), g.scalar(127), g.scalar(-128)
+	c := newQuantConsts(g)
 	k.build = func(g *graph) []uintptr {
-		ax := g.where(g.isnan(x), zero, g.abs(x))
-		m := g.maximum(g.maxAxis(ax, 1, true), floor)
-		s := g.divide(c127, m)
-		v := g.multiply(x, s)
-		r := g.where(g.isnan(v), zero, g.clip(g.round(v), lo, c127))
-		return []uintptr{g.astype(r, dtInt8), s}
+		q, s := quantizeRows(g, x, c)
+		return []uintptr{q, s}
 	}
 	k.fetch = func(outs []uintptr) error {
 		if err := readInt8(k.rt.l, outs[0], p.YQ[:p.M*p.K]); err != nil {
@@ -298,6 +202,26 @@ func (k *kernel) prepareQuantize(g *graph) {
 		}
 		return readFloat32(k.rt.l, outs[1], p.YScales[:p.M])
 	}
+}
+
+// quantConsts are the scalars quantizeRows uses, made once.
+type quantConsts struct{ zero, floor, c127, lo uintptr }
+
+func newQuantConsts(g *graph) quantConsts {
+	return quantConsts{zero: g.scalar(0), floor: g.scalar(1e-5), c127: g.scalar(127), lo: g.scalar(-128)}
+}
+
+// quantizeRows is per-row absmax quantization of the m×k float32 x, step
+// for step as quant.QuantizeActivations: m = max|x| ignoring NaNs, floored
+// at ScaleFloor; s = 127/m; q = clamp(roundeven(x·s), -128, 127), NaN → 0.
+// It returns q (m×k int8) and s (m×1).
+func quantizeRows(g *graph, x uintptr, c quantConsts) (q, s uintptr) {
+	ax := g.where(g.isnan(x), c.zero, g.abs(x))
+	m := g.maximum(g.maxAxis(ax, 1, true), c.floor)
+	s = g.divide(c.c127, m)
+	v := g.multiply(x, s)
+	r := g.where(g.isnan(v), c.zero, g.clip(g.round(v), c.lo, c.c127))
+	return g.astype(r, dtInt8), s
 }
 
 // actConsts are the scalars the activation graphs use, made at Prepare.

@@ -67,6 +67,26 @@ type lib struct {
 	erf             func(res *uintptr, a, s uintptr) int32
 	sigmoid         func(res *uintptr, a, s uintptr) int32
 	tanh            func(res *uintptr, a, s uintptr) int32
+
+	// Shape and data movement, and the fused ops of mlx/c/fast.h, for the
+	// model device.
+	arraySet          func(dst *uintptr, src uintptr) int32
+	arrayDataInt32    func(a uintptr) *int32
+	eval              func(vec uintptr) int32
+	vectorArrayNew    func() uintptr
+	vectorArrayAppend func(vec, a uintptr) int32
+	vectorArrayFree   func(vec uintptr) int32
+	zeros             func(res *uintptr, shape *int32, n uintptr, dtype int32, s uintptr) int32
+	reshape           func(res *uintptr, a uintptr, shape *int32, n uintptr, s uintptr) int32
+	transposeAxes     func(res *uintptr, a uintptr, axes *int32, n uintptr, s uintptr) int32
+	slice             func(res *uintptr, a uintptr, start *int32, nStart uintptr, stop *int32, nStop uintptr, strides *int32, nStrides uintptr, s uintptr) int32
+	sliceUpdate       func(res *uintptr, src, upd uintptr, start *int32, nStart uintptr, stop *int32, nStop uintptr, strides *int32, nStrides uintptr, s uintptr) int32
+	pad               func(res *uintptr, a uintptr, axes *int32, nAxes uintptr, lo *int32, nLo uintptr, hi *int32, nHi uintptr, val uintptr, mode string, s uintptr) int32
+	concatenateAxis   func(res *uintptr, vec uintptr, axis int32, s uintptr) int32
+	takeAxis          func(res *uintptr, a, idx uintptr, axis int32, s uintptr) int32
+	subtract          func(res *uintptr, a, b, s uintptr) int32
+	fastRMSNorm       func(res *uintptr, x, w uintptr, eps float32, s uintptr) int32
+	fastSDPA          func(res *uintptr, q, k, v uintptr, scale float32, maskMode string, mask, sinks, s uintptr) int32
 }
 
 // symbols lists every entry point bound at load; a library that lacks one
@@ -94,6 +114,15 @@ func (l *lib) symbols() []dl.Symbol {
 		{Fn: &l.maxAxis, Name: "mlx_max_axis"}, {Fn: &l.round, Name: "mlx_round"},
 		{Fn: &l.clip, Name: "mlx_clip"}, {Fn: &l.erf, Name: "mlx_erf"},
 		{Fn: &l.sigmoid, Name: "mlx_sigmoid"}, {Fn: &l.tanh, Name: "mlx_tanh"},
+		{Fn: &l.arraySet, Name: "mlx_array_set"}, {Fn: &l.arrayDataInt32, Name: "mlx_array_data_int32"},
+		{Fn: &l.eval, Name: "mlx_eval"}, {Fn: &l.vectorArrayNew, Name: "mlx_vector_array_new"},
+		{Fn: &l.vectorArrayAppend, Name: "mlx_vector_array_append_value"}, {Fn: &l.vectorArrayFree, Name: "mlx_vector_array_free"},
+		{Fn: &l.zeros, Name: "mlx_zeros"}, {Fn: &l.reshape, Name: "mlx_reshape"},
+		{Fn: &l.transposeAxes, Name: "mlx_transpose_axes"}, {Fn: &l.slice, Name: "mlx_slice"},
+		{Fn: &l.sliceUpdate, Name: "mlx_slice_update"}, {Fn: &l.pad, Name: "mlx_pad"},
+		{Fn: &l.concatenateAxis, Name: "mlx_concatenate_axis"}, {Fn: &l.takeAxis, Name: "mlx_take_axis"},
+		{Fn: &l.subtract, Name: "mlx_subtract"}, {Fn: &l.fastRMSNorm, Name: "mlx_fast_rms_norm"},
+		{Fn: &l.fastSDPA, Name: "mlx_fast_scaled_dot_product_attention"},
 	}
 }
 
@@ -366,20 +395,178 @@ func (g *graph) scalar(v float32) uintptr {
 	return a
 }
 
+// ints converts a shape or index list to C ints and returns a pointer to
+// the first (nil for none) and the count.
+func ints(v []int) (*int32, uintptr) {
+	if len(v) == 0 {
+		return nil, 0
+	}
+	c := make([]int32, len(v))
+	for i, x := range v {
+		c[i] = int32(x)
+	}
+	return &c[0], uintptr(len(c))
+}
+
+// reshape views a with a new shape (a copy where a is not contiguous).
+func (g *graph) reshape(a uintptr, shape ...int) uintptr {
+	if g.err != nil {
+		return 0
+	}
+	p, n := ints(shape)
+	res := g.rt.l.arrayNew()
+	return g.track("mlx_reshape", g.rt.l.reshape(&res, a, p, n, g.rt.stream), res)
+}
+
+// transposeAxes permutes a's axes.
+func (g *graph) transposeAxes(a uintptr, axes ...int) uintptr {
+	if g.err != nil {
+		return 0
+	}
+	p, n := ints(axes)
+	res := g.rt.l.arrayNew()
+	return g.track("mlx_transpose_axes", g.rt.l.transposeAxes(&res, a, p, n, g.rt.stream), res)
+}
+
+// slice is a[start:stop] over every axis, stride 1.
+func (g *graph) slice(a uintptr, start, stop []int) uintptr {
+	if g.err != nil {
+		return 0
+	}
+	ps, ns := ints(start)
+	pe, ne := ints(stop)
+	one := make([]int, len(start))
+	for i := range one {
+		one[i] = 1
+	}
+	pk, nk := ints(one)
+	res := g.rt.l.arrayNew()
+	return g.track("mlx_slice", g.rt.l.slice(&res, a, ps, ns, pe, ne, pk, nk, g.rt.stream), res)
+}
+
+// sliceUpdate is src with src[start:stop] replaced by upd.
+func (g *graph) sliceUpdate(src, upd uintptr, start, stop []int) uintptr {
+	if g.err != nil {
+		return 0
+	}
+	ps, ns := ints(start)
+	pe, ne := ints(stop)
+	one := make([]int, len(start))
+	for i := range one {
+		one[i] = 1
+	}
+	pk, nk := ints(one)
+	res := g.rt.l.arrayNew()
+	return g.track("mlx_slice_update", g.rt.l.sliceUpdate(&res, src, upd, ps, ns, pe, ne, pk, nk, g.rt.stream), res)
+}
+
+// padEnd appends n copies of val (a scalar) to axis of a.
+func (g *graph) padEnd(a uintptr, axis, n int, val uintptr) uintptr {
+	if g.err != nil {
+		return 0
+	}
+	pa, na := ints([]int{axis})
+	pl, nl := ints([]int{0})
+	ph, nh := ints([]int{n})
+	res := g.rt.l.arrayNew()
+	return g.track("mlx_pad", g.rt.l.pad(&res, a, pa, na, pl, nl, ph, nh, val, "constant", g.rt.stream), res)
+}
+
+// concat joins arrs along axis.
+func (g *graph) concat(axis int, arrs ...uintptr) uintptr {
+	if g.err != nil {
+		return 0
+	}
+	l := g.rt.l
+	vec := l.vectorArrayNew()
+	defer l.vectorArrayFree(vec)
+	for _, a := range arrs {
+		if err := check("mlx_vector_array_append_value", l.vectorArrayAppend(vec, a)); err != nil {
+			g.err = err
+			return 0
+		}
+	}
+	res := l.arrayNew()
+	return g.track("mlx_concatenate_axis", l.concatenateAxis(&res, vec, int32(axis), g.rt.stream), res)
+}
+
+// take gathers the entries of a at idx along axis.
+func (g *graph) take(a, idx uintptr, axis int) uintptr {
+	if g.err != nil {
+		return 0
+	}
+	res := g.rt.l.arrayNew()
+	return g.track("mlx_take_axis", g.rt.l.takeAxis(&res, a, idx, int32(axis), g.rt.stream), res)
+}
+
+func (g *graph) subtract(a, b uintptr) uintptr { return g.op2("mlx_subtract", g.rt.l.subtract, a, b) }
+
+// zeros makes a zeroed array.
+func (g *graph) zeros(dtype int32, shape ...int) uintptr {
+	if g.err != nil {
+		return 0
+	}
+	p, n := ints(shape)
+	res := g.rt.l.arrayNew()
+	return g.track("mlx_zeros", g.rt.l.zeros(&res, p, n, dtype, g.rt.stream), res)
+}
+
+// rmsNorm is MLX's fused x·w/√(mean(x²)+eps) over the last axis.
+func (g *graph) rmsNorm(x, w uintptr, eps float32) uintptr {
+	if g.err != nil {
+		return 0
+	}
+	res := g.rt.l.arrayNew()
+	return g.track("mlx_fast_rms_norm", g.rt.l.fastRMSNorm(&res, x, w, eps, g.rt.stream), res)
+}
+
+// attention is MLX's fused softmax(q·kᵀ·scale)·v, grouped-query where k
+// and v have fewer heads; causal masks key j > query i + (keys − queries).
+func (g *graph) attention(q, k, v uintptr, scale float32, causal bool) uintptr {
+	if g.err != nil {
+		return 0
+	}
+	mode := ""
+	if causal {
+		mode = "causal"
+	}
+	res := g.rt.l.arrayNew()
+	return g.track("mlx_fast_scaled_dot_product_attention", g.rt.l.fastSDPA(&res, q, k, v, scale, mode, 0, 0, g.rt.stream), res)
+}
+
+// evalAll evaluates arrs together, as one graph.
+func (g *graph) evalAll(arrs []uintptr) {
+	if g.err != nil || len(arrs) == 0 {
+		return
+	}
+	l := g.rt.l
+	vec := l.vectorArrayNew()
+	defer l.vectorArrayFree(vec)
+	for _, a := range arrs {
+		if err := check("mlx_vector_array_append_value", l.vectorArrayAppend(vec, a)); err != nil {
+			g.err = err
+			return
+		}
+	}
+	g.err = check("mlx_eval", l.eval(vec))
+}
+
 // dtypeOf maps a Go element type to its mlx_dtype.
-func dtypeOf[T int8 | uint32 | float32]() int32 {
+func dtypeOf[T int8 | uint32 | int32 | float32]() int32 {
 	var z T
 	switch any(z).(type) {
 	case int8:
 		return dtInt8
 	case uint32:
 		return dtUint32
+	case int32:
+		return dtInt32
 	}
 	return dtFloat32
 }
 
 // upload copies s into a new MLX array of the given shape.
-func upload[T int8 | uint32 | float32](g *graph, s []T, shape ...int) uintptr {
+func upload[T int8 | uint32 | int32 | float32](g *graph, s []T, shape ...int) uintptr {
 	if g.err != nil {
 		return 0
 	}

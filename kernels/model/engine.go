@@ -267,6 +267,13 @@ func (e *Engine) DeviceTime() (time.Duration, bool) {
 	return dt.DeviceTime(), true
 }
 
+// DeviceTimed says whether the backend times a pass on the device's own
+// timers (DeviceTime reports them); MLX and the CPU have none.
+func (e *Engine) DeviceTimed() bool {
+	_, ok := e.dec.prog.(interface{ DeviceTime() time.Duration })
+	return ok
+}
+
 func (e *Engine) batch() int {
 	if e.pre == nil {
 		return 1
