@@ -18,6 +18,7 @@ import (
 	"github.com/bitnet-go/bitnet-bench/bench/probe"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/internal/fileset"
+	"github.com/bitnet-go/bitnet-bench/internal/units"
 	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
 	_ "github.com/bitnet-go/bitnet-bench/kernels/cuda"
@@ -353,7 +354,7 @@ func printWorkloads(e *env, cases []results.Case) {
 		if c.Family != results.FamilyWorkload || !c.OK() || c.TokensPerS <= 0 {
 			continue
 		}
-		line := fmt.Sprintf("%s: %.0f tokens/s", c.Name, c.TokensPerS)
+		line := fmt.Sprintf("%s: %s tokens/s", c.Name, units.Count(c.TokensPerS)) // 0.43 stays 0.43
 		if v := c.Extra["pct-of-hbm-bound"]; v > 0 {
 			line += fmt.Sprintf(", %.1f%% of the HBM bound (%.0f GB/s measured read rate)", v, c.Extra["read-GB/s"])
 		}

@@ -38,7 +38,8 @@
 //     MLX's own transcendental functions: close to, not equal to, the
 //     float64 reference; the tests state the tolerance.
 //
-// Every other op reports NotImplementedError.
+// Every other op reports NotImplementedError. The backend also runs the
+// BitNet model (model.go: model.Backend).
 package mlx
 
 import (
