@@ -94,37 +94,39 @@ func newBitLinearWeights(g *graph, rt *runtimeState, w *kernels.Weights) *bitLin
 
 // apply is x·Wᵀ·wscale/xscale for m tokens: x is m×K int8, xscales m×1.
 func (bw *bitLinearWeights) apply(g *graph, x, xscales uintptr, m int) uintptr {
-	var acc uintptr
-	for _, s := range bw.slices {
+	acc := exactSum(g, len(bw.slices), func(i int) uintptr {
+		s := bw.slices[i]
 		xs := x
 		if s.k0 != 0 || s.k1 != bw.k {
 			xs = g.slice(x, []int{0, s.k0}, []int{m, s.k1})
 		}
 		xs = g.astype(xs, dtFloat32) // exact: int8 values
-		var part uintptr
 		if bw.dense {
-			part = g.matmul(xs, s.w)
-		} else {
-			if pad := s.l - (s.k1 - s.k0); pad > 0 {
-				xs = g.padEnd(xs, 1, pad, g.scalar(0))
-			}
-			part = g.quantizedMatmul(xs, s.w, s.scales, s.biases, qGroup, 2)
+			return g.matmul(xs, s.w)
 		}
-		if len(bw.slices) == 1 {
-			acc = part
-			break
+		if pad := s.l - (s.k1 - s.k0); pad > 0 {
+			xs = g.padEnd(xs, 1, pad, g.scalar(0))
 		}
-		// Each slice's sum is an exact integer in float32; int32 adds
-		// them exactly.
-		part = g.astype(part, dtInt32)
-		if acc == 0 {
-			acc = part
-		} else {
-			acc = g.add(acc, part)
-		}
-	}
-	if len(bw.slices) > 1 {
-		acc = g.astype(acc, dtFloat32) // rounds as float32(int32) does
-	}
+		return g.quantizedMatmul(xs, s.w, s.scales, s.biases, qGroup, 2)
+	})
 	return g.divide(g.multiply(acc, bw.ws), xscales)
+}
+
+// exactSum adds n float32 partial sums, each an integer that float32
+// holds exactly, in int32 (exact), and converts the total to float32 once,
+// rounding as float32(int32) does. One part is returned as it is.
+func exactSum(g *graph, n int, part func(i int) uintptr) uintptr {
+	if n == 1 {
+		return part(0)
+	}
+	var acc uintptr
+	for i := range n {
+		p := g.astype(part(i), dtInt32)
+		if i == 0 {
+			acc = p
+		} else {
+			acc = g.add(acc, p)
+		}
+	}
+	return g.astype(acc, dtFloat32)
 }

@@ -433,13 +433,7 @@ func (g *graph) slice(a uintptr, start, stop []int) uintptr {
 	if g.err != nil {
 		return 0
 	}
-	ps, ns := ints(start)
-	pe, ne := ints(stop)
-	one := make([]int, len(start))
-	for i := range one {
-		one[i] = 1
-	}
-	pk, nk := ints(one)
+	ps, ns, pe, ne, pk, nk := bounds(start, stop)
 	res := g.rt.l.arrayNew()
 	return g.track("mlx_slice", g.rt.l.slice(&res, a, ps, ns, pe, ne, pk, nk, g.rt.stream), res)
 }
@@ -449,15 +443,21 @@ func (g *graph) sliceUpdate(src, upd uintptr, start, stop []int) uintptr {
 	if g.err != nil {
 		return 0
 	}
-	ps, ns := ints(start)
-	pe, ne := ints(stop)
+	ps, ns, pe, ne, pk, nk := bounds(start, stop)
+	res := g.rt.l.arrayNew()
+	return g.track("mlx_slice_update", g.rt.l.sliceUpdate(&res, src, upd, ps, ns, pe, ne, pk, nk, g.rt.stream), res)
+}
+
+// bounds are the C arguments of a slice: start, stop and unit strides.
+func bounds(start, stop []int) (ps *int32, ns uintptr, pe *int32, ne uintptr, pk *int32, nk uintptr) {
 	one := make([]int, len(start))
 	for i := range one {
 		one[i] = 1
 	}
-	pk, nk := ints(one)
-	res := g.rt.l.arrayNew()
-	return g.track("mlx_slice_update", g.rt.l.sliceUpdate(&res, src, upd, ps, ns, pe, ne, pk, nk, g.rt.stream), res)
+	ps, ns = ints(start)
+	pe, ne = ints(stop)
+	pk, nk = ints(one)
+	return
 }
 
 // padEnd appends n copies of val (a scalar) to axis of a.

@@ -477,14 +477,7 @@ func TestKernelLifecycle(t *testing.T) {
 // active memory (its cache aside) returns to where it was.
 func TestNoLeak(t *testing.T) {
 	needMLX(t)
-	rt, _ := getRuntime()
-	active := func() uint64 {
-		var n uint64
-		if err := rt.th.Do(func() error { return check("mlx_get_active_memory", rt.l.activeMemory(&n)) }); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
+	active := func() uint64 { return activeMemory(t) }
 	defer func(v string, s int) { bitLinearKernel, exactSlice = v, s }(bitLinearKernel, exactSlice)
 	exactSlice = pack.BlockCodes // several slices: more intermediate arrays
 	before := active()
@@ -513,6 +506,17 @@ func TestNoLeak(t *testing.T) {
 	if after := active(); after != before {
 		t.Errorf("MLX active memory %d bytes before, %d after: arrays leaked", before, after)
 	}
+}
+
+// activeMemory is MLX's active memory (its cache aside).
+func activeMemory(t *testing.T) uint64 {
+	t.Helper()
+	rt, _ := getRuntime()
+	var n uint64
+	if err := rt.th.Do(func() error { return check("mlx_get_active_memory", rt.l.activeMemory(&n)) }); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func TestPickBitLinearKernel(t *testing.T) {

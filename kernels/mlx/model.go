@@ -429,27 +429,13 @@ func (d *modelDevice) LMHead(logits, q, scales model.Tensor) (model.Op, error) {
 	h := d.c.Hidden
 	return d.op(func(s *step) {
 		x := s.astype(s.read(q, 1, h), dtFloat32)
-		var acc uintptr
-		for _, hs := range d.head {
-			xs := x
+		acc := exactSum(s.graph, len(d.head), func(i int) uintptr {
+			hs, xs := d.head[i], x
 			if len(d.head) > 1 {
 				xs = s.slice(x, []int{0, hs.k0}, []int{1, hs.k1})
 			}
-			part := s.matmul(xs, hs.wt) // exact integers
-			if len(d.head) == 1 {
-				acc = part
-				break
-			}
-			part = s.astype(part, dtInt32)
-			if acc == 0 {
-				acc = part
-			} else {
-				acc = s.add(acc, part)
-			}
-		}
-		if len(d.head) > 1 {
-			acc = s.astype(acc, dtFloat32)
-		}
+			return s.matmul(xs, hs.wt)
+		})
 		s.write(logits, s.divide(s.multiply(acc, d.embRows), s.read(scales, 1, 1)))
 	})
 }

@@ -63,14 +63,7 @@ func TestModelUnavailable(t *testing.T) {
 // TestModelNoLeak: an engine's steps and its Close give back every array.
 func TestModelNoLeak(t *testing.T) {
 	needMLX(t)
-	rt, _ := getRuntime()
-	active := func() uint64 {
-		var n uint64
-		if err := rt.th.Do(func() error { return check("mlx_get_active_memory", rt.l.activeMemory(&n)) }); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
+	active := func() uint64 { return activeMemory(t) }
 	w, err := model.NewRandom(model.Tiny(), 1)
 	if err != nil {
 		t.Fatal(err)
