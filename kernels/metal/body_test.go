@@ -232,7 +232,7 @@ func testBodyActivations(t *testing.T, bin string) {
 	worst, at := 0.0, float32(0)
 	for i, v := range x {
 		want := float32(math.Exp(float64(v)))
-		if !sameSpecial(got[i], want) {
+		if !ulp.SameSpecial(got[i], want) {
 			t.Errorf("exp(%v) = %v, reference %v", v, got[i], want)
 			continue
 		}

@@ -28,19 +28,6 @@ const expBound = 2
 
 func shape(m, n, k int) string { return fmt.Sprintf("M=%d N=%d K=%d", m, n, k) }
 
-// sameSpecial reports whether got and want agree on NaN and on infinities
-// (which must match exactly); for finite values it is true.
-func sameSpecial(got, want float32) bool {
-	gn, wn := got != got, want != want
-	if gn || wn {
-		return gn && wn
-	}
-	if math.IsInf(float64(got), 0) || math.IsInf(float64(want), 0) {
-		return got == want
-	}
-	return true
-}
-
 // checkActivation holds got = op(x) to the reference within actBounds. A
 // GPU that flushes subnormals (ftz) may return 0 where the reference is
 // below 2^−126, and gets its input subnormals read as 0.
@@ -54,7 +41,7 @@ func checkActivation(t testing.TB, op kernels.Op, x, got []float32, ftz bool) {
 		if ftz && math.Abs(float64(v)) < 0x1p-126 {
 			want = f(0)
 		}
-		if !sameSpecial(got[i], want) {
+		if !ulp.SameSpecial(got[i], want) {
 			if bad < 5 {
 				t.Errorf("%s(%v) = %v, reference %v", op, v, got[i], want)
 			}
@@ -62,7 +49,7 @@ func checkActivation(t testing.TB, op kernels.Op, x, got []float32, ftz bool) {
 			continue
 		}
 		if got[i] != got[i] || math.IsInf(float64(got[i]), 0) {
-			continue // equal to the reference, by sameSpecial
+			continue // equal to the reference, by ulp.SameSpecial
 		}
 		if ftz && got[i] == 0 && math.Abs(float64(want)) < 0x1p-126 {
 			continue

@@ -6,6 +6,7 @@ import (
 
 	"github.com/bitnet-go/bitnet-bench/internal/modeltest"
 	"github.com/bitnet-go/bitnet-bench/kernels"
+	"github.com/bitnet-go/bitnet-bench/kernels/internal/modelparts"
 	"github.com/bitnet-go/bitnet-bench/kernels/model"
 )
 
@@ -36,9 +37,7 @@ func TestModel2B4TLayer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: seconds of CPU")
 	}
-	c := model.BitNet2B4T()
-	c.Layers, c.Vocab = 1, 1000
-	modeltest.EngineMatchesReferenceN(t, Backend{}, c, 3)
+	modeltest.EngineMatchesReferenceN(t, Backend{}, modelparts.TwoB4T(1, 1000), 3)
 }
 
 // TestModelUnavailable runs where there is no libmlxc: the engine fails

@@ -28,3 +28,17 @@ func Distance(a, b float32) uint64 {
 	}
 	return uint64(d)
 }
+
+// SameSpecial reports whether got and want agree on NaN and on infinities
+// (which must match exactly); for finite values it is true: the check a
+// ULP bound cannot make.
+func SameSpecial(got, want float32) bool {
+	gn, wn := got != got, want != want
+	if gn || wn {
+		return gn && wn
+	}
+	if math.IsInf(float64(got), 0) || math.IsInf(float64(want), 0) {
+		return got == want
+	}
+	return true
+}
