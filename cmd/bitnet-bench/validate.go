@@ -93,8 +93,9 @@ func runValidate(ctx context.Context, e *env, f regressFlags, opt stats.Options)
 	case err == nil:
 		logf("validate: reusing the corpus in %s (built %s)", dir, c.Built.Format(time.RFC3339))
 	case os.IsNotExist(err):
-		// Gating on CPU time needs every build to report it.
-		cfg := corpus.Config{Dir: dir, Slowdowns: slow, Log: e.stderr, CPUTime: opt.Metric == cpuMetric}
+		// Gating on CPU time needs every build to report it; the
+		// controls let the checks that use them be validated.
+		cfg := corpus.Config{Dir: dir, Slowdowns: slow, Log: e.stderr, CPUTime: opt.Metric == cpuMetric, Controls: true}
 		if v.pkgSet {
 			if cfg.Cases, err = corpus.ListBenchmarks(ctx, cfg, f.pkg, f.bench); err != nil {
 				return validateFailure(ctx, e, err)

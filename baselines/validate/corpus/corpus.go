@@ -97,7 +97,9 @@ type Corpus struct {
 	Variants []Variant          `json:"variants"`
 	Built    time.Time          `json:"built"`
 	// CPUTime says every build reports cpu-ns/op (Config.CPUTime).
-	CPUTime   bool               `json:"cpu_time,omitempty"`
+	CPUTime bool `json:"cpu_time,omitempty"`
+	// Controls says every build reports the controls (Config.Controls).
+	Controls  bool               `json:"controls,omitempty"`
 	iters     map[string]int     // per case: the iteration count of the CPU-time runs
 	fixed     map[string]float64 // per case: the CPU seconds of a one-iteration run
 	GoVersion string             `json:"go_version"`
@@ -116,7 +118,15 @@ type Config struct {
 	// bench/cputime.Track reports it), so the pool can validate gating on
 	// cpu-sec/op.
 	CPUTime bool
+	// Controls adds to every case of every build a deferred report of the
+	// control workloads (bench/controls: ctl-compute-ns, ctl-memory-ns)
+	// measured after each sample's timed loop, so the pool can validate
+	// the checks that use them.
+	Controls bool
 }
+
+// reports says what inject adds to a benchmark besides the spin.
+func (c Config) reports() reports { return reports{cpu: c.CPUTime, controls: c.Controls} }
 
 func (c *Config) logf(format string, args ...any) {
 	if c.Log != nil {
@@ -175,7 +185,7 @@ func Build(ctx context.Context, cfg Config) (*Corpus, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	c := &Corpus{Dir: dir, Cases: cfg.Cases, PkgDirs: map[string]string{}, NsPerOp: map[string]float64{}, iters: map[string]int{}, CPUTime: cfg.CPUTime}
+	c := &Corpus{Dir: dir, Cases: cfg.Cases, PkgDirs: map[string]string{}, NsPerOp: map[string]float64{}, iters: map[string]int{}, CPUTime: cfg.CPUTime, Controls: cfg.Controls}
 	if v, err := goOut(ctx, cfg, "env", "GOVERSION"); err == nil {
 		c.GoVersion = v
 	}
@@ -198,7 +208,7 @@ func Build(ctx context.Context, cfg Config) (*Corpus, error) {
 	for _, cs := range c.Cases {
 		_, src, err := findBench(files[cs.Package], nil, cs.Bench)
 		if err == nil {
-			_, err = inject(src, cs.Bench, 1, cfg.CPUTime)
+			_, err = inject(src, cs.Bench, 1, cfg.reports())
 		}
 		if err != nil {
 			cfg.logf("corpus: leaving out %s %s: %v", cs.Package, cs.Bench, err)
@@ -213,8 +223,8 @@ func Build(ctx context.Context, cfg Config) (*Corpus, error) {
 	pkgs = Packages(kept)
 
 	a := Variant{Name: "A", Binaries: map[string]string{}}
-	if cfg.CPUTime {
-		// The unchanged build carries the same CPU-time report as the
+	if cfg.CPUTime || cfg.Controls {
+		// The unchanged build carries the same reports as the
 		// slowdowns, and no spin.
 		if err := c.buildVariant(ctx, cfg, &a, files); err != nil {
 			return nil, err
@@ -326,7 +336,7 @@ func (c *Corpus) buildVariant(ctx context.Context, cfg Config, v *Variant, files
 			if err != nil {
 				return fmt.Errorf("corpus: %s: %w", p, err)
 			}
-			out, err := inject(src, cs.Bench, v.Steps[cs.Key()], cfg.CPUTime)
+			out, err := inject(src, cs.Bench, v.Steps[cs.Key()], cfg.reports())
 			if err != nil {
 				return fmt.Errorf("corpus: %s: %w", file, err)
 			}
@@ -348,7 +358,7 @@ func (c *Corpus) buildVariant(ctx context.Context, cfg Config, v *Variant, files
 		if v.Slowdown > 0 {
 			cfg.logf("corpus: building %s with %s injected", p, v.Name)
 		} else {
-			cfg.logf("corpus: building %s with its CPU-time report", p)
+			cfg.logf("corpus: building %s with its reports", p)
 		}
 		if err := buildTest(ctx, cfg, p, bin, ovPath); err != nil {
 			return err
@@ -462,10 +472,16 @@ func bitnetCPUNow() int64 {
 }
 `
 
+// reports are the measurements inject adds to a benchmark.
+type reports struct {
+	cpu      bool // the CPU time per op (cpu-ns/op)
+	controls bool // the control workloads, after the timed loop
+}
+
 // inject adds to benchmark fn of src a deferred spin of steps per op (none
-// for 0 steps), with cpu a deferred report of the CPU time per op, and the
-// functions they call once per file.
-func inject(src []byte, fn string, steps float64, cpu bool) ([]byte, error) {
+// for 0 steps), the deferred reports rep asks for, and the functions they
+// call once per file.
+func inject(src []byte, fn string, steps float64, rep reports) ([]byte, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "", src, 0)
 	if err != nil {
@@ -499,7 +515,12 @@ func inject(src []byte, fn string, steps float64, cpu bool) ([]byte, error) {
 	}
 	at := fset.Position(decl.Body.Lbrace).Offset + 1
 	var stmt string
-	if cpu {
+	if rep.controls {
+		// Deferred before everything, so it runs after the CPU-time
+		// report: the controls' own CPU time is not the op's.
+		stmt += fmt.Sprintf("\n\tdefer bitnetControlsReport(%s)", b)
+	}
+	if rep.cpu {
 		// Deferred first, so it runs last: after the spin, which is
 		// part of the op.
 		stmt += fmt.Sprintf("\n\tdefer bitnetCPUTrack(%s, func() int { return %s.N })()", b, b)
@@ -511,15 +532,104 @@ func inject(src []byte, fn string, steps float64, cpu bool) ([]byte, error) {
 	if steps > 0 && !bytes.Contains(out, []byte("func bitnetInjectSpin(")) {
 		out = append(out, spinFunc...)
 	}
-	if cpu && !bytes.Contains(out, []byte("func bitnetCPUTrack(")) {
+	// Imports of their own names, right after the package clause, so
+	// they clash with nothing the file imports.
+	var imports string
+	if rep.cpu && !bytes.Contains(out, []byte("func bitnetCPUTrack(")) {
 		out = append(out, cpuFunc...)
-		// An import of its own name, right after the package clause,
-		// so it clashes with nothing the file imports.
+		imports += "\nimport bitnetSyscall \"syscall\"\n"
+	}
+	if rep.controls && !bytes.Contains(out, []byte("func bitnetControlsReport(")) {
+		out = append(out, controlsFunc...)
+		imports += "\nimport (\n\tbitnetSort \"sort\"\n\tbitnetSync \"sync\"\n\tbitnetTime \"time\"\n)\n"
+	}
+	if imports != "" {
 		end := fset.Position(f.Name.End()).Offset
-		out = append(append(append([]byte(nil), out[:end]...), "\n\nimport bitnetSyscall \"syscall\"\n"...), out[end:]...)
+		out = append(append(append([]byte(nil), out[:end]...), "\n"+imports...), out[end:]...)
 	}
 	return out, nil
 }
+
+// controlsFunc is bench/controls' Report for test files that cannot import
+// it (the standard library's): the same two workloads, sizes and median of
+// three (TestInjectedControlsMatchPackage holds the loops to the package's),
+// reported after the timed loop with the timer stopped.
+const controlsFunc = `
+
+// bitnetControlsReport is regression-check --validate's copy of
+// bench/controls.Report: the machine-state controls after the timed loop.
+func bitnetControlsReport(b interface {
+	StopTimer()
+	StartTimer()
+	ReportMetric(float64, string)
+}) {
+	b.StopTimer()
+	buf := bitnetControlsBuffer()
+	bitnetControlsMemory(buf, 1<<12)
+	b.ReportMetric(bitnetControlsMedian3(func() uint64 { return bitnetControlsCompute(1 << 16) }), "ctl-compute-ns")
+	b.ReportMetric(bitnetControlsMedian3(func() uint64 { return bitnetControlsMemory(buf, 1<<12) }), "ctl-memory-ns")
+	b.StartTimer()
+}
+
+var (
+	bitnetControlsOnce  bitnetSync.Once
+	bitnetControlsChase []uint32
+	bitnetControlsSink  uint64
+)
+
+func bitnetControlsBuffer() []uint32 {
+	bitnetControlsOnce.Do(func() {
+		n := (64 << 20) / 4
+		perm := make([]uint32, n)
+		for i := range perm {
+			perm[i] = uint32(i)
+		}
+		x := uint64(0x9e3779b97f4a7c15)
+		for i := n - 1; i > 0; i-- {
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+			j := int(x % uint64(i))
+			perm[i], perm[j] = perm[j], perm[i]
+		}
+		bitnetControlsChase = make([]uint32, n)
+		for i := range perm {
+			bitnetControlsChase[perm[i]] = perm[(i+1)%n]
+		}
+	})
+	return bitnetControlsChase
+}
+
+//go:noinline
+func bitnetControlsCompute(n int) uint64 {
+	x := uint64(n) | 1
+	for i := 0; i < n; i++ {
+		x = x*6364136223846793005 + 1442695040888963407
+		x ^= x >> 29
+	}
+	return x
+}
+
+//go:noinline
+func bitnetControlsMemory(buf []uint32, hops int) uint64 {
+	i := uint32(0)
+	for range hops {
+		i = buf[i]
+	}
+	return uint64(i)
+}
+
+func bitnetControlsMedian3(f func() uint64) float64 {
+	var ts [3]float64
+	for k := range ts {
+		t := bitnetTime.Now()
+		bitnetControlsSink += f()
+		ts[k] = float64(bitnetTime.Since(t).Nanoseconds())
+	}
+	bitnetSort.Float64s(ts[:])
+	return ts[1]
+}
+`
 
 var spinSink uint64
 

@@ -1,8 +1,12 @@
 package corpus
 
 import (
+	"bytes"
+	"go/ast"
 	"go/parser"
+	"go/printer"
 	"go/token"
+	"os"
 	"strings"
 	"testing"
 )
@@ -32,12 +36,12 @@ func BenchmarkParent(b *testing.B) {
 `
 
 func TestInject(t *testing.T) {
-	out, err := inject([]byte(benchSrc), "BenchmarkLeaf", 12.5, false)
+	out, err := inject([]byte(benchSrc), "BenchmarkLeaf", 12.5, reports{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The second case of the same file reuses the spin function.
-	out, err = inject(out, "BenchmarkOther", 3, false)
+	out, err = inject(out, "BenchmarkOther", 3, reports{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +67,7 @@ func TestInjectRefuses(t *testing.T) {
 		"BenchmarkParent":  "only leaf benchmarks",
 		"BenchmarkMissing": "no func BenchmarkMissing",
 	} {
-		_, err := inject([]byte(benchSrc), fn, 1, false)
+		_, err := inject([]byte(benchSrc), fn, 1, reports{})
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("inject %s: got %v, want an error containing %q", fn, err, want)
 		}
@@ -90,7 +94,7 @@ func TestBuildAndCollect(t *testing.T) {
 		t.Skip("builds test binaries")
 	}
 	dir := t.TempDir()
-	c, err := Build(t.Context(), Config{Dir: dir, Cases: []Case{{"./testdata/smoke", "BenchmarkHash"}}, Slowdowns: []float64{0.5}})
+	c, err := Build(t.Context(), Config{Dir: dir, Cases: []Case{{"./testdata/smoke", "BenchmarkHash"}}, Slowdowns: []float64{0.5}, CPUTime: true, Controls: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,6 +119,23 @@ func TestBuildAndCollect(t *testing.T) {
 			runs, err := Runs(pool, kind, label, "./testdata/smoke")
 			if err != nil || len(runs) != 1 || runs[0].Round != 0 {
 				t.Errorf("Runs(%s, %s) = %v, %v", kind, label, runs, err)
+				continue
+			}
+			// Every build reports its CPU time and the controls on each
+			// result line.
+			out, err := os.ReadFile(runs[0].Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range strings.Split(string(out), "\n") {
+				if !strings.HasPrefix(line, "BenchmarkHash") {
+					continue
+				}
+				for _, unit := range []string{"cpu-ns/op", "ctl-compute-ns", "ctl-memory-ns"} {
+					if !strings.Contains(line, unit) {
+						t.Errorf("%s %s: result line lacks %s: %q", kind, label, unit, line)
+					}
+				}
 			}
 		}
 	}
@@ -124,7 +145,7 @@ func TestBuildAndCollect(t *testing.T) {
 // unchanged one (no steps) gets no spin, and the report is deferred
 // before the spin so it runs after it.
 func TestInjectCPUTime(t *testing.T) {
-	out, err := inject([]byte(benchSrc), "BenchmarkLeaf", 0, true)
+	out, err := inject([]byte(benchSrc), "BenchmarkLeaf", 0, reports{cpu: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,11 +154,11 @@ func TestInjectCPUTime(t *testing.T) {
 		!strings.Contains(src, `import bitnetSyscall "syscall"`) {
 		t.Errorf("unchanged build with CPU time:\n%s", src)
 	}
-	out, err = inject([]byte(benchSrc), "BenchmarkLeaf", 7, true)
+	out, err = inject([]byte(benchSrc), "BenchmarkLeaf", 7, reports{cpu: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err = inject(out, "BenchmarkOther", 3, true)
+	out, err = inject(out, "BenchmarkOther", 3, reports{cpu: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,5 +170,65 @@ func TestInjectCPUTime(t *testing.T) {
 	}
 	if _, err := parser.ParseFile(token.NewFileSet(), "", out, 0); err != nil {
 		t.Errorf("injected source does not parse: %v", err)
+	}
+}
+
+// TestInjectControls: the controls are deferred first, so they run after
+// the CPU-time report, and their functions and imports come once a file.
+func TestInjectControls(t *testing.T) {
+	rep := reports{cpu: true, controls: true}
+	out, err := inject([]byte(benchSrc), "BenchmarkLeaf", 7, rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err = inject(out, "BenchmarkOther", 3, rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(out)
+	ctl := strings.Index(src, "func BenchmarkLeaf(b *testing.B) {\n\tdefer bitnetControlsReport(b)\n\tdefer bitnetCPUTrack(b,")
+	if ctl < 0 || !strings.Contains(src, "func BenchmarkOther(bb *testing.B) {\n\tdefer bitnetControlsReport(bb)\n") ||
+		strings.Count(src, "func bitnetControlsReport(") != 1 || strings.Count(src, `bitnetTime "time"`) != 1 {
+		t.Errorf("injected controls:\n%s", src)
+	}
+	if _, err := parser.ParseFile(token.NewFileSet(), "", out, 0); err != nil {
+		t.Errorf("injected source does not parse: %v", err)
+	}
+}
+
+// TestInjectedControlsMatchPackage holds the injected copy of the control
+// loops to bench/controls' own, so that what --validate measures is what
+// users record.
+func TestInjectedControlsMatchPackage(t *testing.T) {
+	pkg, err := parser.ParseFile(token.NewFileSet(), "../../../bench/controls/controls.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	injected, err := parser.ParseFile(token.NewFileSet(), "", "package p\n"+controlsFunc, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := func(f *ast.File, name string) string {
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == name {
+				var buf bytes.Buffer
+				printer.Fprint(&buf, token.NewFileSet(), fd.Type)
+				printer.Fprint(&buf, token.NewFileSet(), fd.Body)
+				return buf.String()
+			}
+		}
+		t.Fatalf("no func %s", name)
+		return ""
+	}
+	for pkgName, injName := range map[string]string{"compute": "bitnetControlsCompute", "memory": "bitnetControlsMemory"} {
+		if a, b := body(pkg, pkgName), body(injected, injName); a != b {
+			t.Errorf("bench/controls.%s and the injected %s differ:\n%s\n%s", pkgName, injName, a, b)
+		}
+	}
+	for _, size := range []string{"computeSteps = 1 << 16", "chaseBytes   = 64 << 20", "chaseHops    = 1 << 12", "repeats      = 3"} {
+		src, _ := os.ReadFile("../../../bench/controls/controls.go")
+		if !bytes.Contains(src, []byte(size)) {
+			t.Errorf("bench/controls no longer has %q: update controlsFunc's sizes to match", size)
+		}
 	}
 }
