@@ -89,8 +89,17 @@ type Input struct {
 	// measurement, pooled over the run. They track the machine's state,
 	// not the code under test.
 	Controls map[string][]float64
+	// ControlRunIDs maps a control to the run (0 to Runs-1) of each of its
+	// measurements, parallel to Controls, as CaseData.RunIDs does samples.
+	ControlRunIDs map[string][]int
 	// ControlNames lists Controls' keys in order of first appearance.
 	ControlNames []string
+}
+
+// ControlRunsOf splits the measurements of control name by run, in run
+// order, leaving out runs without any.
+func (in *Input) ControlRunsOf(name string) [][]float64 {
+	return splitRuns(in.Controls[name], in.ControlRunIDs[name])
 }
 
 // ControlUnitPrefix starts the units of control measurements in Go
@@ -98,15 +107,19 @@ type Input struct {
 // machine-state covariates of bench/controls, not samples of the case.
 const ControlUnitPrefix = "ctl-"
 
-// addControl records one control measurement in seconds per op.
-func (in *Input) addControl(name string, sec float64) {
+// addControl records one control measurement of run 0 in seconds per op.
+func (in *Input) addControl(name string, sec float64) { in.addControlRun(name, sec, 0) }
+
+// addControlRun records one control measurement of the given run.
+func (in *Input) addControlRun(name string, sec float64, run int) {
 	if in.Controls == nil {
-		in.Controls = map[string][]float64{}
+		in.Controls, in.ControlRunIDs = map[string][]float64{}, map[string][]int{}
 	}
 	if _, ok := in.Controls[name]; !ok {
 		in.ControlNames = append(in.ControlNames, name)
 	}
 	in.Controls[name] = append(in.Controls[name], sec)
+	in.ControlRunIDs[name] = append(in.ControlRunIDs[name], run)
 }
 
 // fail records that case name failed.
@@ -139,7 +152,12 @@ func (cd *CaseData) RunsOf(unit string) [][]float64 {
 	if cd == nil {
 		return nil
 	}
-	vals, ids := cd.Samples[unit], cd.RunIDs[unit]
+	return splitRuns(cd.Samples[unit], cd.RunIDs[unit])
+}
+
+// splitRuns groups vals by their run ids (parallel; a value without an id
+// is run 0's), in run order.
+func splitRuns(vals []float64, ids []int) [][]float64 {
 	byRun := map[int][]float64{}
 	var order []int
 	for i, v := range vals {

@@ -64,8 +64,13 @@ func MergeInputs(ins ...*Input) (*Input, error) {
 			out.RunFailed = in.File + ": " + in.RunFailed
 		}
 		for _, c := range in.ControlNames {
-			for _, v := range in.Controls[c] {
-				out.addControl(c, v)
+			ids := in.ControlRunIDs[c]
+			for j, v := range in.Controls[c] {
+				id := 0
+				if j < len(ids) {
+					id = ids[j]
+				}
+				out.addControlRun(c, v, runBase+id)
 			}
 		}
 		out.Sources = append(out.Sources, in.Sources...)

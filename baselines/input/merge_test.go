@@ -1,6 +1,7 @@
 package input
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -79,5 +80,23 @@ func TestMergeNotMeasured(t *testing.T) {
 	in, _ := MergeInputs(a, a)
 	if cd := in.Cases["B"]; cd.NotMeasured != "error: boom" {
 		t.Errorf("B measured in no file: %q", cd.NotMeasured)
+	}
+}
+
+// TestMergeKeepsControlRuns: merged files keep which run each control
+// measurement came from, as they do for samples.
+func TestMergeKeepsControlRuns(t *testing.T) {
+	dir := t.TempDir()
+	hdr := "goos: linux\ngoarch: amd64\ncpu: X\n"
+	a := writeFile(t, dir, "a.txt", []byte(hdr+"BenchmarkA-2 10 100 ns/op 1000 ctl-compute-ns\nBenchmarkA-2 10 100 ns/op 1100 ctl-compute-ns\n"))
+	b := writeFile(t, dir, "b.txt", []byte(hdr+"BenchmarkA-2 10 100 ns/op 2000 ctl-compute-ns\n"))
+	in, err := ReadInputs([]string{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := in.ControlRunsOf("compute")
+	near := func(x, want float64) bool { return math.Abs(x-want) < 1e-12 }
+	if len(runs) != 2 || len(runs[0]) != 2 || !near(runs[0][1], 1.1e-6) || len(runs[1]) != 1 || !near(runs[1][0], 2e-6) {
+		t.Errorf("control runs %v, want [[1e-6 1.1e-6] [2e-6]]", runs)
 	}
 }
