@@ -72,7 +72,14 @@ func Table(w io.Writer, c *stats.Comparison) error {
 		fmt.Fprintf(bw, "control %s: %s (ratio %.3f, CI %s): how far the machine moved between the runs\n", s.Name, textfmt.Delta(s.Ratio), s.Ratio, textfmt.Interval(s.RatioLo, s.RatioHi))
 	}
 	if c.Model == stats.ModelBounded {
-		fmt.Fprintf(bw, "one run per side: by the controls and the spread of the cases (median %s, robust sd %s), the machine may have moved ±%s between the runs; the intervals are widened by that much\n", textfmt.Delta(1+c.CaseShift), textfmt.Pct(c.CaseSpread), textfmt.Pct(c.ControlMargin))
+		by := "by the controls"
+		switch {
+		case c.CasesBound && len(c.Controls) > 0:
+			by = fmt.Sprintf("by the controls and the spread of the cases (median %s, robust sd %s)", textfmt.Delta(1+c.CaseShift), textfmt.Pct(c.CaseSpread))
+		case c.CasesBound:
+			by = fmt.Sprintf("by the spread of the cases (median %s, robust sd %s)", textfmt.Delta(1+c.CaseShift), textfmt.Pct(c.CaseSpread))
+		}
+		fmt.Fprintf(bw, "one run per side: %s, the machine may have moved ±%s between the runs; the intervals are widened by that much\n", by, textfmt.Pct(c.ControlMargin))
 	}
 	for _, warn := range c.Warnings {
 		fmt.Fprintf(bw, "warning: %s\n", warn)

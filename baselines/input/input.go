@@ -84,22 +84,30 @@ type Input struct {
 	// RunFailed is set when Go benchmark text printed a FAIL line (a
 	// failing test or benchmark in the package); it says which.
 	RunFailed string
-	// Controls are the control workloads (package bench/controls)
-	// measured during the run, by name: seconds per op, one value per
-	// measurement, pooled over the run. They track the machine's state,
-	// not the code under test.
+	// ControlSet holds the control workloads (package bench/controls)
+	// measured during the run, pooled over its cases; each case's own are
+	// in its CaseData.
+	ControlSet
+}
+
+// ControlSet is a set of control measurements (package bench/controls):
+// they track the machine's state, not the code under test.
+type ControlSet struct {
+	// Controls are the measurements by control name, in seconds per op,
+	// one value per measurement.
 	Controls map[string][]float64
-	// ControlRunIDs maps a control to the run (0 to Runs-1) of each of its
-	// measurements, parallel to Controls, as CaseData.RunIDs does samples.
+	// ControlRunIDs maps a control to the run (0 to Input.Runs-1) of each
+	// of its measurements, parallel to Controls, as CaseData.RunIDs does
+	// samples.
 	ControlRunIDs map[string][]int
 	// ControlNames lists Controls' keys in order of first appearance.
 	ControlNames []string
 }
 
 // ControlRunsOf splits the measurements of control name by run, in run
-// order, leaving out runs without any.
-func (in *Input) ControlRunsOf(name string) [][]float64 {
-	return splitRuns(in.Controls[name], in.ControlRunIDs[name])
+// order, leaving out runs without any, and returns the runs' ids.
+func (cs *ControlSet) ControlRunsOf(name string) ([][]float64, []int) {
+	return splitRuns(cs.Controls[name], cs.ControlRunIDs[name])
 }
 
 // ControlUnitPrefix starts the units of control measurements in Go
@@ -108,18 +116,33 @@ func (in *Input) ControlRunsOf(name string) [][]float64 {
 const ControlUnitPrefix = "ctl-"
 
 // addControl records one control measurement of run 0 in seconds per op.
-func (in *Input) addControl(name string, sec float64) { in.addControlRun(name, sec, 0) }
+func (cs *ControlSet) addControl(name string, sec float64) { cs.addControlRun(name, sec, 0) }
 
 // addControlRun records one control measurement of the given run.
-func (in *Input) addControlRun(name string, sec float64, run int) {
-	if in.Controls == nil {
-		in.Controls, in.ControlRunIDs = map[string][]float64{}, map[string][]int{}
+func (cs *ControlSet) addControlRun(name string, sec float64, run int) {
+	if cs.Controls == nil {
+		cs.Controls, cs.ControlRunIDs = map[string][]float64{}, map[string][]int{}
 	}
-	if _, ok := in.Controls[name]; !ok {
-		in.ControlNames = append(in.ControlNames, name)
+	if _, ok := cs.Controls[name]; !ok {
+		cs.ControlNames = append(cs.ControlNames, name)
 	}
-	in.Controls[name] = append(in.Controls[name], sec)
-	in.ControlRunIDs[name] = append(in.ControlRunIDs[name], run)
+	cs.Controls[name] = append(cs.Controls[name], sec)
+	cs.ControlRunIDs[name] = append(cs.ControlRunIDs[name], run)
+}
+
+// mergeControls appends src's measurements with their run ids moved by
+// runBase.
+func (cs *ControlSet) mergeControls(src *ControlSet, runBase int) {
+	for _, c := range src.ControlNames {
+		ids := src.ControlRunIDs[c]
+		for j, v := range src.Controls[c] {
+			id := 0
+			if j < len(ids) {
+				id = ids[j]
+			}
+			cs.addControlRun(c, v, runBase+id)
+		}
+	}
 }
 
 // fail records that case name failed.
@@ -144,20 +167,32 @@ type CaseData struct {
 	// NotMeasured is why a results.json case has no samples (its status and
 	// error); "" for measured cases.
 	NotMeasured string
+	// ControlSet holds the controls measured with this case (on its
+	// result lines, or its results.json case): the machine's state while
+	// it ran.
+	ControlSet
 }
 
 // RunsOf splits the samples of unit by run, in run order, leaving out runs
 // without samples.
 func (cd *CaseData) RunsOf(unit string) [][]float64 {
+	runs, _ := cd.RunsWithIDs(unit)
+	return runs
+}
+
+// RunsWithIDs is RunsOf with the run id (0 to Input.Runs-1) of each run
+// returned, so that a run's samples can be matched with its controls
+// (Input.ControlRunsOf).
+func (cd *CaseData) RunsWithIDs(unit string) ([][]float64, []int) {
 	if cd == nil {
-		return nil
+		return nil, nil
 	}
 	return splitRuns(cd.Samples[unit], cd.RunIDs[unit])
 }
 
 // splitRuns groups vals by their run ids (parallel; a value without an id
-// is run 0's), in run order.
-func splitRuns(vals []float64, ids []int) [][]float64 {
+// is run 0's), in run order, and returns the ids.
+func splitRuns(vals []float64, ids []int) ([][]float64, []int) {
 	byRun := map[int][]float64{}
 	var order []int
 	for i, v := range vals {
@@ -175,7 +210,7 @@ func splitRuns(vals []float64, ids []int) [][]float64 {
 	for _, id := range order {
 		out = append(out, byRun[id])
 	}
-	return out
+	return out, order
 }
 
 // caseNamed returns the case called name, adding it after the others when
@@ -334,10 +369,11 @@ func parseJSON(data []byte, name string) (*Input, error) {
 	in.Better[UnitSecPerOp] = -1
 	for i := range f.Cases {
 		c := &f.Cases[i]
+		cd := &CaseData{Samples: map[string][]float64{}, RunIDs: map[string][]int{}}
 		for _, ctl := range slices.Sorted(maps.Keys(c.ControlsNs)) {
 			in.addControl(ctl, c.ControlsNs[ctl]*1e-9) // results.Validate checked the values
+			cd.addControl(ctl, c.ControlsNs[ctl]*1e-9)
 		}
-		cd := &CaseData{Samples: map[string][]float64{}, RunIDs: map[string][]int{}}
 		in.Names = append(in.Names, c.Name)
 		in.Cases[c.Name] = cd
 		if !c.OK() {
@@ -525,6 +561,7 @@ func parseText(src io.Reader, reopen func() (io.ReadCloser, error), name string,
 			for _, v := range rec.Values {
 				if ctl, ok := controlName(v.OrigUnit); ok {
 					in.addControl(ctl, v.OrigValue*1e-9)
+					tc.cd.addControl(ctl, v.OrigValue*1e-9)
 					continue
 				}
 				units[v.Unit] = true

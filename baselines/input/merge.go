@@ -63,16 +63,7 @@ func MergeInputs(ins ...*Input) (*Input, error) {
 		if out.RunFailed == "" && in.RunFailed != "" {
 			out.RunFailed = in.File + ": " + in.RunFailed
 		}
-		for _, c := range in.ControlNames {
-			ids := in.ControlRunIDs[c]
-			for j, v := range in.Controls[c] {
-				id := 0
-				if j < len(ids) {
-					id = ids[j]
-				}
-				out.addControlRun(c, v, runBase+id)
-			}
-		}
+		out.mergeControls(&in.ControlSet, runBase)
 		out.Sources = append(out.Sources, in.Sources...)
 		if in.Kind != out.Kind {
 			out.Kind = "mixed"
@@ -112,6 +103,7 @@ func MergeInputs(ins ...*Input) (*Input, error) {
 					cd.AddRun(u, v, runBase+run)
 				}
 			}
+			cd.mergeControls(&src.ControlSet, runBase)
 			// A case measured in one file and not in another has the
 			// samples it has; the reason it was not measured is kept only
 			// when no file measured it.

@@ -94,9 +94,9 @@ func TestMergeKeepsControlRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runs := in.ControlRunsOf("compute")
+	runs, ids := in.ControlRunsOf("compute")
 	near := func(x, want float64) bool { return math.Abs(x-want) < 1e-12 }
-	if len(runs) != 2 || len(runs[0]) != 2 || !near(runs[0][1], 1.1e-6) || len(runs[1]) != 1 || !near(runs[1][0], 2e-6) {
+	if len(runs) != 2 || len(ids) != 2 || ids[1] != 1 || len(runs[0]) != 2 || !near(runs[0][1], 1.1e-6) || len(runs[1]) != 1 || !near(runs[1][0], 2e-6) {
 		t.Errorf("control runs %v, want [[1e-6 1.1e-6] [2e-6]]", runs)
 	}
 }

@@ -164,6 +164,13 @@ func Compare(baseline, current *input.Input, opt Options) (*Comparison, error) {
 	for _, n := range names {
 		c.Rows = append(c.Rows, compareCase(n, baseline, current, opt, m)...)
 	}
+	for _, r := range c.Rows {
+		for _, ctl := range r.AdjustedBy {
+			if !slices.Contains(c.AdjustedBy, ctl) {
+				c.AdjustedBy = append(c.AdjustedBy, ctl)
+			}
+		}
+	}
 
 	logSum, n := 0.0, 0
 	for _, r := range c.Rows {
@@ -186,16 +193,25 @@ func Compare(baseline, current *input.Input, opt Options) (*Comparison, error) {
 type model struct {
 	kind   string
 	margin float64 // controls: the log-ratio margin the interval is widened by
+	// controlsOnly says the margin comes from the controls alone (too few
+	// cases for their spread): the verdict then also needs the machine to
+	// have held still (reach within half the threshold).
+	controlsOnly bool
+	reach        float64 // the controls' reach (controlReach), log ratio
+	reachName    string  // the control that reaches farthest
 }
 
 // The between-run models, as Row.Model and Comparison.Model name them.
 const (
-	ModelPaired  = "paired rounds"             // --against: each round ran both sides, moments apart
-	ModelRuns    = "runs"                      // several runs on a side: Student t on the run medians (RunsInterval)
-	ModelBounded = "one run per side, bounded" // the spread of the cases' ratios and the controls bound the machine's shift
-	ModelOneRun  = "one run per side"          // nothing bounds the between-run shift
-	ModelSame    = "same samples"              // both sides hold the same samples: one run read twice
-	ModelWithin  = "within-run only"           // Options.WithinRunOnly: samples taken as independent
+	ModelPaired = "paired rounds" // --against: each round ran both sides, moments apart
+	ModelRuns   = "runs"          // several runs on a side: Student t on the run medians (RunsInterval)
+	// ModelRunsAdjusted is ModelRuns with the runs' controls as covariates
+	// (RunsInterval.EstimateAdjusted).
+	ModelRunsAdjusted = "runs, adjusted by controls"
+	ModelBounded      = "one run per side, bounded" // the spread of the cases' ratios and the controls bound the machine's shift
+	ModelOneRun       = "one run per side"          // nothing bounds the between-run shift
+	ModelSame         = "same samples"              // both sides hold the same samples: one run read twice
+	ModelWithin       = "within-run only"           // Options.WithinRunOnly: samples taken as independent
 )
 
 // modelOf picks the between-run model for a comparison.
@@ -224,18 +240,26 @@ const minSpreadCases = 8
 const zSpread = 2.5758293035489
 
 // boundOneRun bounds how far the machine moved between two single runs,
-// from the controls (controlMargin) and from the cases' log ratios of
+// from the controls (controlReach) and from the cases' log ratios of
 // medians in the gating unit (logs): with
 // many cases, most unchanged, the spread of their ratios is the spread
 // between runs; a shift common to all (the median ratio) may be the
 // machine's or the code's, and is not told apart. The margin is the
 // larger of |median| + 2.58 robust standard deviations of the cases' log
-// ratios and the controls' margin; a comparison with neither enough cases
+// ratios and the controls' reach; a comparison with neither enough cases
 // nor controls stays unbounded (ModelOneRun).
+//
+// With too few cases for their spread, the controls alone bound the
+// machine's move but not each case's: in the validation pools, cases of
+// unchanged code moved between runs by 0.1 to 1.5 times as much as the
+// memory control. So a change is then called only while the machine held
+// still (verdict: the controls' reach within half the threshold).
 func boundOneRun(c *Comparison, logs []float64) model {
-	margin, bounded := 0.0, false
+	m := model{kind: ModelBounded}
+	bounded := false
 	if len(c.Controls) > 0 {
-		margin, bounded = controlMargin(c.Controls), true
+		m.reach, m.reachName = controlReach(c.Controls)
+		m.margin, m.controlsOnly, bounded = m.reach, true, true
 	}
 	if len(logs) >= minSpreadCases {
 		med := Median(slices.Clone(logs))
@@ -244,16 +268,16 @@ func boundOneRun(c *Comparison, logs []float64) model {
 			dev[i] = math.Abs(l - med)
 		}
 		spread := 1.4826 * Median(dev)
-		c.CaseShift, c.CaseSpread = math.Exp(med)-1, spread
-		margin, bounded = max(margin, math.Abs(med)+zSpread*spread), true
+		c.CaseShift, c.CaseSpread, c.CasesBound = math.Exp(med)-1, spread, true
+		m.margin, m.controlsOnly, bounded = max(m.margin, math.Abs(med)+zSpread*spread), false, true
 	}
 	if !bounded {
 		c.Model = ModelOneRun
 		return model{kind: ModelOneRun}
 	}
 	c.Model = ModelBounded
-	c.ControlMargin = math.Exp(margin) - 1
-	return model{kind: ModelBounded, margin: margin}
+	c.ControlMargin = math.Exp(m.margin) - 1
+	return m
 }
 
 // Reasons the gate gives for a row it cannot decide.
@@ -305,8 +329,14 @@ func compareCase(name string, baseline, current *input.Input, opt Options, m mod
 		bv, kv := samples(b, u), samples(k, u)
 		switch {
 		case len(bv) > 0 && len(kv) > 0:
-			row.BaselineRuns, row.CurrentRuns = len(b.RunsOf(u)), len(k.RunsOf(u))
-			notes = append(notes, compareSamples(&row, b.RunsOf(u), k.RunsOf(u), opt, m)...)
+			br, bids := b.RunsWithIDs(u)
+			kr, kids := k.RunsWithIDs(u)
+			row.BaselineRuns, row.CurrentRuns = len(br), len(kr)
+			var covs *runCovariates
+			if m.kind == ModelRuns {
+				covs = runControlsFor(b, k, baseline, current).covariates(bids, kids)
+			}
+			notes = append(notes, compareSamples(&row, br, kr, opt, m, covs)...)
 		case bothMeasured:
 			// Measured on both sides, but not in this unit on both.
 			row.Verdict = Inconclusive
@@ -376,7 +406,9 @@ func summarize(values []float64, opt Options) (*Summary, []error) {
 
 // compareSamples fills row's summaries, ratio, interval, p-value, verdict
 // and reason, and returns notes on the side.
-func compareSamples(row *Row, baseRuns, curRuns [][]float64, opt Options, m model) []string {
+// covs are the controls of each run (runControls.covariates), nil
+// without.
+func compareSamples(row *Row, baseRuns, curRuns [][]float64, opt Options, m model, covs *runCovariates) []string {
 	base, cur := slices.Concat(baseRuns...), slices.Concat(curRuns...)
 	var notes []string
 	var bw, cw []error
@@ -404,7 +436,16 @@ func compareSamples(row *Row, baseRuns, curRuns [][]float64, opt Options, m mode
 	var runs RunsEstimate
 	runsOK := false
 	if m.kind == ModelRuns && !same {
-		runs, runsOK = RunsInterval{Confidence: opt.Confidence}.Estimate(baseRuns, curRuns)
+		ri := RunsInterval{Confidence: opt.Confidence}
+		if covs != nil {
+			runs, runsOK = ri.EstimateAdjusted(baseRuns, curRuns, covs.base, covs.cur)
+		}
+		if runsOK {
+			row.Model, row.AdjustedBy = ModelRunsAdjusted, covs.names
+			notes = append(notes, covs.describe(runs.Slopes))
+		} else {
+			runs, runsOK = ri.Estimate(baseRuns, curRuns)
+		}
 	}
 	switch {
 	case same:
@@ -472,6 +513,10 @@ func verdict(row *Row, p float64, opt Options, tooFew, same bool, m model) {
 		row.Reason = fmt.Sprintf("too few samples to bound the ratio (%s a side; need at least 6 per side)", formatCounts(row))
 	case row.Model == ModelOneRun:
 		row.Verdict, row.Reason = Inconclusive, reasonOneRun
+	case row.Model == ModelBounded && m.controlsOnly && m.reach > math.Log1p(t/2):
+		row.Verdict = Inconclusive
+		row.Reason = fmt.Sprintf("one run per side, and the machine may have moved ±%s between the runs (control %s) where half the threshold is %s: a case can move more or less than a control, so no change is called; compare several runs per side or use --against",
+			textfmt.Pct(math.Exp(m.reach)-1), m.reachName, textfmt.Pct(t/2))
 	case sig && worse:
 		row.Verdict = Regression
 		row.Reason = fmt.Sprintf("the ratio's %.4g%% interval %s lies beyond the %s threshold (p=%.3f)", opt.Confidence*100, iv, textfmt.Pct(t), p)
@@ -487,7 +532,7 @@ func verdict(row *Row, p float64, opt Options, tooFew, same bool, m model) {
 	default:
 		row.Verdict = Inconclusive
 		row.Reason = fmt.Sprintf("the ratio's %.4g%% interval %s overlaps the %s threshold: the evidence cannot tell a %s change from run-to-run noise", opt.Confidence*100, iv, textfmt.Pct(t), textfmt.Pct(t))
-		if row.Model == ModelRuns && row.RunSpread > 0 && row.Ratio > 0 {
+		if (row.Model == ModelRuns || row.Model == ModelRunsAdjusted) && row.RunSpread > 0 && row.Ratio > 0 {
 			// What these runs can tell apart: a change clears the
 			// threshold once it exceeds it by the interval's half-width.
 			half := math.Sqrt(hi / lo)

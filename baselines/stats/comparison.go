@@ -61,6 +61,9 @@ type Row struct {
 	// come from.
 	BaselineRuns int `json:"baseline_runs,omitempty"`
 	CurrentRuns  int `json:"current_runs,omitempty"`
+	// AdjustedBy names the controls that adjusted this row's runs model
+	// (ModelRunsAdjusted).
+	AdjustedBy []string `json:"adjusted_by,omitempty"`
 	// RunSpread, for ModelRuns, is the standard deviation of the log run
 	// medians: about the fraction by which runs of unchanged code differ.
 	RunSpread float64 `json:"run_spread,omitempty"`
@@ -90,6 +93,10 @@ type Comparison struct {
 	// Controls are the shifts of the control workloads between the runs,
 	// when both sides recorded them.
 	Controls []ControlShift `json:"controls,omitempty"`
+	// AdjustedBy names the controls whose run medians adjusted the runs
+	// model (ModelRunsAdjusted): those that moved between runs by more
+	// than their own noise.
+	AdjustedBy []string `json:"adjusted_by,omitempty"`
 	// ControlMargin is how far the machine may have moved between two
 	// single runs (a fraction), by the controls and the spread of the
 	// cases' ratios: the intervals are widened by it (ModelBounded).
@@ -99,6 +106,8 @@ type Comparison struct {
 	// ratios: the between-run spread, if most cases did not change.
 	CaseShift  float64 `json:"case_shift,omitempty"`
 	CaseSpread float64 `json:"case_spread,omitempty"`
+	// CasesBound says the cases' spread bounded the move (enough cases).
+	CasesBound bool `json:"cases_bound,omitempty"`
 	// RunFailed says that the current run printed FAIL.
 	RunFailed string `json:"run_failed,omitempty"`
 	Rows      []Row  `json:"rows"`

@@ -1,7 +1,10 @@
 package stats
 
 import (
+	"fmt"
 	"math"
+	"slices"
+	"strings"
 
 	"github.com/bitnet-go/bitnet-bench/baselines/input"
 )
@@ -19,32 +22,24 @@ type ControlShift struct {
 	RatioHi  float64 `json:"ratio_hi"`
 }
 
-// halfWidth is half the width of the log interval: the control's own noise.
-func (s ControlShift) halfWidth() float64 {
-	return (math.Log(s.RatioHi) - math.Log(s.RatioLo)) / 2
+// reach is how far from 1, in log ratio, the control's interval reaches:
+// as far as this control can tell, the machine may have moved that much.
+func (s ControlShift) reach() float64 {
+	return max(math.Abs(math.Log(s.RatioLo)), math.Abs(math.Log(s.RatioHi)))
 }
 
-// shown is the log shift the control shows beyond its own noise: 0 when
-// its interval holds 1.
-func (s ControlShift) shown() float64 {
-	return max(0, math.Log(s.RatioLo), -math.Log(s.RatioHi))
-}
-
-// controlMargin is how far (in log ratio) the machine may have moved
-// between the runs, by the controls: the largest shift some control shows
-// beyond its own noise, plus the noise of the most precise control (how
-// well the machine's state is known at best). A noisy control whose
-// interval holds 1 adds nothing; one that moved adds its move.
-func controlMargin(shifts []ControlShift) float64 {
-	if len(shifts) == 0 {
-		return 0
-	}
-	shown, best := 0.0, math.Inf(1)
+// controlReach is how far (in log ratio) the machine may have moved between
+// the runs, by the controls: the farthest any control's interval reaches,
+// and that control's name. A control that moved reaches as far as its
+// move; one too noisy to tell reaches as far as its noise (a wide interval
+// around no change says as little as a shift).
+func controlReach(shifts []ControlShift) (reach float64, name string) {
 	for _, s := range shifts {
-		shown = max(shown, s.shown())
-		best = min(best, s.halfWidth())
+		if r := s.reach(); r > reach || name == "" {
+			reach, name = r, s.Name
+		}
 	}
-	return shown + best
+	return reach, name
 }
 
 // minControlSamples is the fewest measurements of a control per side that
@@ -67,4 +62,126 @@ func controlShifts(base, cur *input.Input, opt Options) []ControlShift {
 		out = append(out, s)
 	}
 	return out
+}
+
+// runControls are the medians of each control in each run of the two
+// sides, by run id: the covariates of the control-adjusted runs model.
+type runControls struct {
+	names     []string
+	base, cur map[int][]float64 // run id -> one median per name
+}
+
+// minControlReliability is how much of a control's run-to-run variance
+// must be the machine's, not its own measurement noise, for it to adjust
+// the runs model: a control that did not move beyond its noise would only
+// cost a degree of freedom.
+const minControlReliability = 0.75
+
+// runControlsFor returns the run controls of one case: those recorded with
+// the case itself (its result lines) when every run has enough of them,
+// else those of the whole runs.
+func runControlsFor(b, k *input.CaseData, base, cur *input.Input) *runControls {
+	if rc := runControlsOf(&b.ControlSet, &k.ControlSet); rc != nil {
+		return rc
+	}
+	return runControlsOf(&base.ControlSet, &cur.ControlSet)
+}
+
+// runControlsOf collects, for every control both sides recorded, its median
+// in each run, and keeps the controls whose run medians moved: the
+// variance of their log run medians (over both sides: a control's code
+// does not change) is at least 3 times (reliability 0.75) their mean
+// within-run variance of the median. It looks at the controls only, never
+// at the cases, so choosing them does not bias the cases' intervals. A
+// control with fewer than minControlSamples measurements in some run is
+// left out. nil when no control qualifies.
+func runControlsOf(base, cur *input.ControlSet) *runControls {
+	rc := &runControls{base: map[int][]float64{}, cur: map[int][]float64{}}
+	for _, name := range base.ControlNames {
+		if _, ok := cur.Controls[name]; !ok {
+			continue
+		}
+		var logs, within []float64
+		meds := [2]map[int]float64{{}, {}}
+		short := false
+		for s, set := range []*input.ControlSet{base, cur} {
+			runs, ids := set.ControlRunsOf(name)
+			for i, r := range runs {
+				if len(r) < minControlSamples || !allPositive(r) {
+					short = true
+					break
+				}
+				lr := make([]float64, len(r))
+				for j, v := range r {
+					lr[j] = math.Log(v)
+				}
+				m := Median(slices.Clone(lr))
+				logs = append(logs, m)
+				within = append(within, medianVariance(lr, m))
+				meds[s][ids[i]] = Median(slices.Clone(r))
+			}
+		}
+		if short || len(logs) < 3 {
+			continue
+		}
+		mu := mean(logs)
+		between := 0.0
+		for _, l := range logs {
+			between += (l - mu) * (l - mu)
+		}
+		between /= float64(len(logs) - 1)
+		if between*(1-minControlReliability) < mean(within)*minControlReliability {
+			continue
+		}
+		rc.names = append(rc.names, name)
+		for s, side := range []map[int][]float64{rc.base, rc.cur} {
+			for id, v := range meds[s] {
+				side[id] = append(side[id], v)
+			}
+		}
+	}
+	if len(rc.names) == 0 {
+		return nil
+	}
+	return rc
+}
+
+// runCovariates are the chosen controls of each run of one case, parallel
+// to its runs.
+type runCovariates struct {
+	names     []string
+	base, cur [][]float64
+}
+
+// covariates returns the controls of the runs with the given ids, or nil
+// when some run lacks them (the case is then compared unadjusted).
+func (rc *runControls) covariates(baseIDs, curIDs []int) *runCovariates {
+	if rc == nil {
+		return nil
+	}
+	out := &runCovariates{names: rc.names}
+	for s, ids := range [][]int{baseIDs, curIDs} {
+		side := []map[int][]float64{rc.base, rc.cur}[s]
+		for _, id := range ids {
+			v, ok := side[id]
+			if !ok {
+				return nil
+			}
+			if s == 0 {
+				out.base = append(out.base, v)
+			} else {
+				out.cur = append(out.cur, v)
+			}
+		}
+	}
+	return out
+}
+
+// describe says which controls adjusted the case and by what slopes.
+func (rc *runCovariates) describe(slopes []float64) string {
+	parts := make([]string, len(rc.names))
+	for i, n := range rc.names {
+		parts[i] = fmt.Sprintf("%s slope %.2f", n, slopes[i])
+	}
+	return "adjusted for the machine's state in each run by the controls (" + strings.Join(parts, ", ") + ")"
 }

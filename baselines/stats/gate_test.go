@@ -226,6 +226,18 @@ func TestOneRunBounded(t *testing.T) {
 	if r := cmp.Rows[0]; r.Verdict != Inconclusive || r.Model != ModelOneRun {
 		t.Errorf("one case, no controls: %+v", r)
 	}
+	// Too few cases for their spread: the controls alone. A +30% change
+	// is called while they held still (their reach within half the
+	// threshold); once they moved 10%, nothing is called.
+	fewBase := parse(withControls(1e6, 1, 5e5, 6), "fb.json")
+	cmp = mustCompare(t, fewBase, parse(withControls(1e6, 1.3, 5e5, 6), "fs.json"), Options{})
+	if r := row(t, cmp, "C0", input.UnitSecPerOp); cmp.Model != ModelBounded || cmp.CasesBound || r.Verdict != Regression {
+		t.Errorf("6 cases, +30%%, controls still: model %q, %+v", cmp.Model, r)
+	}
+	cmp = mustCompare(t, fewBase, parse(withControls(1e6, 1.3, 5.5e5, 6), "fm.json"), Options{})
+	if r := row(t, cmp, "C0", input.UnitSecPerOp); r.Verdict != Inconclusive || !strings.Contains(r.Reason, "control compute") || !strings.Contains(r.Reason, "half the threshold") {
+		t.Errorf("6 cases, +30%%, controls +10%%: %+v", r)
+	}
 	// Read from Go benchmark text, the controls are the same.
 	txt := mustParse(t, textBytes(t, withControls(1e6, 1.3, 5e5, 8)), "c.txt")
 	if got := len(txt.Controls["compute"]); got != 8 {
