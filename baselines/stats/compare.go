@@ -246,8 +246,9 @@ const zSpread = 2.5758293035489
 // between runs; a shift common to all (the median ratio) may be the
 // machine's or the code's, and is not told apart. The margin is the
 // larger of |median| + 2.58 robust standard deviations of the cases' log
-// ratios and the controls' reach; a comparison with neither enough cases
-// nor controls stays unbounded (ModelOneRun).
+// ratios and the shift the controls show (controlShown); with too few cases,
+// the controls' reach (controlReach). A comparison with neither enough
+// cases nor controls stays unbounded (ModelOneRun).
 //
 // With too few cases for their spread, the controls alone bound the
 // machine's move but not each case's: in the validation pools, cases of
@@ -269,7 +270,11 @@ func boundOneRun(c *Comparison, logs []float64) model {
 		}
 		spread := 1.4826 * Median(dev)
 		c.CaseShift, c.CaseSpread, c.CasesBound = math.Exp(med)-1, spread, true
-		m.margin, m.controlsOnly, bounded = max(m.margin, math.Abs(med)+zSpread*spread), false, true
+		m.margin, m.controlsOnly, bounded = math.Abs(med)+zSpread*spread, false, true
+		if len(c.Controls) > 0 {
+			// Beside the cases, a control adds the shift it shows.
+			m.margin = max(m.margin, controlShown(c.Controls))
+		}
 	}
 	if !bounded {
 		c.Model = ModelOneRun

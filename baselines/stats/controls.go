@@ -22,6 +22,30 @@ type ControlShift struct {
 	RatioHi  float64 `json:"ratio_hi"`
 }
 
+// halfWidth is half the width of the log interval: the control's own noise.
+func (s ControlShift) halfWidth() float64 {
+	return (math.Log(s.RatioHi) - math.Log(s.RatioLo)) / 2
+}
+
+// shown is the log shift the control shows beyond its own noise: 0 when
+// its interval holds 1.
+func (s ControlShift) shown() float64 {
+	return max(0, math.Log(s.RatioLo), -math.Log(s.RatioHi))
+}
+
+// controlShown is how far (in log ratio) the controls show the machine
+// moved, beside other evidence (the cases' spread): the largest shift some
+// control shows beyond its own noise, plus the noise of the most precise
+// control. A noisy control whose interval holds 1 adds nothing there.
+func controlShown(shifts []ControlShift) float64 {
+	shown, best := 0.0, math.Inf(1)
+	for _, s := range shifts {
+		shown = max(shown, s.shown())
+		best = min(best, s.halfWidth())
+	}
+	return shown + best
+}
+
 // reach is how far from 1, in log ratio, the control's interval reaches:
 // as far as this control can tell, the machine may have moved that much.
 func (s ControlShift) reach() float64 {
@@ -29,8 +53,8 @@ func (s ControlShift) reach() float64 {
 }
 
 // controlReach is how far (in log ratio) the machine may have moved between
-// the runs, by the controls: the farthest any control's interval reaches,
-// and that control's name. A control that moved reaches as far as its
+// the runs by the controls alone: the farthest any control's interval
+// reaches, and that control's name. A control that moved reaches as far as its
 // move; one too noisy to tell reaches as far as its noise (a wide interval
 // around no change says as little as a shift).
 func controlReach(shifts []ControlShift) (reach float64, name string) {
