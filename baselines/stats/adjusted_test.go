@@ -160,7 +160,10 @@ func TestCompareAdjustsRunsByControls(t *testing.T) {
 	if r.Ratio < 1.10 || r.Ratio > 1.14 {
 		t.Errorf("adjusted ratio %.3f, want about 1.12", r.Ratio)
 	}
-	// The same runs without their controls.
+	// Told to ignore the controls, and then without them: unadjusted.
+	if r := row(t, mustCompare(t, b, k, Options{IgnoreControls: true}), "A", input.UnitSecPerOp); r.Model != ModelRuns || r.Verdict != Inconclusive {
+		t.Errorf("IgnoreControls: model %q verdict %v", r.Model, r.Verdict)
+	}
 	strip := func(in *input.Input) {
 		in.ControlSet = input.ControlSet{}
 		for _, cd := range in.Cases {

@@ -47,6 +47,10 @@ type Options struct {
 	// data, tests); for real runs it gives the false alarms the run-level
 	// models exist to prevent.
 	WithinRunOnly bool
+	// IgnoreControls judges as if the inputs carried no controls
+	// (bench/controls): no control shifts, no adjustment. For measuring
+	// what the controls buy (regression-check --ignore-controls).
+	IgnoreControls bool
 	// Paired says the i-th samples of the two sides were taken together,
 	// interleaved (regression-check --against): a case is then judged on
 	// its rounds' log ratios (SignedRank), so the state of the machine
@@ -132,7 +136,9 @@ func Compare(baseline, current *input.Input, opt Options) (*Comparison, error) {
 		c.MachineMismatch = d
 		c.Warnings = append(c.Warnings, fmt.Sprintf("MACHINE MISMATCH: the baseline and the current run were measured on different machines (%s); differences may come from the machine, not the code", strings.Join(d, "; ")))
 	}
-	c.Controls = controlShifts(baseline, current, opt)
+	if !opt.IgnoreControls {
+		c.Controls = controlShifts(baseline, current, opt)
+	}
 	m := modelOf(c, opt)
 
 	names := slices.Clone(baseline.Names)
@@ -338,7 +344,7 @@ func compareCase(name string, baseline, current *input.Input, opt Options, m mod
 			kr, kids := k.RunsWithIDs(u)
 			row.BaselineRuns, row.CurrentRuns = len(br), len(kr)
 			var covs *runCovariates
-			if m.kind == ModelRuns {
+			if m.kind == ModelRuns && !opt.IgnoreControls {
 				covs = runControlsFor(b, k, baseline, current).covariates(bids, kids)
 			}
 			notes = append(notes, compareSamples(&row, br, kr, opt, m, covs)...)

@@ -110,6 +110,7 @@ type regressFlags struct {
 	seed                               uint64
 	strict, jsonOut                    bool
 	metric, inconclusive               string
+	ignoreControls                     bool
 	markdown, junit                    string
 	calibrate, validate                bool
 	writeConfig                        string
@@ -140,6 +141,7 @@ func runRegressionCheck(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&f.config, "config", "", "JSON file of per-case thresholds by regular expression")
 	fs.Float64Var(&f.alpha, "alpha", 0.05, "significance level of the test (Mann-Whitney U; Wilcoxon signed-rank for --against, spent over the looks with --budget)")
 	fs.Uint64Var(&f.seed, "seed", stats.DefaultSeed, "seed of the bootstrap (results are reproducible for a given seed)")
+	fs.BoolVar(&f.ignoreControls, "ignore-controls", false, "judge as if the files carried no controls (bench/controls): to see what they change")
 	fs.StringVar(&f.metric, "metric", "sec/op", "the unit that gates each case (as benchstat tidies it: sec/op, B/s, allocs/op, ...); the others are shown, not gated")
 	fs.StringVar(&f.inconclusive, "inconclusive", "fail", "what an inconclusive or unchecked case does to the exit status: fail (exit 4) or pass (exit 0, still reported)")
 	fs.BoolVar(&f.strict, "strict", false, "refuse (exit 2) to compare runs from different machines")
@@ -187,7 +189,7 @@ func runRegressionCheck(ctx context.Context, e *env, args []string) int {
 	if f.inconclusive != "fail" && f.inconclusive != "pass" {
 		return fail(e, cmd, exitBadInput, "--inconclusive %q: want fail or pass", f.inconclusive)
 	}
-	opt := stats.Options{Threshold: th, Alpha: f.alpha, Seed: f.seed, Metric: tidyUnit(f.metric)}
+	opt := stats.Options{Threshold: th, Alpha: f.alpha, Seed: f.seed, Metric: tidyUnit(f.metric), IgnoreControls: f.ignoreControls}
 	if f.config != "" {
 		cfg, err := stats.ReadConfig(f.config)
 		if err != nil {
