@@ -6,9 +6,12 @@ import (
 )
 
 // minAdjustedDF is the fewest residual degrees of freedom the control-
-// adjusted runs estimate keeps: with fewer, Student's t is so wide (12.7 at
-// one) that the unadjusted estimate says more.
-const minAdjustedDF = 2
+// adjusted runs estimate keeps: as many as a history of 5 runs gives the
+// unadjusted one (t = 2.78), so adjusting never widens t beyond it. With
+// fewer, the fit of a few runs is fragile: in a validation pool, 5+1 runs
+// with two controls (2 df) gave intervals such as [0.008, 96] where a
+// current run's memory control lay 40% from the history's.
+const minAdjustedDF = 4
 
 // EstimateAdjusted is Estimate with the runs' controls as covariates. Each
 // run is its log median y; its controls (bench/controls, measured in that
@@ -21,7 +24,7 @@ const minAdjustedDF = 2
 // of the comparison: a run that landed on a busy memory bus is compared
 // with what the baseline runs say a run in that state takes. d estimates the
 // change; its interval is Student's t on the residual degrees of freedom
-// (runs - 2 - controls), with the standard error that least squares gives
+// (runs - 2 - controls, at least minAdjustedDF), with the standard error that least squares gives
 // it, which grows when the current run's controls lie outside those the
 // baseline runs saw (extrapolation). As in Estimate, the residual variance
 // is never taken below the within-run variance of a run's median.

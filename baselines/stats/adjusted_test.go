@@ -37,7 +37,7 @@ func adjustedRuns(rng *rand.Rand, nBase, nCur int, change float64) (base, cur, b
 	return base, cur, bx, cx
 }
 
-// TestEstimateAdjustedCoverage: with a history of 5 runs and one current
+// TestEstimateAdjustedCoverage: with a history of 8 runs and one current
 // run whose machine states spread by 30%, the controls take the state out:
 // the adjusted interval holds the true change at least 95% of the time and is
 // several times narrower than the unadjusted one.
@@ -48,7 +48,7 @@ func TestEstimateAdjustedCoverage(t *testing.T) {
 	const change = 0.1
 	covered, adjWidth, rawWidth := 0, 0.0, 0.0
 	for range trials {
-		base, cur, bx, cx := adjustedRuns(rng, 5, 1, change)
+		base, cur, bx, cx := adjustedRuns(rng, 8, 1, change)
 		e, ok := ri.EstimateAdjusted(base, cur, bx, cx)
 		if !ok {
 			t.Fatal("EstimateAdjusted refused a well-posed fit")
@@ -59,15 +59,14 @@ func TestEstimateAdjustedCoverage(t *testing.T) {
 		adjWidth += math.Log(e.Hi / e.Lo)
 		raw, _ := ri.Estimate(base, cur)
 		rawWidth += math.Log(raw.Hi / raw.Lo)
-		if e.DF != 2 || len(e.Slopes) != 2 {
-			t.Fatalf("df %d, slopes %v: want 6 runs - 2 - 2 controls and two slopes", e.DF, e.Slopes)
+		if e.DF != 5 || len(e.Slopes) != 2 {
+			t.Fatalf("df %d, slopes %v: want 9 runs - 2 - 2 controls and two slopes", e.DF, e.Slopes)
 		}
 	}
 	rate := float64(covered) / trials
 	t.Logf("coverage %.3f; mean width adjusted %.3f, unadjusted %.3f (log units)", rate, adjWidth/trials, rawWidth/trials)
-	// At 2 degrees of freedom the residual variance is often tiny by
-	// chance, and the within-run floor then holds it up: a little
-	// conservative, by design.
+	// The within-run floor holds up a residual variance that is tiny by
+	// chance: a little conservative, by design.
 	if rate < 0.93 || rate > 0.99 {
 		t.Errorf("coverage %.3f, want 0.95 to 0.99", rate)
 	}
@@ -83,7 +82,7 @@ func TestEstimateAdjustedExact(t *testing.T) {
 		return []float64{math.Exp(shift + 0.5*state), math.Exp(shift + 0.5*state)}, []float64{math.Exp(state)}
 	}
 	var base, bx [][]float64
-	for _, st := range []float64{-0.2, 0, 0.1, 0.3, 0.5} {
+	for _, st := range []float64{-0.2, 0, 0.1, 0.3, 0.5, -0.4} {
 		r, x := run(0, st)
 		base, bx = append(base, r), append(bx, x)
 	}
@@ -99,14 +98,15 @@ func TestEstimateAdjustedExact(t *testing.T) {
 func TestEstimateAdjustedRefuses(t *testing.T) {
 	ri := RunsInterval{Confidence: 0.95}
 	one := []float64{1, 1.1, 0.9}
-	if _, ok := ri.EstimateAdjusted([][]float64{one, one, one}, [][]float64{one}, [][]float64{{1}, {2}, {3}}, [][]float64{{2}}); ok {
-		t.Error("4 runs and 1 control leave 1 degree of freedom: want refused")
-	}
 	five := [][]float64{one, one, one, one, one}
-	if _, ok := ri.EstimateAdjusted(five, [][]float64{one}, [][]float64{{1}, {2}, {3}, {4}, {}}, [][]float64{{2}}); ok {
+	if _, ok := ri.EstimateAdjusted(five, [][]float64{one}, [][]float64{{1}, {2}, {3}, {4}, {5}}, [][]float64{{2}}); ok {
+		t.Error("6 runs and 1 control leave 3 degrees of freedom: want refused")
+	}
+	six := append(five, one)
+	if _, ok := ri.EstimateAdjusted(six, [][]float64{one}, [][]float64{{1}, {2}, {3}, {4}, {5}, {}}, [][]float64{{2}}); ok {
 		t.Error("a run without its control: want refused")
 	}
-	if _, ok := ri.EstimateAdjusted(five, [][]float64{one}, [][]float64{{1}, {1}, {1}, {1}, {1}}, [][]float64{{1}}); ok {
+	if _, ok := ri.EstimateAdjusted(six, [][]float64{one}, [][]float64{{1}, {1}, {1}, {1}, {1}, {1}}, [][]float64{{1}}); ok {
 		t.Error("constant controls: want refused (singular)")
 	}
 }
@@ -124,7 +124,7 @@ func runText(rng *rand.Rand, ns, state float64) []byte {
 	return []byte(b.String())
 }
 
-// TestCompareAdjustsRunsByControls: a history of five runs whose machine
+// TestCompareAdjustsRunsByControls: a history of seven runs whose machine
 // states spread by 30% cannot bound a +12% change unadjusted; with the
 // controls on the result lines the comparison adjusts for each run's state
 // and calls it, and names the control. Without the control on the lines,
@@ -133,7 +133,7 @@ func TestCompareAdjustsRunsByControls(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	dir := t.TempDir()
 	var base []string
-	for i, st := range []float64{-0.3, 0.1, 0.4, -0.1, 0.25} {
+	for i, st := range []float64{-0.3, 0.1, 0.4, -0.1, 0.25, 0, 0.2} {
 		p := filepath.Join(dir, fmt.Sprintf("b%d.txt", i))
 		if err := os.WriteFile(p, runText(rng, 1000, st), 0o644); err != nil {
 			t.Fatal(err)
