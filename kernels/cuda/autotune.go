@@ -44,11 +44,11 @@ func (k tuneKey) String() string {
 // sources and of every candidate name.
 var tuneCode = sync.OnceValue(func() string {
 	h := sha256.New()
-	for _, f := range []string{"bitlinear.cu", "gemv.cu", "wave.cu", "tc.cu", "tcs.cu"} {
+	for _, f := range []string{"bitlinear.cu", "gemv.cu", "wave.cu", "tc.cu", "tcs.cu", "tcg.cu"} {
 		src, _ := shaders.CUDA(f)
 		h.Write([]byte(src))
 	}
-	h.Write([]byte(strings.Join(bitLinearCandidates(512), ",")))
+	h.Write([]byte(strings.Join(bitLinearCandidates(2560, 10, 512, 132), ",")))
 	return hex.EncodeToString(h.Sum(nil))[:12]
 })
 
@@ -183,8 +183,9 @@ func (c *tuneCache) forget() {
 // BITNET_CUDA_TCS=0 leaves them out.
 var tcsInAuto = os.Getenv("BITNET_CUDA_TCS") != "0"
 
-// bitLinearCandidates are the kernels "auto" measures for m tokens.
-func bitLinearCandidates(m int) []string {
+// bitLinearCandidates are the kernels "auto" measures for n rows of nb
+// 64-byte blocks and m tokens on a GPU of sms SMs.
+func bitLinearCandidates(n, nb, m, sms int) []string {
 	out := []string{"wave", "gemv", "w2a8"}
 	for _, c := range tcCandidates(m) {
 		out = append(out, c.name())
@@ -194,8 +195,18 @@ func bitLinearCandidates(m int) []string {
 			out = append(out, c.name())
 		}
 	}
+	if tcgInAuto {
+		for _, c := range tcgCandidates(n, nb, m, sms) {
+			out = append(out, c.name())
+		}
+	}
 	return out
 }
+
+// tcgInAuto admits tcg.cu's GEMM to "auto" when BITNET_CUDA_TCG=1: on an
+// H100 it was slower than tcs.cu on every 2B4T shape at 128 tokens
+// (docs/DESIGN.md), so by default "auto" does not spend its tuning on it.
+var tcgInAuto = os.Getenv("BITNET_CUDA_TCG") == "1"
 
 // tuneFlushBytes is the buffer tc_flush writes before each timed launch:
 // over twice the 50 MB L2 of an H100 or H200, so no weight survives in it.
@@ -225,7 +236,7 @@ func (d *device) autoBitLinear(k tuneKey, bind func(kernel string) (*launch, err
 	// A candidate that cannot be built or launched (a module that does not
 	// compile for this device) is recorded as failed and the others still
 	// compete; its tests say why.
-	for _, name := range bitLinearCandidates(k.M) {
+	for _, name := range bitLinearCandidates(k.N, k.Kp/256, k.M, d.sms) {
 		l, err := bind(name)
 		var t time.Duration
 		if err == nil {

@@ -305,8 +305,9 @@ func (k *kernel) prepareBitLinear() error {
 // row, blocks looping over rows), "wave" (wave.cu: every weight load of a
 // lane issued up front, the grid one wave), "tc" (tc.cu: int8 tensor
 // cores, tcDefault's tiling), "tcs" (tcs.cu: staged in shared memory,
-// tcsDefault's tiling; not yet run on a GPU), one tc.cu or tcs.cu
-// instantiation by name, or "auto":
+// tcsDefault's tiling), "tcg" (tcg.cu: the GEMM with large warp tiles
+// and split K, tcgDefault's choice), one tc.cu, tcs.cu or tcg.cu
+// instantiation by name (tcg's with its split, _k<S>), or "auto":
 // the fastest of them measured on this GPU model for the shape
 // (autotune.go). All are exact; tests and benchmarks run each.
 var bitLinearKernel = "auto"
@@ -429,10 +430,15 @@ func (d *device) bitLinearLaunchOf(kern string, w uint64, stride, n int, x uint6
 		kern = tcDefault(m).name()
 	case "tcs":
 		kern = tcsDefault.name()
+	case "tcg":
+		kern = tcgDefault(n, stride/64, m, d.sms).name()
 	}
 	if c, ok := tcConfigNamed(kern); ok {
 		grid, block := tcGrid(c, n, m)
 		return d.newLaunch(kern, grid, block, args...)
+	}
+	if c, ok := tcgChoiceNamed(kern); ok {
+		return d.tcgLaunch(c, args, n, m)
 	}
 	if c, ok := tcsConfigNamed(kern); ok {
 		grid, block := tcsGrid(c, n, m)
@@ -474,7 +480,7 @@ func (d *device) bitLinearLaunchOf(kern string, w uint64, stride, n int, x uint6
 		grid := [3]uint32{uint32(ceilDiv(n, 16)), uint32(ceilDiv(m, tile)), 1}
 		return d.newLaunch(name, grid, [3]uint32{128, 1, 1}, args...)
 	}
-	return nil, fmt.Errorf("cuda: no BitLinear kernel %q (want gemv, w2a8, wave, tc, tcs, a tc.cu or tcs.cu instantiation, or auto)", kern)
+	return nil, fmt.Errorf("cuda: no BitLinear kernel %q (want gemv, w2a8, wave, tc, tcs, tcg, a tc.cu, tcs.cu or tcg.cu instantiation, or auto)", kern)
 }
 
 // Run launches the kernels and waits for them: the stop event is recorded

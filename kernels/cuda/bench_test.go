@@ -3,6 +3,7 @@ package cuda
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -498,6 +499,15 @@ func hbmPeakOf(d *device) float64 {
 	return 0
 }
 
+// prefillKernels are the kernels BenchmarkPrefill2B4T times beside "auto";
+// BITNET_BENCH_KERNELS (comma-separated) replaces the list.
+var prefillKernels = func() []string {
+	if v := os.Getenv("BITNET_BENCH_KERNELS"); v != "" {
+		return strings.Split(v, ",")
+	}
+	return []string{"auto", "tc", "tcs", "tcg", "wave"}
+}()
+
 // BenchmarkPrefill2B4T: BitLinear for M tokens on the 2B4T shapes, cold
 // (copies of the weights, ≥ 256 MB together, replayed as a graph), for
 // "auto" (what the Backend API binds: measured per shape), the tensor-core
@@ -516,7 +526,7 @@ func BenchmarkPrefill2B4T(b *testing.B) {
 			bytes := wbytes + float64(m*kp+4*m*s.n)
 			ops := 2 * float64(m) * float64(s.n) * float64(s.k)
 			copies := max(8, int(256e6/wbytes)+1)
-			for _, kern := range []string{"auto", "tc", "tcs", "wave"} {
+			for _, kern := range prefillKernels {
 				b.Run(fmt.Sprintf("M=%d/%dx%d/%s", m, s.n, s.k, kern), func(b *testing.B) {
 					withKernel(kern, func() {
 						ls := gemvLaunches(b, d, s.n, s.k, m, copies)

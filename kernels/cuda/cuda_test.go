@@ -67,7 +67,7 @@ func TestNotImplemented(t *testing.T) {
 
 // bitLinearKernels are the BitLinear kernels; tests and benchmarks run
 // each, and "auto", which measures them and picks one.
-var bitLinearKernels = []string{"gemv", "w2a8", "wave", "tc", "tcs", "auto"}
+var bitLinearKernels = []string{"gemv", "w2a8", "wave", "tc", "tcs", "tcg", "auto"}
 
 // TestTCConfigs: every tc.cu instantiation is listed once, its grid covers
 // every row and token, a block stays within 8 warps, and the candidates
@@ -141,9 +141,130 @@ func TestTCConfigs(t *testing.T) {
 				t.Errorf("m=%d: candidate %s tiles %d tokens", m, c.name(), 8*c.TN)
 			}
 		}
-		if got := bitLinearCandidates(m); !slices.Contains(got, "wave") || !slices.Contains(got, tcDefault(m).name()) {
+		if got := bitLinearCandidates(2560, 10, m, 132); !slices.Contains(got, "wave") || !slices.Contains(got, tcDefault(m).name()) {
 			t.Errorf("m=%d: candidates %v lack wave or the tc default", m, got)
 		}
+	}
+}
+
+// TestTCGConfigs: every tcgConfigs entry is instantiated in tcg.cu with
+// its parameters, its choices' names parse back, its grid covers the
+// shape, and "auto" measures tcg only where a tile is half full of tokens.
+func TestTCGConfigs(t *testing.T) {
+	src, err := shaders.CUDA("tcg.cu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(src, "\nTCG(bitlinear_tcg_"); n != len(tcgConfigs) {
+		t.Errorf("tcg.cu instantiates %d kernels, tcgConfigs lists %d", n, len(tcgConfigs))
+	}
+	seen := map[string]bool{}
+	for _, c := range tcgConfigs {
+		if seen[c.fn()] {
+			t.Errorf("%s listed twice", c.fn())
+		}
+		seen[c.fn()] = true
+		if !strings.Contains(src, fmt.Sprintf("TCG(%s, %d, %d, %d, %d, %d, %d)", c.fn(), c.RW, c.TN, c.WM, c.WN, c.ST, c.SX)) {
+			t.Errorf("tcg.cu does not instantiate %s as %+v", c.fn(), c)
+		}
+		if c.sharedBytes()+tcgStaticShared > tcsMaxShared || c.WM*c.WN > 8 || c.ST < 2 || c.tokens() > 256 {
+			t.Errorf("%s: %d bytes of shared memory, %d warps, %d stages, %d tokens", c.fn(), c.sharedBytes(), c.WM*c.WN, c.ST, c.tokens())
+		}
+		// dynamicShared opts a kernel in above 48 KiB of dynamic shared
+		// memory only; below that, static and dynamic together must fit
+		// (bitlinear_tcg_r4_t4_m2_n1_s3_x1, exactly 48 KiB dynamic, failed
+		// to launch on an H100).
+		if n := c.sharedBytes(); n <= 48<<10 && n+tcgStaticShared > 48<<10 {
+			t.Errorf("%s: %d bytes of dynamic shared memory plus the static ones pass 48 KiB without opting in", c.fn(), n)
+		}
+		for _, split := range []int{1, 3, 12} {
+			ch := tcgChoice{c, split}
+			if got, ok := tcgChoiceNamed(ch.name()); !ok || got != ch {
+				t.Errorf("tcgChoiceNamed(%s) = %v %v", ch.name(), got, ok)
+			}
+			for _, s := range []struct{ n, m int }{{1, 1}, {17, 9}, {2560, 128}, {13824, 512}, {31, 513}} {
+				grid, block := tcgGrid(ch, s.n, s.m)
+				if int(grid[0])*c.rows() < s.n || int(grid[1])*c.tokens() < s.m || int(grid[2]) != split || int(block[0]) != 32*c.WM*c.WN {
+					t.Errorf("%s: grid %v block %v leaves out rows or tokens of %dx%d", ch.name(), grid, block, s.m, s.n)
+				}
+			}
+		}
+	}
+	for _, bad := range []string{"bitlinear_tcg_r4_t8_m2_n2_s3_x1", "bitlinear_tcg_r4_t8_m2_n2_s3_x1_k0", "bitlinear_tcg_r4_t8_m2_n2_s3_x1_k3x", "bitlinear_tcg_r9_t8_m2_n2_s3_x1_k2"} {
+		if c, ok := tcgChoiceNamed(bad); ok {
+			t.Errorf("tcgChoiceNamed(%s) = %v, want no choice", bad, c)
+		}
+	}
+	for _, m := range []int{1, 8, 32, 33, 128, 512} {
+		for _, c := range tcgCandidates(2560, 10, m, 132) {
+			if c.tokens() >= 2*m || c.Split > 5 {
+				t.Errorf("m=%d: candidate %s (%d tokens a tile, K split %d ways of 10 blocks)", m, c.name(), c.tokens(), c.Split)
+			}
+		}
+	}
+	if len(tcgCandidates(2560, 10, 8, 132)) != 0 || len(tcgCandidates(2560, 10, 128, 132)) == 0 {
+		t.Errorf("tcg candidates: %d at 8 tokens (want none), %d at 128", len(tcgCandidates(2560, 10, 8, 132)), len(tcgCandidates(2560, 10, 128, 132)))
+	}
+	if d := tcgDefault(2560, 10, 128, 132); d.Split != 3 || !slices.Contains(tcgConfigs, d.tcgConfig) {
+		t.Errorf("tcgDefault(2560x2560, 128 tokens) = %s, want a listed configuration, K split 3 ways", d.name())
+	}
+}
+
+// TestTCGResources logs each tcg.cu kernel's registers and spilled bytes
+// per thread (CU_FUNC_ATTRIBUTE_NUM_REGS, _LOCAL_SIZE_BYTES): its 64×64
+// warp tiles hold 128 accumulators a lane, near the 255-register limit.
+func TestTCGResources(t *testing.T) {
+	needGPU(t)
+	d, err := getDevice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range tcgKernelNames() {
+		fn, err := d.function(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var regs, local int32
+		err = d.th.Do(func() error {
+			if err := d.drv.check("cuFuncGetAttribute", d.drv.cuFuncGetAttribute(&regs, 4, fn)); err != nil {
+				return err
+			}
+			return d.drv.check("cuFuncGetAttribute", d.drv.cuFuncGetAttribute(&local, 3, fn))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: %d registers, %d local bytes a thread", name, regs, local)
+	}
+}
+
+// TestTCGRepeated: a split-K tcg launch leaves its workspace and counters
+// zeroed, so every run of the same kernel is exact, not only the first.
+func TestTCGRepeated(t *testing.T) {
+	needGPU(t)
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, name := range []string{"bitlinear_tcg_r4_t8_m2_n2_s3_x1_k4", "bitlinear_tcg_r4_t8_m2_n2_s2_x0_k3", "bitlinear_tcg_r2_t4_m4_n2_s3_x1_k2"} {
+		t.Run(name, func(t *testing.T) {
+			withKernel(name, func() {
+				p := kerneltest.BitLinearProblem(r, 100, 300, 2560, true)
+				ref := kerneltest.Reference(t, p)
+				k, err := Backend{}.Prepare(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer k.Close()
+				for i := range 3 {
+					clear(p.Y)
+					if err := k.Run(); err != nil {
+						t.Fatal(err)
+					}
+					if err := k.Fetch(); err != nil {
+						t.Fatal(err)
+					}
+					kerneltest.ExactF32(t, fmt.Sprintf("Y (run %d)", i), p.Y, ref.Y)
+				}
+			})
+		})
 	}
 }
 
@@ -306,6 +427,11 @@ func TestTCInstantiations(t *testing.T) {
 	}
 	for _, c := range tcsConfigs {
 		names = append(names, c.name())
+	}
+	for _, c := range tcgConfigs {
+		for _, split := range []int{1, 3} {
+			names = append(names, tcgChoice{c, split}.name())
+		}
 	}
 	for _, name := range names {
 		for _, s := range []struct{ m, n, k int }{{1, 1, 1}, {9, 17, 300}, {8, 16, 256}, {33, 130, 1000}, {17, 65, 6912 + 100}, {64, 31, 2560}, {70, 200, 768}, {130, 129, 512}} {

@@ -72,6 +72,9 @@ type driver struct {
 	// cuFuncSetAttribute lets a kernel take more than 48 KiB of dynamic
 	// shared memory (tcs.cu's deep pipelines).
 	cuFuncSetAttribute func(fn uintptr, attrib int32, value int32) int32
+	// cuFuncGetAttribute reads a compiled kernel's registers and local
+	// (spilled) bytes per thread, for the tests' log.
+	cuFuncGetAttribute func(v *int32, attrib int32, fn uintptr) int32
 }
 
 // nvrtc holds the NVRTC entry points (nvrtc.h).
@@ -252,6 +255,7 @@ var kernelFiles = map[string][]string{
 	"wave.cu": waveKernelNames(),
 	"tc.cu":   tcKernelNames(),
 	"tcs.cu":  tcsKernelNames(),
+	"tcg.cu":  tcgKernelNames(),
 }
 
 // module is one compiled source file.

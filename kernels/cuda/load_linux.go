@@ -110,6 +110,7 @@ func loadDriver() (*driver, error) {
 		{Fn: &d.cuStreamEndCapture, Name: "cuStreamEndCapture"}, {Fn: &d.cuGraphInstantiateWithFlags, Name: "cuGraphInstantiateWithFlags"},
 		{Fn: &d.cuGraphLaunch, Name: "cuGraphLaunch"}, {Fn: &d.cuGraphExecDestroy, Name: "cuGraphExecDestroy"},
 		{Fn: &d.cuGraphDestroy, Name: "cuGraphDestroy"}, {Fn: &d.cuFuncSetAttribute, Name: "cuFuncSetAttribute"},
+		{Fn: &d.cuFuncGetAttribute, Name: "cuFuncGetAttribute"},
 		{Fn: &d.cuMemAllocHost, Name: "cuMemAllocHost_v2"}, {Fn: &d.cuMemFreeHost, Name: "cuMemFreeHost"},
 		{Fn: &d.cuMemcpyHtoDAsync, Name: "cuMemcpyHtoDAsync_v2"}, {Fn: &d.cuMemcpyDtoHAsync, Name: "cuMemcpyDtoHAsync_v2"},
 	})

@@ -83,6 +83,8 @@ type launch struct {
 	// copy, when not nil, makes this a copy between page-locked host
 	// memory and the device instead of a kernel (fn unused).
 	copy *hostCopy
+	// onRelease frees what the launch owns (tcg.cu's split-K workspace).
+	onRelease func()
 }
 
 // hostCopy is an asynchronous copy of n bytes between page-locked host
@@ -182,7 +184,13 @@ func (d *device) enqueueOn(l *launch, stream uintptr) error {
 		l.grid[0], l.grid[1], l.grid[2], l.block[0], l.block[1], l.block[2], l.shared, stream, params, nil))
 }
 
-func (l *launch) release() { l.pin.Unpin() }
+func (l *launch) release() {
+	l.pin.Unpin()
+	if f := l.onRelease; f != nil {
+		l.onRelease = nil
+		f()
+	}
+}
 
 // cuFuncAttributeMaxDynamicSharedSizeBytes is
 // CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES.

@@ -2,6 +2,7 @@ package cuda
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ func TestModelMatchesReference(t *testing.T) {
 	hd256.Heads, hd256.KVHeads, hd256.HeadDim = 2, 1, 256
 	long := hd128
 	long.KVHeads = 1
-	defer func(f, a bool) { modelFuse, attDecode = f, a }(modelFuse, attDecode)
+	defer func(f, a bool, p int) { modelFuse, attDecode, attPrefillMin = f, a, p }(modelFuse, attDecode, attPrefillMin)
 	type config struct {
 		c      model.Config
 		tokens int
@@ -34,11 +35,14 @@ func TestModelMatchesReference(t *testing.T) {
 		cases = append(cases, config{c, 9})
 	}
 	cases = append(cases, config{hd128, 9}, config{hd256, 9}, config{long, 150})
-	for _, mode := range []struct{ fuse, decode bool }{{true, true}, {true, false}, {false, false}} {
-		modelFuse, attDecode = mode.fuse, mode.decode
+	for _, mode := range []struct{ fuse, decode, prefill bool }{{true, true, true}, {true, true, false}, {true, false, false}, {false, false, true}} {
+		modelFuse, attDecode, attPrefillMin = mode.fuse, mode.decode, math.MaxInt
+		if mode.prefill {
+			attPrefillMin = 2
+		}
 		for _, tc := range cases {
 			c := tc.c
-			name := fmt.Sprintf("fuse=%v/decodeatt=%v/heads%dkv%dhd%d/tokens%d", mode.fuse, mode.decode, c.Heads, c.KVHeads, c.HeadDim, tc.tokens)
+			name := fmt.Sprintf("fuse=%v/decodeatt=%v/prefillatt=%v/heads%dkv%dhd%d/tokens%d", mode.fuse, mode.decode, mode.prefill, c.Heads, c.KVHeads, c.HeadDim, tc.tokens)
 			t.Run(name, func(t *testing.T) { modelMatchesReference(t, c, tc.tokens) })
 		}
 	}

@@ -328,6 +328,91 @@ model_attention(const float* __restrict__ qkv, const int* __restrict__ params, f
     attention<false>(qkv, params, kc, vc, out, heads, kvheads, hd, capacity, inv, nullptr, nullptr);
 }
 
+// model_attention_prefill: model_attention for many tokens (prefill), a
+// warp a query and ATT_PF_Q consecutive queries of one head a block, so
+// the key and value rows they share are read from L2 once per block into
+// shared memory (ATT_PF_CH positions at a time, rows padded to hd+1 floats
+// so lane j's reads of row j fall on distinct banks), not once per query.
+// Softmax is online (running max and sum, rescaled per chunk), so any
+// number of positions fits. Lane j scores position j of a chunk; lane l
+// holds output elements l, l+32, ... Head dims that are multiples of 32
+// up to 128. Grid (heads, ceil(m / ATT_PF_Q)), block 32·ATT_PF_Q.
+#define ATT_PF_Q 8
+#define ATT_PF_CH 32
+#define ATT_PF_HD 128
+extern "C" __global__ void __launch_bounds__(32 * ATT_PF_Q)
+model_attention_prefill(const float* __restrict__ qkv, const int* __restrict__ params, const float* kc,
+                        const float* vc, float* __restrict__ out, int heads, int kvheads, int hd, int capacity,
+                        float inv, int m)
+{
+    grid_dep_launch();
+    grid_dep_wait();
+    __shared__ float ks[ATT_PF_CH * (ATT_PF_HD + 1)];
+    __shared__ float vs[ATT_PF_CH * (ATT_PF_HD + 1)];
+    __shared__ float qs[ATT_PF_Q * ATT_PF_HD];
+    const int h = blockIdx.x, g = h / (heads / kvheads);
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const int t0 = blockIdx.y * ATT_PF_Q, t = t0 + warp;
+    const int p0 = params[0];
+    const int rows = heads * hd + 2 * kvheads * hd, hs = hd + 1, per = hd >> 5;
+    // Positions the block needs: 0 .. p0 + its last token.
+    const int n = p0 + min(t0 + ATT_PF_Q, m);
+    const float* K = kc + (size_t)g * capacity * hd;
+    const float* V = vc + (size_t)g * capacity * hd;
+    for (int i = threadIdx.x; i < ATT_PF_Q * hd; i += blockDim.x) {
+        const int w = i / hd, d = i % hd;
+        qs[i] = t0 + w < m ? __fmul_rn(qkv[(size_t)(t0 + w) * rows + h * hd + d], inv) : 0.0f;
+    }
+    const int pos = p0 + t; // this warp's query
+    float mx = NEG_INF, sum = 0.0f;
+    float acc[ATT_PF_HD / 32];
+#pragma unroll
+    for (int i = 0; i < ATT_PF_HD / 32; i++) acc[i] = 0.0f;
+    for (int c0 = 0; c0 < n; c0 += ATT_PF_CH) {
+        const int cn = min(ATT_PF_CH, n - c0);
+        __syncthreads(); // the last chunk is read (and qs written)
+        for (int i = threadIdx.x; i < cn * hd; i += blockDim.x) {
+            const int j = i / hd, d = i % hd;
+            ks[j * hs + d] = K[(size_t)(c0 + j) * hd + d];
+            vs[j * hs + d] = V[(size_t)(c0 + j) * hd + d];
+        }
+        __syncthreads();
+        if (t >= m) continue;
+        float s = NEG_INF;
+        if (lane < cn && c0 + lane <= pos) {
+            const float* kr = ks + lane * hs;
+            const float* q = qs + warp * hd;
+            float a = 0.0f;
+            for (int d = 0; d < hd; d++) a += q[d] * kr[d];
+            s = a;
+        }
+        float cm = s;
+        for (int o = 16; o > 0; o >>= 1) cm = fmaxf(cm, __shfl_xor_sync(0xffffffffu, cm, o));
+        const float nm = fmaxf(mx, cm);
+        if (nm == NEG_INF) continue; // nothing this warp attends to yet
+        const float scale = expf(mx - nm); // 0 on the first chunk
+        const float p = s == NEG_INF ? 0.0f : expf(s - nm);
+        float ps = p;
+        for (int o = 16; o > 0; o >>= 1) ps += __shfl_xor_sync(0xffffffffu, ps, o);
+        sum = sum * scale + ps;
+        mx = nm;
+#pragma unroll
+        for (int i = 0; i < ATT_PF_HD / 32; i++) acc[i] *= scale;
+        for (int j = 0; j < cn; j++) {
+            const float pj = __shfl_sync(0xffffffffu, p, j);
+            const float* vr = vs + j * hs;
+#pragma unroll
+            for (int i = 0; i < ATT_PF_HD / 32; i++)
+                if (i < per) acc[i] += pj * vr[lane + 32 * i];
+        }
+    }
+    if (t >= m) return;
+    const float rs = 1.0f / sum;
+#pragma unroll
+    for (int i = 0; i < ATT_PF_HD / 32; i++)
+        if (i < per) out[(size_t)t * heads * hd + h * hd + lane + 32 * i] = acc[i] * rs;
+}
+
 // model_attention_rope: one token's RoPE, cache append and attention in
 // one launch (decode). Grid (heads, 1).
 extern "C" __global__ void __launch_bounds__(ATT_THREADS)
