@@ -24,6 +24,10 @@
 // warps add from the activation registers they load anyway (each warp
 // sums a share of its token tiles, dp4a). Both are exact: |Σ| ≤ 2·127·K.
 //
+// Its own module, as every file here is (NVRTC gets no include path), so
+// tc.cu's and tcs.cu's small helpers (mma, cp.async, the code expansion)
+// are repeated here under tcg_ names.
+//
 // Shared layout per stage: the weights, BM rows of 64 bytes, then the
 // activations, BN tokens of 256 bytes, 16-byte chunk c of token j at
 // c ^ 4(j & 1) (a quarter warp's 16-byte loads land on distinct banks, as
