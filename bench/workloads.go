@@ -144,8 +144,12 @@ func cpuModelBackends(cfg Config) []*cpu.Backend {
 	case len(cfg.Levels) == 1 && cfg.Levels[0] == "all":
 		levels = cpu.Levels()
 	case len(cfg.Levels) > 0:
-		for _, l := range cfg.Levels {
-			levels = append(levels, cpu.Level(l))
+		for _, name := range cfg.Levels {
+			l, err := cpu.ParseLevel(name) // "avx512" is avx512vnni, as for the kernel cases
+			if err != nil {
+				l = cpu.Level(name) // its backend reports the level unavailable
+			}
+			levels = append(levels, l)
 		}
 	default: // the fastest level that runs every part
 		all := cpu.Levels()

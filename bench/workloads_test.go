@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -152,5 +153,18 @@ func TestWorkloadsStayOnTheirDevice(t *testing.T) {
 	}
 	if cpuCases != 3 || other != 3 {
 		t.Errorf("cpu,modelless: %d CPU and %d other cases, want 3 and 3", cpuCases, other)
+	}
+}
+
+// TestModelLevelAliases: the model cases take the level names the kernel
+// cases take ("avx512" is avx512vnni), and keep an unknown one to report.
+func TestModelLevelAliases(t *testing.T) {
+	bes := cpuModelBackends(Config{Levels: []string{"avx512", "purego", "nonesuch"}})
+	got := make([]string, len(bes))
+	for i, be := range bes {
+		got[i] = be.Level()
+	}
+	if want := []string{"avx512vnni", "generic", "nonesuch"}; !slices.Equal(got, want) {
+		t.Fatalf("levels %v, want %v", got, want)
 	}
 }
