@@ -170,13 +170,6 @@ func Compare(baseline, current *input.Input, opt Options) (*Comparison, error) {
 	for _, n := range names {
 		c.Rows = append(c.Rows, compareCase(n, baseline, current, opt, m)...)
 	}
-	for _, r := range c.Rows {
-		for _, ctl := range r.AdjustedBy {
-			if !slices.Contains(c.AdjustedBy, ctl) {
-				c.AdjustedBy = append(c.AdjustedBy, ctl)
-			}
-		}
-	}
 
 	logSum, n := 0.0, 0
 	for _, r := range c.Rows {
@@ -209,15 +202,12 @@ type model struct {
 
 // The between-run models, as Row.Model and Comparison.Model name them.
 const (
-	ModelPaired = "paired rounds" // --against: each round ran both sides, moments apart
-	ModelRuns   = "runs"          // several runs on a side: Student t on the run medians (RunsInterval)
-	// ModelRunsAdjusted is ModelRuns with the runs' controls as covariates
-	// (RunsInterval.EstimateAdjusted).
-	ModelRunsAdjusted = "runs, adjusted by controls"
-	ModelBounded      = "one run per side, bounded" // the spread of the cases' ratios and the controls bound the machine's shift
-	ModelOneRun       = "one run per side"          // nothing bounds the between-run shift
-	ModelSame         = "same samples"              // both sides hold the same samples: one run read twice
-	ModelWithin       = "within-run only"           // Options.WithinRunOnly: samples taken as independent
+	ModelPaired  = "paired rounds"             // --against: each round ran both sides, moments apart
+	ModelRuns    = "runs"                      // several runs on a side: Student t on the run medians (RunsInterval)
+	ModelBounded = "one run per side, bounded" // the spread of the cases' ratios and the controls bound the machine's shift
+	ModelOneRun  = "one run per side"          // nothing bounds the between-run shift
+	ModelSame    = "same samples"              // both sides hold the same samples: one run read twice
+	ModelWithin  = "within-run only"           // Options.WithinRunOnly: samples taken as independent
 )
 
 // modelOf picks the between-run model for a comparison.
@@ -447,16 +437,7 @@ func compareSamples(row *Row, baseRuns, curRuns [][]float64, opt Options, m mode
 	var runs RunsEstimate
 	runsOK := false
 	if m.kind == ModelRuns && !same {
-		ri := RunsInterval{Confidence: opt.Confidence}
-		if covs != nil {
-			runs, runsOK = ri.EstimateAdjusted(baseRuns, curRuns, covs.base, covs.cur)
-		}
-		if runsOK {
-			row.Model, row.AdjustedBy = ModelRunsAdjusted, covs.names
-			notes = append(notes, covs.describe(runs.Slopes))
-		} else {
-			runs, runsOK = ri.Estimate(baseRuns, curRuns)
-		}
+		runs, runsOK = RunsInterval{Confidence: opt.Confidence}.Estimate(baseRuns, curRuns)
 	}
 	switch {
 	case same:
@@ -493,6 +474,13 @@ func compareSamples(row *Row, baseRuns, curRuns [][]float64, opt Options, m mode
 		}
 	}
 	verdict(row, row.P, opt, tooFew, same, m)
+	if runsOK && row.Verdict != Inconclusive {
+		if why := covs.outsideHistory(); why != "" {
+			row.Verdict = Inconclusive
+			row.Reason = why + "; the runs' interval " + textfmt.Interval(row.RatioLo, row.RatioHi) + " holds only for states the baseline saw: compare again, add runs, or use --against"
+			row.StateOutside = true
+		}
+	}
 	if tooFew {
 		notes[0] = "too few samples for significance: " + notes[0]
 	}
@@ -543,7 +531,7 @@ func verdict(row *Row, p float64, opt Options, tooFew, same bool, m model) {
 	default:
 		row.Verdict = Inconclusive
 		row.Reason = fmt.Sprintf("the ratio's %.4g%% interval %s overlaps the %s threshold: the evidence cannot tell a %s change from run-to-run noise", opt.Confidence*100, iv, textfmt.Pct(t), textfmt.Pct(t))
-		if (row.Model == ModelRuns || row.Model == ModelRunsAdjusted) && row.RunSpread > 0 && row.Ratio > 0 {
+		if row.Model == ModelRuns && row.RunSpread > 0 && row.Ratio > 0 {
 			// What these runs can tell apart: a change clears the
 			// threshold once it exceeds it by the interval's half-width.
 			half := math.Sqrt(hi / lo)

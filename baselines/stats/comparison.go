@@ -61,9 +61,10 @@ type Row struct {
 	// come from.
 	BaselineRuns int `json:"baseline_runs,omitempty"`
 	CurrentRuns  int `json:"current_runs,omitempty"`
-	// AdjustedBy names the controls that adjusted this row's runs model
-	// (ModelRunsAdjusted).
-	AdjustedBy []string `json:"adjusted_by,omitempty"`
+	// StateOutside says the current run's machine state, by the controls,
+	// lay outside what the baseline's runs saw (runCovariates.outsideHistory):
+	// the verdict is then inconclusive.
+	StateOutside bool `json:"state_outside,omitempty"`
 	// RunSpread, for ModelRuns, is the standard deviation of the log run
 	// medians: about the fraction by which runs of unchanged code differ.
 	RunSpread float64 `json:"run_spread,omitempty"`
@@ -93,10 +94,6 @@ type Comparison struct {
 	// Controls are the shifts of the control workloads between the runs,
 	// when both sides recorded them.
 	Controls []ControlShift `json:"controls,omitempty"`
-	// AdjustedBy names the controls whose run medians adjusted the runs
-	// model (ModelRunsAdjusted): those that moved between runs by more
-	// than their own noise.
-	AdjustedBy []string `json:"adjusted_by,omitempty"`
 	// ControlMargin is how far the machine may have moved between two
 	// single runs (a fraction), by the controls and the spread of the
 	// cases' ratios: the intervals are widened by it (ModelBounded).

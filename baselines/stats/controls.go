@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/bitnet-go/bitnet-bench/baselines/input"
+	"github.com/bitnet-go/bitnet-bench/baselines/internal/textfmt"
 )
 
 // ControlShift is how a control workload (bench/controls) moved between the
@@ -89,16 +89,17 @@ func controlShifts(base, cur *input.Input, opt Options) []ControlShift {
 }
 
 // runControls are the medians of each control in each run of the two
-// sides, by run id: the covariates of the control-adjusted runs model.
+// sides, by run id: the machine's state in each run, as the controls saw
+// it.
 type runControls struct {
 	names     []string
 	base, cur map[int][]float64 // run id -> one median per name
 }
 
 // minControlReliability is how much of a control's run-to-run variance
-// must be the machine's, not its own measurement noise, for it to adjust
-// the runs model: a control that did not move beyond its noise would only
-// cost a degree of freedom.
+// must be the machine's, not its own measurement noise, for it to check
+// the machine's state: a control that did not move beyond its noise would only
+// widen the check of the machine's state.
 const minControlReliability = 0.75
 
 // runControlsFor returns the run controls of one case: those recorded with
@@ -201,11 +202,51 @@ func (rc *runControls) covariates(baseIDs, curIDs []int) *runCovariates {
 	return out
 }
 
-// describe says which controls adjusted the case and by what slopes.
-func (rc *runCovariates) describe(slopes []float64) string {
-	parts := make([]string, len(rc.names))
-	for i, n := range rc.names {
-		parts[i] = fmt.Sprintf("%s slope %.2f", n, slopes[i])
+// stateLevel is the prediction level of the machine-state check: a current
+// run's control outside the 99% prediction interval of the baseline runs'
+// is outside what they saw.
+const stateLevel = 0.99
+
+// outsideHistory says why the current runs' machine state lay outside what
+// the baseline runs saw, or "" when it did not (or cannot be told: fewer
+// than 3 baseline runs). For each control, the baseline runs' log medians
+// give a prediction interval for one more run, mean ± t(k-1)·s·√(1+1/k) at
+// 99%; a current run beyond it was measured in a state the baseline has no
+// runs of, where the runs' interval, built from the baseline's spread, does
+// not hold. (Adjusting the runs by the controls instead, by least squares,
+// was tried on a validation pool: the controls explained little of the
+// cases' run-to-run spread there, and an extrapolated fit called an A/A
+// pair a regression.)
+func (rc *runCovariates) outsideHistory() string {
+	if rc == nil || len(rc.base) < 3 {
+		return ""
 	}
-	return "adjusted for the machine's state in each run by the controls (" + strings.Join(parts, ", ") + ")"
+	k := float64(len(rc.base))
+	for j, name := range rc.names {
+		logs := make([]float64, len(rc.base))
+		for i, run := range rc.base {
+			logs[i] = math.Log(run[j])
+		}
+		mu := mean(logs)
+		ss := 0.0
+		for _, l := range logs {
+			ss += (l - mu) * (l - mu)
+		}
+		half := StudentTQuantile(1-(1-stateLevel)/2, k-1) * math.Sqrt(ss/(k-1)) * math.Sqrt(1+1/k)
+		for _, run := range rc.cur {
+			if d := math.Log(run[j]) - mu; math.Abs(d) > half {
+				return fmt.Sprintf("the current run's machine state lay outside what the baseline's %d runs saw: control %s at %s of their mean, beyond their 99%% range (±%s)",
+					len(rc.base), name, textfmt.Delta(math.Exp(d)), textfmt.Pct(math.Exp(half)-1))
+			}
+		}
+	}
+	return ""
+}
+
+func mean(xs []float64) float64 {
+	s := 0.0
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
 }

@@ -38,10 +38,6 @@ type RunsEstimate struct {
 	// differ.
 	Spread float64
 	DF     int
-	// Slopes are the fitted effects of the controls (EstimateAdjusted):
-	// how many log units a case moves per log unit a control moves; nil
-	// when the estimate is not adjusted.
-	Slopes []float64
 }
 
 // Estimate returns exp(d), its interval, and the spread and degrees of

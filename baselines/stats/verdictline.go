@@ -44,9 +44,6 @@ func (c *Comparison) modelLine() string {
 	case ModelPaired:
 		return "interleaved rounds, paired"
 	case ModelRuns:
-		if len(c.AdjustedBy) > 0 {
-			return fmt.Sprintf("%d and %d runs, t interval on run medians adjusted by the controls (%s)", c.BaselineRuns, c.CurrentRuns, strings.Join(c.AdjustedBy, ", "))
-		}
 		return fmt.Sprintf("%d and %d runs, t interval on run medians", c.BaselineRuns, c.CurrentRuns)
 	case ModelBounded:
 		return fmt.Sprintf("one run per side: the machine may have moved ±%s", textfmt.Pct(c.ControlMargin))

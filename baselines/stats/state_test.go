@@ -1,0 +1,67 @@
+package stats
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bitnet-go/bitnet-bench/baselines/input"
+)
+
+// stateRun is one run of Go benchmark text: case A at ns per op, each line
+// carrying a memory control around ctl ns.
+func stateRun(rng *rand.Rand, ns, ctl float64) []byte {
+	var b strings.Builder
+	b.WriteString("goos: linux\ngoarch: amd64\ncpu: X\n")
+	for range 10 {
+		fmt.Fprintf(&b, "BenchmarkA-2 1000 %.1f ns/op %.0f ctl-memory-ns\n", ns*math.Exp(0.01*rng.NormFloat64()), ctl*math.Exp(0.01*rng.NormFloat64()))
+	}
+	return []byte(b.String())
+}
+
+// TestRunsStateOutsideHistory: a history of five runs whose controls agree
+// within a few percent decides a +30% change while the current run's
+// control is among theirs, and calls it inconclusive, naming the control,
+// when the current run's machine state lies far outside (the runs'
+// interval is built from the baseline's spread and holds only for states
+// it saw). --ignore-controls decides it again.
+func TestRunsStateOutsideHistory(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	var base []string
+	for i, ctl := range []float64{3.0e5, 3.1e5, 2.9e5, 3.05e5, 2.95e5} {
+		base = append(base, write(fmt.Sprintf("b%d.txt", i), stateRun(rng, 1000*(1+0.01*float64(i%3-1)), ctl)))
+	}
+	b, err := input.ReadInputs(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	judge := func(ctl float64, opt Options) Row {
+		k, err := input.ReadInput(write(fmt.Sprintf("c%.0f.txt", ctl), stateRun(rng, 1300, ctl)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return row(t, mustCompare(t, b, k, opt), "A", input.UnitSecPerOp)
+	}
+	if r := judge(3.02e5, Options{}); r.Verdict != Regression || r.StateOutside {
+		t.Errorf("control within the history's: %v %q", r.Verdict, r.Reason)
+	}
+	r := judge(6e5, Options{})
+	if r.Verdict != Inconclusive || !r.StateOutside || !strings.Contains(r.Reason, "control memory") || !strings.Contains(r.Reason, "outside what the baseline's 5 runs saw") {
+		t.Errorf("control at twice the history's: %v %q", r.Verdict, r.Reason)
+	}
+	if r := judge(6e5, Options{IgnoreControls: true}); r.Verdict != Regression {
+		t.Errorf("--ignore-controls: %v %q", r.Verdict, r.Reason)
+	}
+}
