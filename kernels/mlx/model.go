@@ -310,7 +310,7 @@ func (d *modelDevice) op(build func(s *step)) (model.Op, error) {
 	return &mop{d, build}, nil
 }
 
-// params is the first position of the pass, from the host copy.
+// pos0 is the first position of the pass, from the params' host copy.
 func (s *step) pos0(params model.Tensor) int { return int(params.(*mtensor).host[0]) }
 
 func (d *modelDevice) Embed(x, params model.Tensor, m int) (model.Op, error) {
