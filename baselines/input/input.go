@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"iter"
 	"maps"
 	"math"
 	"math/rand/v2"
@@ -134,13 +135,8 @@ func (cs *ControlSet) addControlRun(name string, sec float64, run int) {
 // runBase.
 func (cs *ControlSet) mergeControls(src *ControlSet, runBase int) {
 	for _, c := range src.ControlNames {
-		ids := src.ControlRunIDs[c]
-		for j, v := range src.Controls[c] {
-			id := 0
-			if j < len(ids) {
-				id = ids[j]
-			}
-			cs.addControlRun(c, v, runBase+id)
+		for v, run := range withRuns(src.Controls[c], src.ControlRunIDs[c]) {
+			cs.addControlRun(c, v, runBase+run)
 		}
 	}
 }
@@ -190,16 +186,28 @@ func (cd *CaseData) RunsWithIDs(unit string) ([][]float64, []int) {
 	return splitRuns(cd.Samples[unit], cd.RunIDs[unit])
 }
 
-// splitRuns groups vals by their run ids (parallel; a value without an id
-// is run 0's), in run order, and returns the ids.
+// withRuns yields each value with its run id (ids parallel to vals; a
+// value without an id is run 0's).
+func withRuns(vals []float64, ids []int) iter.Seq2[float64, int] {
+	return func(yield func(float64, int) bool) {
+		for i, v := range vals {
+			id := 0
+			if i < len(ids) {
+				id = ids[i]
+			}
+			if !yield(v, id) {
+				return
+			}
+		}
+	}
+}
+
+// splitRuns groups vals by their run ids (withRuns), in run order, and
+// returns the ids.
 func splitRuns(vals []float64, ids []int) ([][]float64, []int) {
 	byRun := map[int][]float64{}
 	var order []int
-	for i, v := range vals {
-		id := 0
-		if i < len(ids) {
-			id = ids[i]
-		}
+	for v, id := range withRuns(vals, ids) {
 		if _, ok := byRun[id]; !ok {
 			order = append(order, id)
 		}

@@ -94,12 +94,7 @@ func MergeInputs(ins ...*Input) (*Input, error) {
 			src := in.Cases[n]
 			cd := out.caseNamed(n)
 			for _, u := range src.Units {
-				ids := src.RunIDs[u]
-				for j, v := range src.Samples[u] {
-					run := 0
-					if j < len(ids) {
-						run = ids[j]
-					}
+				for v, run := range withRuns(src.Samples[u], src.RunIDs[u]) {
 					cd.AddRun(u, v, runBase+run)
 				}
 			}
