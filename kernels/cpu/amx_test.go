@@ -27,6 +27,9 @@ func TestAMXUnavailable(t *testing.T) {
 // TestAMXLevelOps: BitLinear is the amx level's one op (its others would
 // be avx512vnni's code under its name), and ForOp sends the rest there.
 func TestAMXLevelOps(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skipf("the amx level is amd64's; this is %s", runtime.GOARCH)
+	}
 	b := cpu.New(cpu.LevelAMX)
 	for _, op := range []kernels.Op{kernels.OpBitLinear, kernels.OpQuantizeActivations, kernels.OpMatMul, kernels.OpUnpack2Bit} {
 		if got, want := b.Implements(op), op == kernels.OpBitLinear; got != want {
