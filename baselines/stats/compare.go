@@ -48,7 +48,7 @@ type Options struct {
 	// models exist to prevent.
 	WithinRunOnly bool
 	// IgnoreControls judges as if the inputs carried no controls
-	// (bench/controls): no control shifts, no adjustment. For measuring
+	// (bench/controls): no control shifts, no state check. For measuring
 	// what the controls buy (regression-check --ignore-controls).
 	IgnoreControls bool
 	// Paired says the i-th samples of the two sides were taken together,
@@ -167,6 +167,9 @@ func Compare(baseline, current *input.Input, opt Options) (*Comparison, error) {
 		}
 		m = boundOneRun(c, logs)
 	}
+	if m.kind == ModelRuns && !opt.IgnoreControls {
+		m.runCtl = runControlsOf(&baseline.ControlSet, &current.ControlSet)
+	}
 	for _, n := range names {
 		c.Rows = append(c.Rows, compareCase(n, baseline, current, opt, m)...)
 	}
@@ -198,6 +201,9 @@ type model struct {
 	controlsOnly bool
 	reach        float64 // the controls' reach (controlReach), log ratio
 	reachName    string  // the control that reaches farthest
+	// runCtl are the whole runs' controls (ModelRuns), the fallback for a
+	// case whose own lines carry too few; found once per comparison.
+	runCtl *runControls
 }
 
 // The between-run models, as Row.Model and Comparison.Model name them.
@@ -312,6 +318,14 @@ func compareCase(name string, baseline, current *input.Input, opt Options, m mod
 		// The gating metric is on neither side: nothing gates this case.
 		units = append(units, opt.Metric)
 	}
+	// The controls of each run, for the runs model's state check: the
+	// case's own lines' when every run has enough, else the whole runs'.
+	var rc *runControls
+	if m.kind == ModelRuns && !opt.IgnoreControls && b != nil && k != nil {
+		if rc = runControlsOf(&b.ControlSet, &k.ControlSet); rc == nil {
+			rc = m.runCtl
+		}
+	}
 	var rows []Row
 	for _, u := range units {
 		row := Row{Name: name, Unit: u, Threshold: th, Gated: u == opt.Metric}
@@ -333,11 +347,7 @@ func compareCase(name string, baseline, current *input.Input, opt Options, m mod
 			br, bids := b.RunsWithIDs(u)
 			kr, kids := k.RunsWithIDs(u)
 			row.BaselineRuns, row.CurrentRuns = len(br), len(kr)
-			var covs *runCovariates
-			if m.kind == ModelRuns && !opt.IgnoreControls {
-				covs = runControlsFor(b, k, baseline, current).covariates(bids, kids)
-			}
-			notes = append(notes, compareSamples(&row, br, kr, opt, m, covs)...)
+			notes = append(notes, compareSamples(&row, br, kr, opt, m, rc.covariates(bids, kids))...)
 		case bothMeasured:
 			// Measured on both sides, but not in this unit on both.
 			row.Verdict = Inconclusive

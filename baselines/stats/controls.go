@@ -102,16 +102,6 @@ type runControls struct {
 // widen the check of the machine's state.
 const minControlReliability = 0.75
 
-// runControlsFor returns the run controls of one case: those recorded with
-// the case itself (its result lines) when every run has enough of them,
-// else those of the whole runs.
-func runControlsFor(b, k *input.CaseData, base, cur *input.Input) *runControls {
-	if rc := runControlsOf(&b.ControlSet, &k.ControlSet); rc != nil {
-		return rc
-	}
-	return runControlsOf(&base.ControlSet, &cur.ControlSet)
-}
-
 // runControlsOf collects, for every control both sides recorded, its median
 // in each run, and keeps the controls whose run medians moved: the
 // variance of their log run medians (over both sides: a control's code
@@ -149,13 +139,7 @@ func runControlsOf(base, cur *input.ControlSet) *runControls {
 		if short || len(logs) < 3 {
 			continue
 		}
-		mu := mean(logs)
-		between := 0.0
-		for _, l := range logs {
-			between += (l - mu) * (l - mu)
-		}
-		between /= float64(len(logs) - 1)
-		if between*(1-minControlReliability) < mean(within)*minControlReliability {
+		if _, between := meanVariance(logs); between*(1-minControlReliability) < mean(within)*minControlReliability {
 			continue
 		}
 		rc.names = append(rc.names, name)
@@ -227,12 +211,8 @@ func (rc *runCovariates) outsideHistory() string {
 		for i, run := range rc.base {
 			logs[i] = math.Log(run[j])
 		}
-		mu := mean(logs)
-		ss := 0.0
-		for _, l := range logs {
-			ss += (l - mu) * (l - mu)
-		}
-		half := StudentTQuantile(1-(1-stateLevel)/2, k-1) * math.Sqrt(ss/(k-1)) * math.Sqrt(1+1/k)
+		mu, v := meanVariance(logs)
+		half := StudentTQuantile(1-(1-stateLevel)/2, k-1) * math.Sqrt(v) * math.Sqrt(1+1/k)
 		for _, run := range rc.cur {
 			if d := math.Log(run[j]) - mu; math.Abs(d) > half {
 				return fmt.Sprintf("the current run's machine state lay outside what the baseline's %d runs saw: control %s at %s of their mean, beyond their 99%% range (±%s)",
@@ -241,6 +221,15 @@ func (rc *runCovariates) outsideHistory() string {
 		}
 	}
 	return ""
+}
+
+// meanVariance returns the mean of xs and their sample variance (n-1).
+func meanVariance(xs []float64) (mu, v float64) {
+	mu = mean(xs)
+	for _, x := range xs {
+		v += (x - mu) * (x - mu)
+	}
+	return mu, v / float64(len(xs)-1)
 }
 
 func mean(xs []float64) float64 {
