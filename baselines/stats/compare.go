@@ -485,7 +485,13 @@ func compareSamples(row *Row, baseRuns, curRuns [][]float64, opt Options, m mode
 	}
 	verdict(row, row.P, opt, tooFew, same, m)
 	if runsOK && row.Verdict != Inconclusive {
-		if why := covs.outsideHistory(); why != "" {
+		why := covs.outsideHistory()
+		if why == "" && (row.Verdict == Regression || row.Verdict == Improvement) {
+			// Slower means a larger time per op; for a higher-is-better
+			// unit a regression is the slower side too.
+			why = covs.beyondHistory(row.Verdict == Regression)
+		}
+		if why != "" {
 			row.Verdict = Inconclusive
 			row.Reason = why + "; the runs' interval " + textfmt.Interval(row.RatioLo, row.RatioHi) + " holds only for states the baseline saw: compare again, add runs, or use --against"
 			row.StateOutside = true

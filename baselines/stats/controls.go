@@ -223,6 +223,45 @@ func (rc *runCovariates) outsideHistory() string {
 	return ""
 }
 
+// beyondHistory says why a change called in the direction slower (true:
+// the current run is slower; false: faster) may be the machine's, or ""
+// when it cannot be: some control of a current run was slower (faster)
+// than in every baseline run. The runs' interval extrapolates from the
+// states the baseline saw, and a case need not follow a control in
+// proportion: on a validation pool, a case that barely moved across its
+// history's states doubled in a slower one, while the control stayed within
+// the 99% range of outsideHistory. A run of an unchanged state is the
+// slowest of k+1 with chance 1/(k+1) per control, so this costs about that
+// share of the changes a history calls, and only where the controls track
+// the machine (runControlsOf keeps those whose run-to-run spread is mostly
+// the machine's, so on a quiet runner there are none).
+func (rc *runCovariates) beyondHistory(slower bool) string {
+	if rc == nil || len(rc.base) < 3 {
+		return ""
+	}
+	word, edgeWord := "slower", "slowest"
+	if !slower {
+		word, edgeWord = "faster", "fastest"
+	}
+	for j, name := range rc.names {
+		edge := rc.base[0][j]
+		for _, run := range rc.base[1:] {
+			if slower {
+				edge = max(edge, run[j])
+			} else {
+				edge = min(edge, run[j])
+			}
+		}
+		for _, run := range rc.cur {
+			if slower && run[j] > edge || !slower && run[j] < edge {
+				return fmt.Sprintf("the current run's machine was %s than in any of the baseline's %d runs: control %s at %s of their %s",
+					word, len(rc.base), name, textfmt.Delta(run[j]/edge), edgeWord)
+			}
+		}
+	}
+	return ""
+}
+
 // meanVariance returns the mean of xs and their sample variance (n-1).
 func meanVariance(xs []float64) (mu, v float64) {
 	mu = mean(xs)

@@ -65,3 +65,52 @@ func TestRunsStateOutsideHistory(t *testing.T) {
 		t.Errorf("--ignore-controls: %v %q", r.Verdict, r.Reason)
 	}
 }
+
+// TestRunsStateBeyondHistory: a history whose controls spread widely (so a
+// current run twice as slow lies within their 99% range) calls a +30% case
+// a regression while the current run's control is among theirs, or faster
+// than all of them, and inconclusive, naming the control, when it is slower
+// than in every baseline run: the case may have followed the machine into
+// a state the history never saw. The same state does not stop an
+// improvement being called (the machine's move would hide it, not make it).
+func TestRunsStateBeyondHistory(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	var base []string
+	for i, ctl := range []float64{2.0e5, 1.7e5, 4.4e5, 2.6e5, 3.0e5} {
+		base = append(base, write(fmt.Sprintf("b%d.txt", i), stateRun(rng, 1000*(1+0.01*float64(i%3-1)), ctl)))
+	}
+	b, err := input.ReadInputs(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	judge := func(ns, ctl float64) Row {
+		k, err := input.ReadInput(write(fmt.Sprintf("c%.0f-%.0f.txt", ns, ctl), stateRun(rng, ns, ctl)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return row(t, mustCompare(t, b, k, Options{}), "A", input.UnitSecPerOp)
+	}
+	for _, ctl := range []float64{2.5e5, 1.5e5} {
+		if r := judge(1300, ctl); r.Verdict != Regression || r.StateOutside {
+			t.Errorf("control %.0f (among the history's or faster): %v %q", ctl, r.Verdict, r.Reason)
+		}
+	}
+	r := judge(1300, 5.9e5)
+	if r.Verdict != Inconclusive || !r.StateOutside || !strings.Contains(r.Reason, "slower than in any of the baseline's 5 runs: control memory") {
+		t.Errorf("control slower than every baseline run: %v %q", r.Verdict, r.Reason)
+	}
+	if r := judge(700, 5.9e5); r.Verdict != Improvement {
+		t.Errorf("an improvement in a slower state: %v %q", r.Verdict, r.Reason)
+	}
+	if r := judge(700, 1.5e5); r.Verdict != Inconclusive || !strings.Contains(r.Reason, "faster than in any") {
+		t.Errorf("an improvement in a faster state than any baseline run: %v %q", r.Verdict, r.Reason)
+	}
+}
