@@ -306,8 +306,10 @@ func (k *kernel) prepareBitLinear() error {
 // lane issued up front, the grid one wave), "tc" (tc.cu: int8 tensor
 // cores, tcDefault's tiling), "tcs" (tcs.cu: staged in shared memory,
 // tcsDefault's tiling), "tcg" (tcg.cu: the GEMM with large warp tiles
-// and split K, tcgDefault's choice), one tc.cu, tcs.cu or tcg.cu
-// instantiation by name (tcg's with its split, _k<S>), or "auto":
+// and split K, tcgDefault's choice), "tck" (tck.cu: all tokens of a
+// tile in one block, K split over a cluster, tckDefault's choice), one
+// tc.cu, tcs.cu, tcg.cu or tck.cu instantiation by name (tcg's with its
+// split, _k<S>), or "auto":
 // the fastest of them measured on this GPU model for the shape
 // (autotune.go). All are exact; tests and benchmarks run each.
 var bitLinearKernel = "auto"
@@ -432,6 +434,8 @@ func (d *device) bitLinearLaunchOf(kern string, w uint64, stride, n int, x uint6
 		kern = tcsDefault.name()
 	case "tcg":
 		kern = tcgDefault(n, stride/64, m, d.sms).name()
+	case "tck":
+		kern = tckDefault(n, stride/64, m, d.sms, d.clusters()).name()
 	}
 	if c, ok := tcConfigNamed(kern); ok {
 		grid, block := tcGrid(c, n, m)
@@ -439,6 +443,21 @@ func (d *device) bitLinearLaunchOf(kern string, w uint64, stride, n int, x uint6
 	}
 	if c, ok := tcgChoiceNamed(kern); ok {
 		return d.tcgLaunch(c, args, n, m)
+	}
+	if c, ok := tckConfigNamed(kern); ok {
+		if c.S > 1 && !d.clusters() {
+			return nil, fmt.Errorf("cuda: %s splits K over a cluster, which %s (%s) does not have", kern, d.name, d.arch())
+		}
+		grid, block := tckGrid(c, n, m)
+		l, err := d.newLaunch(kern, grid, block, args...)
+		if err != nil {
+			return nil, err
+		}
+		if err := d.dynamicShared(l, c.sharedBytes()); err != nil {
+			l.release()
+			return nil, err
+		}
+		return l, nil
 	}
 	if c, ok := tcsConfigNamed(kern); ok {
 		grid, block := tcsGrid(c, n, m)
@@ -480,7 +499,7 @@ func (d *device) bitLinearLaunchOf(kern string, w uint64, stride, n int, x uint6
 		grid := [3]uint32{uint32(ceilDiv(n, 16)), uint32(ceilDiv(m, tile)), 1}
 		return d.newLaunch(name, grid, [3]uint32{128, 1, 1}, args...)
 	}
-	return nil, fmt.Errorf("cuda: no BitLinear kernel %q (want gemv, w2a8, wave, tc, tcs, tcg, a tc.cu, tcs.cu or tcg.cu instantiation, or auto)", kern)
+	return nil, fmt.Errorf("cuda: no BitLinear kernel %q (want gemv, w2a8, wave, tc, tcs, tcg, tck, a tc.cu, tcs.cu, tcg.cu or tck.cu instantiation, or auto)", kern)
 }
 
 // Run launches the kernels and waits for them: the stop event is recorded

@@ -505,7 +505,7 @@ var prefillKernels = func() []string {
 	if v := os.Getenv("BITNET_BENCH_KERNELS"); v != "" {
 		return strings.Split(v, ",")
 	}
-	return []string{"auto", "tc", "tcs", "tcg", "wave"}
+	return []string{"auto", "tc", "tcs", "tcg", "tck", "wave"}
 }()
 
 // BenchmarkPrefill2B4T: BitLinear for M tokens on the 2B4T shapes, cold

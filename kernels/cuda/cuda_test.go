@@ -67,7 +67,7 @@ func TestNotImplemented(t *testing.T) {
 
 // bitLinearKernels are the BitLinear kernels; tests and benchmarks run
 // each, and "auto", which measures them and picks one.
-var bitLinearKernels = []string{"gemv", "w2a8", "wave", "tc", "tcs", "tcg", "auto"}
+var bitLinearKernels = []string{"gemv", "w2a8", "wave", "tc", "tcs", "tcg", "tck", "auto"}
 
 // TestTCConfigs: every tc.cu instantiation is listed once, its grid covers
 // every row and token, a block stays within 8 warps, and the candidates
@@ -141,7 +141,7 @@ func TestTCConfigs(t *testing.T) {
 				t.Errorf("m=%d: candidate %s tiles %d tokens", m, c.name(), 8*c.TN)
 			}
 		}
-		if got := bitLinearCandidates(2560, 10, m, 132); !slices.Contains(got, "wave") || !slices.Contains(got, tcDefault(m).name()) {
+		if got := bitLinearCandidates(2560, 10, m, 132, true); !slices.Contains(got, "wave") || !slices.Contains(got, tcDefault(m).name()) {
 			t.Errorf("m=%d: candidates %v lack wave or the tc default", m, got)
 		}
 	}
@@ -431,6 +431,15 @@ func TestTCInstantiations(t *testing.T) {
 	for _, c := range tcgConfigs {
 		for _, split := range []int{1, 3} {
 			names = append(names, tcgChoice{c, split}.name())
+		}
+	}
+	d, err := getDevice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range tckConfigs {
+		if c.S == 1 || d.clusters() {
+			names = append(names, c.name())
 		}
 	}
 	for _, name := range names {

@@ -241,6 +241,10 @@ func openDevice() (*device, error) {
 // arch is the device's real architecture, e.g. "sm_90".
 func (d *device) arch() string { return fmt.Sprintf("sm_%d%d", d.major, d.minor) }
 
+// clusters reports thread block clusters and distributed shared memory
+// (sm_90 on), which tck.cu's K splits need.
+func (d *device) clusters() bool { return d.major >= 9 }
+
 // kernelPrelude is source put before a file of shaders/cuda when it is
 // compiled: #defines that switches read from the environment set.
 var kernelPrelude = map[string]string{}
@@ -256,6 +260,7 @@ var kernelFiles = map[string][]string{
 	"tc.cu":   tcKernelNames(),
 	"tcs.cu":  tcsKernelNames(),
 	"tcg.cu":  tcgKernelNames(),
+	"tck.cu":  tckKernelNames(),
 }
 
 // module is one compiled source file.
