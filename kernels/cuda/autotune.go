@@ -44,11 +44,11 @@ func (k tuneKey) String() string {
 // sources and of every candidate name.
 var tuneCode = sync.OnceValue(func() string {
 	h := sha256.New()
-	for _, f := range []string{"bitlinear.cu", "gemv.cu", "wave.cu", "tc.cu", "tcs.cu", "tcg.cu", "tck.cu"} {
+	for _, f := range []string{"bitlinear.cu", "gemv.cu", "wave.cu", "tc.cu", "tcs.cu", "tcg.cu", "tck.cu", "tcw.cu"} {
 		src, _ := shaders.CUDA(f)
 		h.Write([]byte(src))
 	}
-	h.Write([]byte(strings.Join(bitLinearCandidates(2560, 10, 512, 132, true), ",")))
+	h.Write([]byte(strings.Join(bitLinearCandidates(2560, 10, 512, 132, true, true), ",")))
 	return hex.EncodeToString(h.Sum(nil))[:12]
 })
 
@@ -185,8 +185,8 @@ var tcsInAuto = os.Getenv("BITNET_CUDA_TCS") != "0"
 
 // bitLinearCandidates are the kernels "auto" measures for n rows of nb
 // 64-byte blocks and m tokens on a GPU of sms SMs, with thread block
-// clusters or not (sm_90 on).
-func bitLinearCandidates(n, nb, m, sms int, clusters bool) []string {
+// clusters or not (sm_90 on), with wgmma or not (sm_90).
+func bitLinearCandidates(n, nb, m, sms int, clusters, wgmma bool) []string {
 	out := []string{"wave", "gemv", "w2a8"}
 	for _, c := range tcCandidates(m) {
 		out = append(out, c.name())
@@ -202,6 +202,9 @@ func bitLinearCandidates(n, nb, m, sms int, clusters bool) []string {
 		}
 	}
 	for _, c := range tckCandidates(n, nb, m, clusters) {
+		out = append(out, c.name())
+	}
+	for _, c := range tcwCandidates(nb, m, wgmma) {
 		out = append(out, c.name())
 	}
 	return out
@@ -240,7 +243,7 @@ func (d *device) autoBitLinear(k tuneKey, bind func(kernel string) (*launch, err
 	// A candidate that cannot be built or launched (a module that does not
 	// compile for this device) is recorded as failed and the others still
 	// compete; its tests say why.
-	for _, name := range bitLinearCandidates(k.N, k.Kp/256, k.M, d.sms, d.clusters()) {
+	for _, name := range bitLinearCandidates(k.N, k.Kp/256, k.M, d.sms, d.clusters(), d.wgmma()) {
 		l, err := bind(name)
 		var t time.Duration
 		if err == nil {

@@ -436,6 +436,8 @@ func (d *device) bitLinearLaunchOf(kern string, w uint64, stride, n int, x uint6
 		kern = tcgDefault(n, stride/64, m, d.sms).name()
 	case "tck":
 		kern = tckDefault(n, stride/64, m, d.sms, d.clusters()).name()
+	case "tcw":
+		kern = tcwDefault(n, stride/64, m, d.sms).name()
 	}
 	if c, ok := tcConfigNamed(kern); ok {
 		grid, block := tcGrid(c, n, m)
@@ -449,6 +451,21 @@ func (d *device) bitLinearLaunchOf(kern string, w uint64, stride, n int, x uint6
 			return nil, fmt.Errorf("cuda: %s splits K over a cluster, which %s (%s) does not have", kern, d.name, d.arch())
 		}
 		grid, block := tckGrid(c, n, m)
+		l, err := d.newLaunch(kern, grid, block, args...)
+		if err != nil {
+			return nil, err
+		}
+		if err := d.dynamicShared(l, c.sharedBytes()); err != nil {
+			l.release()
+			return nil, err
+		}
+		return l, nil
+	}
+	if c, ok := tcwConfigNamed(kern); ok {
+		if !d.wgmma() {
+			return nil, fmt.Errorf("cuda: %s needs wgmma (sm_90), which %s (%s) does not have", kern, d.name, d.arch())
+		}
+		grid, block := tcwGrid(c, n, m)
 		l, err := d.newLaunch(kern, grid, block, args...)
 		if err != nil {
 			return nil, err
@@ -499,7 +516,7 @@ func (d *device) bitLinearLaunchOf(kern string, w uint64, stride, n int, x uint6
 		grid := [3]uint32{uint32(ceilDiv(n, 16)), uint32(ceilDiv(m, tile)), 1}
 		return d.newLaunch(name, grid, [3]uint32{128, 1, 1}, args...)
 	}
-	return nil, fmt.Errorf("cuda: no BitLinear kernel %q (want gemv, w2a8, wave, tc, tcs, tcg, tck, a tc.cu, tcs.cu, tcg.cu or tck.cu instantiation, or auto)", kern)
+	return nil, fmt.Errorf("cuda: no BitLinear kernel %q (want gemv, w2a8, wave, tc, tcs, tcg, tck, tcw, a tc.cu, tcs.cu, tcg.cu, tck.cu or tcw.cu instantiation, or auto)", kern)
 }
 
 // Run launches the kernels and waits for them: the stop event is recorded

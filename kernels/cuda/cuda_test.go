@@ -67,7 +67,7 @@ func TestNotImplemented(t *testing.T) {
 
 // bitLinearKernels are the BitLinear kernels; tests and benchmarks run
 // each, and "auto", which measures them and picks one.
-var bitLinearKernels = []string{"gemv", "w2a8", "wave", "tc", "tcs", "tcg", "tck", "auto"}
+var bitLinearKernels = []string{"gemv", "w2a8", "wave", "tc", "tcs", "tcg", "tck", "tcw", "auto"}
 
 // TestTCConfigs: every tc.cu instantiation is listed once, its grid covers
 // every row and token, a block stays within 8 warps, and the candidates
@@ -141,7 +141,7 @@ func TestTCConfigs(t *testing.T) {
 				t.Errorf("m=%d: candidate %s tiles %d tokens", m, c.name(), 8*c.TN)
 			}
 		}
-		if got := bitLinearCandidates(2560, 10, m, 132, true); !slices.Contains(got, "wave") || !slices.Contains(got, tcDefault(m).name()) {
+		if got := bitLinearCandidates(2560, 10, m, 132, true, true); !slices.Contains(got, "wave") || !slices.Contains(got, tcDefault(m).name()) {
 			t.Errorf("m=%d: candidates %v lack wave or the tc default", m, got)
 		}
 	}
@@ -441,6 +441,9 @@ func TestTCInstantiations(t *testing.T) {
 		if c.S == 1 || d.clusters() {
 			names = append(names, c.name())
 		}
+	}
+	if d.wgmma() {
+		names = append(names, tcwKernelNames()...)
 	}
 	for _, name := range names {
 		for _, s := range []struct{ m, n, k int }{{1, 1, 1}, {9, 17, 300}, {8, 16, 256}, {33, 130, 1000}, {17, 65, 6912 + 100}, {64, 31, 2560}, {70, 200, 768}, {130, 129, 512}} {

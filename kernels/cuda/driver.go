@@ -245,9 +245,18 @@ func (d *device) arch() string { return fmt.Sprintf("sm_%d%d", d.major, d.minor)
 // (sm_90 on), which tck.cu's K splits need.
 func (d *device) clusters() bool { return d.major >= 9 }
 
+// wgmma reports warpgroup tensor-core instructions (sm_90 exactly: tcw.cu
+// is compiled for sm_90a).
+func (d *device) wgmma() bool { return d.major == 9 && d.minor == 0 }
+
 // kernelPrelude is source put before a file of shaders/cuda when it is
 // compiled: #defines that switches read from the environment set.
 var kernelPrelude = map[string]string{}
+
+// archSpecific names the sources compiled for sm_90a rather than sm_90 on
+// an sm_90 device: their instructions (wgmma) are not in the portable
+// architecture.
+var archSpecific = map[string]bool{"tcw.cu": true}
 
 // kernelFiles maps each source in shaders/cuda to its entry points. Each
 // file is its own module, compiled on first use, so a kernel that fails to
@@ -261,6 +270,7 @@ var kernelFiles = map[string][]string{
 	"tcs.cu":  tcsKernelNames(),
 	"tcg.cu":  tcgKernelNames(),
 	"tck.cu":  tckKernelNames(),
+	"tcw.cu":  tcwKernelNames(),
 }
 
 // module is one compiled source file.
@@ -332,7 +342,11 @@ func (d *device) compile(src, name string) ([]byte, error) {
 		return nil, fmt.Errorf("cuda: nvrtcCreateProgram: %s", r.nvrtcGetErrorString(rc))
 	}
 	defer r.nvrtcDestroyProgram(&prog)
-	opts := []string{"--gpu-architecture=" + d.arch(), "--std=c++17", "--prec-div=true", "--prec-sqrt=true"}
+	arch := d.arch()
+	if archSpecific[name] && arch == "sm_90" {
+		arch = "sm_90a" // wgmma exists only for the exact architecture
+	}
+	opts := []string{"--gpu-architecture=" + arch, "--std=c++17", "--prec-div=true", "--prec-sqrt=true"}
 	cOpts := make([]*byte, len(opts))
 	keep := make([][]byte, len(opts))
 	for i, o := range opts {
@@ -350,7 +364,7 @@ func (d *device) compile(src, name string) ([]byte, error) {
 				log = strings.TrimRight(string(buf), "\x00\n")
 			}
 		}
-		return nil, fmt.Errorf("cuda: NVRTC %d.%d (%s) compiling %s for %s: %s\n%s", d.rtcMajor, d.rtcMinor, r.path, name, d.arch(), r.nvrtcGetErrorString(rc), log)
+		return nil, fmt.Errorf("cuda: NVRTC %d.%d (%s) compiling %s for %s: %s\n%s", d.rtcMajor, d.rtcMinor, r.path, name, arch, r.nvrtcGetErrorString(rc), log)
 	}
 	var n uint64
 	if rc := r.nvrtcGetCUBINSize(prog, &n); rc != 0 || n == 0 {

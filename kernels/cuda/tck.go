@@ -1,6 +1,9 @@
 package cuda
 
-import "fmt"
+import (
+	"fmt"
+	"os"
+)
 
 // tckConfig is one instantiation of tck.cu: warps of RW row tiles (16
 // rows) by TN token tiles (8 tokens), WM×WN of them on a block tile, ST
@@ -33,6 +36,10 @@ var tckConfigs = []tckConfig{
 	{2, 4, 4, 2, 2, 1}, {2, 4, 4, 2, 2, 2}, {2, 4, 4, 2, 2, 4}, {2, 4, 4, 2, 3, 8},
 	{2, 4, 2, 4, 2, 2}, {2, 4, 2, 4, 2, 4}, {2, 4, 2, 4, 2, 8},
 }
+
+// tckInAuto admits tck.cu's kernels to "auto"; BITNET_CUDA_TCK=0 leaves
+// them out.
+var tckInAuto = os.Getenv("BITNET_CUDA_TCK") != "0"
 
 // tckMaxCluster is the largest portable cluster.
 const tckMaxCluster = 8
@@ -69,6 +76,9 @@ func tckGrid(c tckConfig, n, m int) (grid, block [3]uint32) {
 // tokens, no split leaving a block without a block of K, and splits only
 // where the device has clusters (sm_90 on).
 func tckCandidates(n, nb, m int, clusters bool) []tckConfig {
+	if !tckInAuto {
+		return nil
+	}
 	var out []tckConfig
 	for _, c := range tckConfigs {
 		if c.tokens() >= 2*m || c.S > nb || (c.S > 1 && !clusters) {

@@ -72,7 +72,7 @@ func TestTCKConfigs(t *testing.T) {
 	if d := tckDefault(2560, 10, 128, 132, true); d != (tckConfig{2, 8, 4, 2, 2, 5}) {
 		t.Errorf("tckDefault(2560x2560, 128 tokens) = %s, want 128x128 tiles split 5 ways (100 blocks)", d.name())
 	}
-	if got := bitLinearCandidates(2560, 10, 128, 132, false); slices.ContainsFunc(got, func(s string) bool {
+	if got := bitLinearCandidates(2560, 10, 128, 132, false, false); slices.ContainsFunc(got, func(s string) bool {
 		c, ok := tckConfigNamed(s)
 		return ok && c.S > 1
 	}) {
@@ -80,7 +80,8 @@ func TestTCKConfigs(t *testing.T) {
 	}
 }
 
-// TestTCKTokens runs every tck.cu instantiation the device can launch on
+// TestTCKTokens runs every tck.cu and tcw.cu instantiation the device can
+// launch on
 // the token counts prefill meets (mid-tile, one past a tile), rows that end
 // mid-tile and K that ends mid-block and splits unevenly.
 func TestTCKTokens(t *testing.T) {
@@ -93,12 +94,18 @@ func TestTCKTokens(t *testing.T) {
 	for _, m := range []int{8, 16, 17, 33, 128, 129, 512} {
 		p := kerneltest.BitLinearProblem(r, m, 136, 2560+100, true)
 		ref := kerneltest.Reference(t, p)
+		var names []string
 		for _, c := range tckConfigs {
-			if c.S > 1 && !d.clusters() {
-				continue
+			if c.S == 1 || d.clusters() {
+				names = append(names, c.name())
 			}
-			t.Run(fmt.Sprintf("%s/M=%d", c.name(), m), func(t *testing.T) {
-				withKernel(c.name(), func() {
+		}
+		if d.wgmma() {
+			names = append(names, tcwKernelNames()...)
+		}
+		for _, name := range names {
+			t.Run(fmt.Sprintf("%s/M=%d", name, m), func(t *testing.T) {
+				withKernel(name, func() {
 					q := kerneltest.Fresh(p)
 					k, err := Backend{}.Prepare(q)
 					if err != nil {
@@ -120,3 +127,57 @@ func TestTCKTokens(t *testing.T) {
 	}
 }
 
+// TestTCWConfigs: every tcw.cu instantiation is listed once with its
+// parameters, fits a block's shared memory (its published sums within its
+// stages), uses wgmma's n64 or n128 and a portable cluster, and its grid
+// covers the shape; without wgmma there are no candidates.
+func TestTCWConfigs(t *testing.T) {
+	src, err := shaders.CUDA("tcw.cu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(src, "\nTCW(bitlinear_tcw_"); n != len(tcwConfigs) {
+		t.Errorf("tcw.cu instantiates %d kernels, tcwConfigs lists %d", n, len(tcwConfigs))
+	}
+	seen := map[string]bool{}
+	for _, c := range tcwConfigs {
+		name := c.name()
+		if seen[name] {
+			t.Errorf("%s listed twice", name)
+		}
+		seen[name] = true
+		if !strings.Contains(src, fmt.Sprintf("TCW(%s, %d, %d, %d, %d)", name, c.WG, c.TN, c.ST, c.S)) {
+			t.Errorf("tcw.cu does not instantiate %s as %+v", name, c)
+		}
+		if got, ok := tcwConfigNamed(name); !ok || got != c {
+			t.Errorf("tcwConfigNamed(%s) = %v %v", name, got, ok)
+		}
+		if c.sharedBytes() > tcsMaxShared || c.WG > 2 || (c.TN != 8 && c.TN != 16) || c.ST < 2 || c.S < 1 || c.S > tckMaxCluster ||
+			(c.S > 1 && c.publishBytes() > c.sharedBytes()) {
+			t.Errorf("%s: %d bytes of shared memory (%d published), %d warpgroups, n%d, %d stages, cluster of %d",
+				name, c.sharedBytes(), c.publishBytes(), c.WG, 8*c.TN, c.ST, c.S)
+		}
+		for _, s := range []struct{ n, m int }{{1, 1}, {17, 9}, {2560, 128}, {13824, 512}, {31, 513}} {
+			grid, block := tcwGrid(c, s.n, s.m)
+			if int(grid[0])*c.rows() < s.n || int(grid[1])*c.tokens() < s.m || int(grid[2]) != c.S || int(block[0]) != 128*c.WG {
+				t.Errorf("%s: grid %v block %v leaves out rows or tokens of %dx%d", name, grid, block, s.m, s.n)
+			}
+		}
+	}
+	if len(tcwCandidates(10, 128, false)) != 0 {
+		t.Error("tcw candidates without wgmma")
+	}
+	for _, m := range []int{1, 8, 33, 128, 512} {
+		for _, c := range tcwCandidates(10, m, true) {
+			if c.tokens() >= 2*m || c.S > 10 {
+				t.Errorf("m=%d: candidate %s", m, c.name())
+			}
+		}
+		if d := tcwDefault(2560, 10, m, 132); !seen[d.name()] {
+			t.Errorf("m=%d: default %+v is not instantiated", m, d)
+		}
+	}
+	if d := tcwDefault(2560, 10, 128, 132); d != (tcwConfig{2, 16, 2, 5}) {
+		t.Errorf("tcwDefault(2560x2560, 128 tokens) = %s, want 128x128 tiles split 5 ways", d.name())
+	}
+}
