@@ -451,42 +451,18 @@ func (d *device) bitLinearLaunchOf(kern string, w uint64, stride, n int, x uint6
 			return nil, fmt.Errorf("cuda: %s splits K over a cluster, which %s (%s) does not have", kern, d.name, d.arch())
 		}
 		grid, block := tckGrid(c, n, m)
-		l, err := d.newLaunch(kern, grid, block, args...)
-		if err != nil {
-			return nil, err
-		}
-		if err := d.dynamicShared(l, c.sharedBytes()); err != nil {
-			l.release()
-			return nil, err
-		}
-		return l, nil
+		return d.sharedLaunch(kern, grid, block, c.sharedBytes(), args)
 	}
 	if c, ok := tcwConfigNamed(kern); ok {
 		if !d.wgmma() {
 			return nil, fmt.Errorf("cuda: %s needs wgmma (sm_90), which %s (%s) does not have", kern, d.name, d.arch())
 		}
 		grid, block := tcwGrid(c, n, m)
-		l, err := d.newLaunch(kern, grid, block, args...)
-		if err != nil {
-			return nil, err
-		}
-		if err := d.dynamicShared(l, c.sharedBytes()); err != nil {
-			l.release()
-			return nil, err
-		}
-		return l, nil
+		return d.sharedLaunch(kern, grid, block, c.sharedBytes(), args)
 	}
 	if c, ok := tcsConfigNamed(kern); ok {
 		grid, block := tcsGrid(c, n, m)
-		l, err := d.newLaunch(kern, grid, block, args...)
-		if err != nil {
-			return nil, err
-		}
-		if err := d.dynamicShared(l, c.sharedBytes()); err != nil {
-			l.release()
-			return nil, err
-		}
-		return l, nil
+		return d.sharedLaunch(kern, grid, block, c.sharedBytes(), args)
 	}
 	switch kern {
 	case "w2a8":
@@ -517,6 +493,20 @@ func (d *device) bitLinearLaunchOf(kern string, w uint64, stride, n int, x uint6
 		return d.newLaunch(name, grid, [3]uint32{128, 1, 1}, args...)
 	}
 	return nil, fmt.Errorf("cuda: no BitLinear kernel %q (want gemv, w2a8, wave, tc, tcs, tcg, tck, tcw, a tc.cu, tcs.cu, tcg.cu, tck.cu or tcw.cu instantiation, or auto)", kern)
+}
+
+// sharedLaunch binds a kernel with shared bytes of dynamic shared memory
+// a block.
+func (d *device) sharedLaunch(kern string, grid, block [3]uint32, shared int, args []any) (*launch, error) {
+	l, err := d.newLaunch(kern, grid, block, args...)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.dynamicShared(l, shared); err != nil {
+		l.release()
+		return nil, err
+	}
+	return l, nil
 }
 
 // Run launches the kernels and waits for them: the stop event is recorded
