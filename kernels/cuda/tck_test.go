@@ -152,7 +152,7 @@ func TestTCWConfigs(t *testing.T) {
 		if got, ok := tcwConfigNamed(name); !ok || got != c {
 			t.Errorf("tcwConfigNamed(%s) = %v %v", name, got, ok)
 		}
-		if c.sharedBytes() > tcsMaxShared || c.WG > 2 || (c.TN != 8 && c.TN != 16) || c.ST < 2 || c.S < 1 || c.S > tckMaxCluster ||
+		if c.sharedBytes() > tcsMaxShared || c.WG > 4 || (c.TN != 8 && c.TN != 16) || c.ST < 2 || c.S < 1 || c.S > tckMaxCluster ||
 			(c.S > 1 && c.publishBytes() > c.sharedBytes()) {
 			t.Errorf("%s: %d bytes of shared memory (%d published), %d warpgroups, n%d, %d stages, cluster of %d",
 				name, c.sharedBytes(), c.publishBytes(), c.WG, 8*c.TN, c.ST, c.S)

@@ -25,11 +25,13 @@ func (c tcwConfig) sharedBytes() int { return c.ST * (c.rows()*64 + c.tokens()*2
 func (c tcwConfig) publishBytes() int { return 128 * c.WG * c.TN * 16 }
 
 // tcwConfigs are tcw.cu's TCW lines (keep them in step): 64 or 128 rows
-// by 128 tokens (wgmma n128), or by 64 tokens, K split up to 8 ways.
+// by 128 tokens (wgmma n128), or 64 to 256 rows by 64 tokens, K split up
+// to 8 ways.
 var tcwConfigs = []tcwConfig{
 	{1, 16, 2, 1}, {1, 16, 2, 2}, {1, 16, 2, 4},
 	{2, 16, 2, 1}, {2, 16, 2, 2}, {2, 16, 2, 4}, {2, 16, 2, 5}, {2, 16, 2, 8},
 	{1, 8, 3, 1}, {1, 8, 3, 2}, {2, 8, 3, 2}, {2, 8, 3, 4},
+	{1, 16, 2, 8}, {4, 8, 3, 1}, {4, 8, 3, 2}, {4, 8, 3, 4},
 }
 
 // tcwKernelNames are the entry points of tcw.cu.

@@ -339,3 +339,9 @@ TCW(bitlinear_tcw_w1_t8_s3_c1, 1, 8, 3, 1)
 TCW(bitlinear_tcw_w1_t8_s3_c2, 1, 8, 3, 2)
 TCW(bitlinear_tcw_w2_t8_s3_c2, 2, 8, 3, 2)
 TCW(bitlinear_tcw_w2_t8_s3_c4, 2, 8, 3, 4)
+// 640 rows (5 tiles of 128) want more blocks: 64-row tiles split 8 ways.
+TCW(bitlinear_tcw_w1_t16_s2_c8, 1, 16, 2, 8)
+// 256 rows by 64 tokens: activations cross L2 once per 256 rows.
+TCW(bitlinear_tcw_w4_t8_s3_c1, 4, 8, 3, 1)
+TCW(bitlinear_tcw_w4_t8_s3_c2, 4, 8, 3, 2)
+TCW(bitlinear_tcw_w4_t8_s3_c4, 4, 8, 3, 4)
