@@ -181,3 +181,72 @@ func TestTCWConfigs(t *testing.T) {
 		t.Errorf("tcwDefault(2560x2560, 128 tokens) = %s, want 128x128 tiles split 5 ways", d.name())
 	}
 }
+
+// TestTCProbe: one-hot activations (token i: 1 at k = i) against one-hot
+// weights (row j: +1 at k = j), scales 1, give the identity: y = 1 where
+// i = j, else 0. Where a kernel pairs k, rows or tokens wrongly, the log
+// lists the first pairs it got, which say how.
+func TestTCProbe(t *testing.T) {
+	needGPU(t)
+	d, err := getDevice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const m, n, k = 256, 256, 256
+	codes, xq := make([]int8, n*k), make([]int8, m*k)
+	for i := range n {
+		codes[i*k+i] = 1
+	}
+	for i := range m {
+		xq[i*k+i] = 1
+	}
+	names := []string{tckConfigs[0].name()}
+	if d.clusters() {
+		names = append(names, tckConfig{2, 8, 4, 2, 2, 2}.name())
+	}
+	if d.wgmma() {
+		names = append(names, tcwKernelNames()...)
+	}
+	r := rand.New(rand.NewPCG(25, 26))
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			p := kerneltest.BitLinearFrom(r, m, n, k, codes, xq, false)
+			p.Weights.Scale = 1
+			for i := range p.XScales {
+				p.XScales[i] = 1
+			}
+			withKernel(name, func() {
+				kern, err := Backend{}.Prepare(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer kern.Close()
+				if err := kern.Run(); err != nil {
+					t.Fatal(err)
+				}
+				if err := kern.Fetch(); err != nil {
+					t.Fatal(err)
+				}
+			})
+			var wrong []string
+			bad := 0
+			for i := range m {
+				for j := range n {
+					want := float32(0)
+					if i == j {
+						want = 1
+					}
+					if got := p.Y[i*n+j]; got != want {
+						if bad < 24 {
+							wrong = append(wrong, fmt.Sprintf("(token %d, row %d)=%v", i, j, got))
+						}
+						bad++
+					}
+				}
+			}
+			if bad > 0 {
+				t.Errorf("%d of %d outputs wrong: %s", bad, m*n, strings.Join(wrong, " "))
+			}
+		})
+	}
+}
