@@ -364,14 +364,19 @@ func waveGeometry(n, chunks, m int) (g, r, j int, name string) {
 		r, caps = 1, waveCaps[[2]int{g, 1}]
 	}
 	j = ceilDiv(chunks, g)
-	c := caps[len(caps)-1]
+	c := waveCap(caps, j)
+	return g, r, min(j, c), fmt.Sprintf("bitlinear_wave_g%d_r%d_c%d_t1", g, r, c)
+}
+
+// waveCap is the smallest of a kernel's instantiated capacities caps
+// (ascending) that holds j chunks a lane, else the largest (more rounds).
+func waveCap(caps []int, j int) int {
 	for _, v := range caps {
 		if v >= j {
-			c = v
-			break
+			return v
 		}
 	}
-	return g, r, min(j, c), fmt.Sprintf("bitlinear_wave_g%d_r%d_c%d_t1", g, r, c)
+	return caps[len(caps)-1]
 }
 
 // waveKernelNames are the entry points of wave.cu.

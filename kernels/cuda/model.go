@@ -88,7 +88,8 @@ type modelDevice struct {
 	cos, sin uint64
 	kc, vc   []uint64 // per layer: KVHeads × capacity × HeadDim
 	weights  map[*kernels.Weights]devWeights
-	gates    map[uint64]uint64 // act → gu: a ReLU² gate folded into act's norm
+	gates    map[uint64]uint64      // act → gu: a ReLU² gate folded into act's norm
+	paired   map[pairKey]devWeights // gate/up matrices in gatePairs order
 	stream   uintptr
 	programs []*program
 	launches []*launch
@@ -250,10 +251,13 @@ func (md *modelDevice) ReadF32(t model.Tensor, buf []float32) ([]float32, error)
 	return buf, downloadSlice(md.d, buf, v.p)
 }
 
-// launchOp is the launches of one part.
+// launchOp is the launches of one part; info, when not nil, describes a
+// one-token op so that Program may fuse it with its neighbours
+// (modelfuse.go).
 type launchOp struct {
-	md *modelDevice
-	ls []*launch
+	md   *modelDevice
+	ls   []*launch
+	info *opInfo
 }
 
 // Run launches and waits: an op on its own (Engine runs programs).
@@ -330,7 +334,7 @@ const (
 func (md *modelDevice) add(l *launch) model.Op {
 	l.overlap = modelOverlap && l.overlapOK && md.d.drv.cuLaunchKernelEx != nil
 	md.launches = append(md.launches, l)
-	return launchOp{md, []*launch{l}}
+	return launchOp{md: md, ls: []*launch{l}}
 }
 
 func ptr(t model.Tensor) uint64 {
@@ -352,14 +356,20 @@ func (md *modelDevice) Embed(x, params model.Tensor, m int) (model.Op, error) {
 		return nil, fmt.Errorf("cuda: model: embed of %d tokens: params is not an I32 tensor of %d values", m, 1+m)
 	}
 	up := &launch{name: "params upload", copy: &hostCopy{toDevice: true, host: h, dev: pv.p, n: uint64(4 * (1 + m))}}
-	o, err := md.op("model_embed", [3]uint32{uint32(m), 1, 1}, [3]uint32{256, 1, 1},
-		md.emb, md.embRows, ptr(params), ptr(x), int32(md.c.Hidden))
+	embed := func(stats uint64, n int) (*launch, error) {
+		o, err := md.op("model_embed", [3]uint32{uint32(m), 1, 1}, [3]uint32{256, 1, 1},
+			md.emb, md.embRows, ptr(params), ptr(x), int32(md.c.Hidden), stats, int32(n))
+		if err != nil {
+			return nil, err
+		}
+		return o.(launchOp).ls[0], nil
+	}
+	l, err := embed(0, 0)
 	if err != nil {
 		return nil, err
 	}
-	lo := o.(launchOp)
 	md.launches = append(md.launches, up)
-	return launchOp{md, append([]*launch{up}, lo.ls...)}, nil
+	return launchOp{md, []*launch{up, l}, &opInfo{embed: embed}}, nil
 }
 
 func (md *modelDevice) NormQuantize(x, residual, g, out, q, scales model.Tensor, m int) (model.Op, error) {
@@ -378,8 +388,14 @@ func (md *modelDevice) NormQuantize(x, residual, g, out, q, scales model.Tensor,
 		}
 		delete(md.gates, ptr(x))
 	}
-	return md.op("model_norm_quant", [3]uint32{uint32(m), 1, 1}, [3]uint32{1024, 1, 1},
+	o, err := md.op("model_norm_quant", [3]uint32{uint32(m), 1, 1}, [3]uint32{1024, 1, 1},
 		ptr(x), ptr(residual), ptr(g), ptr(out), qq.p, ptr(scales), int32(w), int32(qq.kp), md.c.NormEps, gu)
+	if err != nil || m != 1 {
+		return o, err
+	}
+	lo := o.(launchOp)
+	lo.info = &opInfo{norm: &normInfo{x: ptr(x), res: ptr(residual), g: ptr(g), q: qq, gu: gu}}
+	return lo, nil
 }
 
 func (md *modelDevice) BitLinear(w *kernels.Weights, q, scales, y model.Tensor, m int) (model.Op, error) {
@@ -410,7 +426,11 @@ func (md *modelDevice) BitLinear(w *kernels.Weights, q, scales, y model.Tensor, 
 	if err != nil {
 		return nil, err
 	}
-	return md.add(l), nil
+	lo := md.add(l).(launchOp)
+	if m == 1 {
+		lo.info = &opInfo{bl: &blInfo{w: w, dw: dw, q: qq, scales: ptr(scales), y: ptr(y)}}
+	}
+	return lo, nil
 }
 
 func (md *modelDevice) RoPEKV(qkv, params model.Tensor, l, m int) (model.Op, error) {
@@ -427,9 +447,20 @@ func (md *modelDevice) Attention(out, qkv, params model.Tensor, l, m int) (model
 	c := md.c
 	inv := float32(1 / math.Sqrt(float64(c.HeadDim)))
 	if modelFuse && m == 1 && c.HeadDim <= attDecodeMaxHeadDim && attDecode {
-		return md.op("model_attention_decode", [3]uint32{uint32(c.Heads), 1, 1}, [3]uint32{attThreads, 1, 1},
-			ptr(qkv), ptr(params), md.kc[l], md.vc[l], ptr(out),
-			int32(c.Heads), int32(c.KVHeads), int32(c.HeadDim), int32(md.capacity), inv, md.cos, md.sin)
+		att := func(gn, nstats uint64) (*launch, error) {
+			o, err := md.op("model_attention_decode", [3]uint32{uint32(c.Heads), 1, 1}, [3]uint32{attThreads, 1, 1},
+				ptr(qkv), ptr(params), md.kc[l], md.vc[l], ptr(out),
+				int32(c.Heads), int32(c.KVHeads), int32(c.HeadDim), int32(md.capacity), inv, md.cos, md.sin, gn, nstats)
+			if err != nil {
+				return nil, err
+			}
+			return o.(launchOp).ls[0], nil
+		}
+		a, err := att(0, 0)
+		if err != nil {
+			return nil, err
+		}
+		return launchOp{md, []*launch{a}, &opInfo{att: &attInfo{out: ptr(out), withStats: att}}}, nil
 	}
 	if modelFuse && m == 1 {
 		return md.op("model_attention_rope", [3]uint32{uint32(c.Heads), 1, 1}, [3]uint32{attThreads, 1, 1},
@@ -474,7 +505,7 @@ func (md *modelDevice) LMHead(logits, q, scales model.Tensor) (model.Op, error) 
 	md.hostOut[lv.p] = h
 	down := &launch{name: "logits download", copy: &hostCopy{host: h, dev: lv.p, n: uint64(4 * lv.n)}}
 	md.launches = append(md.launches, down)
-	return launchOp{md, append(o.(launchOp).ls, down)}, nil
+	return launchOp{md: md, ls: append(o.(launchOp).ls, down)}, nil
 }
 
 // program is a pass's launches, captured into one graph; a timed run
@@ -496,6 +527,15 @@ func (md *modelDevice) Program(ops []model.PartOp) (model.Program, error) {
 		if !ok || lo.md != md {
 			return nil, fmt.Errorf("cuda: model: part %s is not this device's op", o.Part)
 		}
+	}
+	if modelGEMVFuse {
+		var err error
+		if ops, err = md.fuse(ops); err != nil {
+			return nil, err
+		}
+	}
+	for _, o := range ops {
+		lo := o.Op.(launchOp)
 		for _, l := range lo.ls {
 			if n := len(p.ls); n > 0 && p.ls[n-1].copy != nil {
 				l.overlap = false // programmatic serialisation follows kernels only

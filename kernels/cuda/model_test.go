@@ -25,7 +25,9 @@ func TestModelMatchesReference(t *testing.T) {
 	hd256.Heads, hd256.KVHeads, hd256.HeadDim = 2, 1, 256
 	long := hd128
 	long.KVHeads = 1
-	defer func(f, a bool, p int) { modelFuse, attDecode, attPrefillMin = f, a, p }(modelFuse, attDecode, attPrefillMin)
+	defer func(f, a, g, s bool, p int) {
+		modelFuse, attDecode, modelGEMVFuse, fuseStage, attPrefillMin = f, a, g, s, p
+	}(modelFuse, attDecode, modelGEMVFuse, fuseStage, attPrefillMin)
 	type config struct {
 		c      model.Config
 		tokens int
@@ -34,15 +36,27 @@ func TestModelMatchesReference(t *testing.T) {
 	for _, c := range modeltest.Configs() {
 		cases = append(cases, config{c, 9})
 	}
-	cases = append(cases, config{hd128, 9}, config{hd256, 9}, config{long, 150})
-	for _, mode := range []struct{ fuse, decode, prefill bool }{{true, true, true}, {true, true, false}, {true, false, false}, {false, false, true}} {
-		modelFuse, attDecode, attPrefillMin = mode.fuse, mode.decode, math.MaxInt
+	// Two layers of the 2B4T's widths (a small vocabulary): the one-token
+	// BitLinears over K = 2560 and 6912 that the decode's fused launches
+	// run with lane groups of 16 and 32.
+	wide := model.BitNet2B4T()
+	wide.Layers, wide.Vocab = 2, 1000
+	cases = append(cases, config{hd128, 9}, config{hd256, 9}, config{long, 150}, config{wide, 3})
+	// gemv: one-token norms folded into the BitLinear after them
+	// (modelfuse.go), where the attention before a norm is the decode one.
+	// stage: its prologue reads through shared memory (cp.async).
+	for _, mode := range []struct{ fuse, decode, prefill, gemv, stage bool }{
+		{true, true, true, true, true}, {true, true, true, true, false}, {true, true, true, false, true},
+		{true, true, false, true, true}, {true, false, false, true, true}, {false, false, true, true, true},
+	} {
+		modelFuse, attDecode, modelGEMVFuse, fuseStage, attPrefillMin = mode.fuse, mode.decode, mode.gemv, mode.stage, math.MaxInt
 		if mode.prefill {
 			attPrefillMin = 2
 		}
 		for _, tc := range cases {
 			c := tc.c
-			name := fmt.Sprintf("fuse=%v/decodeatt=%v/prefillatt=%v/heads%dkv%dhd%d/tokens%d", mode.fuse, mode.decode, mode.prefill, c.Heads, c.KVHeads, c.HeadDim, tc.tokens)
+			name := fmt.Sprintf("fuse=%v/decodeatt=%v/prefillatt=%v/gemvfuse=%v/stage=%v/heads%dkv%dhd%d/tokens%d",
+				mode.fuse, mode.decode, mode.prefill, mode.gemv, mode.stage, c.Heads, c.KVHeads, c.HeadDim, tc.tokens)
 			t.Run(name, func(t *testing.T) { modelMatchesReference(t, c, tc.tokens) })
 		}
 	}

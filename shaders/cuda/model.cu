@@ -79,12 +79,16 @@ __device__ __forceinline__ float softmax(float* sc, int n, float mx, float* red)
 }
 
 // model_embed: x[i] = embedding row of token i, dequantized. Grid m.
+// Block 0 also zeroes the nstats floats of stats: the norm statistics the
+// step's fused launches add up (wave.cu's WaveFuse).
 extern "C" __global__ void __launch_bounds__(256)
 model_embed(const i8* __restrict__ emb, const float* __restrict__ rows, const int* __restrict__ params,
-            float* __restrict__ x, int hidden)
+            float* __restrict__ x, int hidden, float* __restrict__ stats, int nstats)
 {
     grid_dep_launch();
     grid_dep_wait();
+    if (blockIdx.x == 0)
+        for (int i = threadIdx.x; i < nstats; i += blockDim.x) stats[i] = 0.0f;
     const int tok = params[1 + blockIdx.x];
     const float s = rows[tok];
     const i8* e = emb + (size_t)tok * hidden;
@@ -443,7 +447,8 @@ model_attention_rope(const float* __restrict__ qkv, const int* __restrict__ para
 extern "C" __global__ void __launch_bounds__(ATT_THREADS)
 model_attention_decode(const float* __restrict__ qkv, const int* __restrict__ params, float* kc, float* vc,
                        float* __restrict__ out, int heads, int kvheads, int hd, int capacity, float inv,
-                       const float* __restrict__ cosT, const float* __restrict__ sinT)
+                       const float* __restrict__ cosT, const float* __restrict__ sinT,
+                       const float* __restrict__ gn, float* __restrict__ nstats)
 {
     grid_dep_launch();
     __shared__ float sc[ATT_MAX_POS];
@@ -564,6 +569,7 @@ model_attention_decode(const float* __restrict__ qkv, const int* __restrict__ pa
     }
     part[threadIdx.x] = acc;
     __syncthreads();
+    float ss = 0.0f, gmx = 0.0f;
     if (threadIdx.x < hd4) {
         float4 t = zero;
         for (int i = 0; i < groups; i++) {
@@ -573,7 +579,25 @@ model_attention_decode(const float* __restrict__ qkv, const int* __restrict__ pa
             t.z += u.z;
             t.w += u.w;
         }
-        ((float4*)(out + (size_t)h * hd))[threadIdx.x] = make_float4(t.x * rs, t.y * rs, t.z * rs, t.w * rs);
+        const float4 o = make_float4(t.x * rs, t.y * rs, t.z * rs, t.w * rs);
+        ((float4*)(out + (size_t)h * hd))[threadIdx.x] = o;
+        if (nstats != nullptr) { // the output's norm statistics (wave.cu's WaveFuse)
+            const float4 g = ((const float4*)(gn + (size_t)h * hd))[threadIdx.x];
+            ss = __fmul_rn(o.x, o.x) + __fmul_rn(o.y, o.y) + __fmul_rn(o.z, o.z) + __fmul_rn(o.w, o.w);
+            gmx = fmaxf(fmaxf(fabsf(__fmul_rn(o.x, g.x)), fabsf(__fmul_rn(o.y, g.y))),
+                       fmaxf(fabsf(__fmul_rn(o.z, g.z)), fabsf(__fmul_rn(o.w, g.w))));
+        }
+    }
+    // hd4 ≤ 32: the outputs are warp 0's.
+    if (nstats != nullptr && warp == 0) {
+        for (int o = 16; o > 0; o >>= 1) {
+            ss += __shfl_xor_sync(0xffffffffu, ss, o);
+            gmx = fmaxf(gmx, __shfl_xor_sync(0xffffffffu, gmx, o));
+        }
+        if (lane == 0) {
+            atomicAdd(nstats + 2 * (h % 32), ss);
+            atomicMax((unsigned*)nstats + 2 * (h % 32) + 1, __float_as_uint(gmx));
+        }
     }
 }
 
