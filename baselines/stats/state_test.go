@@ -23,14 +23,11 @@ func stateRun(rng *rand.Rand, ns, ctl float64) []byte {
 	return []byte(b.String())
 }
 
-// TestRunsStateOutsideHistory: a history of five runs whose controls agree
-// within a few percent decides a +30% change while the current run's
-// control is among theirs, and calls it inconclusive, naming the control,
-// when the current run's machine state lies far outside (the runs'
-// interval is built from the baseline's spread and holds only for states
-// it saw). --ignore-controls decides it again.
-func TestRunsStateOutsideHistory(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
+// stateHistory writes five baseline runs of case A at about 1000 ns, their
+// memory control at the given medians, and returns them read as one side
+// and a judge of a current run of A at ns with its control at ctl.
+func stateHistory(t *testing.T, rng *rand.Rand, ctls []float64) func(ns, ctl float64, opt Options) Row {
+	t.Helper()
 	dir := t.TempDir()
 	write := func(name string, data []byte) string {
 		p := filepath.Join(dir, name)
@@ -40,20 +37,33 @@ func TestRunsStateOutsideHistory(t *testing.T) {
 		return p
 	}
 	var base []string
-	for i, ctl := range []float64{3.0e5, 3.1e5, 2.9e5, 3.05e5, 2.95e5} {
+	for i, ctl := range ctls {
 		base = append(base, write(fmt.Sprintf("b%d.txt", i), stateRun(rng, 1000*(1+0.01*float64(i%3-1)), ctl)))
 	}
 	b, err := input.ReadInputs(base)
 	if err != nil {
 		t.Fatal(err)
 	}
-	judge := func(ctl float64, opt Options) Row {
-		k, err := input.ReadInput(write(fmt.Sprintf("c%.0f.txt", ctl), stateRun(rng, 1300, ctl)))
+	n := 0
+	return func(ns, ctl float64, opt Options) Row {
+		n++
+		k, err := input.ReadInput(write(fmt.Sprintf("c%d.txt", n), stateRun(rng, ns, ctl)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return row(t, mustCompare(t, b, k, opt), "A", input.UnitSecPerOp)
 	}
+}
+
+// TestRunsStateOutsideHistory: a history of five runs whose controls agree
+// within a few percent decides a +30% change while the current run's
+// control is among theirs, and calls it inconclusive, naming the control,
+// when the current run's machine state lies far outside (the runs'
+// interval is built from the baseline's spread and holds only for states
+// it saw). --ignore-controls decides it again.
+func TestRunsStateOutsideHistory(t *testing.T) {
+	history := stateHistory(t, rand.New(rand.NewPCG(5, 6)), []float64{3.0e5, 3.1e5, 2.9e5, 3.05e5, 2.95e5})
+	judge := func(ctl float64, opt Options) Row { return history(1300, ctl, opt) }
 	if r := judge(3.02e5, Options{}); r.Verdict != Regression || r.StateOutside {
 		t.Errorf("control within the history's: %v %q", r.Verdict, r.Reason)
 	}
@@ -74,30 +84,8 @@ func TestRunsStateOutsideHistory(t *testing.T) {
 // a state the history never saw. The same state does not stop an
 // improvement being called (the machine's move would hide it, not make it).
 func TestRunsStateBeyondHistory(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 8))
-	dir := t.TempDir()
-	write := func(name string, data []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	var base []string
-	for i, ctl := range []float64{2.0e5, 1.7e5, 4.4e5, 2.6e5, 3.0e5} {
-		base = append(base, write(fmt.Sprintf("b%d.txt", i), stateRun(rng, 1000*(1+0.01*float64(i%3-1)), ctl)))
-	}
-	b, err := input.ReadInputs(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	judge := func(ns, ctl float64) Row {
-		k, err := input.ReadInput(write(fmt.Sprintf("c%.0f-%.0f.txt", ns, ctl), stateRun(rng, ns, ctl)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return row(t, mustCompare(t, b, k, Options{}), "A", input.UnitSecPerOp)
-	}
+	history := stateHistory(t, rand.New(rand.NewPCG(7, 8)), []float64{2.0e5, 1.7e5, 4.4e5, 2.6e5, 3.0e5})
+	judge := func(ns, ctl float64) Row { return history(ns, ctl, Options{}) }
 	for _, ctl := range []float64{2.5e5, 1.5e5} {
 		if r := judge(1300, ctl); r.Verdict != Regression || r.StateOutside {
 			t.Errorf("control %.0f (among the history's or faster): %v %q", ctl, r.Verdict, r.Reason)
