@@ -97,6 +97,28 @@ func gemmFusedPanel3AVX2(w *byte, x *int8, xstride, chunks int, out *int32, add 
 //go:noescape
 func gemmFusedPanel4AVX2(w *byte, x *int8, xstride, chunks int, out *int32, add int)
 
+// sumBytesAVX512 and sumBytesAVX2 return Σ (x+128), the bytes as
+// unsigned, over n bytes at x: n a multiple of 64 (32).
+//
+//go:noescape
+func sumBytesAVX512(x *int8, n int) uint64
+
+//go:noescape
+func sumBytesAVX2(x *int8, n int) uint64
+
+// sumWith is sumInt8 with the bytes up to a multiple of step summed by
+// f (one of sumBytes*), the rest by sumInt8.
+func sumWith(f func(x *int8, n int) uint64, step int) func(x []int8) int32 {
+	return func(x []int8) int32 {
+		n := len(x) / step * step
+		var s int32
+		if n > 0 {
+			s = int32(int64(f(&x[0], n)) - 128*int64(n))
+		}
+		return s + sumInt8(x[n:])
+	}
+}
+
 // gemmPrefetch asks for the n bytes at p, a cache line at a time.
 //
 //go:noescape
@@ -167,7 +189,7 @@ func gemmFusedPanel4AVXVNNI(w *byte, x *int8, xstride, n int, out *int32, add in
 const avx2PanelTokens = 4
 
 var (
-	avx512GEMM = withEpilogue(asmGEMM(gemmUnpackVNNI,
+	avx512GEMM = withAVX512(asmGEMM(gemmUnpackVNNI,
 		func(t int) asmTile {
 			return [gemmTokens]asmTile{
 				gemmTile1VNNI, gemmTile2VNNI, gemmTile3VNNI, gemmTile4VNNI,
@@ -179,7 +201,7 @@ var (
 				gemmFused1VNNI, gemmFused2VNNI, gemmFused3VNNI, gemmFused4VNNI,
 				gemmFused5VNNI, gemmFused6VNNI, gemmFused7VNNI, gemmFused8VNNI,
 			}[t-1]
-		}), epilogueTokensAVX512)
+		}))
 
 	// avx2GEMM and avxvnniGEMM run a tile of T tokens as ceil(T/4)
 	// groups of tokens, each over the block's three panels.
@@ -195,7 +217,7 @@ var (
 // up to avx2PanelTokens tokens a call: a tile of T tokens is ceil(T/4)
 // groups of tokens, each over the block's three panels.
 func panelGEMM(unpack func(dst *int8, src *byte, chunks int), panels [avx2PanelTokens]asmTile, fusedPanels [avx2PanelTokens]asmFused) gemmKernels {
-	return asmGEMM(unpack,
+	k := asmGEMM(unpack,
 		func(t int) asmTile {
 			return func(w, x *int8, xstride, groups int, out *int32, add int) {
 				for t0 := 0; t0 < t; t0 += avx2PanelTokens {
@@ -220,10 +242,14 @@ func panelGEMM(unpack func(dst *int8, src *byte, chunks int), panels [avx2PanelT
 				}
 			}
 		})
+	k.sum = sumWith(sumBytesAVX2, 32)
+	return k
 }
 
-func withEpilogue(k gemmKernels, e func(y []float32, ystride int, acc []int32, rows int, rs []float32, xsum []int32, ws float32, xs []float32)) gemmKernels {
-	k.epilogue = e
+// withAVX512 adds the AVX-512 level's batched epilogue and Σx.
+func withAVX512(k gemmKernels) gemmKernels {
+	k.epilogue = epilogueTokensAVX512
+	k.sum = sumWith(sumBytesAVX512, 64)
 	return k
 }
 

@@ -367,3 +367,33 @@ gepi_rs:
 gepi_none:
 	VZEROUPPER
 	RET
+
+// func sumBytesAVX512(x *int8, n int) uint64
+// Σ (x + 128) over n bytes (a multiple of 64), each byte as unsigned:
+// VPSADBW of x XOR 0x80 against zero sums eight bytes into a quadword.
+// The caller subtracts 128·n (the GEMM's Σx per token, once a call).
+TEXT ·sumBytesAVX512(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHRQ $6, CX
+	MOVL $0x80808080, AX
+	VPBROADCASTD AX, Z4
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z5, Z5, Z5
+	TESTQ CX, CX
+	JZ    sum512_done
+
+sum512_loop:
+	VPXORQ  (SI), Z4, Z2
+	VPSADBW Z5, Z2, Z2
+	VPADDQ  Z2, Z0, Z0
+	ADDQ    $64, SI
+	DECQ    CX
+	JNZ     sum512_loop
+
+sum512_done:
+	VEXTRACTI64X4 $1, Z0, Y1
+	VPADDQ        Y1, Y0, Y0
+	SUMQ_Y0_AX
+	MOVQ AX, ret+16(FP)
+	RET

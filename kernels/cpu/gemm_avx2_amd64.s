@@ -211,3 +211,30 @@ unpack_loop:
 unpack_done:
 	VZEROUPPER
 	RET
+
+// func sumBytesAVX2(x *int8, n int) uint64
+// sumBytesAVX512 with 32 bytes a step (n a multiple of 32).
+TEXT ·sumBytesAVX2(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHRQ $5, CX
+	MOVL $0x80808080, AX
+	MOVL AX, X4
+	VPBROADCASTD X4, Y4
+	VPXOR Y0, Y0, Y0
+	VPXOR Y5, Y5, Y5
+	TESTQ CX, CX
+	JZ    sum256_done
+
+sum256_loop:
+	VPXOR   (SI), Y4, Y2
+	VPSADBW Y5, Y2, Y2
+	VPADDQ  Y2, Y0, Y0
+	ADDQ    $32, SI
+	DECQ    CX
+	JNZ     sum256_loop
+
+sum256_done:
+	SUMQ_Y0_AX
+	MOVQ AX, ret+16(FP)
+	RET

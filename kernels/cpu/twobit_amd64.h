@@ -26,3 +26,14 @@ GLOBL plane3<>(SB), RODATA|NOPTR, $8
 	VPSHUFD      $0xb1, X9, X10 \
 	VPADDD       X10, X9, X9 \
 	MOVL         X9, off(R8)
+
+// SUMQ_Y0_AX: the four quadwords of Y0 summed into AX (X1 scratch),
+// upper halves cleared: the byte sums' last step (sumBytesAVX512,
+// sumBytesAVX2).
+#define SUMQ_Y0_AX \
+	VEXTRACTI128 $1, Y0, X1 \
+	VPADDQ       X1, X0, X0 \
+	VPSHUFD      $0x4E, X0, X1 \
+	VPADDQ       X1, X0, X0 \
+	VMOVQ        X0, AX \
+	VZEROUPPER
