@@ -140,17 +140,25 @@ func (d *cpuDevice) RoPEKV(qkv, params Tensor, l, m int) (Op, error) {
 	hd, qd, kvd, rows := c.HeadDim, c.qDim(), c.kvDim(), c.qkvRows()
 	kt, vc := d.kt[l], d.v[l]
 	return opFunc(func() error {
+		pos0 := int(ps[0])
 		for i := range m {
-			pos := int(ps[0]) + i
+			pos := pos0 + i
 			row := out[i*rows : (i+1)*rows]
 			q, k, v := row[:qd], row[qd:qd+kvd], row[qd+kvd:]
 			d.rope.rotate(q, pos)
 			d.rope.rotate(k, pos)
 			for g := range c.KVHeads {
-				for j, key := range k[g*hd : (g+1)*hd] {
-					kt[(g*hd+j)*d.capacity+pos] = key
-				}
 				copy(vc[(g*d.capacity+pos)*hd:(g*d.capacity+pos+1)*hd], v[g*hd:(g+1)*hd])
+			}
+		}
+		// The keys into the transposed cache a key row at a time, the m
+		// positions contiguous: token by token, every key of a token
+		// was a store to its own cache line (a prefill's 128 tokens
+		// wrote 640 lines each, 26 ms of a 2B4T prefill on a Xeon).
+		for r := range kvd {
+			dst := kt[r*d.capacity+pos0 : r*d.capacity+pos0+m]
+			for i := range dst {
+				dst[i] = out[i*rows+qd+r]
 			}
 		}
 		return nil
