@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"strings"
+
 	"github.com/bitnet-go/bitnet-bench/bench/probe"
 	"github.com/bitnet-go/bitnet-bench/bench/results"
 	"github.com/bitnet-go/bitnet-bench/memory"
@@ -93,7 +95,7 @@ func (s *samplerRecorder) record(rc *results.Case, ops float64) {
 			t.EnergyJPerOp = map[string]float64{}
 		}
 		t.EnergyJPerOp[ch] = j / ops
-		if rc.TokensPerOp > 0 {
+		if rc.TokensPerOp > 0 && chargedTo(ch, rc.Backend) {
 			if rc.Extra == nil {
 				rc.Extra = map[string]float64{}
 			}
@@ -101,6 +103,24 @@ func (s *samplerRecorder) record(rc *results.Case, ops float64) {
 		}
 	}
 	t.MeanPowerW, t.MaxTempC, t.Throttled = w.MeanW, w.MaxTempC, w.Throttled
+}
+
+// chargedTo says whether an energy channel measures the device a case ran
+// on, so that its energy may be charged to the case's tokens: a GPU's
+// counter (NVML's "gpu0", IOReport's "GPU ...") for the GPU backends, the
+// package counters (RAPL, IOReport's CPU channels) for the CPU backend. A
+// CPU model case on a GPU host must not be charged the idle GPU's joules,
+// and a backend whose device is unknown is charged none; every channel's
+// energy per op is still recorded under its name.
+func chargedTo(channel, backend string) bool {
+	gpu := strings.HasPrefix(strings.ToLower(channel), "gpu")
+	switch backend {
+	case "cpu":
+		return !gpu
+	case "cuda", "metal", "mlx":
+		return gpu
+	}
+	return false
 }
 
 // memRecorder reports the Go runtime's allocations and GC during the

@@ -95,3 +95,24 @@ func TestRecordersNest(t *testing.T) {
 		t.Errorf("a runner without pool, sampler or memory tracking has recorders %v", got)
 	}
 }
+
+// TestEnergyChargedToOwnDevice: a model case's J/token counts only the
+// energy channels of the device it ran on.
+func TestEnergyChargedToOwnDevice(t *testing.T) {
+	for _, c := range []struct {
+		channel, backend string
+		want             bool
+	}{
+		{"gpu0", "cuda", true},
+		{"gpu0", "cpu", false},
+		{"package-0", "cpu", true},
+		{"package-0/core", "cuda", false},
+		{"GPU Energy", "metal", true},
+		{"CPU Energy", "mlx", false},
+		{"package-0", "ext-mylib", false},
+	} {
+		if got := chargedTo(c.channel, c.backend); got != c.want {
+			t.Errorf("chargedTo(%q, %q) = %v, want %v", c.channel, c.backend, got, c.want)
+		}
+	}
+}
