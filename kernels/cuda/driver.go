@@ -310,15 +310,32 @@ func (d *device) buildModule(file string, names []string) (map[string]uintptr, e
 		return nil, err
 	}
 	src = kernelPrelude[file] + src
-	cubin, err := d.compile(src, file)
-	if err != nil {
-		return nil, err
+	arch, opts := d.compileOptions(file)
+	dir, key := cubinCacheDir(), cubinKey(d.rtcMajor, d.rtcMinor, arch, opts, src)
+	cubin := loadCubin(dir, key)
+	cached := cubin != nil
+	if !cached {
+		if cubin, err = d.compile(src, file); err != nil {
+			return nil, err
+		}
 	}
 	fns := map[string]uintptr{}
 	err = d.th.Do(func() error {
 		var mod uintptr
-		if err := d.drv.check("cuModuleLoadData "+file, d.drv.cuModuleLoadData(&mod, &cubin[0])); err != nil {
+		rc := d.drv.cuModuleLoadData(&mod, &cubin[0])
+		if rc != 0 && cached { // a damaged cache entry: compile it again
+			var err error
+			if cubin, err = d.compile(src, file); err != nil {
+				return err
+			}
+			cached = false
+			rc = d.drv.cuModuleLoadData(&mod, &cubin[0])
+		}
+		if err := d.drv.check("cuModuleLoadData "+file, rc); err != nil {
 			return err
+		}
+		if !cached {
+			storeCubin(dir, key, cubin)
 		}
 		for _, n := range names {
 			var fn uintptr
@@ -332,6 +349,16 @@ func (d *device) buildModule(file string, names []string) (map[string]uintptr, e
 	return fns, err
 }
 
+// compileOptions are the target architecture and NVRTC options of a
+// source.
+func (d *device) compileOptions(name string) (arch string, opts []string) {
+	arch = d.arch()
+	if archSpecific[name] && arch == "sm_90" {
+		arch = "sm_90a" // wgmma exists only for the exact architecture
+	}
+	return arch, []string{"--gpu-architecture=" + arch, "--std=c++17", "--prec-div=true", "--prec-sqrt=true"}
+}
+
 // compile runs NVRTC. IEEE division and no fast math are NVRTC's defaults;
 // they are spelled out because BitLinear and quantization must match the
 // CPU reference bit for bit.
@@ -342,11 +369,7 @@ func (d *device) compile(src, name string) ([]byte, error) {
 		return nil, fmt.Errorf("cuda: nvrtcCreateProgram: %s", r.nvrtcGetErrorString(rc))
 	}
 	defer r.nvrtcDestroyProgram(&prog)
-	arch := d.arch()
-	if archSpecific[name] && arch == "sm_90" {
-		arch = "sm_90a" // wgmma exists only for the exact architecture
-	}
-	opts := []string{"--gpu-architecture=" + arch, "--std=c++17", "--prec-div=true", "--prec-sqrt=true"}
+	arch, opts := d.compileOptions(name)
 	cOpts := make([]*byte, len(opts))
 	keep := make([][]byte, len(opts))
 	for i, o := range opts {
