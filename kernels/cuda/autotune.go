@@ -105,8 +105,12 @@ type tuneCache struct {
 var tunes tuneCache
 
 // tuneCachePath is the file of measured choices, "" for none.
-func tuneCachePath() string {
-	p := os.Getenv("BITNET_CUDA_TUNE")
+func tuneCachePath() string { return cachePath("BITNET_CUDA_TUNE", "cuda-tune.json") }
+
+// cachePath is the path the environment variable env names, "" when it
+// says "off", or name in <user cache dir>/bitnet-bench when it is unset.
+func cachePath(env, name string) string {
+	p := os.Getenv(env)
 	if p == "off" {
 		return ""
 	}
@@ -117,7 +121,7 @@ func tuneCachePath() string {
 	if err != nil {
 		return ""
 	}
-	return filepath.Join(dir, "bitnet-bench", "cuda-tune.json")
+	return filepath.Join(dir, "bitnet-bench", name)
 }
 
 func (c *tuneCache) get(k tuneKey) (tuneResult, bool) {

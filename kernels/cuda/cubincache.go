@@ -19,20 +19,7 @@ import (
 // (default <user cache dir>/bitnet-bench/cubin), "off" turns it off.
 
 // cubinCacheDir is the cache directory, "" for none.
-func cubinCacheDir() string {
-	p := os.Getenv("BITNET_CUDA_CUBINS")
-	if p == "off" {
-		return ""
-	}
-	if p != "" {
-		return p
-	}
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(dir, "bitnet-bench", "cubin")
-}
+func cubinCacheDir() string { return cachePath("BITNET_CUDA_CUBINS", "cubin") }
 
 // cubinKey names a compiled module by what it was compiled from.
 func cubinKey(rtcMajor, rtcMinor int, arch string, opts []string, src string) string {
