@@ -18,26 +18,30 @@ func TestMeasure(t *testing.T) {
 	}
 }
 
-// TestChaseIsOneCycle: the memory control visits every slot before it
-// comes back, so no hop hits a short loop in cache.
+// TestChaseIsOneCycle: the memory control's chase goes through distinct
+// cache lines on distinct pages often enough to miss, and comes back to 0
+// only after its whole cycle, so no hop of a control run hits a short loop.
 func TestChaseIsOneCycle(t *testing.T) {
-	if testing.Short() {
-		t.Skip("walks 16M hops")
-	}
 	buf := chaseBuffer()
-	i, n := uint32(0), 0
-	for {
+	lines := map[uint32]bool{}
+	pages := map[uint32]bool{}
+	i := uint32(0)
+	for n := 0; ; n++ {
+		if i%16 != 0 || lines[i] {
+			t.Fatalf("hop %d reaches index %d: not a line's first word, or a line seen before", n, i)
+		}
+		lines[i] = true
+		pages[i*4/4096] = true
 		i = buf[i]
-		n++
 		if i == 0 {
 			break
 		}
-		if n > len(buf) {
-			t.Fatal("no cycle back to 0")
-		}
 	}
-	if n != len(buf) {
-		t.Errorf("cycle of %d, want %d", n, len(buf))
+	if len(lines) != 2*chaseHops {
+		t.Errorf("cycle of %d lines, want %d", len(lines), 2*chaseHops)
+	}
+	if len(pages) < chaseHops {
+		t.Errorf("the cycle's %d lines lie on %d pages: too few to miss the TLB", len(lines), len(pages))
 	}
 }
 

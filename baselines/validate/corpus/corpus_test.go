@@ -220,15 +220,35 @@ func TestInjectedControlsMatchPackage(t *testing.T) {
 		t.Fatalf("no func %s", name)
 		return ""
 	}
-	for pkgName, injName := range map[string]string{"compute": "bitnetControlsCompute", "memory": "bitnetControlsMemory"} {
+	for pkgName, injName := range map[string]string{"compute": "bitnetControlsCompute", "memory": "bitnetControlsMemory", "chaseCycle": "bitnetControlsCycle"} {
 		if a, b := body(pkg, pkgName), body(injected, injName); a != b {
 			t.Errorf("bench/controls.%s and the injected %s differ:\n%s\n%s", pkgName, injName, a, b)
 		}
 	}
-	for _, size := range []string{"computeSteps = 1 << 16", "chaseBytes   = 64 << 20", "chaseHops    = 1 << 12", "repeats      = 3"} {
+	for _, size := range []string{"chaseCycle(chaseBytes, 2*chaseHops)", "computeSteps = 1 << 16", "chaseBytes   = 64 << 20", "chaseHops    = 1 << 12", "repeats      = 3"} {
 		src, _ := os.ReadFile("../../../bench/controls/controls.go")
 		if !bytes.Contains(src, []byte(size)) {
 			t.Errorf("bench/controls no longer has %q: update controlsFunc's sizes to match", size)
 		}
+	}
+}
+
+// TestMetric: a case's value in a unit is read from its own result lines
+// only, the smallest of several, and its absence is reported.
+func TestMetric(t *testing.T) {
+	out := []byte("goos: linux\nBenchmarkEncode-2 \t 100\t 9000 ns/op\t 8249 cpu-ns/op\t 112684 ctl-compute-ns\n" +
+		"BenchmarkEncode-2 \t 100\t 8000 ns/op\t 8500 cpu-ns/op\nBenchmarkOther-2 \t 1\t 5 ns/op\t 1 cpu-ns/op\nPASS\n")
+	cs := Case{"encoding/base64", "BenchmarkEncode"}
+	if v, ok := metric(out, cs, "cpu-ns/op"); !ok || v != 8249 {
+		t.Errorf("cpu-ns/op = %v, %v; want 8249", v, ok)
+	}
+	if v, err := minNsPerOp(out, "x.test", cs); err != nil || v != 8000 {
+		t.Errorf("ns/op = %v, %v; want 8000", v, err)
+	}
+	if _, ok := metric(out, cs, "B/op"); ok {
+		t.Error("a unit the case did not print was found")
+	}
+	if _, err := minNsPerOp([]byte("PASS\n"), "x.test", cs); err == nil {
+		t.Error("no result line gave no error")
 	}
 }
