@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bitnet-go/bitnet-bench/internal/kerneltest"
+	"github.com/bitnet-go/bitnet-bench/kernels"
 	"github.com/bitnet-go/bitnet-bench/kernels/cpu"
 	"github.com/bitnet-go/bitnet-bench/memory"
 )
@@ -19,15 +20,27 @@ func TestCloseGivesWeightsBack(t *testing.T) {
 		be := cpu.New(l)
 		p := kerneltest.BitLinearProblem(rand.New(rand.NewPCG(3, 4)), 1, 2048, 1024, false) // 512 KiB of weights
 		// Cleanups of kernels other tests dropped may free pool memory
-		// meanwhile, never allocate it: hence the inequalities.
-		before := pool.Stats().LiveBytes
-		k, err := be.Prepare(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		prepared := pool.Stats().LiveBytes
-		if prepared < before+512<<10 {
-			t.Errorf("%s: Prepare took %d bytes from the pool; want the 512 KiB of weights", l, int64(prepared)-int64(before))
+		// meanwhile (never allocate it): hence the inequalities, and a
+		// Prepare that a cleanup overlapped is measured again.
+		var before, prepared uint64
+		var k kernels.Kernel
+		for try := 0; ; try++ {
+			runtime.GC()
+			before = pool.Stats().LiveBytes
+			var err error
+			if k, err = be.Prepare(p); err != nil {
+				t.Fatal(err)
+			}
+			prepared = pool.Stats().LiveBytes
+			if prepared >= before+512<<10 {
+				break
+			}
+			if try == 4 {
+				t.Fatalf("%s: Prepare took %d bytes from the pool (5 tries); want the 512 KiB of weights", l, int64(prepared)-int64(before))
+			}
+			if err := k.Close(); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if err := k.Run(); err != nil {
 			t.Fatal(err)
